@@ -1,0 +1,3 @@
+from mibtrack.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""Parsing of the numbers and dates people type: exact decimals, ISO dates, UTC moments.
+
+Values are `Decimal`, never floats, so a million entries of 0.10 sum to exactly 100000.00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Context, Decimal, InvalidOperation, localcontext
+
+from .errors import UsageError
+
+#: Arithmetic context for every sum and ratio: 40 digits hold a million values below 10^15
+#: with six decimal places without rounding.
+DECIMAL_CONTEXT = Context(prec=40)
+
+MAX_MAGNITUDE = Decimal(10) ** 15
+MAX_PLACES = 6
+
+_SUFFIXES = {"k": Decimal(10) ** 3, "K": Decimal(10) ** 3, "M": Decimal(10) ** 6,
+             "G": Decimal(10) ** 9, "B": Decimal(10) ** 9, "bn": Decimal(10) ** 9}
+_NUMBER = re.compile(
+    r"""^(?P<sign>[+-]?)
+        (?P<int>\d(?:_?\d)*)?(?:\.(?P<frac>\d(?:_?\d)*)?)?
+        (?:[eE](?P<exp>[+-]?\d{1,4}))?
+        \s*(?P<suffix>k|K|M|G|B|bn)?$""",
+    re.VERBOSE,
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def canonical(value: Decimal) -> Decimal:
+    """The shortest exact form: no exponent, no trailing zeros (3E+7 → 30000000, 0.10 → 0.1)."""
+    if value == 0:
+        return Decimal(0)
+    return Decimal(format(value.normalize(DECIMAL_CONTEXT), "f"))
+
+
+def check_value(value: Decimal, what: str = "value") -> Decimal:
+    """Refuse what can only be a typing mistake; return the canonical form."""
+    if not value.is_finite():
+        raise UsageError(f"{what} {value} is not a finite number", "type a plain number like 1250")
+    if abs(value) >= MAX_MAGNITUDE:
+        raise UsageError(f"{what} {value} is too large (at most 10^15 in magnitude)",
+                         "check for extra digits")
+    value = canonical(value)
+    if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
+        raise UsageError(f"{what} {value} has more than {MAX_PLACES} decimal places",
+                         "round it to 6 places")
+    return value
+
+
+def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> Decimal:
+    """Parse `30000000`, `30_000_000`, `30e6`, `30M`, `1.5k` (and `1 234,5` with a decimal comma)."""
+    raw = text.strip()
+    if decimal_comma:
+        raw = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(".", "")
+        raw = raw.replace(",", ".")
+    match = _NUMBER.match(raw)
+    if not raw or not match or not (match["int"] or match["frac"]):
+        raise UsageError(f"{what} {text!r} is not a number",
+                         "use digits like 30000000, 30_000_000, 30e6, 30M or 1.5k")
+    digits = f"{match['sign']}{match['int'] or '0'}.{match['frac'] or '0'}".replace("_", "")
+    if match["exp"]:
+        digits += f"e{match['exp']}"
+    try:
+        with localcontext(DECIMAL_CONTEXT):
+            value = Decimal(digits)
+            if match["suffix"]:
+                value *= _SUFFIXES[match["suffix"]]
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise UsageError(f"{what} {text!r} is not a number") from None
+    return check_value(value, what)
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    """A calendar date written YYYY-MM-DD; anything else is refused with the expected form."""
+    raw = text.strip()
+    if not _ISO_DATE.match(raw):
+        raise UsageError(f"{what} {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-06-30")
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise UsageError(f"{what} {text!r} is not a real date ({exc})",
+                         "check the day and month") from None
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last microsecond of a UTC day: `--known-at 2025-03-31` includes all of that day."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+
+
+def parse_moment(text: str, what: str = "--known-at") -> dt.datetime:
+    """A UTC moment: an ISO timestamp (naive means UTC), or a date meaning the end of that day."""
+    raw = text.strip()
+    if _ISO_DATE.match(raw):
+        return end_of_day(parse_date(raw, what))
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not a date or timestamp",
+                         "write 2025-03-31 or 2025-03-31T18:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def format_moment(moment: dt.datetime) -> str:
+    """UTC with microseconds and a Z, the one form stored in the ledger."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
