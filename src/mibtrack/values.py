@@ -52,7 +52,7 @@ def check_value(value: Decimal, what: str = "value") -> Decimal:
 
 
 def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> Decimal:
-    """Parse `30000000`, `30_000_000`, `30e6`, `30M`, `1.5k` (and `1 234,5` with a decimal comma)."""
+    """Parse `30000000`, `30_000_000`, `30e6`, `30M`, `1.5k`; `1 234,5` with a decimal comma."""
     raw = text.strip()
     if decimal_comma:
         raw = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(".", "")
@@ -78,7 +78,8 @@ def parse_date(text: str, what: str = "date") -> dt.date:
     """A calendar date written YYYY-MM-DD; anything else is refused with the expected form."""
     raw = text.strip()
     if not _ISO_DATE.match(raw):
-        raise UsageError(f"{what} {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-06-30")
+        raise UsageError(f"{what} {text!r} is not a date",
+                         "write it as YYYY-MM-DD, e.g. 2025-06-30")
     try:
         return dt.date.fromisoformat(raw)
     except ValueError as exc:

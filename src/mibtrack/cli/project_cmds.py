@@ -1,0 +1,165 @@
+"""Commands about the project itself: init, validate, objectives, log, verify, repair."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .app import JsonFlag, app, console, echo, print_json, session, warn
+
+
+@app.command()
+def init(
+    template: Annotated[str, typer.Option("--template", metavar="mib|blank",
+                        help="mib: the Marseille Immunology Biocluster; blank: a skeleton.")]
+    = "blank",
+) -> None:
+    """Create objectives.toml and ledger/ in --dir (or here); never overwrites."""
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..templates import TEMPLATES, write_project
+
+    if template not in TEMPLATES:
+        raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
+    root = Path(session().dir or ".")
+    created = write_project(root, template)
+    for path in created:
+        echo(f"created {path}")
+
+
+@app.command()
+def validate() -> None:
+    """Check objectives.toml and every ledger entry and chain; list every problem found."""
+    import sys
+
+    from ..errors import IntegrityError
+    from ..objectives import Problems
+
+    ws = session().workspace
+    try:
+        project = ws.project
+    except Problems as exc:
+        for problem in exc.problems[1:]:
+            sys.stderr.write(f"mibtrack: {problem}\n")
+        raise Problems([exc.problems[0]]) from None
+    content = ws.content
+    for problem in _references(project, content):
+        warn(problem)
+    broken = [v for v in ws.ledger.verify() if v.problem]
+    for verdict in broken[1:]:
+        sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
+    if broken:
+        raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    feeds = len(ws.ledger.feed_paths())
+    echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
+         f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
+
+
+def _references(project, content) -> list[str]:  # noqa: ANN001
+    """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
+    problems = []
+    ids = content.by_id()
+    for entry in content.entries:
+        where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
+        if entry.type == "observation" and entry.metric not in project.metrics:
+            problems.append(f"{where}: metric '{entry.metric}' is not declared; it is ignored")
+        elif entry.type in ("milestone", "note") and project.objective(entry.objective) is None:
+            problems.append(f"{where}: objective '{entry.objective}' is not declared; ignored")
+        elif entry.type in ("correction", "void") and entry.target_entry not in ids:
+            problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
+                            "ledger (a feed missing from this clone?)")
+    return problems
+
+
+@app.command()
+def objectives(json_output: JsonFlag = False) -> None:
+    """List the programme, its metrics and its objectives as declared."""
+    from ..render.documents import objectives_document
+    from ..render.terminal import objectives_table
+
+    project = session().workspace.project
+    if json_output:
+        print_json(objectives_document(project))
+    else:
+        console().print(objectives_table(project))
+
+
+@app.command()
+def log(
+    metric: Annotated[str | None, typer.Option("--metric", metavar="M",
+                      help="Only this metric's observations (and their corrections).")] = None,
+    objective: Annotated[str | None, typer.Option("--objective", metavar="O",
+                         help="Only what bears on this objective.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE",
+                     help="Only facts dated on or after this day.")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="DATE",
+                     help="Only facts dated on or before this day.")] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """The ledger's entries, oldest recorded first, with corrections and voids marked."""
+    from ..errors import UsageError
+    from ..ledger.query import select
+    from ..render.documents import entries_document
+    from ..render.terminal import entries_table
+    from ..values import parse_date
+
+    ws = session().workspace
+    project = ws.project
+    if metric is not None and metric not in project.metrics:
+        raise UsageError(f"unknown metric {metric!r}",
+                         f"declared metrics: {', '.join(sorted(project.metrics))}")
+    if objective is not None and project.objective(objective) is None:
+        raise UsageError(f"unknown objective {objective!r}",
+                         f"declared: {', '.join(o.id for o in project.objectives)}")
+    start = parse_date(since, "--since") if since else None
+    end = parse_date(until, "--until") if until else None
+    content = ws.content
+    for torn in content.torn:
+        warn(torn.warning())
+    chosen = select(project, content.entries, metric=metric, objective=objective, since=start,
+                    until=end)
+    if json_output:
+        print_json(entries_document(chosen, content.entries))
+    else:
+        console().print(entries_table(chosen, content.entries, project))
+
+
+@app.command()
+def verify(json_output: JsonFlag = False) -> None:
+    """Recompute every feed's hash chain; report the first broken entry of each (exit 4)."""
+    from ..errors import IntegrityError
+
+    verdicts = session().workspace.ledger.verify()
+    broken = [v for v in verdicts if v.problem]
+    if json_output:
+        print_json({
+            "schema_version": 1,
+            "ok": not broken,
+            "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
+                       "line": v.problem.line if v.problem else None,
+                       "problem": v.problem.problem if v.problem else None} for v in verdicts],
+        })
+    else:
+        for v in verdicts:
+            where = f"; line {v.problem.line}: {v.problem.problem}" if v.problem else ""
+            echo(f"{'ok    ' if v.problem is None else 'BROKEN'} {v.path.name}: {v.entries} "
+                 f"entries{where}")
+        if not verdicts:
+            echo("no feeds yet: nothing to verify")
+    if broken:
+        raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
+                             f"{broken[0].problem.describe()}",
+                             "a torn tail: `mibtrack repair`; anything else: restore the feed "
+                             "from git or a backup")
+
+
+@app.command()
+def repair() -> None:
+    """Move torn tails (interrupted writes) to ledger/quarantine/; never deletes data."""
+    moved = session().workspace.ledger.repair()
+    for path in moved:
+        echo(f"quarantined a torn tail to {path}")
+    if not moved:
+        echo("nothing to repair: no feed ends with a torn line")

@@ -1,0 +1,113 @@
+"""One ledger line ⇄ one entry, byte-exact.
+
+A line is compact JSON in a fixed key order, ending `,"id":"<sha256>"}` and a newline. The
+id is the SHA-256 of the line's bytes as written before the id (the same text closed by
+`}`), and `prev` is the SHA-256 of the previous line's bytes (without its newline), so any
+changed byte of any entry, the newest included, breaks a hash. Nothing is ever
+re-serialised to be checked: hashes are always taken over the stored bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..errors import ProjectError
+from ..model import Entry
+
+GENESIS = "0" * 64
+#: A line longer than this is refused (a note of a few pages fits easily).
+MAX_LINE_BYTES = 1 << 20
+_ID_TAIL = re.compile(rb',"id":"([0-9a-f]{64})"\}$')
+_PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
+_FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
+                "objective", "status", "expected", "target_entry", "date", "reason", "source",
+                "note", "key", "prev")
+_ENTRY = TypeAdapter(Entry)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def encode(fields: dict[str, Any]) -> bytes:
+    """The stored line (newline included) for `fields`, which hold everything but the id."""
+    ordered = {k: fields[k] for k in _FIELD_ORDER if fields.get(k) is not None}
+    unknown = set(fields) - set(_FIELD_ORDER) - {"id"}
+    if unknown:  # pragma: no cover - a programming error, not user input
+        raise ValueError(f"unknown ledger fields {sorted(unknown)}")
+    body = json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
+    return body[:-1] + b',"id":"' + sha256(body).encode() + b'"}\n'
+
+
+def id_matches(line: bytes) -> bool:
+    """Does the line's id equal the SHA-256 of its bytes before the id?"""
+    match = _ID_TAIL.search(line)
+    if not match:
+        return False
+    return sha256(line[: match.start()] + b"}") == match[1].decode()
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}'")
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"'{key}' must be a plain value, not a nested structure")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"bare number {text} is not allowed (values are decimal strings)")
+
+
+def parse_fields(line: bytes) -> dict[str, Any]:
+    """Strict JSON: one flat object, no duplicate keys, no NaN, no floats, bounded size."""
+    if len(line) > MAX_LINE_BYTES:
+        raise ValueError(f"line is {len(line)} bytes, over the {MAX_LINE_BYTES}-byte limit")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant,
+                          parse_float=_no_float)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    for name in ("value",):
+        if name in data and not (isinstance(data[name], str) and _PLAIN_DECIMAL.match(data[name])):
+            raise ValueError(f"'{name}' must be a decimal string like \"1250.5\"")
+    return data
+
+
+def decode(line: bytes, where: str) -> Entry:
+    """Parse and check one stored line (without its newline); `where` is `file:line`."""
+    try:
+        data = parse_fields(line)
+    except ValueError as exc:
+        raise ProjectError(f"{where}: invalid ledger entry: {exc}",
+                           "run `mibtrack verify`; entries are never edited by hand") from None
+    try:
+        return _ENTRY.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"][1:] or first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown field"
+        raise ProjectError(f"{where}: invalid ledger entry: {loc}: {message}",
+                           "run `mibtrack verify`; entries are never edited by hand") from None

@@ -1,0 +1,239 @@
+"""One writer's feed file: read it (tolerating a torn tail), append to it (locked, whole,
+fsynced), check its chain, and quarantine a torn tail.
+
+A feed only ever grows. Its last line is complete when it ends with a newline; bytes after
+the last newline are a torn tail (a write cut short by a crash): readers warn and skip
+them, `record` refuses to append after them, `repair` moves them to ledger/quarantine/.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import IntegrityError, ProjectError
+from ..model import Entry
+from ..values import format_moment, utc_now
+from .codec import GENESIS, decode, encode, id_matches, parse_fields, sha256
+
+QUARANTINE = "quarantine"
+
+
+@dataclass(frozen=True)
+class TornTail:
+    """Bytes after the last newline of a feed: an append that never completed."""
+
+    path: Path
+    line: int
+    offset: int
+    size: int
+
+    def warning(self) -> str:
+        return (f"{self.path}:{self.line}: torn last line ({self.size} bytes, an interrupted "
+                f"write) ignored — run `mibtrack repair` to quarantine it")
+
+
+@dataclass
+class FeedContent:
+    """The good entries of a feed, in file order, and its torn tail if any."""
+
+    path: Path
+    entries: list[Entry] = field(default_factory=list)
+    torn: TornTail | None = None
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place a feed's chain is broken."""
+
+    path: Path
+    line: int
+    problem: str
+
+    def describe(self) -> str:
+        return f"{self.path}:{self.line}: {self.problem}"
+
+
+def split_lines(data: bytes) -> tuple[list[bytes], int]:
+    """Complete lines (without newlines) and the offset where a torn tail starts (or len)."""
+    end = data.rfind(b"\n") + 1
+    lines = data[:end].split(b"\n")[:-1] if end else []
+    return lines, end
+
+
+def read_feed(path: Path) -> FeedContent:
+    """Decode every complete line; a bad complete line is an invalid entry (exit 3)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror})") from None
+    lines, end = split_lines(data)
+    content = FeedContent(path)
+    content.entries = [decode(line, f"{path}:{number}") for number, line in
+                       enumerate(lines, start=1)]
+    if end < len(data):
+        content.torn = TornTail(path, len(lines) + 1, end, len(data) - end)
+    return content
+
+
+def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
+    """Recompute the chain of one feed: (entries checked, first break or None)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return 0, Break(path, 0, f"cannot be read ({exc.strerror})")
+    lines, end = split_lines(data)
+    prev = GENESIS
+    seen_prev: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            fields = parse_fields(line)
+        except ValueError as exc:
+            return number - 1, Break(path, number, f"not a ledger entry ({exc})")
+        if not id_matches(line):
+            return number - 1, Break(path, number, "entry bytes do not match its id "
+                                     "(changed after it was written)")
+        if fields.get("prev") != prev:
+            if fields.get("prev") in seen_prev:
+                return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} follows "
+                                         f"line {seen_prev[fields['prev']]} again (the same "
+                                         f"writer id appended in two places)")
+            return number - 1, Break(path, number, "chain broken: prev does not match the line "
+                                     "before (a line was deleted, inserted or reordered)")
+        if fields.get("seq") != number:
+            return number - 1, Break(path, number, f"sequence number {fields.get('seq')} where "
+                                     f"{number} was expected")
+        if fields.get("writer") != writer:
+            return number - 1, Break(path, number, f"writer '{fields.get('writer')}' in the feed "
+                                     f"of '{writer}' (a line copied from another feed)")
+        try:
+            decode(line, f"{path}:{number}")
+        except ProjectError as exc:
+            return number - 1, Break(path, number, exc.message.split(": ", 2)[-1])
+        seen_prev[prev] = number
+        prev = sha256(line)
+    if end < len(data):
+        return len(lines), Break(path, len(lines) + 1, f"torn last line ({len(data) - end} bytes "
+                                 "of an interrupted write) — run `mibtrack repair`")
+    return len(lines), None
+
+
+@contextmanager
+def locked(path: Path, create: bool = True) -> Iterator[int]:
+    """An exclusive flock on the feed, held for the whole read-last-hash-and-append."""
+    flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
+    existed = path.exists()
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be opened for writing ({exc.strerror})",
+                           "check the ledger folder's permissions and free space") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not existed:
+            _fsync_dir(path.parent)
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _tail(fd: int, size: int) -> tuple[bytes, bool]:
+    """The last complete line (without newline) and whether the feed ends torn."""
+    if size == 0:
+        return b"", False
+    chunk, pos, buf = 1 << 16, size, b""
+    while pos > 0:
+        step = min(chunk, pos)
+        pos -= step
+        buf = os.pread(fd, step, pos) + buf
+        if buf[-1:] != b"\n":
+            return b"", True
+        if buf.count(b"\n") >= 2 or pos == 0:
+            break
+    return buf[:-1].rsplit(b"\n", 1)[-1], False
+
+
+def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:
+    """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
+
+    On any failure the feed is cut back to its size before the call: a refused or failed
+    append leaves nothing behind.
+    """
+    with locked(path) as fd:
+        size = os.fstat(fd).st_size
+        last, torn = _tail(fd, size)
+        if torn:
+            raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
+                                 "run `mibtrack repair` to quarantine it, then record again")
+        prev, seq = GENESIS, 0
+        if last:
+            try:
+                seq = int(json.loads(last)["seq"])
+            except (ValueError, KeyError, TypeError):
+                raise IntegrityError(f"{path}: its last line is not a ledger entry",
+                                     "run `mibtrack verify`") from None
+            prev = sha256(last)
+        recorded_at = format_moment(utc_now())
+        lines: list[bytes] = []
+        entries: list[Entry] = []
+        for draft in drafts:
+            seq += 1
+            line = encode({"v": 1, "seq": seq, "writer": writer, "recorded_at": recorded_at,
+                           **draft, "prev": prev})
+            entries.append(decode(line[:-1], f"{path}:{seq}"))
+            lines.append(line)
+            prev = sha256(line[:-1])
+        data = b"".join(lines)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            except OSError:
+                pass
+            raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
+                               "free some space or fix permissions, then run again") from None
+        return entries
+
+
+def quarantine(path: Path) -> Path | None:
+    """Move a torn tail to ledger/quarantine/ (fsynced) and cut it from the feed."""
+    with locked(path, create=False) as fd:
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, size, 0)
+        end = data.rfind(b"\n") + 1
+        if end == size:
+            return None
+        folder = path.parent / QUARANTINE
+        folder.mkdir(exist_ok=True)
+        stamp = format_moment(utc_now()).replace(":", "").replace("-", "")
+        line = data[:end].count(b"\n") + 1
+        target = folder / f"{path.stem}.{stamp}.line{line}.torn"
+        qfd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(qfd, data[end:])
+            os.fsync(qfd)
+        finally:
+            os.close(qfd)
+        _fsync_dir(folder)
+        os.ftruncate(fd, end)
+        os.fsync(fd)
+        return target

@@ -1,0 +1,220 @@
+"""The ledger folder: every writer's feed, merged in one deterministic order."""
+
+from __future__ import annotations
+
+import getpass
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..model import CONTENT_FIELDS, WRITER_PATTERN, Entry
+from . import feed as feeds
+from .codec import parse_fields
+
+FEED_SUFFIX = ".jsonl"
+
+
+def default_writer() -> str:
+    """user@host, cleaned to the characters a feed file name may hold."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        user = "user"
+    raw = f"{user}@{socket.gethostname().split('.')[0]}"
+    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+") or "writer"
+
+
+def check_writer(writer: str) -> str:
+    if not re.match(WRITER_PATTERN, writer):
+        raise UsageError(f"writer id {writer!r} is not usable as a feed name",
+                         "use letters, digits and . _ @ + - (e.g. alice@office)")
+    return writer
+
+
+def merge_key(entry: Entry) -> tuple[Any, ...]:
+    """The deterministic reading order across feeds: when recorded, then writer, then seq."""
+    return (entry.recorded_at, entry.writer, entry.seq)
+
+
+@dataclass
+class LedgerContent:
+    """Every good entry of every feed in merge order, and the torn tails that were skipped."""
+
+    entries: list[Entry] = field(default_factory=list)
+    torn: list[feeds.TornTail] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+    def resolve(self, prefix: str) -> Entry:
+        """An entry by its id or a unique prefix of it, as git names commits."""
+        needle = prefix.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{4,64}", needle):
+            raise UsageError(f"{prefix!r} is not an entry id",
+                             "give at least 4 hex digits of an id shown by `mibtrack log`")
+        matches = [e for e in self.entries if e.id.startswith(needle)]
+        if not matches:
+            raise UsageError(f"no entry with id {prefix!r}", "see `mibtrack log` for entry ids")
+        if len(matches) > 1:
+            raise UsageError(f"{prefix!r} names {len(matches)} entries",
+                             "give more digits of the id")
+        return matches[0]
+
+
+@dataclass(frozen=True)
+class Appended:
+    entry: Entry
+    #: True when the key was recorded before with the same content: nothing was written.
+    already: bool = False
+
+
+def draft(type_: str, **fields: Any) -> dict[str, Any]:
+    """A new entry's fields as they will be stored: decimals and dates as text, Nones dropped."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from ..values import canonical
+
+    out: dict[str, Any] = {"type": type_}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, Decimal):
+            value = format(canonical(value), "f")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class FeedVerdict:
+    """What `verify` found in one feed."""
+
+    path: Path
+    entries: int
+    problem: feeds.Break | None
+
+
+def content_of(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: fields.get(k) for k in CONTENT_FIELDS}
+
+
+class Ledger:
+    """The `ledger/` folder of a project."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def feed_path(self, writer: str) -> Path:
+        return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
+
+    def feed_paths(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.glob(f"*{FEED_SUFFIX}") if p.is_file())
+
+    def read(self) -> LedgerContent:
+        content = LedgerContent()
+        for path in self.feed_paths():
+            one = feeds.read_feed(path)
+            content.entries.extend(one.entries)
+            if one.torn:
+                content.torn.append(one.torn)
+        content.entries.sort(key=merge_key)
+        return content
+
+    def append(self, writer: str, drafts: list[dict[str, Any]]) -> list[Appended]:
+        """Append drafts to the writer's feed; keys already recorded with the same content
+        are skipped, with other content refused (exit 2) before anything is written."""
+        if not self.root.is_dir():
+            raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
+        path = self.feed_path(writer)
+        drafts = [{k: v for k, v in d.items() if v is not None} for d in drafts]
+        keyed = {d["key"]: d for d in drafts if "key" in d}
+        if len(keyed) < sum(1 for d in drafts if "key" in d):
+            drafts, keyed = _dedupe_keys(drafts)
+        existing = self._find_keys(set(keyed), path) if keyed else {}
+        results: list[Appended | None] = []
+        fresh: list[dict[str, Any]] = []
+        for draft in drafts:
+            key = draft.get("key")
+            if key in existing:
+                found = existing[key]
+                if content_of(found[1]) != content_of(_stringified(draft)):
+                    raise UsageError(f"key {key!r} was already recorded with other content "
+                                     f"(entry {found[1]['id'][:12]})",
+                                     "use a new key, or `mibtrack correct` the earlier entry")
+                results.append(Appended(found[0], already=True))
+            else:
+                results.append(None)
+                fresh.append(draft)
+        written = iter(feeds.append(path, writer, fresh) if fresh else [])
+        return [r if r is not None else Appended(next(written)) for r in results]
+
+    def verify(self) -> list[FeedVerdict]:
+        """Recompute every feed's chain; report the first break of each."""
+        verdicts = []
+        for path in self.feed_paths():
+            count, problem = feeds.check_chain(path, path.name[: -len(FEED_SUFFIX)])
+            verdicts.append(FeedVerdict(path, count, problem))
+        return verdicts
+
+    def repair(self) -> list[Path]:
+        """Quarantine every torn tail; return the quarantine files written."""
+        moved = []
+        for path in self.feed_paths():
+            if (target := feeds.quarantine(path)) is not None:
+                moved.append(target)
+        return moved
+
+    def _find_keys(self, keys: set[str], own: Path) -> dict[str, tuple[Entry, dict[str, Any]]]:
+        """Entries already holding one of `keys`, found by a byte search then parsed."""
+        from .codec import decode
+
+        needles = {k: b'"key":' + _json_str(k) for k in keys}
+        found: dict[str, tuple[Entry, dict[str, Any]]] = {}
+        for path in self.feed_paths():
+            data = path.read_bytes()
+            if not any(n in data for n in needles.values()):
+                continue
+            lines, _ = feeds.split_lines(data)
+            for number, line in enumerate(lines, start=1):
+                for key, needle in needles.items():
+                    if needle in line and key not in found:
+                        fields = parse_fields(line)
+                        if fields.get("key") == key:
+                            found[key] = (decode(line, f"{path}:{number}"), fields)
+        return found
+
+
+def _json_str(text: str) -> bytes:
+    import json
+
+    return json.dumps(text, ensure_ascii=False).encode()
+
+
+def _stringified(draft: dict[str, Any]) -> dict[str, Any]:
+    """Draft fields as they read back from a line (so content compares like for like)."""
+    return {k: (str(v) if not isinstance(v, (str, int)) else v) for k, v in draft.items()}
+
+
+def _dedupe_keys(drafts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Within one batch, a key twice with the same content is one record; else refused."""
+    kept: list[dict[str, Any]] = []
+    keyed: dict[str, dict[str, Any]] = {}
+    for draft in drafts:
+        key = draft.get("key")
+        if key is None:
+            kept.append(draft)
+        elif key in keyed:
+            if content_of(keyed[key]) != content_of(draft):
+                raise UsageError(f"key {key!r} appears twice with different content",
+                                 "give each record its own key")
+        else:
+            keyed[key] = draft
+            kept.append(draft)
+    return kept, keyed

@@ -1,0 +1,234 @@
+"""objectives.toml in: strict loading that reports every problem as `file:line: what`.
+
+tomllib gives no positions, so a light scan of the text maps each table and key to its
+line; pydantic does the checking; cross-references (metrics, children, cycles) are checked
+here, all problems collected before one error is raised.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import ProjectError
+from .model import CompositeObjective, Project, TargetObjective
+
+OBJECTIVES_FILE = "objectives.toml"
+_TOP_LEVEL = {"program", "metrics", "objectives"}
+
+_HEADER = re.compile(r"^\s*\[\s*(?P<name>[^\[\]]+?)\s*\]\s*(#.*)?$")
+_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*(?P<name>[^\[\]]+?)\s*\]\]\s*(#.*)?$")
+_KEY = re.compile(r"^\s*(?P<key>[A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+class Problems(ProjectError):
+    """Every problem found in one file; the first one is the error line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        count = len(problems) - 1
+        more = f" (and {count} more: run `mibtrack validate`)" if count else ""
+        super().__init__(problems[0] + more)
+        self.problems = problems
+
+
+class _Lines:
+    """Where each table and key of a TOML text starts (1-based lines)."""
+
+    def __init__(self, text: str) -> None:
+        self.at: dict[tuple[Any, ...], int] = {}
+        section: tuple[Any, ...] = ()
+        counts: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if match := _ARRAY_HEADER.match(line):
+                name = match["name"].strip()
+                counts[name] = counts.get(name, -1) + 1
+                section = (name, counts[name])
+            elif match := _HEADER.match(line):
+                section = tuple(part.strip().strip('"') for part in match["name"].split("."))
+            elif match := _KEY.match(line):
+                self.at.setdefault((*section, match["key"].strip('"')), number)
+                continue
+            else:
+                continue
+            self.at.setdefault(section, number)
+
+    def find(self, loc: Iterable[Any]) -> int | None:
+        """The line of the deepest part of `loc` that the scan saw."""
+        parts = tuple(loc)
+        for end in range(len(parts), 0, -1):
+            if (line := self.at.get(parts[:end])) is not None:
+                return line
+        return None
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ProjectError(f"{path}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: not found",
+                           "run `mibtrack init` to create a project, or pass --dir") from None
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{path}: is not UTF-8 text (byte {exc.start})",
+                           "save it as UTF-8") from None
+
+
+def load_project(path: Path) -> Project:
+    """Read and check objectives.toml; raise `Problems` (exit 3) listing what is wrong."""
+    return parse_project(read_text(path), path)
+
+
+def parse_project(text: str, path: Path | str = OBJECTIVES_FILE) -> Project:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        if match := _TOML_POSITION.search(message):
+            line = match[1]
+            message = _TOML_POSITION.sub("", message).strip()
+            raise Problems([f"{path}:{line}: {message} (column {match[2]})"]) from None
+        raise Problems([f"{path}: {message}"]) from None
+    lines = _Lines(text)
+    problems: list[str] = []
+
+    def problem(loc: Iterable[Any], message: str) -> None:
+        line = lines.find(loc)
+        where = f"{path}:{line}" if line else str(path)
+        problems.append(f"{where}: {message}")
+
+    for key in data:
+        if key not in _TOP_LEVEL:
+            problem((key,), f"unknown table or key '{key}' (expected program, metrics, objectives)")
+    raw = _prepare(data, problem)
+    if problems:
+        raise Problems(problems)
+    try:
+        project = Project.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = _toml_loc(error["loc"], raw)
+            problem(loc, f"{_describe(loc)}: {_message(error)}")
+        raise Problems(problems) from None
+    for loc, message in _cross_check(project):
+        problem(loc, message)
+    if problems:
+        raise Problems(problems)
+    return project
+
+
+def _prepare(data: dict[str, Any], problem: Any) -> dict[str, Any]:
+    """Shape the TOML tables for the model: metric ids from their keys, default starts."""
+    raw = {k: v for k, v in data.items() if k in _TOP_LEVEL}
+    if "program" not in data:
+        problem(("program",), "missing [program] table (name, code, start, end)")
+    metrics = data.get("metrics", {})
+    if isinstance(metrics, dict):
+        prepared = {}
+        for metric_id, table in metrics.items():
+            if isinstance(table, dict):
+                if "id" in table and table["id"] != metric_id:
+                    problem(("metrics", metric_id, "id"), f"metric id '{table['id']}' differs "
+                            f"from its table name '{metric_id}'")
+                table = {"id": metric_id, **table}
+            prepared[metric_id] = table
+        raw["metrics"] = prepared
+    objectives = data.get("objectives", [])
+    program = data.get("program")
+    if isinstance(objectives, list) and isinstance(program, dict) and "start" in program:
+        raw["objectives"] = [
+            {**o, "start": program["start"]}
+            if isinstance(o, dict) and o.get("kind") == "target" and "start" not in o else o
+            for o in objectives
+        ]
+    return raw
+
+
+def _toml_loc(loc: tuple[Any, ...], raw: dict[str, Any]) -> tuple[Any, ...]:
+    """Drop pydantic's union tags (`objectives.0.target.due` → `objectives.0.due`)."""
+    parts = list(loc)
+    if len(parts) >= 3 and parts[0] == "objectives" and parts[2] in {"target", "milestone",
+                                                                     "composite"}:
+        del parts[2]
+    return tuple(parts)
+
+
+def _describe(loc: tuple[Any, ...]) -> str:
+    if loc and loc[0] == "objectives" and len(loc) >= 2 and isinstance(loc[1], int):
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"objectives[{loc[1] + 1}]" + (f".{rest}" if rest else "")
+    return ".".join(str(p) for p in loc) or "file"
+
+
+def _message(error: Any) -> str:
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling against docs/objectives.md)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return "kind must be one of target, milestone, composite"
+    if kind == "union_tag_not_found":
+        return "missing kind (target, milestone or composite)"
+    return message.removeprefix("Value error, ")
+
+
+def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
+    """What one record cannot check alone: unique ids, references, cycles."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    seen: dict[str, int] = {}
+    for index, objective in enumerate(project.objectives):
+        loc = ("objectives", index, "id")
+        if objective.id in seen:
+            problems.append((loc, f"duplicate objective id '{objective.id}' "
+                                  f"(also objectives[{seen[objective.id] + 1}])"))
+        seen.setdefault(objective.id, index)
+        if isinstance(objective, TargetObjective) and objective.metric not in project.metrics:
+            declared = ", ".join(sorted(project.metrics)) or "none"
+            problems.append((("objectives", index, "metric"),
+                             f"metric '{objective.metric}' is not declared under [metrics] "
+                             f"(declared: {declared})"))
+        if isinstance(objective, CompositeObjective):
+            for child in objective.children:
+                if child not in {o.id for o in project.objectives}:
+                    problems.append((("objectives", index, "children"),
+                                     f"composite '{objective.id}' names unknown child '{child}'"))
+                elif child == objective.id:
+                    problems.append((("objectives", index, "children"),
+                                     f"composite '{objective.id}' names itself"))
+    problems.extend(_cycles(project))
+    return problems
+
+
+def _cycles(project: Project) -> list[tuple[tuple[Any, ...], str]]:
+    children = {o.id: [c for c in o.children if c != o.id] for o in project.objectives
+                if isinstance(o, CompositeObjective)}
+    index = {o.id: i for i, o in enumerate(project.objectives)}
+    found: list[tuple[tuple[Any, ...], str]] = []
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for child in children.get(node, []):
+            if state.get(child) == "open":
+                cycle = path[path.index(child):] + [child]
+                found.append((("objectives", index[child], "children"),
+                              f"composites form a cycle: {' → '.join(cycle)}"))
+            elif child not in state:
+                visit(child, path + [child])
+        state[node] = "done"
+
+    for node in children:
+        if node not in state:
+            visit(node, [node])
+    return found

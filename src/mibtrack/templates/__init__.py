@@ -1,0 +1,35 @@
+"""The projects `mibtrack init` writes: `mib` (the Marseille Immunology Biocluster) or `blank`."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from ..errors import UsageError
+
+TEMPLATES = ("mib", "blank")
+
+
+def template_text(name: str) -> str:
+    return files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def write_project(root: Path, name: str) -> list[Path]:
+    """objectives.toml and an empty ledger/ in `root`; refuses to overwrite anything."""
+    from ..objectives import OBJECTIVES_FILE
+    from ..project import LEDGER_DIR
+
+    objectives, ledger = root / OBJECTIVES_FILE, root / LEDGER_DIR
+    if objectives.exists():
+        raise UsageError(f"{objectives} already exists", "init never overwrites; edit it instead")
+    if ledger.exists() and any(ledger.iterdir()):
+        raise UsageError(f"{ledger} already holds files", "init never overwrites a ledger")
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder", "create it first")
+    try:
+        ledger.mkdir(exist_ok=True)
+        with objectives.open("x", encoding="utf-8") as out:
+            out.write(template_text(name))
+    except OSError as exc:
+        raise UsageError(f"cannot write in {root} ({exc.strerror})") from None
+    return [objectives, ledger]
