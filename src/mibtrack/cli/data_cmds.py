@@ -1,0 +1,225 @@
+"""Data in and out, unattended: import (CSV, all or nothing), export (CSV/JSON), schema."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from .app import app, echo, info, on_terminal, print_json, session, today, warn
+
+#: Files with more rows than this get a progress bar (on a terminal only).
+PROGRESS_FROM_ROWS = 5000
+
+
+def _progress_wanted(rows_hint: int) -> bool:
+    return rows_hint >= PROGRESS_FROM_ROWS and on_terminal(sys.stderr) and not session().quiet
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(metavar="FILE.csv",
+                    help="CSV with a header: metric,value,date or objective,status,date "
+                         "[,expected]; optional source,note,key.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                       help="Check every row and show what would be recorded; write nothing.")]
+    = False,
+) -> None:
+    """Record every row of a CSV file, or none: each row is checked first, then all are
+    written in one locked, fsynced append. Rows already recorded are skipped."""
+    from contextlib import nullcontext
+    from pathlib import Path
+
+    from ..csvio import read_import, read_text
+    from ..errors import UsageError
+
+    path = Path(file)
+    text = read_text(path)  # a missing file is exit 2 before the project is even loaded
+    ws = session().workspace
+    project = ws.project
+    rows_hint = text.count("\n")
+    bar = _progress_bar() if _progress_wanted(rows_hint) else None
+    with bar if bar is not None else nullcontext():
+        task = bar.add_task("checking rows", total=rows_hint) if bar is not None else None
+
+        def advance(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(task, completed=done, total=total)
+
+        plan = read_import(path, project, today(), progress=advance, text=text)
+        plan.raise_if_bad()
+        if not plan.rows:
+            info(f"{file}: a header and no rows: nothing to import")
+            return
+        if plan.repeats:
+            warn(f"{file}: {plan.repeats} row{'s' if plan.repeats != 1 else ''} repeat an "
+                 "earlier row exactly and count once (give each its own key if they are "
+                 "separate facts)")
+        if dry_run:
+            _dry_run(plan)
+            return
+        if bar is not None:
+            bar.update(task, description=f"writing {len(plan.rows)} entries", completed=0,
+                       total=None)
+        s = session()
+        try:
+            results = ws.ledger.append(s.writer_id(), plan.drafts)
+        except UsageError as exc:
+            raise _with_line(exc, plan) from None
+    new = sum(1 for r in results if not r.already)
+    already = len(results) - new
+    if not s.quiet or new:
+        echo(f"imported {new} entr{'y' if new == 1 else 'ies'} from {file}"
+             + (f"; {already} already recorded" if already else ""))
+
+
+def _with_line(exc, plan):  # noqa: ANN001, ANN202
+    """A key conflict found by the ledger, pointed at the file's line."""
+    from ..errors import UsageError
+
+    for row in plan.rows:
+        if repr(row.draft["key"]) in exc.message:
+            return UsageError(f"{plan.path}:{row.line}: column key: {exc.message}",
+                              f"{exc.hint}; nothing was imported" if exc.hint else None)
+    return exc
+
+
+def _dry_run(plan) -> None:  # noqa: ANN001
+    """What the import would record, row by row; a key conflict fails as the import would."""
+    from ..errors import UsageError
+    from ..ledger.store import content_of
+    from ..render.text import literal
+
+    s = session()
+    ledger = s.workspace.ledger
+    found = ledger._find_keys({row.draft["key"] for row in plan.rows},
+                              ledger.feed_path(s.writer_id()))
+    fresh = []
+    for row in plan.rows:
+        earlier = found.get(row.draft["key"])
+        if earlier is None:
+            fresh.append(row)
+        elif content_of(earlier[1]) != content_of(row.draft):
+            raise _with_line(UsageError(
+                f"key {row.draft['key']!r} was already recorded with other content (entry "
+                f"{earlier[1]['id'][:12]})", "use a new key, or `mibtrack correct` the earlier "
+                "entry"), plan)
+    for row in fresh:
+        d = row.draft
+        about = d.get("metric") or d.get("objective")
+        what = d.get("value") or d.get("status") or "note"
+        if d.get("expected"):
+            what += f" (expected {d['expected']})"
+        echo(literal(f"line {row.line}: {d['type']} {about} {what} on {d['as_of']}"))
+    already = len(plan.rows) - len(fresh)
+    echo(f"dry run: would record {len(fresh)} entr{'y' if len(fresh) == 1 else 'ies'}"
+         + (f"; {already} already recorded" if already else "") + "; nothing written")
+
+
+def _progress_bar():  # noqa: ANN202
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .app import console
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=console(stderr=True), transient=True)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", metavar="csv|json",
+                   help="csv (reads back with `import`) or json (one document).")] = "csv",
+    raw: Annotated[bool, typer.Option("--raw",
+                   help="Every entry as recorded, corrections and voids included (CSV: an "
+                        "audit dump that `import` does not read back).")] = False,
+    metric: Annotated[str | None, typer.Option("--metric", metavar="M",
+                      help="Only this metric's observations.")] = None,
+    objective: Annotated[str | None, typer.Option("--objective", metavar="O",
+                         help="Only what bears on this objective.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE",
+                     help="Only facts dated on or after this day.")] = None,
+    until: Annotated[str | None, typer.Option("--until", metavar="DATE",
+                     help="Only facts dated on or before this day.")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                      help="Write here (atomically) instead of stdout.")] = None,
+) -> None:
+    """The ledger with corrections applied and voided entries dropped (or --raw), as CSV
+    or JSON; CSV cells are safe to open in a spreadsheet."""
+    from ..errors import UsageError
+    from ..export import applied_records, raw_records
+    from ..values import parse_date
+
+    if fmt not in ("csv", "json"):
+        raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
+    ws = session().workspace
+    project = ws.project
+    if metric is not None and metric not in project.metrics:
+        raise UsageError(f"unknown metric {metric!r}",
+                         f"declared metrics: {', '.join(sorted(project.metrics))}")
+    if objective is not None and project.objective(objective) is None:
+        raise UsageError(f"unknown objective {objective!r}",
+                         f"declared: {', '.join(o.id for o in project.objectives)}")
+    start = parse_date(since, "--since") if since else None
+    end = parse_date(until, "--until") if until else None
+    content = ws.content
+    for torn in content.torn:
+        warn(torn.warning())
+    build = raw_records if raw else applied_records
+    records = build(project, content.entries, metric=metric, objective=objective, since=start,
+                    until=end)
+    text = _render(records, fmt, raw)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomically(output, text)
+        info(f"exported {len(records)} entr{'y' if len(records) == 1 else 'ies'} to {output}")
+
+
+def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001
+    import io
+
+    from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv
+    from ..export import export_document
+    from ..render.jsonout import dumps
+
+    if fmt == "json":
+        return dumps(export_document(records, raw))
+    out = io.StringIO(newline="")
+    write_csv(out, RAW_COLUMNS if raw else EXPORT_COLUMNS, records)
+    return out.getvalue()
+
+
+def _write_atomically(output: str, text: str) -> None:
+    """A temporary file beside the target, fsynced, then renamed over it."""
+    from pathlib import Path
+
+    from ..errors import UsageError
+
+    target = Path(output)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"{output}: cannot be written ({exc.strerror})",
+                         "check the folder exists and is writable") from None
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Option("--kind", metavar="KIND",
+                    help="What to describe (see the list with --kind help).")] = "entry",
+) -> None:
+    """The JSON Schema of ledger entries and of each command's --json document."""
+    from ..errors import UsageError
+    from ..schema import KINDS, json_schema
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown schema kind {kind!r}", f"use one of {', '.join(KINDS)}")
+    print_json(json_schema(kind))

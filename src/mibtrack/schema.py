@@ -1,0 +1,139 @@
+"""JSON Schemas of ledger entries and of every `--json` document, generated from the models.
+
+Decimals are written as JSON numbers (see render/jsonout.py), so the schemas say `number`
+where pydantic would say "number or string": `NumberDecimals` makes that one change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic.json_schema import GenerateJsonSchema
+
+from .model import (
+    Correction,
+    Entry,
+    Metric,
+    MilestoneEvent,
+    MilestoneStatus,
+    Note,
+    Objective,
+    Observation,
+    Program,
+    Void,
+)
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class NumberDecimals(GenerateJsonSchema):
+    """Decimals are JSON numbers in every document mibtrack writes."""
+
+    def decimal_schema(self, schema: Any) -> dict[str, Any]:
+        return {"type": "number"}
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _with_status(model: type[BaseModel]) -> type[BaseModel]:
+    """An entry as `log --json` shows it: plus the ids of entries voiding or correcting it."""
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"Logged{model.__name__}", __base__=model,
+        voided_by=(list[str], Field(description="Ids of voids of this entry.")),
+        corrected_by=(list[str], Field(description="Ids of corrections of this entry.")),
+    )
+
+
+_LOGGED = tuple(_with_status(m) for m in (Observation, MilestoneEvent, Correction, Void, Note))
+
+
+class LogDocument(_Doc):
+    """`mibtrack log --json`."""
+
+    schema_version: Literal[1]
+    entries: list[  # type: ignore[valid-type]
+        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]
+
+
+class ObjectivesDocument(_Doc):
+    """`mibtrack objectives --json`."""
+
+    schema_version: Literal[1]
+    program: Program
+    metrics: list[Metric]
+    objectives: list[Objective]
+
+
+class RecordDocument(_Doc):
+    """`record`, `milestone`, `correct`, `void`, `note` with --json: the new entry."""
+
+    already_recorded: bool = Field(description="The key was recorded before: nothing written.")
+    entry: Entry
+
+
+class FeedReport(_Doc):
+    feed: str
+    entries: int
+    ok: bool
+    line: int | None
+    problem: str | None
+
+
+class VerifyDocument(_Doc):
+    """`mibtrack verify --json`."""
+
+    schema_version: Literal[1]
+    ok: bool
+    feeds: list[FeedReport]
+
+
+class ExportedFact(_Doc):
+    """One fact of `export --format json` (the applied view): export's CSV columns plus who
+    recorded it and whether a correction changed it."""
+
+    id: str = Field(description="The original entry's id.")
+    type: Literal["observation", "milestone", "note"]
+    date: dt.date = Field(description="The day the fact holds, as corrected.")
+    metric: str | None
+    value: Decimal | None = Field(description="The value, as corrected (observations).")
+    objective: str | None
+    status: MilestoneStatus | None
+    expected: dt.date | None
+    source: str | None
+    note: str | None
+    key: str | None = Field(description="Idempotency key; empty when a correction changed "
+                                        "the fact (import derives one from the content).")
+    corrected: bool
+    writer: str
+    recorded_at: dt.datetime
+
+
+class ExportDocument(_Doc):
+    """`mibtrack export --format json` (applied view; --raw holds ledger entries)."""
+
+    schema_version: Literal[1]
+    view: Literal["applied", "raw"]
+    entries: list[ExportedFact] | list[Entry]
+
+
+#: What `mibtrack schema --kind` can describe.
+SCHEMAS: dict[str, Any] = {
+    "entry": Entry,
+    "objectives": ObjectivesDocument,
+    "log": LogDocument,
+    "record": RecordDocument,
+    "verify": VerifyDocument,
+    "export": ExportDocument,
+}
+KINDS = tuple(SCHEMAS)
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one kind of document."""
+    schema = TypeAdapter(SCHEMAS[kind]).json_schema(schema_generator=NumberDecimals)
+    return {"$schema": DIALECT, "title": f"mibtrack {kind}", **schema}
