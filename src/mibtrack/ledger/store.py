@@ -172,23 +172,36 @@ class Ledger:
         return moved
 
     def _find_keys(self, keys: set[str], own: Path) -> dict[str, tuple[Entry, dict[str, Any]]]:
-        """Entries already holding one of `keys`, found by a byte search then parsed."""
+        """Entries already holding one of `keys`: each line's key is picked out by a byte
+        pattern (one pass, however many keys: an import brings thousands), then parsed."""
+        import json
+
         from .codec import decode
 
-        needles = {k: b'"key":' + _json_str(k) for k in keys}
+        needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
         found: dict[str, tuple[Entry, dict[str, Any]]] = {}
         for path in self.feed_paths():
             data = path.read_bytes()
-            if not any(n in data for n in needles.values()):
+            if not any(needle in data for needle in needles):
                 continue
             lines, _ = feeds.split_lines(data)
             for number, line in enumerate(lines, start=1):
-                for key, needle in needles.items():
-                    if needle in line and key not in found:
-                        fields = parse_fields(line)
-                        if fields.get("key") == key:
-                            found[key] = (decode(line, f"{path}:{number}"), fields)
+                match = _KEY_FIELD.search(line)
+                if match is None:
+                    continue
+                try:
+                    key = json.loads(match[1])
+                except ValueError:
+                    continue
+                if key in keys and key not in found:
+                    fields = parse_fields(line)
+                    if fields.get("key") == key:
+                        found[key] = (decode(line, f"{path}:{number}"), fields)
         return found
+
+
+#: A line's `"key":"…"` (a quote inside a JSON string is escaped, so this cannot match text).
+_KEY_FIELD = re.compile(rb'"key":("(?:[^"\\]|\\.)*")')
 
 
 def _json_str(text: str) -> bytes:
