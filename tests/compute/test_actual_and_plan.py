@@ -125,3 +125,8 @@ def test_output_rounding_is_half_to_even_at_six_places():
     assert to_decimal(Fraction(-3, 2_000_000)) == D("-0.000002")
     assert to_decimal(D("12000000.0000000")) == D(12000000)
     assert str(to_decimal(Fraction(1, 2))) == "0.5"  # canonical: no trailing zeros
+
+
+def test_output_rounding_is_exact_for_large_values():
+    # 23 integer digits + 6 places: more than the default 28-digit decimal context holds
+    assert to_decimal(Fraction(10**22) + Fraction(1, 3)) == D("10000000000000000000000.333333")

@@ -122,3 +122,13 @@ def test_the_order_entries_are_given_in_does_not_matter(ledger):
     shuffled = list(ledger.entries)
     random.Random(4).shuffle(shuffled)
     assert effective_ledger(shuffled) == effective_ledger(ledger.entries)
+
+
+def test_known_at_in_another_zone_is_kept_in_utc(ledger):
+    ledger.obs("m", "10", "2024-03-01")  # recorded 2020-01-01T01:00Z
+    paris = dt.timezone(dt.timedelta(hours=1))
+    at_two_in_paris = dt.datetime(2020, 1, 1, 2, 0, tzinfo=paris)  # = 01:00Z
+    state = effective_ledger(ledger.entries, at_two_in_paris)
+    assert state.known_at == dt.datetime(2020, 1, 1, 1, 0, tzinfo=dt.UTC)
+    assert str(state.known_at.tzinfo) == "UTC"
+    assert len(state.observations_of("m")) == 1

@@ -208,3 +208,15 @@ def test_plan_stays_between_baseline_and_target_and_expected_in_zero_one(t):
     r = build_report(PROJECT, [], when).objectives[1]  # money: 0 → 1000 over 2024
     assert Decimal(0) <= r.planned <= Decimal(1000)
     assert Decimal(0) <= r.expected <= Decimal(1)
+
+
+def test_compute_reads_no_clock_no_file_and_prints_nothing():
+    import pathlib
+
+    import mibtrack.compute as compute
+
+    banned = ("now(", "today(", "utc_now", "open(", "print(", "import rich", "import typer",
+              "from rich", "from typer", "os.environ")
+    for path in pathlib.Path(compute.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert [b for b in banned if b in text] == [], path.name

@@ -40,7 +40,7 @@ def to_decimal(value: Fraction | Decimal) -> Decimal:
         with localcontext(DECIMAL_CONTEXT):
             return canonical(value.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN))
     scaled = round(value * _SCALE)  # Fraction.__round__ rounds half to even, exactly
-    return canonical(Decimal(scaled).scaleb(-OUTPUT_PLACES))
+    return canonical(Decimal(f"{scaled}E-{OUTPUT_PLACES}"))  # exact, whatever the context
 
 
 def reaches(value: Fraction | Decimal, level: Fraction | Decimal, direction: Direction) -> bool:

@@ -26,7 +26,7 @@ from mibtrack.model import Correction, MilestoneEvent, MilestoneStatus, Note, Ob
 
 def ledger_order(entry: object) -> tuple[dt.datetime, str, int]:
     """The ledger's deterministic order: when recorded, then writer, then position in feed."""
-    return (entry.recorded_at, entry.writer, entry.seq)  # type: ignore[attr-defined]
+    return (_as_utc(entry.recorded_at), entry.writer, entry.seq)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +98,8 @@ class EffectiveLedger:
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
-    """Naive moments are read as UTC, as `--known-at` is."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+    """Naive moments are read as UTC, as `--known-at` is; aware ones are converted to UTC."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _retracted_ids(voids: Sequence[Void]) -> set[str]:

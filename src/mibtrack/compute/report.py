@@ -241,6 +241,7 @@ class Evaluator:
     def __init__(self, project: Project, ledger: EffectiveLedger) -> None:
         self.project = project
         self.ledger = ledger
+        self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = {}
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
 
@@ -291,7 +292,7 @@ class Evaluator:
     def _exact(self, objective_id: str, t: dt.date) -> _Exact:
         key = (objective_id, t)
         if key not in self._memo:
-            objective = self.project.objective(objective_id)
+            objective = self._objectives.get(objective_id)
             if objective is None:
                 raise KeyError(f"no objective {objective_id!r} is declared")
             if isinstance(objective, TargetObjective):
