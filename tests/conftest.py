@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from mibtrack.cli import run
-
-#: A small programme written out in full, so each test's numbers can be worked out by hand.
-SMALL_TOML = """\
-[program]
-name = "Test programme"
-code = "TST"
-start = 2024-01-01
-end = 2030-12-31
-currency = "EUR"
-
-[metrics.jobs]
-unit = "jobs"
-aggregate = "latest"
-cadence = "quarterly"
-
-[metrics.funding_eur]
-unit = "EUR"
-aggregate = "sum"
-
-[[objectives]]
-id = "jobs"
-title = "100 jobs by 2026"
-kind = "target"
-metric = "jobs"
-target = 100
-due = 2026-01-01
-
-[[objectives]]
-id = "funding"
-title = "€10M raised"
-kind = "target"
-metric = "funding_eur"
-target = 10_000_000
-due = 2027-12-31
-
-[[objectives]]
-id = "launch"
-title = "Launch"
-kind = "milestone"
-due = 2024-06-30
-"""
+from support import SMALL_TOML
 
 
 @dataclass
@@ -89,10 +48,3 @@ def cli(project: Path, capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
         return Result(code, captured.out, captured.err)
 
     return invoke
-
-
-def ledger_digest(root: Path) -> dict[str, str]:
-    """Every file under ledger/ and its SHA-256: to show a refused command wrote nothing."""
-    folder = root / "ledger"
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}

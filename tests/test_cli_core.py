@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ledger_digest
 from mibtrack.cli import run
+from support import ledger_digest
 
 
 def lines(text: str) -> list[str]:

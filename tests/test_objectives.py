@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_TOML
 from mibtrack.objectives import Problems, load_project, parse_project
 from mibtrack.templates import template_text
+from support import SMALL_TOML
 
 ROOT = Path(__file__).resolve().parents[1]
 
