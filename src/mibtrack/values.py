@@ -23,7 +23,7 @@ _SUFFIXES = {"k": Decimal(10) ** 3, "K": Decimal(10) ** 3, "M": Decimal(10) ** 6
 _NUMBER = re.compile(
     r"""^(?P<sign>[+-]?)
         (?P<int>\d(?:_?\d)*)?(?:\.(?P<frac>\d(?:_?\d)*)?)?
-        (?:[eE](?P<exp>[+-]?\d{1,4}))?
+        (?:[eE](?P<exp>[+-]?\d{1,9}))?
         \s*(?P<suffix>k|K|M|G|B|bn)?$""",
     re.VERBOSE,
 )
@@ -69,8 +69,9 @@ def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> 
             value = Decimal(digits)
             if match["suffix"]:
                 value *= _SUFFIXES[match["suffix"]]
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise UsageError(f"{what} {text!r} is not a number") from None
+    except InvalidOperation:
+        raise UsageError(f"{what} {text!r} is too large (at most 10^15 in magnitude)",
+                         "check for extra digits") from None
     return check_value(value, what)
 
 

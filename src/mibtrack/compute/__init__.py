@@ -1,0 +1,51 @@
+"""Pure computation: where each objective stands at a date (no I/O, no terminal).
+
+files → model → **compute** → render → CLI. Start from `build_report`; use `Evaluator`
+over an `effective_ledger` to evaluate objectives at many dates.
+"""
+
+from .formulas import (
+    MetricSeries,
+    actual_latest,
+    actual_sum,
+    eta,
+    is_stale,
+    least_squares,
+    plan_vertices,
+    planned,
+    ratio,
+    schedule_variance_days,
+    to_decimal,
+)
+from .ledger_state import (
+    EffectiveLedger,
+    EffectiveMilestoneEvent,
+    EffectiveNote,
+    EffectiveObservation,
+    effective_ledger,
+)
+from .report import (
+    REPORT_SCHEMA_VERSION,
+    Evaluator,
+    ObjectiveResult,
+    ProgramInfo,
+    Report,
+    SeriesPoint,
+    StaleMetric,
+    build_report,
+    build_report_from_ledger,
+    period_ends,
+    period_series,
+    severity_sorted,
+)
+from .status import SEVERITY, Status, at_or_past, severity_rank, worst
+
+__all__ = [
+    "REPORT_SCHEMA_VERSION", "SEVERITY", "EffectiveLedger", "EffectiveMilestoneEvent",
+    "EffectiveNote", "EffectiveObservation", "Evaluator", "MetricSeries", "ObjectiveResult",
+    "ProgramInfo", "Report", "SeriesPoint", "StaleMetric", "Status", "actual_latest",
+    "actual_sum", "at_or_past", "build_report", "build_report_from_ledger",
+    "effective_ledger", "eta", "is_stale", "least_squares", "period_ends", "period_series",
+    "plan_vertices", "planned", "ratio", "schedule_variance_days", "severity_rank",
+    "severity_sorted", "to_decimal", "worst",
+]

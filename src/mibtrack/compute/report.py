@@ -1,0 +1,486 @@
+"""Where each objective stands at an as-of date: one typed, immutable report value.
+
+`build_report` is the one entry point for `status`, `report` and `check`; `Evaluator` gives
+an objective's values at any series of dates (for `show` and `report --period`) without
+folding the ledger again. Nothing here reads a clock, a file or a terminal.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from mibtrack.model import (
+    CompositeObjective,
+    MilestoneObjective,
+    MilestoneStatus,
+    Objective,
+    Project,
+    TargetObjective,
+)
+from mibtrack.values import canonical
+
+from .formulas import (
+    Line,
+    MetricSeries,
+    Vertex,
+    eta,
+    is_stale,
+    least_squares,
+    plan_vertices,
+    planned,
+    ratio,
+    reaches,
+    schedule_variance_days,
+    to_decimal,
+)
+from .ledger_state import EffectiveLedger, effective_ledger
+from .status import SEVERITY, Status, worst
+
+#: Bumped when a field of the report changes meaning or goes away (adding one does not).
+REPORT_SCHEMA_VERSION = 1
+
+Period = Literal["month", "quarter", "year"]
+
+
+class ReportRecord(BaseModel):
+    """Immutable, strict, and each field documented by the docstring under it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class ProgramInfo(ReportRecord):
+    """The programme the report is about."""
+
+    name: str
+    """Programme name, as in objectives.toml."""
+    code: str
+    """Short code, e.g. MIB."""
+    start: dt.date
+    """First day of the programme."""
+    end: dt.date
+    """Last day of the programme."""
+    currency: str
+    """Currency of money metrics, e.g. EUR."""
+    at_risk: Decimal
+    """r = progress / expected below this is off-track; from it up to 1, at-risk."""
+
+
+class SeriesPoint(ReportRecord):
+    """One dated value of a chart line."""
+
+    date: dt.date
+    """The day."""
+    value: Decimal
+    """The value on that day (actuals exact; plan and forecast to 6 places)."""
+
+
+class ObjectiveResult(ReportRecord):
+    """One objective at the as-of date. A value that does not apply or exist is None."""
+
+    id: str
+    """Objective id."""
+    kind: Literal["target", "milestone", "composite"]
+    """target, milestone or composite."""
+    title: str
+    """Title, as declared (user text: render it literally)."""
+    status: Status
+    """One of SEVERITY: missed, off-track, at-risk, no-data, on-track, not-started, achieved."""
+    group: str | None
+    """Reporting group, as declared."""
+    owner: str | None
+    """Owner, as declared."""
+    tags: tuple[str, ...]
+    """Tags, as declared."""
+    source: str | None
+    """Where the commitment was made, as declared."""
+    metric: str | None
+    """Target: the metric id."""
+    unit: str | None
+    """Target: the metric's unit (e.g. EUR, jobs)."""
+    aggregate: Literal["latest", "sum"] | None
+    """Target: how observations make the actual (a level or a running sum)."""
+    direction: Literal["increase", "decrease"] | None
+    """Target: which way the metric should move."""
+    baseline: Decimal | None
+    """Target: b, the value at start."""
+    target: Decimal | None
+    """Target: T, when a single number was declared."""
+    target_min: Decimal | None
+    """Target: the low end of a declared range."""
+    target_max: Decimal | None
+    """Target: the high end of a declared range."""
+    goal: Decimal | None
+    """Target: T used in the formulas (for an increasing range, target_min)."""
+    start: dt.date | None
+    """Target: s (the objective's start, else the programme's)."""
+    due: dt.date | None
+    """The due date d (a composite may have none)."""
+    actual: Decimal | None
+    """Target: A at the as-of date, exact; None when nothing is observed yet."""
+    planned: Decimal | None
+    """Target: P at the as-of date (6 places)."""
+    progress: Decimal | None
+    """(A − b) / (T − b); milestone 1 once done else 0; composite weighted mean (6 places)."""
+    expected: Decimal | None
+    """(P − b) / (T − b); milestone 1 from due on else 0; composite weighted mean."""
+    variance: Decimal | None
+    """Target: A − P, in the metric's unit (6 places)."""
+    variance_points: Decimal | None
+    """progress − expected (6 places)."""
+    schedule_variance_days: int | None
+    """Target: t′ − t, t′ the first date the plan reaches A; negative = behind."""
+    forecast_at_due: Decimal | None
+    """Target: the least-squares line's value at due (6 places); None under two points."""
+    eta: dt.date | None
+    """Target: the first date the line is at or past T; None if it never is."""
+    stale: bool
+    """Target: its metric is stale; composite: any child is; milestone: False."""
+    above_range: bool | None
+    """Range target: A > target_max; None for other objectives or without an actual."""
+    last_observed: dt.date | None
+    """Target: date of the newest observation on or before t; milestone: of its state."""
+    state: MilestoneStatus | None
+    """Milestone: its latest event on or before t (done, at-risk, slipped, reopened)."""
+    expected_date: dt.date | None
+    """Milestone: the expected date when its state is slipped."""
+    done_date: dt.date | None
+    """Milestone: the date it was done, when its state is done."""
+    late_days: int | None
+    """Milestone: done − due (0 when on time); None when not done."""
+    children: tuple[str, ...]
+    """Composite: its children's ids, in declared order."""
+    weights: tuple[Decimal, ...]
+    """Composite: the children's weights (1 each by default)."""
+    actual_series: tuple[SeriesPoint, ...]
+    """Target: A at each observation date on or before t (chart line)."""
+    plan_points: tuple[SeriesPoint, ...]
+    """Target: the plan's vertices (s, b), checkpoints, (d, T) (chart line)."""
+    forecast_line: tuple[SeriesPoint, ...]
+    """Target: the forecast line from its first point to max(due, last point); empty if none."""
+
+
+class StaleMetric(ReportRecord):
+    """A metric whose newest observation is older than its cadence and a half."""
+
+    metric: str
+    """Metric id."""
+    cadence: Literal["monthly", "quarterly", "yearly"]
+    """Declared cadence."""
+    last_observed: dt.date
+    """Date of its newest observation on or before the as-of date."""
+    age_days: int
+    """as_of − last_observed, in days."""
+
+
+class Report(ReportRecord):
+    """Where every declared objective stands at `as_of`, as known at `known_at`."""
+
+    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
+    """Version of this report's shape."""
+    program: ProgramInfo
+    """The programme."""
+    as_of: dt.date
+    """t: the report holds at the end of this day."""
+    known_at: dt.datetime | None
+    """Entries recorded after this moment (UTC) are ignored; None when not given."""
+    objectives: tuple[ObjectiveResult, ...]
+    """One per declared objective, in declaration order."""
+    summary: dict[str, int]
+    """How many objectives have each status, every status listed, worst first."""
+    stale_metrics: tuple[StaleMetric, ...]
+    """Declared metrics that are stale at as_of, by metric id."""
+
+
+# --------------------------------------------------------------------------- evaluation
+
+@dataclass(frozen=True, slots=True)
+class _Exact:
+    """An evaluation with its exact ratios kept, for composites to average."""
+
+    result: ObjectiveResult
+    progress: Fraction | None
+    expected: Fraction | None
+
+
+def _opt(value: Fraction | None) -> Decimal | None:
+    return None if value is None else to_decimal(value)
+
+
+def _clamp(value: Fraction | None) -> Fraction:
+    """A child's ratio for a composite: no value counts as 0; clamped to [0, 1]."""
+    if value is None:
+        return Fraction(0)
+    return min(Fraction(1), max(Fraction(0), value))
+
+
+_EMPTY = dict(
+    group=None, owner=None, tags=(), source=None, metric=None, unit=None, aggregate=None,
+    direction=None, baseline=None, target=None, target_min=None, target_max=None, goal=None,
+    start=None, due=None, actual=None, planned=None, progress=None, expected=None,
+    variance=None, variance_points=None, schedule_variance_days=None, forecast_at_due=None,
+    eta=None, stale=False, above_range=None, last_observed=None, state=None,
+    expected_date=None, done_date=None, late_days=None, children=(), weights=(),
+    actual_series=(), plan_points=(), forecast_line=(),
+)
+
+
+class Evaluator:
+    """Evaluates a project's objectives over one effective ledger, at any dates.
+
+    Metric series and plans are built once; each (objective, date) is evaluated once.
+    """
+
+    def __init__(self, project: Project, ledger: EffectiveLedger) -> None:
+        self.project = project
+        self.ledger = ledger
+        self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
+        self._series: dict[str, MetricSeries] = {}
+        self._memo: dict[tuple[str, dt.date], _Exact] = {}
+
+    # -- building blocks
+    def metric_series(self, metric_id: str) -> MetricSeries:
+        """A(t) lookups for a declared metric."""
+        if metric_id not in self._series:
+            metric = self.project.metrics[metric_id]
+            self._series[metric_id] = MetricSeries.build(
+                metric.aggregate, self.ledger.observations_of(metric_id))
+        return self._series[metric_id]
+
+    def vertices(self, objective: TargetObjective) -> tuple[Vertex, ...]:
+        """The plan's vertices for a target objective."""
+        return plan_vertices(
+            self.project.start_of(objective), objective.baseline,
+            [(c.date, c.value) for c in objective.checkpoints], objective.due, objective.goal)
+
+    def forecast(self, objective: TargetObjective, t: dt.date) -> Line | None:
+        """The least-squares line through the objective's points dated from s to t."""
+        series = self.metric_series(objective.metric)
+        return least_squares(series.points(self.project.start_of(objective), t))
+
+    def is_metric_stale(self, metric_id: str, t: dt.date) -> bool:
+        metric = self.project.metrics[metric_id]
+        return is_stale(metric.cadence, self.metric_series(metric_id).last_observed(t), t)
+
+    # -- evaluation
+    def evaluate(self, objective_id: str, t: dt.date) -> ObjectiveResult:
+        """One objective's record at the end of day t."""
+        return self._exact(objective_id, t).result
+
+    def series(self, objective_id: str, dates: Iterable[dt.date]) -> tuple[ObjectiveResult, ...]:
+        """One objective's records at each date (for `show` and `report --period`)."""
+        return tuple(self.evaluate(objective_id, day) for day in dates)
+
+    def stale_metrics(self, t: dt.date) -> tuple[StaleMetric, ...]:
+        found = []
+        for metric_id in sorted(self.project.metrics):
+            metric = self.project.metrics[metric_id]
+            last = self.metric_series(metric_id).last_observed(t)
+            if metric.cadence is not None and is_stale(metric.cadence, last, t):
+                assert last is not None
+                found.append(StaleMetric(metric=metric_id, cadence=metric.cadence,
+                                         last_observed=last, age_days=(t - last).days))
+        return tuple(found)
+
+    def _exact(self, objective_id: str, t: dt.date) -> _Exact:
+        key = (objective_id, t)
+        if key not in self._memo:
+            objective = self._objectives.get(objective_id)
+            if objective is None:
+                raise KeyError(f"no objective {objective_id!r} is declared")
+            if isinstance(objective, TargetObjective):
+                value = self._target(objective, t)
+            elif isinstance(objective, MilestoneObjective):
+                value = self._milestone(objective, t)
+            else:
+                value = self._composite(objective, t)
+            self._memo[key] = value
+        return self._memo[key]
+
+    def _common(self, objective: Objective) -> dict:
+        return dict(_EMPTY, id=objective.id, kind=objective.kind, title=objective.title,
+                    group=objective.group, owner=objective.owner, tags=objective.tags,
+                    source=objective.source)
+
+    def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
+        metric = self.project.metrics[o.metric]
+        series = self.metric_series(o.metric)
+        start, goal, base = self.project.start_of(o), o.goal, o.baseline
+        vertices = self.vertices(o)
+        actual = series.actual(t)
+        plan_t = planned(vertices, t)
+        expected = ratio(plan_t, base, goal)
+        progress = None if actual is None else ratio(actual, base, goal)
+
+        if t < start:
+            status: Status = "not-started"
+        elif actual is not None and reaches(actual, goal, o.direction):
+            status = "achieved"
+        elif t > o.due:
+            status = "missed"
+        elif actual is None or progress is None:
+            status = "no-data"
+        else:
+            status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+
+        line = self.forecast(o, t)
+        forecast_line: tuple[SeriesPoint, ...] = ()
+        if line is not None:
+            end = max(o.due, line.last)
+            forecast_line = (SeriesPoint(date=line.first, value=to_decimal(line.at(line.first))),
+                             SeriesPoint(date=end, value=to_decimal(line.at(end))))
+        record = ObjectiveResult(**dict(
+            self._common(o), status=status, metric=o.metric, unit=metric.unit,
+            aggregate=metric.aggregate, direction=o.direction, baseline=o.baseline,
+            target=o.target, target_min=o.target_min, target_max=o.target_max, goal=goal,
+            start=start, due=o.due, actual=actual, planned=to_decimal(plan_t),
+            progress=_opt(progress), expected=to_decimal(expected),
+            variance=None if actual is None else to_decimal(Fraction(actual) - plan_t),
+            variance_points=None if progress is None else to_decimal(progress - expected),
+            schedule_variance_days=None if actual is None else schedule_variance_days(
+                vertices, actual, t, o.direction),
+            forecast_at_due=None if line is None else to_decimal(line.at(o.due)),
+            eta=None if line is None else eta(line, goal, o.direction),
+            stale=self.is_metric_stale(o.metric, t),
+            above_range=(None if not o.is_range or actual is None
+                         else actual > o.target_max),  # type: ignore[operator]
+            last_observed=series.last_observed(t),
+            actual_series=tuple(SeriesPoint(date=d, value=v)
+                                for d, v in series.points(dt.date.min, t)),
+            plan_points=tuple(SeriesPoint(date=d, value=canonical(v)) for d, v in vertices),
+            forecast_line=forecast_line,
+        ))
+        return _Exact(record, progress, expected)
+
+    def _milestone(self, o: MilestoneObjective, t: dt.date) -> _Exact:
+        latest = None
+        for event in self.ledger.events_of(o.id):  # sorted by (as_of, rank): last one wins
+            if event.as_of > t:
+                break
+            latest = event
+        state = latest.status if latest is not None else None
+        done = state == "done"
+        if done:
+            status: Status = "achieved"
+        elif t > o.due:
+            status = "missed"
+        elif state == "at-risk" or (state == "slipped" and latest.expected <= o.due):  # type: ignore[union-attr,operator]
+            status = "at-risk"
+        elif state == "slipped":
+            status = "off-track"
+        elif t < self.project.program.start:
+            status = "not-started"
+        else:
+            status = "on-track"
+        progress = Fraction(1 if done else 0)
+        expected = Fraction(1 if t >= o.due else 0)
+        done_date = latest.as_of if done and latest is not None else None
+        record = ObjectiveResult(**dict(
+            self._common(o), status=status, due=o.due, progress=to_decimal(progress),
+            expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
+            last_observed=latest.as_of if latest is not None else None, state=state,
+            expected_date=latest.expected if latest is not None else None,
+            done_date=done_date,
+            late_days=None if done_date is None else max(0, (done_date - o.due).days),
+        ))
+        return _Exact(record, progress, expected)
+
+    def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
+        children = [self._exact(child, t) for child in o.children]
+        weights = [Fraction(w) for w in o.child_weights]
+        total = sum(weights)
+        progress = sum(w * _clamp(c.progress) for w, c in zip(weights, children, strict=True)
+                       ) / total
+        expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
+                       ) / total
+        statuses = [c.result.status for c in children]
+        if all(s == "achieved" for s in statuses):
+            status: Status = "achieved"
+        elif o.due is not None and t > o.due:
+            status = "missed"
+        else:
+            status = worst(statuses)
+        record = ObjectiveResult(**dict(
+            self._common(o), status=status, due=o.due, progress=to_decimal(progress),
+            expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
+            stale=any(c.result.stale for c in children), children=o.children,
+            weights=o.child_weights,
+        ))
+        return _Exact(record, progress, expected)
+
+
+def _by_ratio(progress: Fraction, expected: Fraction, at_risk: Fraction) -> Status:
+    """r = progress / expected, compared exactly; expected of 0 (or less) counts as on plan."""
+    if expected <= 0 or progress >= expected:
+        return "on-track"
+    if progress >= at_risk * expected:
+        return "at-risk"
+    return "off-track"
+
+
+# --------------------------------------------------------------------------- entry points
+
+def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: dt.date,
+                             evaluator: Evaluator | None = None) -> Report:
+    """The report at `as_of` over an already folded ledger."""
+    evaluator = evaluator or Evaluator(project, ledger)
+    objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives)
+    counts = {status: 0 for status in SEVERITY}
+    for result in objectives:
+        counts[result.status] += 1
+    p = project.program
+    return Report(
+        program=ProgramInfo(name=p.name, code=p.code, start=p.start, end=p.end,
+                            currency=p.currency, at_risk=p.at_risk),
+        as_of=as_of, known_at=ledger.known_at, objectives=objectives, summary=counts,
+        stale_metrics=evaluator.stale_metrics(as_of),
+    )
+
+
+def build_report(project: Project, entries: Iterable[object], as_of: dt.date,
+                 known_at: dt.datetime | None = None) -> Report:
+    """Where each objective stands at the end of `as_of`, as known at `known_at` (UTC)."""
+    return build_report_from_ledger(project, effective_ledger(entries, known_at), as_of)
+
+
+def period_ends(first: dt.date, last: dt.date, period: Period) -> tuple[dt.date, ...]:
+    """The last day of each month/quarter/year from `first` on, before `last`; then `last`.
+
+    `report --period quarter` as of 2025-08-15 from 2025-01-01 gives 2025-03-31, 2025-06-30
+    and 2025-08-15 (the period in progress, up to the as-of date).
+    """
+    if last < first:
+        return ()
+    step = {"month": 1, "quarter": 3, "year": 12}[period]
+    ends: list[dt.date] = []
+    year, month = first.year, first.month
+    month = ((month - 1) // step + 1) * step  # the last month of first's period
+    while True:
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
+        if end >= last:
+            break
+        ends.append(end)
+        month += step
+        if month > 12:
+            year, month = year + 1, month - 12
+    ends.append(last)
+    return tuple(ends)
+
+
+def period_series(evaluator: Evaluator, objective_id: str, first: dt.date, last: dt.date,
+                  period: Period) -> tuple[ObjectiveResult, ...]:
+    """An objective's records at each period end (see `period_ends`)."""
+    return evaluator.series(objective_id, period_ends(first, last, period))
+
+
+def severity_sorted(results: Sequence[ObjectiveResult]) -> tuple[ObjectiveResult, ...]:
+    """Worst first, declaration order within a status (stable)."""
+    order = {s: i for i, s in enumerate(SEVERITY)}
+    return tuple(sorted(results, key=lambda r: order[r.status]))

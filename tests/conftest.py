@@ -1,0 +1,50 @@
+"""Shared fixtures: every test gets its own project folder and runs the CLI in-process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mibtrack.cli import run
+from support import SMALL_TOML
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's environment: fixed writer, no colour, no MIBTRACK_DIR."""
+    monkeypatch.delenv("MIBTRACK_DIR", raising=False)
+    monkeypatch.setenv("MIBTRACK_WRITER", "tester")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh project folder holding SMALL_TOML and an empty ledger/."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "objectives.toml").write_text(SMALL_TOML, encoding="utf-8")
+    (root / "ledger").mkdir()
+    return root
+
+
+@pytest.fixture
+def cli(project: Path, capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
+    """cli("record", "jobs", "5") runs `mibtrack --dir <project> record jobs 5`."""
+
+    def invoke(*args: str, root: Path | None = None) -> Result:
+        capsys.readouterr()
+        code = run(["--dir", str(root or project), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke

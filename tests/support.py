@@ -1,0 +1,54 @@
+"""What tests share besides fixtures: the small test programme and a ledger fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+#: A small programme written out in full, so each test's numbers can be worked out by hand.
+SMALL_TOML = """\
+[program]
+name = "Test programme"
+code = "TST"
+start = 2024-01-01
+end = 2030-12-31
+currency = "EUR"
+
+[metrics.jobs]
+unit = "jobs"
+aggregate = "latest"
+cadence = "quarterly"
+
+[metrics.funding_eur]
+unit = "EUR"
+aggregate = "sum"
+
+[[objectives]]
+id = "jobs"
+title = "100 jobs by 2026"
+kind = "target"
+metric = "jobs"
+target = 100
+due = 2026-01-01
+
+[[objectives]]
+id = "funding"
+title = "€10M raised"
+kind = "target"
+metric = "funding_eur"
+target = 10_000_000
+due = 2027-12-31
+
+[[objectives]]
+id = "launch"
+title = "Launch"
+kind = "milestone"
+due = 2024-06-30
+"""
+
+
+def ledger_digest(root: Path) -> dict[str, str]:
+    """Every file under ledger/ and its SHA-256: to show a refused command wrote nothing."""
+    folder = root / "ledger"
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,282 @@
+"""The evidence commands through the CLI: happy paths, exit codes, one stderr line,
+and a ledger byte-identical after every refused command."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mibtrack.cli import run
+from support import ledger_digest
+
+
+def lines(text: str) -> list[str]:
+    return text.strip().splitlines()
+
+
+def test_record_prints_the_new_entry_id_and_log_shows_it(cli) -> None:
+    result = cli("record", "jobs", "40", "--date", "2025-03-31", "--source", "HR survey")
+    assert result.code == 0 and result.err == ""
+    [entry_id] = lines(result.out)
+    assert len(entry_id) == 64
+    logged = json.loads(cli("log", "--json").out)
+    assert logged["schema_version"] == 1
+    [entry] = logged["entries"]
+    assert entry["id"] == entry_id
+    assert (entry["type"], entry["metric"], entry["value"], entry["as_of"], entry["writer"],
+            entry["source"]) == ("observation", "jobs", 40, "2025-03-31", "tester", "HR survey")
+    assert entry["recorded_at"].endswith("Z")
+
+
+def test_record_json_prints_the_entry(cli) -> None:
+    result = cli("record", "funding_eur", "1.5M", "--date", "2025-01-01", "--json")
+    document = json.loads(result.out)
+    assert document["already_recorded"] is False
+    assert document["entry"]["value"] == 1500000
+
+
+def test_record_accepts_a_negative_value(cli) -> None:
+    result = cli("record", "funding_eur", "-250k", "--date", "2025-01-01", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["entry"]["value"] == -250000
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("record", "staff", "5"), 2, "unknown metric 'staff' — declared metrics: funding_eur, jobs"),
+    (("record", "jobs", "abc"), 2, "value 'abc' is not a number"),
+    (("record", "jobs", "1e400000"), 2, "too large"),
+    (("record", "jobs", "NaN"), 2, "is not a number"),
+    (("record", "jobs", "5", "--date", "2023-02-30"), 2, "is not a real date"),
+    (("record", "jobs", "5", "--date", "2999-01-01"), 2, "is in the future"),
+    (("record", "jobs"), 2, "Missing argument"),
+    (("milestone", "nope", "done"), 2, "unknown objective 'nope'"),
+    (("milestone", "jobs", "done"), 2, "is a target, not a milestone"),
+    (("milestone", "launch", "finished"), 2, "unknown milestone status 'finished'"),
+    (("milestone", "launch", "slipped"), 2, "needs --expected"),
+    (("void", "ffff", "--reason", "x"), 2, "no entry with id 'ffff'"),
+    (("correct", "zz", "--reason", "x"), 2, "is not an entry id"),
+    (("note", "ghost", "hello"), 2, "unknown objective 'ghost'"),
+    (("status", "--as-of", "someday"), 2, ""),
+    (("frobnicate",), 2, "No such command"),
+])
+def test_bad_input_is_one_line_its_exit_code_and_nothing_written(
+        cli, project: Path, args: tuple[str, ...], code: int, message: str) -> None:
+    cli("record", "jobs", "1", "--date", "2025-01-01")
+    before = ledger_digest(project)
+    result = cli(*args)
+    assert result.code == code
+    assert len(lines(result.err)) == 1 and result.err.startswith("mibtrack: ")
+    assert message in result.err
+    assert "Traceback" not in result.err + result.out
+    assert ledger_digest(project) == before
+
+
+def test_same_key_same_content_is_a_no_op(cli, project: Path) -> None:
+    first = cli("record", "jobs", "40", "--date", "2025-03-31", "--key", "hr-q1")
+    before = ledger_digest(project)
+    again = cli("record", "jobs", "40", "--date", "2025-03-31", "--key", "hr-q1")
+    assert again.code == 0
+    assert again.out == first.out
+    assert "already recorded" in again.err
+    assert ledger_digest(project) == before
+
+
+def test_same_key_other_content_is_refused(cli, project: Path) -> None:
+    cli("record", "jobs", "40", "--date", "2025-03-31", "--key", "hr-q1")
+    before = ledger_digest(project)
+    result = cli("record", "jobs", "41", "--date", "2025-03-31", "--key", "hr-q1")
+    assert result.code == 2
+    assert "key 'hr-q1' was already recorded with other content" in result.err
+    assert ledger_digest(project) == before
+
+
+def test_milestone_slipped_then_done(cli) -> None:
+    assert cli("milestone", "launch", "slipped", "--date", "2024-05-01",
+               "--expected", "2024-09-30").code == 0
+    assert cli("milestone", "launch", "done", "--date", "2024-09-15").code == 0
+    entries = json.loads(cli("log", "--json", "--objective", "launch").out)["entries"]
+    assert [(e["status"], e["expected"]) for e in entries] == [("slipped", "2024-09-30"),
+                                                             ("done", None)]
+
+
+def test_correct_by_unique_prefix_keeps_the_original(cli) -> None:
+    entry_id = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
+    result = cli("correct", entry_id[:8], "--value", "42", "--reason", "typo in survey")
+    assert result.code == 0
+    entries = json.loads(cli("log", "--json").out)["entries"]
+    original, correction = entries
+    assert original["value"] == 40 and original["corrected_by"] == [correction["id"]]
+    assert (correction["type"], correction["target_entry"], correction["value"],
+            correction["reason"]) == ("correction", entry_id, 42, "typo in survey")
+
+
+def test_correct_can_move_the_date(cli) -> None:
+    entry_id = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
+    assert cli("correct", entry_id, "--date", "2025-03-30", "--reason", "wrong day").code == 0
+    correction = json.loads(cli("log", "--json").out)["entries"][1]
+    assert correction["date"] == "2025-03-30"
+
+
+def test_correct_needs_something_to_change(cli) -> None:
+    entry_id = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
+    result = cli("correct", entry_id, "--reason", "x")
+    assert result.code == 2 and "nothing to correct" in result.err
+
+
+def test_void_then_voiding_again_is_refused(cli, project: Path) -> None:
+    entry_id = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
+    assert cli("void", entry_id, "--reason", "duplicate of the HR figure").code == 0
+    before = ledger_digest(project)
+    result = cli("void", entry_id, "--reason", "again")
+    assert result.code == 2 and "was voided by" in result.err
+    assert ledger_digest(project) == before
+    table = cli("log").out
+    assert f"{entry_id[:12]} (void)" in table
+
+
+def test_ambiguous_prefix_is_refused(cli, project: Path) -> None:
+    ids = [cli("record", "jobs", str(n), "--date", "2025-01-01").out.strip() for n in range(40)]
+    prefix = next(a[:4] for a in ids for b in ids if a != b and a[:4] == b[:4]) \
+        if len({i[:4] for i in ids}) < len(ids) else None
+    if prefix is None:
+        pytest.skip("no two ids share 4 hex digits in this run")
+    result = cli("void", prefix, "--reason", "x")
+    assert result.code == 2 and "names 2 entries" in result.err
+
+
+def test_note_on_an_objective(cli) -> None:
+    assert cli("note", "funding", "Board approved the plan", "--date", "2025-02-01").code == 0
+    [entry] = json.loads(cli("log", "--json", "--objective", "funding").out)["entries"]
+    assert (entry["type"], entry["objective"], entry["note"]) == ("note", "funding",
+                                                                  "Board approved the plan")
+
+
+def test_log_filters_by_metric_and_dates(cli) -> None:
+    cli("record", "jobs", "10", "--date", "2024-12-31")
+    cli("record", "jobs", "20", "--date", "2025-03-31")
+    cli("record", "funding_eur", "5M", "--date", "2025-03-31")
+    got = json.loads(cli("log", "--json", "--metric", "jobs", "--since", "2025-01-01").out)
+    assert [e["value"] for e in got["entries"]] == [20]
+    got = json.loads(cli("log", "--json", "--until", "2025-01-01").out)
+    assert [e["value"] for e in got["entries"]] == [10]
+
+
+def test_user_text_is_shown_literally_in_the_log(cli) -> None:
+    cli("note", "launch", "[bold]x[/bold] \x1b[31mred\x1b[0m <script>", "--date", "2024-01-02")
+    out = cli("log").out
+    assert "[bold]x[/bold]" in out and "\x1b" not in out and "\\x1b[31mred" in out
+
+
+def test_verify_reports_each_feed(cli, project: Path) -> None:
+    cli("record", "jobs", "1", "--date", "2025-01-01")
+    result = cli("verify", "--json")
+    assert result.code == 0
+    document = json.loads(result.out)
+    assert document["ok"] is True
+    assert document["feeds"] == [{"feed": "tester.jsonl", "entries": 1, "ok": True,
+                                  "line": None, "problem": None}]
+    feed = project / "ledger" / "tester.jsonl"
+    feed.write_bytes(feed.read_bytes().replace(b'"value":"1"', b'"value":"7"'))
+    result = cli("verify")
+    assert result.code == 4
+    assert "BROKEN tester.jsonl" in result.out and "line 1" in result.out
+
+
+def test_torn_tail_reading_warns_record_refuses_repair_fixes(cli, project: Path) -> None:
+    cli("record", "jobs", "1", "--date", "2025-01-01")
+    feed = project / "ledger" / "tester.jsonl"
+    feed.write_bytes(feed.read_bytes() + b'{"v":1,"se')
+    result = cli("log", "--json")
+    assert result.code == 0 and len(json.loads(result.out)["entries"]) == 1
+    assert "tester.jsonl:2: torn last line" in result.err
+    assert cli("verify").code == 4
+    before = ledger_digest(project)
+    refused = cli("record", "jobs", "2", "--date", "2025-01-02")
+    assert refused.code == 4 and "mibtrack repair" in refused.err
+    assert ledger_digest(project) == before
+    repaired = cli("repair")
+    assert repaired.code == 0 and "quarantined" in repaired.out
+    [quarantined] = (project / "ledger" / "quarantine").iterdir()
+    assert quarantined.read_bytes() == b'{"v":1,"se'
+    assert cli("verify").code == 0
+    assert cli("record", "jobs", "2", "--date", "2025-01-02").code == 0
+
+
+def test_validate_counts_what_it_checked(cli) -> None:
+    cli("record", "jobs", "1", "--date", "2025-01-01")
+    result = cli("validate")
+    assert (result.code, result.out) == (0, "ok: 3 objectives, 2 metrics, 1 entries in 1 feed\n")
+
+
+def test_broken_objectives_file_exits_3(cli, project: Path) -> None:
+    (project / "objectives.toml").write_text("{broken")
+    for command in (["validate"], ["log"], ["record", "jobs", "1"]):
+        result = cli(*command)
+        assert result.code == 3 and len(lines(result.err)) == 1
+        assert "objectives.toml:1:" in result.err
+
+
+def test_validate_lists_every_problem(cli, project: Path) -> None:
+    text = (project / "objectives.toml").read_text()
+    (project / "objectives.toml").write_text(
+        text.replace('unit = "jobs"', 'unit = "jobs"\ncolour = 1').replace(
+            'kind = "milestone"', 'kind = "milestone"\nowner = 5'))
+    result = cli("validate")
+    assert result.code == 3 and len(lines(result.err)) == 2
+
+
+def test_project_is_found_like_git(project: Path, tmp_path: Path, monkeypatch,
+                                   capsys) -> None:
+    nested = project / "reports" / "2025"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert run(["validate"]) == 0
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert run(["validate"]) == 3
+    assert "no objectives.toml" in capsys.readouterr().err
+    monkeypatch.setenv("MIBTRACK_DIR", str(project))
+    assert run(["validate"]) == 0
+
+
+def test_init_writes_a_project_and_never_overwrites(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "new"
+    target.mkdir()
+    assert run(["--dir", str(target), "init", "--template", "mib"]) == 0
+    assert (target / "ledger").is_dir()
+    assert run(["--dir", str(target), "validate"]) == 0
+    before = (target / "objectives.toml").read_bytes()
+    capsys.readouterr()
+    assert run(["--dir", str(target), "init"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (target / "objectives.toml").read_bytes() == before
+    assert run(["--dir", str(target), "init", "--template", "nope"]) == 2
+
+
+def test_an_internal_failure_is_one_line_and_exit_70(cli, monkeypatch) -> None:
+    import mibtrack.ledger.store as store
+
+    def boom(self):  # noqa: ANN001, ANN202
+        raise RuntimeError("disk gremlin")
+
+    monkeypatch.setattr(store.Ledger, "read", boom)
+    result = cli("log")
+    assert result.code == 70
+    assert lines(result.err) == ["mibtrack: internal error: RuntimeError: disk gremlin (run with "
+                                 "--debug for the traceback and report it)"]
+
+
+def test_debug_shows_the_traceback_of_an_internal_failure(project: Path, monkeypatch,
+                                                          capsys) -> None:
+    import mibtrack.ledger.store as store
+
+    monkeypatch.setattr(store.Ledger, "read", lambda self: 1 / 0)
+    assert run(["--debug", "--dir", str(project), "log"]) == 70
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_writer_option_names_the_feed(cli, project: Path) -> None:
+    assert run(["--dir", str(project), "--writer", "hr-bot", "record", "jobs", "1",
+                "--date", "2025-01-01"]) == 0
+    assert (project / "ledger" / "hr-bot.jsonl").is_file()
+    assert run(["--dir", str(project), "--writer", "../evil", "record", "jobs", "1"]) == 2

@@ -1,0 +1,62 @@
+"""Numbers and dates as people type them: exact decimals, strict dates, bounded values."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from mibtrack.errors import UsageError
+from mibtrack.values import end_of_day, parse_date, parse_moment, parse_value
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("30000000", "30000000"),
+    ("30_000_000", "30000000"),
+    ("30e6", "30000000"),
+    ("30M", "30000000"),
+    ("1.5k", "1500"),
+    ("2.5bn", "2500000000"),
+    ("0.10", "0.1"),
+    ("-12.5", "-12.5"),
+    (" 7 ", "7"),
+    ("1.000001", "1.000001"),
+])
+def test_values_accept_the_forms_the_spec_lists(text: str, expected: str) -> None:
+    assert parse_value(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", [
+    "abc", "", "NaN", "inf", "-Infinity", "1e400000", "1,5", "1__0", "_1", "30MM", "1.0000001",
+    "1e15", "-1e15", "0x10", "1 000",
+])
+def test_values_refuse_typing_mistakes(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_value(text)
+
+
+def test_french_decimal_comma_with_spaced_thousands() -> None:
+    assert parse_value("1 234,5", decimal_comma=True) == Decimal("1234.5")
+    assert parse_value("1\u202f234,50", decimal_comma=True) == Decimal("1234.5")
+
+
+def test_a_million_entries_of_ten_cents_sum_exactly() -> None:
+    tenth = parse_value("0.10")
+    assert sum([tenth] * 1_000_000, Decimal(0)) == Decimal("100000.00")
+
+
+def test_dates_are_strict_iso() -> None:
+    assert parse_date("2025-06-30") == dt.date(2025, 6, 30)
+    for bad in ("2023-02-30", "30/06/2025", "20250630", "someday", "2025-6-30"):
+        with pytest.raises(UsageError):
+            parse_date(bad)
+
+
+def test_known_at_date_means_the_end_of_that_day_utc() -> None:
+    assert parse_moment("2025-03-31") == end_of_day(dt.date(2025, 3, 31))
+    assert parse_moment("2025-03-31") == dt.datetime(2025, 3, 31, 23, 59, 59, 999999,
+                                                     tzinfo=dt.UTC)
+    assert parse_moment("2025-03-31T18:00:00") == dt.datetime(2025, 3, 31, 18, tzinfo=dt.UTC)
+    assert parse_moment("2025-03-31T20:00:00+02:00") == dt.datetime(2025, 3, 31, 18,
+                                                                   tzinfo=dt.UTC)
+    with pytest.raises(UsageError):
+        parse_moment("last tuesday")
