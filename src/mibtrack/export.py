@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .csvio import EXPORT_COLUMNS
@@ -25,7 +24,9 @@ def applied_entries(entries: Sequence[Entry], known_at: dt.datetime | None = Non
                     ) -> list[tuple[Entry, dt.date, Any, bool]]:
     """The facts after corrections and voids, in ledger order: (original entry, effective
     date, effective value, corrected?). Folding is the compute layer's `effective_ledger`."""
-    effective = _interim_effective_ledger(entries, known_at)
+    from .compute import effective_ledger
+
+    effective = effective_ledger(entries, known_at)
     by_id = {e.id: e for e in entries}
     facts: list[tuple[int, Entry, dt.date, Any, bool]] = []
     for group in (effective.observations, effective.milestone_events):
@@ -39,59 +40,6 @@ def applied_entries(entries: Sequence[Entry], known_at: dt.datetime | None = Non
             facts.append((item.rank, original, item.as_of, None, item.as_of != original.as_of))
     facts.sort(key=lambda fact: fact[0])
     return [fact[1:] for fact in facts]
-
-
-@dataclass(frozen=True)
-class _Fact:
-    id: str
-    as_of: dt.date
-    rank: int
-    corrected: bool
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class _Effective:
-    observations: dict[str, list[_Fact]]
-    milestone_events: dict[str, list[_Fact]]
-    notes: dict[str, list[_Fact]]
-
-
-def _interim_effective_ledger(entries: Sequence[Entry], known_at: dt.datetime | None
-                              ) -> _Effective:
-    """INTERIM stand-in for `mibtrack.compute.effective_ledger` (branch `compute`), to be
-    swapped for it once merged: voids retract (a void of a void restores), the latest
-    recorded correction wins for each field it sets."""
-    known = sorted((e for e in entries if known_at is None or e.recorded_at <= known_at),
-                   key=lambda e: (e.recorded_at, e.writer, e.seq))
-    voids: dict[str, list[str]] = {}
-    for e in known:
-        if e.type == "void":
-            voids.setdefault(e.target_entry, []).append(e.id)
-
-    def retracted(entry_id: str, depth: int = 0) -> bool:
-        return depth < 64 and any(not retracted(v, depth + 1) for v in voids.get(entry_id, ()))
-
-    live = [e for e in known if not retracted(e.id)]
-    new_value: dict[str, Any] = {}
-    new_date: dict[str, dt.date] = {}
-    for e in live:
-        if e.type == "correction":
-            if e.value is not None:
-                new_value[e.target_entry] = e.value
-            if e.date is not None:
-                new_date[e.target_entry] = e.date
-    out = _Effective({}, {}, {})
-    groups = {"observation": out.observations, "milestone": out.milestone_events,
-              "note": out.notes}
-    for rank, e in enumerate(live):
-        if e.type in groups:
-            value = new_value.get(e.id, e.value) if e.type == "observation" else None
-            fact = _Fact(e.id, new_date.get(e.id, e.as_of), rank,
-                         e.id in new_date or (e.type == "observation" and e.id in new_value),
-                         value)
-            groups[e.type].setdefault(getattr(e, "metric", None) or e.objective, []).append(fact)
-    return out
 
 
 def applied_records(project: Project, entries: Sequence[Entry], *, metric: str | None = None,

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
+from .compute.report import Report
 from .model import (
     Correction,
     Entry,
@@ -129,6 +130,9 @@ SCHEMAS: dict[str, Any] = {
     "record": RecordDocument,
     "verify": VerifyDocument,
     "export": ExportDocument,
+    "status": Report,
+    "report": Report,
+    "check": Report,
 }
 KINDS = tuple(SCHEMAS)
 
