@@ -54,9 +54,9 @@ def import_(
             info(f"{file}: a header and no rows: nothing to import")
             return
         if plan.repeats:
-            warn(f"{file}: {plan.repeats} row{'s' if plan.repeats != 1 else ''} repeat an "
-                 "earlier row exactly and count once (give each its own key if they are "
-                 "separate facts)")
+            warn(f"{file}: {plan.repeats} exact repeat{'s' if plan.repeats != 1 else ''} of "
+                 "an earlier row, counted once (give each row its own key if they are separate "
+                 "facts)")
         if dry_run:
             _dry_run(plan)
             return

@@ -73,7 +73,7 @@ def read_feed(path: Path) -> FeedContent:
         data = path.read_bytes()
     except OSError as exc:
         raise ProjectError(f"{path}: cannot be read ({exc.strerror})") from None
-    lines, end = split_lines(data)
+    lines, end = split_lines(without_unfinished_batch(path, data))
     content = FeedContent(path)
     content.entries = [decode(line, f"{path}:{number}") for number, line in
                        enumerate(lines, start=1)]
@@ -82,13 +82,65 @@ def read_feed(path: Path) -> FeedContent:
     return content
 
 
+# A batch (an import) is appended as one write, but a crash can cut any write short, even
+# at a line boundary. So before a batch of several lines is written, a journal beside the
+# feed (`<writer>.jsonl.pending`, fsynced) records the feed's size and the batch's length
+# and hash; it is removed once the batch is fsynced. While a journal names a batch that is
+# not all there, the batch's lines count as a torn tail: readers skip them, appends refuse,
+# and `repair` quarantines the whole partial batch. So a batch is in the feed whole or not
+# at all.
+
+def pending_path(path: Path) -> Path:
+    return path.with_name(path.name + ".pending")
+
+
+def without_unfinished_batch(path: Path, data: bytes) -> bytes:
+    """The feed's bytes, cut back to before a batch append that never completed."""
+    from json import loads
+
+    try:
+        journal = loads(pending_path(path).read_bytes())
+        start, length, digest = int(journal["size"]), int(journal["length"]), journal["sha256"]
+    except FileNotFoundError:
+        return data
+    except (OSError, ValueError, KeyError, TypeError):
+        return data  # a journal cut short: fsynced before the batch, so no batch was written
+    if len(data) <= start:
+        return data
+    if len(data) >= start + length and sha256(data[start:start + length]) == digest:
+        return data
+    return data[:start]
+
+
+def _begin_batch(path: Path, size: int, data: bytes) -> None:
+    from json import dumps
+
+    journal = dumps({"size": size, "length": len(data), "sha256": sha256(data)}).encode()
+    with open(pending_path(path), "wb") as out:
+        out.write(journal)
+        out.flush()
+        os.fsync(out.fileno())
+    _fsync_dir(path.parent)
+
+
+def _settle_batch(path: Path, fd: int, size: int) -> None:
+    """Before appending: refuse after an unfinished batch, forget a finished one."""
+    pending = pending_path(path)
+    if not pending.exists():
+        return
+    if len(without_unfinished_batch(path, os.pread(fd, size, 0))) < size:
+        raise IntegrityError(f"{path}: ends with an interrupted batch append (an import cut "
+                             "short)", "run `mibtrack repair` to quarantine it, then run again")
+    pending.unlink(missing_ok=True)
+
+
 def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
     """Recompute the chain of one feed: (entries checked, first break or None)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         return 0, Break(path, 0, f"cannot be read ({exc.strerror})")
-    lines, end = split_lines(data)
+    lines, end = split_lines(without_unfinished_batch(path, data))
     prev = GENESIS
     seen_prev: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
@@ -175,6 +227,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]
     """
     with locked(path) as fd:
         size = os.fstat(fd).st_size
+        _settle_batch(path, fd, size)
         last, torn = _tail(fd, size)
         if torn:
             raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
@@ -198,6 +251,8 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]
             lines.append(line)
             prev = sha256(line[:-1])
         data = b"".join(lines)
+        if len(lines) > 1:
+            _begin_batch(path, size, data)
         try:
             written = 0
             while written < len(data):
@@ -209,8 +264,10 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]
                 os.fsync(fd)
             except OSError:
                 pass
+            pending_path(path).unlink(missing_ok=True)
             raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
                                "free some space or fix permissions, then run again") from None
+        pending_path(path).unlink(missing_ok=True)
         return entries
 
 
@@ -219,8 +276,9 @@ def quarantine(path: Path) -> Path | None:
     with locked(path, create=False) as fd:
         size = os.fstat(fd).st_size
         data = os.pread(fd, size, 0)
-        end = data.rfind(b"\n") + 1
+        end = without_unfinished_batch(path, data).rfind(b"\n") + 1
         if end == size:
+            pending_path(path).unlink(missing_ok=True)
             return None
         folder = path.parent / QUARANTINE
         folder.mkdir(exist_ok=True)
@@ -236,4 +294,5 @@ def quarantine(path: Path) -> Path | None:
         _fsync_dir(folder)
         os.ftruncate(fd, end)
         os.fsync(fd)
+        pending_path(path).unlink(missing_ok=True)
         return target
