@@ -37,6 +37,13 @@ class NumberDecimals(GenerateJsonSchema):
         return {"type": "number"}
 
 
+class StoredDecimals(GenerateJsonSchema):
+    """In a ledger line (docs/ledger-format.md) a decimal is a plain decimal string."""
+
+    def decimal_schema(self, schema: Any) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$"}
+
+
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -125,6 +132,7 @@ class ExportDocument(_Doc):
 #: What `mibtrack schema --kind` can describe.
 SCHEMAS: dict[str, Any] = {
     "entry": Entry,
+    "ledger-line": Entry,
     "objectives": ObjectivesDocument,
     "log": LogDocument,
     "record": RecordDocument,
@@ -138,6 +146,9 @@ KINDS = tuple(SCHEMAS)
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one kind of document."""
-    schema = TypeAdapter(SCHEMAS[kind]).json_schema(schema_generator=NumberDecimals)
+    """The JSON Schema (draft 2020-12) of one kind of document: `entry` is an entry as the
+    --json documents show it (decimals as numbers), `ledger-line` one line of a feed as
+    stored (decimals as strings)."""
+    generator = StoredDecimals if kind == "ledger-line" else NumberDecimals
+    schema = TypeAdapter(SCHEMAS[kind]).json_schema(schema_generator=generator)
     return {"$schema": DIALECT, "title": f"mibtrack {kind}", **schema}
