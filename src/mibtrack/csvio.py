@@ -156,7 +156,7 @@ def read_import(path: Path, project: Project, today: dt.date,
     header_at = reader.line_num
     columns = _columns(name, header_at, header)
     plan = ImportPlan(name, delimiter, columns)
-    total = text.count("\n") + 1
+    total = text.count("\n") + (0 if text.endswith("\n") else 1)
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
     validator = _RowValidator(project, today, name, decimal_comma=delimiter == ";")
     line = reader.line_num + 1

@@ -42,7 +42,7 @@ def import_(
     rows_hint = text.count("\n")
     bar = _progress_bar() if _progress_wanted(rows_hint) else None
     with bar if bar is not None else nullcontext():
-        task = bar.add_task("checking rows", total=rows_hint) if bar is not None else None
+        task = bar.add_task("checking lines", total=rows_hint) if bar is not None else None
 
         def advance(done: int, total: int) -> None:
             if bar is not None:
@@ -61,8 +61,8 @@ def import_(
             _dry_run(plan)
             return
         if bar is not None:
-            bar.update(task, description=f"writing {len(plan.rows)} entries", completed=0,
-                       total=None)
+            bar.remove_task(task)
+            bar.add_task(f"writing {len(plan.rows)} entries", total=None)
         s = session()
         try:
             results = ws.ledger.append(s.writer_id(), plan.drafts)
