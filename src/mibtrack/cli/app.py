@@ -113,7 +113,7 @@ def console(stderr: bool = False) -> Console:
     tty = on_terminal(stream)
     return Console(file=stream, no_color=not tty, color_system="auto" if tty else None,
                    highlight=False, emoji=False, markup=False, soft_wrap=not tty,
-                   width=None if tty else 200)
+                   width=None if tty or os.environ.get("COLUMNS") else 120)
 
 
 def echo(text: str = "") -> None:
