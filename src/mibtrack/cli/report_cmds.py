@@ -192,7 +192,7 @@ def _why(result) -> str:  # noqa: ANN001
         if result.state == "slipped":
             return f" (due {result.due}, slipped to {result.expected_date})"
         return f" (due {result.due})"
-    if result.status == "no-data":
-        return " (nothing observed yet)"
+    if result.kind == "target" and result.actual is None:
+        return f" (nothing observed yet, due {result.due})"
     return f" (progress {percent(result.progress)} vs {percent(result.expected)} planned" + \
         (f", due {result.due})" if result.due else ")")

@@ -173,22 +173,26 @@ def _variance_cell(result: ObjectiveResult, currency: str) -> str:
 
 
 def status_table(report: Report, width: int) -> Table:
-    """One line per objective, fitted to the terminal: the essentials in 80 columns; from
-    100 the target, plan and variance; from 160 the title and the forecast at due."""
-    medium, wide = width >= 100, width >= 160
+    """One line per objective, fitted to the terminal: the essentials in 80 columns, then
+    target, plan, variance, forecast at due and title as the width allows."""
     currency = report.program.currency
     table = _table()
     table.padding = (0, 1, 0, 0)  # with the box's one-space separator: a gap of two
     columns: list[tuple[str, int, str]] = [("objective", 20, "left"), ("status", 14, "left"),
-                                           ("progress", 11, "left"), ("actual", 12, "right")]
-    if medium:
-        columns += [("target", 13, "right"), ("plan", 5, "right"), ("variance", 15, "right")]
-    if wide:
-        columns += [("at due", 10, "right")]
-    columns += [("when", 14, "left")]
-    if wide:
+                                           ("progress", 11, "left"), ("actual", 12, "right"),
+                                           ("when", 14, "left")]
+    # optional columns, most useful first; each is added only if the table still fits
+    for extra, size, justify, after in (("target", 13, "right", "actual"),
+                                        ("plan", 5, "right", "target"),
+                                        ("variance", 15, "right", "plan"),
+                                        ("at due", 10, "right", "variance"),
+                                        ("title", 40, "left", "objective")):
         used = sum(w for _, w, _ in columns) + 2 * len(columns)
-        columns.insert(1, ("title", max(16, min(60, width - used - 3)), "left"))
+        if used + size <= width:
+            if extra == "title":
+                size = min(60, width - used)
+            names = [name for name, _, _ in columns]
+            columns.insert(names.index(after) + 1, (extra, size, justify))
     for name, size, justify in columns:
         table.add_column(name, width=size, no_wrap=True, overflow="ellipsis",
                          justify=justify)  # type: ignore[arg-type]
