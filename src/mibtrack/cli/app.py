@@ -130,6 +130,15 @@ def info(text: str) -> None:
         sys.stderr.write(text + "\n")
 
 
+def ledger_content() -> Any:
+    """The project's ledger as read now, warning about torn tails (they never hide the good
+    entries: reading commands use those and exit 0)."""
+    content = session().workspace.content
+    for torn in content.torn:
+        warn(torn.warning())
+    return content
+
+
 def print_json(value: Any) -> None:
     from ..render.jsonout import dumps
 

@@ -15,9 +15,9 @@ from .app import (
     console,
     echo,
     known_at_moment,
+    ledger_content,
     print_json,
     session,
-    warn,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -30,10 +30,7 @@ def _report(as_of: str | None, known_at: str | None):  # noqa: ANN202
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
-    content = workspace.content
-    for torn in content.torn:
-        warn(torn.warning())
-    return build_report(project, content.entries, day, moment)
+    return build_report(project, ledger_content().entries, day, moment)
 
 
 @app.command()
@@ -125,9 +122,7 @@ def show(
     if declared is None:
         raise UsageError(f"unknown objective {objective!r}",
                          f"declared: {', '.join(o.id for o in project.objectives)}")
-    content = workspace.content
-    for torn in content.torn:
-        warn(torn.warning())
+    content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
     evaluator = Evaluator(project, effective_ledger(content.entries, moment))
     entries = select(project, known, objective=objective)
