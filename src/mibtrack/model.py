@@ -7,6 +7,7 @@ objectives.toml or a foreign field in a ledger line is an error, never silently 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -213,8 +214,9 @@ class Project(Record):
     objectives: tuple[Objective, ...] = ()
 
     def objective(self, objective_id: str) -> Objective | None:
-        return self._by_id().get(objective_id)
+        return self._by_id.get(objective_id)
 
+    @cached_property
     def _by_id(self) -> dict[str, Objective]:
         return {o.id: o for o in self.objectives}
 
