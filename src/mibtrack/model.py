@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -213,8 +214,9 @@ class Project(Record):
     objectives: tuple[Objective, ...] = ()
 
     def objective(self, objective_id: str) -> Objective | None:
-        return self._by_id().get(objective_id)
+        return self._by_id.get(objective_id)
 
+    @cached_property
     def _by_id(self) -> dict[str, Objective]:
         return {o.id: o for o in self.objectives}
 

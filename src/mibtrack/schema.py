@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from .compute.report import Report
+from .compute.report import ObjectiveResult, Report, StaleMetric
+from .compute.status import Status
 from .model import (
     Correction,
     Entry,
@@ -129,6 +130,44 @@ class ExportDocument(_Doc):
     entries: list[ExportedFact] | list[Entry]
 
 
+class CheckDocument(_Doc):
+    """`mibtrack check --json`: the verdict, and the report it was drawn from."""
+
+    schema_version: Literal[1]
+    as_of: dt.date
+    known_at: dt.datetime | None
+    fail_on: Literal["at-risk", "off-track", "missed"]
+    stale: bool = Field(description="--stale was given: stale metrics count as breaches.")
+    ok: bool = Field(description="No breach: check exits 0.")
+    breaches: list[str] = Field(description="Ids of objectives at or past --fail-on.")
+    stale_metrics: list[StaleMetric]
+    summary: dict[str, int]
+    objectives: list[ObjectiveResult]
+
+
+class HistoryPoint(_Doc):
+    date: dt.date
+    status: Status
+    actual: Decimal | None
+    planned: Decimal | None
+    variance: Decimal | None
+    progress: Decimal | None
+    expected: Decimal | None
+
+
+class ShowDocument(_Doc):
+    """`mibtrack show OBJECTIVE --json`."""
+
+    schema_version: Literal[1]
+    as_of: dt.date
+    known_at: dt.datetime | None
+    objective: Objective
+    result: ObjectiveResult
+    history: list[HistoryPoint]
+    entries: list[  # type: ignore[valid-type]
+        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]
+
+
 #: What `mibtrack schema --kind` can describe.
 SCHEMAS: dict[str, Any] = {
     "entry": Entry,
@@ -140,7 +179,8 @@ SCHEMAS: dict[str, Any] = {
     "export": ExportDocument,
     "status": Report,
     "report": Report,
-    "check": Report,
+    "check": CheckDocument,
+    "show": ShowDocument,
 }
 KINDS = tuple(SCHEMAS)
 

@@ -180,3 +180,18 @@ def test_output_file_is_written_whole_and_quietly(cli, tmp_path: Path) -> None:
     assert (result.code, result.out, result.err) == (0, "", "")
     assert json.loads(out.read_text())["view"] == "applied"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".x.json")] == []
+
+
+def test_export_then_import_gives_the_same_status(cli, fresh_project, tmp_path) -> None:
+    _seed(cli)
+    cli("record", "jobs", "70", "--date", "2025-06-30", "--note", "same day, recorded later")
+    out = tmp_path / "out.csv"
+    assert cli("export", "-o", str(out)).code == 0
+    assert cli("import", str(out), root=fresh_project).code == 0
+    for day in ("2024-08-01", "2025-03-31", "2025-07-01"):
+        here = json.loads(cli("status", "--as-of", day, "--json").out)
+        there = json.loads(cli("status", "--as-of", day, "--json", root=fresh_project).out)
+        assert here == there
+    jobs = next(o for o in json.loads(cli("status", "--as-of", "2025-07-01", "--json").out)[
+        "objectives"] if o["id"] == "jobs")
+    assert jobs["actual"] == 70  # the later recorded of two same-day values, on both sides

@@ -108,10 +108,21 @@ def test_the_report_schema_validates_the_status_engine_s_report(cli, schema, pro
     ws = Workspace(project)
     report = build_report(ws.project, ws.content.entries, dt.date(2025, 7, 1))
     document = json.loads(dumps(report))
-    for kind in ("status", "report", "check"):
-        _check(document, schema(kind))
+    _check(document, schema("status"))
     jobs = next(o for o in document["objectives"] if o["id"] == "jobs")
     assert jobs["actual"] == 60 and isinstance(jobs["progress"], float)
+    # and the commands' own output
+    as_of = ("--as-of", "2025-07-01")
+    _check(_json(cli("status", *as_of, "--json")), schema("status"))
+    _check(_json(cli("status", *as_of, "--known-at", "2030-01-01T00:00:00Z", "--json")),
+           schema("status"))
+    _check(_json(cli("report", *as_of, "--format", "json")), schema("report"))
+    for fail_on in ("missed", "at-risk"):
+        result = cli("check", *as_of, "--fail-on", fail_on, "--stale", "--json")
+        assert result.code in (0, 1), result.err
+        _check(json.loads(result.out), schema("check"))
+    for objective in ("jobs", "launch", "funding"):
+        _check(_json(cli("show", objective, *as_of, "--json")), schema("show"))
 
 
 def test_unknown_kind_is_exit_2(cli) -> None:

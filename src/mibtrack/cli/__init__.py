@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-from . import data_cmds, ledger_cmds, project_cmds  # noqa: F401  (registers the commands)
+from . import data_cmds, ledger_cmds, project_cmds, report_cmds  # noqa: F401  (registers commands)
 from .app import app
 
 __all__ = ["app", "main", "run"]

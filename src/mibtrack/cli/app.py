@@ -113,7 +113,7 @@ def console(stderr: bool = False) -> Console:
     tty = on_terminal(stream)
     return Console(file=stream, no_color=not tty, color_system="auto" if tty else None,
                    highlight=False, emoji=False, markup=False, soft_wrap=not tty,
-                   width=None if tty else 200)
+                   width=None if tty or os.environ.get("COLUMNS") else 120)
 
 
 def echo(text: str = "") -> None:
@@ -128,6 +128,15 @@ def info(text: str) -> None:
     """Progress chatter for people, on stderr, silenced by --quiet."""
     if not session().quiet:
         sys.stderr.write(text + "\n")
+
+
+def ledger_content() -> Any:
+    """The project's ledger as read now, warning about torn tails (they never hide the good
+    entries: reading commands use those and exit 0)."""
+    content = session().workspace.content
+    for torn in content.torn:
+        warn(torn.warning())
+    return content
 
 
 def print_json(value: Any) -> None:

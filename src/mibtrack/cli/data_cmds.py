@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app, echo, info, on_terminal, print_json, session, today, warn
+from .app import app, echo, info, ledger_content, on_terminal, print_json, session, today, warn
 
 #: Files with more rows than this get a progress bar (on a terminal only).
 PROGRESS_FROM_ROWS = 5000
@@ -163,9 +163,7 @@ def export(
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     start = parse_date(since, "--since") if since else None
     end = parse_date(until, "--until") if until else None
-    content = ws.content
-    for torn in content.torn:
-        warn(torn.warning())
+    content = ledger_content()
     build = raw_records if raw else applied_records
     records = build(project, content.entries, metric=metric, objective=objective, since=start,
                     until=end)

@@ -15,10 +15,10 @@ from .app import (
     app,
     echo,
     info,
+    ledger_content,
     print_json,
     session,
     today,
-    warn,
 )
 
 _NEGATIVE_OK = {"ignore_unknown_options": True}
@@ -35,14 +35,6 @@ def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
         raise UsageError(f"{what} {day} is in the future",
                          "record facts once they hold; plans belong in objectives.toml")
     return day
-
-
-def _content():  # noqa: ANN202
-    """The ledger as read now, warning about torn tails (they never hide good entries)."""
-    content = session().workspace.content
-    for torn in content.torn:
-        warn(torn.warning())
-    return content
 
 
 def _append(drafts: list[dict], json_output: bool) -> None:
@@ -147,7 +139,7 @@ def correct(
     from ..ledger import draft
     from ..values import parse_value
 
-    content = _content()
+    content = ledger_content()
     target = content.resolve(entry)
     if target.type not in ("observation", "milestone"):
         raise UsageError(f"entry {target.id[:12]} is a {target.type}; only observations and "
@@ -176,7 +168,7 @@ def void(
     from ..errors import UsageError
     from ..ledger import draft
 
-    content = _content()
+    content = ledger_content()
     target = content.resolve(entry)
     if target.type == "void":
         raise UsageError(f"entry {target.id[:12]} is itself a void",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .app import JsonFlag, app, console, echo, print_json, session, warn
+from .app import JsonFlag, app, console, echo, ledger_content, print_json, session, warn
 
 
 @app.command()
@@ -115,9 +115,7 @@ def log(
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     start = parse_date(since, "--since") if since else None
     end = parse_date(until, "--until") if until else None
-    content = ws.content
-    for torn in content.torn:
-        warn(torn.warning())
+    content = ledger_content()
     chosen = select(project, content.entries, metric=metric, objective=objective, since=start,
                     until=end)
     if json_output:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import Entry, Project
+from ..model import Entry, Objective, Project
+
+if TYPE_CHECKING:
+    from ..compute import Evaluator
 
 SCHEMA_VERSION = 1
 
@@ -45,3 +49,30 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
 def entries_document(chosen: Sequence[Entry], everything: Sequence[Entry]) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION,
             "entries": [entry_record(e, everything) for e in chosen]}
+
+
+def history_dates(project: Project, objective: Objective, day: dt.date) -> tuple[dt.date, ...]:
+    """Quarter ends from the objective's start up to the as-of day (the day itself last)."""
+    start = project.start_of(objective) if objective.kind == "target" else project.program.start
+    if day <= start:
+        return (day,)
+    from ..compute import period_ends
+
+    return period_ends(start, day, "quarter")
+
+
+def show_document(project: Project, objective: Objective, evaluator: Evaluator, day: dt.date,
+                  known_at: dt.datetime | None, entries: Sequence[Entry]) -> dict[str, Any]:
+    history = evaluator.series(objective.id, history_dates(project, objective, day))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": day,
+        "known_at": known_at,
+        "objective": objective,
+        "result": evaluator.evaluate(objective.id, day),
+        "history": [{"date": d, "status": r.status, "actual": r.actual, "planned": r.planned,
+                     "variance": r.variance, "progress": r.progress, "expected": r.expected}
+                    for d, r in zip(history_dates(project, objective, day), history,
+                                    strict=True)],
+        "entries": [entry_record(e, entries) for e in entries],
+    }

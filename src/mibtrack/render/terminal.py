@@ -3,14 +3,18 @@ every piece of user-typed text goes through `literal` (no markup, no escapes).""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..model import Entry, Project
-from .text import amount, literal
+from ..compute import Evaluator, ObjectiveResult, Report
+from ..model import Entry, Objective, Project
+from .text import amount, compact, literal
 
 STATUS_STYLE = {
     "achieved": "bold green", "on-track": "green", "at-risk": "yellow", "off-track": "bold red",
@@ -79,3 +83,275 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     if not chosen:
         table.add_row("(no entries)", "", "", "", "", "", "")
     return table
+
+
+# --------------------------------------------------------------------------- status & report
+
+STATUS_MARK = {
+    "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
+    "no-data": "?", "not-started": "○",
+}
+
+
+def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
+    """Colour and a symbol, so status never depends on colour alone."""
+    text = Text(f"{STATUS_MARK.get(status, ' ')} {status}", style=STATUS_STYLE.get(status))
+    if stale:
+        text.append(" ⌛" if short else " ⌛stale", style="yellow")
+    return text
+
+
+def percent(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal(1)):f}%"
+
+
+def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int = 10) -> Text:
+    """Filled to the progress; a ┃ where the plan says it should be by now."""
+    if progress is None:
+        return Text("·" * width, style="dim")
+    filled = max(0, min(width, int(progress * width)))
+    marker = None
+    if expected is not None:
+        marker = max(0, min(width - 1, int(expected * width) - (1 if expected * width >= 1 else 0)))
+    text = Text()
+    for index in range(width):
+        if index == marker:
+            text.append("┃", style="bold")
+        elif index < filled:
+            text.append("█", style="cyan")
+        else:
+            text.append("░", style="dim")
+    return text
+
+
+def _actual_cell(result: ObjectiveResult, currency: str) -> str:
+    if result.kind == "milestone":
+        return result.state or "—"
+    if result.kind == "composite":
+        return f"{len(result.children)} parts"
+    return compact(result.actual, result.unit, currency)
+
+
+def _goal_cell(result: ObjectiveResult, currency: str) -> str:
+    if result.kind == "milestone":
+        return "done"
+    if result.kind == "composite":
+        return f"all {len(result.children)}"
+    if result.target_min is not None:
+        low = compact(result.target_min, result.unit, currency)
+        high = compact(result.target_max, result.unit, currency)
+        return f"{low.removesuffix(' ' + (result.unit or ''))}–{high}"
+    return compact(result.target, result.unit, currency)
+
+
+def _when_cell(result: ObjectiveResult) -> str:
+    """Short: the milestone's lateness or due date, the target's ETA."""
+    if result.kind == "milestone":
+        if result.done_date is not None:
+            return f"{result.late_days}d late" if result.late_days else "on time"
+        if result.state == "slipped" and result.expected_date is not None:
+            return f"exp. {result.expected_date}"
+        return f"due {result.due}"
+    if result.eta is not None:
+        return f"ETA {result.eta}"
+    if result.kind == "target" and result.status not in ("achieved", "not-started") \
+            and result.actual is not None:
+        return "no ETA"
+    if result.kind == "composite" and result.due is not None:
+        return f"due {result.due}"
+    return ""
+
+
+def _variance_cell(result: ObjectiveResult, currency: str) -> str:
+    if result.variance is None:
+        return "—" if result.variance_points is None else \
+            f"{(result.variance_points * 100).quantize(Decimal(1)):+f} pts"
+    text = compact(result.variance, result.unit, currency)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def status_table(report: Report, width: int) -> Table:
+    """One line per objective, fitted to the terminal: the essentials in 80 columns, then
+    target, plan, variance, forecast at due and title as the width allows."""
+    currency = report.program.currency
+    table = _table()
+    table.padding = (0, 1, 0, 0)  # with the box's one-space separator: a gap of two
+    columns: list[tuple[str, int, str]] = [("objective", 20, "left"), ("status", 14, "left"),
+                                           ("progress", 11, "left"), ("actual", 12, "right"),
+                                           ("when", 14, "left")]
+    # optional columns, most useful first; each is added only if the table still fits
+    for extra, size, justify, after in (("target", 13, "right", "actual"),
+                                        ("plan", 5, "right", "target"),
+                                        ("variance", 15, "right", "plan"),
+                                        ("at due", 10, "right", "variance"),
+                                        ("title", 40, "left", "objective")):
+        used = sum(w for _, w, _ in columns) + 2 * len(columns)
+        if used + size <= width:
+            if extra == "title":
+                size = min(60, width - used)
+            names = [name for name, _, _ in columns]
+            columns.insert(names.index(after) + 1, (extra, size, justify))
+    for name, size, justify in columns:
+        table.add_column(name, width=size, no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # type: ignore[arg-type]
+    for result in report.objectives:
+        bar = progress_bar(result.progress, result.expected, 6)
+        bar.append(f" {percent(result.progress):>4}")
+        cells: dict[str, Text | str] = {
+            "objective": Text(literal(result.id)),
+            "title": Text(literal(result.title)),
+            "status": status_text(result.status, result.stale, short=True),
+            "progress": bar,
+            "actual": Text(literal(_actual_cell(result, currency))),
+            "target": Text(literal(_goal_cell(result, currency))),
+            "plan": percent(result.expected),
+            "variance": _variance_cell(result, currency),
+            "at due": compact(result.forecast_at_due, result.unit, currency),
+            "when": _when_cell(result),
+        }
+        table.add_row(*(cells[name] for name, _, _ in columns))
+    return table
+
+
+def report_header(report: Report) -> Text:
+    program = report.program
+    text = Text()
+    text.append(literal(f"{program.name} ({program.code})"), style="bold")
+    text.append(f"  programme {program.start} → {program.end}\n")
+    text.append(f"as of {report.as_of}")
+    text.append(f", as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
+                else ", as known now")
+    counts = [(s, n) for s, n in report.summary.items() if n]
+    text.append("\n")
+    for index, (status, count) in enumerate(counts):
+        if index:
+            text.append("  ")
+        text.append(f"{STATUS_MARK[status]} {count} {status}", style=STATUS_STYLE.get(status))
+    return text
+
+
+def stale_lines(report: Report) -> Text | None:
+    if not report.stale_metrics:
+        return None
+    text = Text("stale: ", style="yellow")
+    text.append(", ".join(f"{literal(m.metric)} (last {m.last_observed}, {m.age_days} days ago, "
+                          f"{m.cadence})" for m in report.stale_metrics))
+    return text
+
+
+def report_sections(report: Report, width: int) -> list[tuple[str, Table]]:
+    """The status table split by each objective's group (or kind when it has none)."""
+    groups: dict[str, list[ObjectiveResult]] = {}
+    for result in report.objectives:
+        groups.setdefault(result.group or result.kind.capitalize() + "s", []).append(result)
+    sections = []
+    for name, results in groups.items():
+        part = report.model_copy(update={"objectives": tuple(results)})
+        sections.append((literal(name), status_table(part, width)))
+    return sections
+
+
+def render_report_table(report: Report, *, width: int, color: bool) -> str:
+    """The terminal report as text: header, a table per group, stale metrics."""
+    import io
+
+    from rich.console import Console
+    from rich.rule import Rule
+
+    buffer = io.StringIO()
+    out = Console(file=buffer, width=width, color_system="auto" if color else None,
+                  force_terminal=color, no_color=not color, highlight=False, emoji=False,
+                  markup=False)
+    out.print(report_header(report))
+    for name, table in report_sections(report, width):
+        out.print(Rule(Text(name, style="bold"), align="left"))
+        out.print(table)
+    if (stale := stale_lines(report)) is not None:
+        out.print(stale)
+    return buffer.getvalue()
+
+
+def show_renderables(project: Project, objective: Objective, evaluator: Evaluator,
+                     day: dt.date, known_at: dt.datetime | None, entries: Sequence[Entry],
+                     width: int) -> list[Any]:
+    """Rich renderables, top to bottom."""
+    from .documents import history_dates
+
+    currency = project.program.currency
+    result = evaluator.evaluate(objective.id, day)
+    head = Text()
+    head.append(literal(objective.id), style="bold")
+    head.append(f"  {literal(objective.title)}\n")
+    head.append_text(status_text(result.status, result.stale))
+    head.append(f"  as of {day}" + (f", as known at {known_at:%Y-%m-%d %H:%M:%S} UTC"
+                                   if known_at else ""))
+    parts: list[Any] = [head]
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+
+    def fact(name: str, value: object) -> None:
+        if value not in (None, "", ()):
+            facts.add_row(name, Text(literal(str(value))))
+
+    fact("kind", objective.kind)
+    if objective.kind == "target":
+        unit = result.unit
+        fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
+        fact("direction", objective.direction)
+        fact("baseline", amount(objective.baseline, unit, currency))
+        if objective.is_range:
+            fact("target", f"{amount(objective.target_min, unit, currency)} to "
+                           f"{amount(objective.target_max, unit, currency)}")
+        else:
+            fact("target", amount(objective.target, unit, currency))
+        fact("period", f"{project.start_of(objective)} → {objective.due}")
+        fact("checkpoints", ", ".join(f"{c.date}: {amount(c.value, unit, currency)}"
+                                      for c in objective.checkpoints))
+        fact("actual", amount(result.actual, unit, currency))
+        fact("planned now", amount(result.planned, unit, currency, places=2))
+        fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        if result.schedule_variance_days is not None:
+            days = result.schedule_variance_days
+            fact("schedule", "on schedule" if days == 0 else
+                 f"{abs(days)} days {'behind' if days < 0 else 'ahead of'} plan")
+        fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2)
+             if result.forecast_at_due is not None else "not enough data (needs 2 points)")
+        fact("ETA", result.eta or ("never at this pace" if result.forecast_at_due is not None
+                                   else None))
+        if result.above_range:
+            fact("note", "above the range's upper end")
+    elif objective.kind == "milestone":
+        fact("due", objective.due)
+        fact("state", result.state or "no event yet")
+        fact("expected", result.expected_date)
+        fact("done", result.done_date)
+        fact("late", f"{result.late_days} days" if result.late_days else None)
+    else:
+        fact("children", ", ".join(objective.children))
+        fact("weights", ", ".join(str(w) for w in result.weights))
+        fact("due", objective.due)
+        fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+    fact("owner", objective.owner)
+    fact("source", objective.source)
+    parts.append(facts)
+
+    dates = history_dates(project, objective, day)
+    history = evaluator.series(objective.id, dates)
+    table = _table("plan vs actual, by quarter")
+    for column in ("date", "status", "actual", "planned", "variance", "progress", "plan"):
+        table.add_column(column, justify="right" if column not in ("date", "status") else "left")
+    for when, row in zip(dates, history, strict=True):
+        table.add_row(str(when), Text(row.status, style=STATUS_STYLE.get(row.status)),
+                      compact(row.actual, row.unit, currency) if row.kind == "target"
+                      else (row.state or "—"),
+                      compact(row.planned, row.unit, currency),
+                      _variance_cell(row, currency) if row.variance is not None else "—",
+                      percent(row.progress), percent(row.expected))
+    parts.append(table)
+    parts.append(Text("evidence", style="bold"))
+    parts.append(entries_table(entries, entries, project))
+    return parts

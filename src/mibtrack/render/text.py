@@ -28,13 +28,39 @@ def group_digits(value: Decimal) -> str:
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
-def amount(value: Decimal | None, unit: str | None, currency: str | None = None) -> str:
-    """A value with its unit: `€30,000,000` for the programme's currency, `240 jobs` otherwise."""
+def amount(value: Decimal | None, unit: str | None, currency: str | None = None,
+           places: int | None = None) -> str:
+    """A value with its unit: `€30,000,000` for the programme's currency, `240 jobs` otherwise;
+    `places` rounds for display (plans and forecasts carry six decimals)."""
     if value is None:
         return "—"
+    if places is not None and value != value.quantize(Decimal(10) ** -places):
+        value = value.quantize(Decimal(10) ** -places)
     text = group_digits(value)
     if unit and currency and unit.upper() == currency.upper():
         symbol = _CURRENCY_SYMBOLS.get(unit.upper())
         if symbol:
             return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+    return f"{text} {unit}" if unit else text
+
+
+def compact(value: Decimal | None, unit: str | None, currency: str | None = None) -> str:
+    """At-a-glance form for tables: €30M, €1.25bn, 1.5k jobs, 23.2 companies."""
+    if value is None:
+        return "—"
+    magnitude = abs(value)
+    for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"),
+                         (Decimal(10) ** 3, "k")):
+        if magnitude >= size:
+            scaled = (value / size).quantize(Decimal("0.01")).normalize()
+            text = f"{scaled:f}{suffix}"
+            break
+    else:
+        places = Decimal(1) if magnitude >= 100 else Decimal("0.1")
+        text = f"{value.quantize(places).normalize():f}" if value != value.to_integral() \
+            else f"{value.to_integral():f}"
+    if unit and currency and unit.upper() == currency.upper() and \
+            unit.upper() in _CURRENCY_SYMBOLS:
+        symbol = _CURRENCY_SYMBOLS[unit.upper()]
+        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
     return f"{text} {unit}" if unit else text
