@@ -55,7 +55,8 @@ def plan_actual_chart(result: ObjectiveResult, dates: Sequence[dt.date],
     forecast = [(p.date, p.value) for p in result.forecast_line]
     layers: dict[str, list[Decimal | None]] = {
         "plan": [h.planned for h in history],
-        "actual": [h.actual for h in history],
+        "actual": [h.actual if d <= as_of else None for d, h in zip(dates, history,
+                                                                     strict=True)],
         "forecast": [_interpolate(forecast, d) for d in dates],
     }
     goal_lines = [v for v in (result.target_min, result.target_max) if v is not None] or \

@@ -40,6 +40,9 @@ def _svg(fig, chart_id: str, title: str, desc: str) -> str:  # noqa: ANN001
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    # matplotlib numbers its ids per figure (figure_1, axes_1…): prefix them so that many
+    # charts inline in one page never share an id.
+    svg = re.sub(r'\b(id="|url\(#|href="#)([^"#)]+)', rf"\1{chart_id}-\2", svg)
     head_end = svg.index(">")
     head = re.sub(r'\s(width|height)="[^"]*"', "", svg[:head_end])
     ident = escape(chart_id, quote=True)
