@@ -101,7 +101,7 @@ def _status(r: ObjectiveResult) -> str:
     badge = (f'<span class="status" data-status="{r.status}" style="color:{colour}">'
              f'{escape(cells.status_label(r.status))}</span>')
     if r.stale:
-        badge += (f'<span class="stale" data-stale="true">⌛ stale: last observed '
+        badge += (f'<span class="stale" data-stale="true">stale: last observed '
                   f'{r.last_observed}</span>')
     return badge
 
@@ -152,7 +152,9 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
 def _summary_text(r: ObjectiveResult, currency: str) -> str:
     """A sentence saying what the chart shows, for everyone (the chart's text alternative)."""
     if r.kind == "target":
-        text = (f"Actual {amount(r.actual, r.unit, currency)} against a plan of "
+        now = (f"Actual {amount(r.actual, r.unit, currency)}" if r.actual is not None
+               else "Nothing observed yet")
+        text = (f"{now} against a plan of "
                 f"{cells.planned_text(r, currency)} by now and a target of "
                 f"{cells.goal_text(r, currency)} due {r.due}; "
                 f"{len(r.actual_series)} observation{'s' if len(r.actual_series) != 1 else ''}")
