@@ -23,14 +23,22 @@ from .app import (
 FAIL_ON = ("at-risk", "off-track", "missed")
 
 
-def _report(as_of: str | None, known_at: str | None):  # noqa: ANN202
-    """Parse the dates first (bad input exits 2 before any file is read), then compute."""
-    from ..compute import build_report
+def _report(as_of: str | None, known_at: str | None, period: str | None = None):  # noqa: ANN202
+    """Parse the dates first (bad input exits 2 before any file is read), then compute.
+    With a period, also the periodic view (returned as a pair)."""
+    from ..compute import Evaluator, build_report_from_ledger, effective_ledger
 
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
-    return build_report(project, ledger_content().entries, day, moment)
+    content = ledger_content()
+    evaluator = Evaluator(project, effective_ledger(content.entries, moment))
+    report_value = build_report_from_ledger(project, evaluator.ledger, day, evaluator)
+    if period is None:
+        return report_value
+    from ..render.periodic import periodic_view
+
+    return report_value, periodic_view(evaluator, report_value, period)
 
 
 @app.command()
@@ -57,17 +65,24 @@ def report(
                              help="table, markdown, json, csv or html.")] = "table",
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                       help="Write to this file instead of stdout.")] = None,
+    period: Annotated[str | None, typer.Option("--period", metavar="PERIOD",
+                      help="month, quarter or year: each objective at the end of each period "
+                           "from its start to the as-of date, beside the plan.")] = None,
 ) -> None:
     """A board report: summary by status, then every objective by group."""
     from ..errors import UsageError
     from ..render import FORMATS, render_report
+    from ..render.periodic import PERIODS
 
     if output_format not in FORMATS:
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
-    report_value = _report(as_of, known_at)
+    if period is not None and period not in PERIODS:
+        raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
+    computed = _report(as_of, known_at, period)
+    report_value, periods = computed if period is not None else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
-                         color=output is None and _tty())
+                         color=output is None and _tty(), periods=periods)
     _emit(text, output)
 
 

@@ -14,6 +14,8 @@ from rich.text import Text
 
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
+from .charts import column_dates, plan_actual_chart, sparkline
+from .periodic import PeriodicView
 from .text import amount, compact, literal
 
 STATUS_STYLE = {
@@ -172,6 +174,10 @@ def _variance_cell(result: ObjectiveResult, currency: str) -> str:
     return text if text.startswith("-") else f"+{text}"
 
 
+#: Columns of the sparkline of each target's recent actuals in `status` (when it fits).
+TREND_WIDTH = 8
+
+
 def status_table(report: Report, width: int) -> Table:
     """One line per objective, fitted to the terminal: the essentials in 80 columns, then
     target, plan, variance, forecast at due and title as the width allows."""
@@ -185,6 +191,7 @@ def status_table(report: Report, width: int) -> Table:
     for extra, size, justify, after in (("target", 13, "right", "actual"),
                                         ("plan", 5, "right", "target"),
                                         ("variance", 15, "right", "plan"),
+                                        ("trend", TREND_WIDTH, "left", "progress"),
                                         ("at due", 10, "right", "variance"),
                                         ("title", 40, "left", "objective")):
         used = sum(w for _, w, _ in columns) + 2 * len(columns)
@@ -210,6 +217,8 @@ def status_table(report: Report, width: int) -> Table:
             "variance": _variance_cell(result, currency),
             "at due": compact(result.forecast_at_due, result.unit, currency),
             "when": _when_cell(result),
+            "trend": Text(sparkline([p.value for p in result.actual_series], TREND_WIDTH)
+                          if len(result.actual_series) > 1 else "", style="cyan"),
         }
         table.add_row(*(cells[name] for name, _, _ in columns))
     return table
@@ -253,8 +262,34 @@ def report_sections(report: Report, width: int) -> list[tuple[str, Table]]:
     return sections
 
 
-def render_report_table(report: Report, *, width: int, color: bool) -> str:
-    """The terminal report as text: header, a table per group, stale metrics."""
+def period_tables(report: Report, periods: PeriodicView, width: int) -> list[Table]:
+    """The periodic view: per objective, its value at each period end beside the plan."""
+    currency = report.program.currency
+    tables = []
+    for result in report.objectives:
+        rows = periods.of(result.id)
+        table = _table(literal(f"{result.id} by {periods.period}"))
+        for column in ("period end", "status", "actual", "planned", "variance", "progress",
+                       "plan"):
+            table.add_column(column, justify="left" if column in ("period end", "status")
+                             else "right", no_wrap=True)
+        for row in rows:
+            r = row.result
+            table.add_row(str(row.end), status_text(r.status),
+                          Text(literal(_actual_cell(r, currency))),
+                          compact(r.planned, r.unit, currency) if r.kind == "target" else "—",
+                          _variance_cell(r, currency), percent(r.progress),
+                          percent(r.expected))
+        if not rows:
+            table.add_row("(not started by the as-of date)", "", "", "", "", "", "")
+        tables.append(table)
+    return tables
+
+
+def render_report_table(report: Report, *, width: int, color: bool,
+                        periods: PeriodicView | None = None) -> str:
+    """The terminal report as text: header, a table per group, stale metrics; with
+    `periods`, then a table per objective by period."""
     import io
 
     from rich.console import Console
@@ -270,6 +305,10 @@ def render_report_table(report: Report, *, width: int, color: bool) -> str:
         out.print(table)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
+    if periods is not None:
+        out.print(Rule(Text(f"by {periods.period}", style="bold"), align="left"))
+        for table in period_tables(report, periods, width):
+            out.print(table)
     return buffer.getvalue()
 
 
@@ -352,6 +391,13 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
     parts.append(table)
+    if result.kind == "target" and width >= 40:
+        columns = min(72, width - 14)
+        chart_dates = column_dates(result, day, columns)
+        parts.append(Text("plan vs actual vs forecast", style="bold"))
+        parts.append(plan_actual_chart(result, chart_dates,
+                                       evaluator.series(objective.id, chart_dates), day,
+                                       currency, height=10 if width >= 60 else 6))
     parts.append(Text("evidence", style="bold"))
     parts.append(entries_table(entries, entries, project))
     return parts

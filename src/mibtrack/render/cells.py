@@ -1,0 +1,100 @@
+"""Display text for a report's values, shared by the document formats (Markdown, HTML).
+Formatting only: every number is one the report holds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..compute import ObjectiveResult
+from .text import amount, literal
+
+STATUS_MARK = {
+    "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
+    "no-data": "?", "not-started": "○",
+}
+
+
+def status_label(status: str) -> str:
+    """Symbol and word, so status never depends on colour alone."""
+    return f"{STATUS_MARK.get(status, '')} {status}".strip()
+
+
+def percent(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal(1)):f}%"
+
+
+def points(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal(1)):+f} pts"
+
+
+def actual_text(r: ObjectiveResult, currency: str) -> str:
+    if r.kind == "milestone":
+        return literal(r.state) or "no event yet"
+    if r.kind == "composite":
+        return f"{len(r.children)} parts"
+    return amount(r.actual, r.unit, currency)
+
+
+def goal_text(r: ObjectiveResult, currency: str) -> str:
+    if r.kind == "milestone":
+        return "done"
+    if r.kind == "composite":
+        return "all of " + ", ".join(literal(c) for c in r.children)
+    if r.target_min is not None:
+        low, high = amount(r.target_min, r.unit, currency), amount(r.target_max, r.unit, currency)
+        return f"{low} to {high}"
+    return amount(r.target, r.unit, currency)
+
+
+def planned_text(r: ObjectiveResult, currency: str) -> str:
+    if r.kind == "target":
+        return amount(r.planned, r.unit, currency, places=2)
+    return percent(r.expected)
+
+
+def variance_text(r: ObjectiveResult, currency: str) -> str:
+    if r.variance is None:
+        return points(r.variance_points)
+    text = amount(r.variance, r.unit, currency, places=2)
+    return text if text.startswith("-") else "+" + text
+
+
+def schedule_text(r: ObjectiveResult) -> str:
+    days = r.schedule_variance_days
+    if days is None:
+        return "—"
+    if days == 0:
+        return "on schedule"
+    return f"{abs(days)} days {'behind' if days < 0 else 'ahead of'} plan"
+
+
+def forecast_text(r: ObjectiveResult, currency: str) -> str:
+    if r.kind != "target":
+        return "—"
+    if r.forecast_at_due is None:
+        return "not enough data"
+    return amount(r.forecast_at_due, r.unit, currency, places=2)
+
+
+def when_text(r: ObjectiveResult) -> str:
+    """The milestone's dates or lateness, the target's ETA."""
+    if r.kind == "milestone":
+        if r.done_date is not None:
+            late = f", {r.late_days} days late" if r.late_days else ", on time"
+            return f"done {r.done_date}{late} (due {r.due})"
+        if r.state == "slipped" and r.expected_date is not None:
+            return f"slipped: expected {r.expected_date} (due {r.due})"
+        return f"due {r.due}"
+    if r.eta is not None:
+        return f"ETA {r.eta}"
+    if r.kind == "target" and r.forecast_at_due is not None and r.status != "achieved":
+        return "no ETA at this pace"
+    return f"due {r.due}" if r.due else "—"
+
+
+def group_name(r: ObjectiveResult) -> str:
+    return r.group or r.kind.capitalize() + "s"

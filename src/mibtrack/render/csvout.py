@@ -1,0 +1,67 @@
+"""CSV for spreadsheets: a header row, one row per objective (or per objective and period),
+numbers as plain decimal text, and no text cell a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..values import canonical
+from .text import literal
+
+if TYPE_CHECKING:
+    from ..compute import Report
+    from .periodic import PeriodicView
+
+COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", "target",
+           "target_min", "target_max", "baseline", "planned", "variance", "progress",
+           "expected", "variance_points", "schedule_variance_days", "forecast_at_due", "eta",
+           "start", "due", "last_observed", "above_range", "state", "expected_date",
+           "done_date", "late_days", "owner", "source")
+
+PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned", "variance",
+                  "progress", "expected", "variance_points", "state")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """User text shown literally and never run as a formula: a leading = + - @ tab or CR
+    gets a ' in front (the usual spreadsheet escape)."""
+    shown = literal(text)
+    return "'" + shown if shown.startswith(_FORMULA_START) else shown
+
+
+def cell(value: Any) -> str | int:
+    """Numbers as numbers (plain decimal text, -5 stays -5); text made safe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return format(canonical(value), "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return safe_text(str(value))
+
+
+def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if periods is None:
+        writer.writerow(COLUMNS)
+        for result in report.objectives:
+            writer.writerow(cell(getattr(result, name)) for name in COLUMNS)
+    else:
+        writer.writerow(PERIOD_COLUMNS)
+        for row in periods.rows:
+            r = row.result
+            values = {"id": r.id, "period": periods.period, "date": row.end, "unit": r.unit}
+            writer.writerow(cell(values[name] if name in values else getattr(r, name))
+                            for name in PERIOD_COLUMNS)
+    return buffer.getvalue()
