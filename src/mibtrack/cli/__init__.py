@@ -5,8 +5,13 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-from . import data_cmds, ledger_cmds, project_cmds, report_cmds  # noqa: F401  (registers commands)
 from .app import app
+
+# Importing a command module registers its commands; this order is `mibtrack --help`'s:
+# set up, record evidence, read where things stand, exchange data.
+# isort: off
+from . import project_cmds, ledger_cmds, report_cmds, data_cmds  # noqa: F401, E402
+# isort: on
 
 __all__ = ["app", "main", "run"]
 
