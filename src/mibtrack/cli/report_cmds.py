@@ -25,15 +25,17 @@ FAIL_ON = ("at-risk", "off-track", "missed")
 
 def _report(as_of: str | None, known_at: str | None):  # noqa: ANN202
     """Parse the dates first (bad input exits 2 before any file is read), then compute."""
-    from ..compute import build_report
+    from ..compute import Evaluator, build_report_from_ledger
 
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
-    content = workspace.content
-    for torn in content.torn:
+    daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
+    for torn in daily.torn:
         warn(torn.warning())
-    return build_report(project, content.entries, day, moment)
+    ledger = daily.fold.effective()
+    return build_report_from_ledger(project, ledger, day,
+                                    Evaluator(project, ledger, daily.fold.series()))
 
 
 @app.command()
