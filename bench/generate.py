@@ -132,7 +132,8 @@ def generate(n: int, root: Path) -> None:
             continue
         mid, unit, agg, _, typical = METRICS[rng.randrange(len(METRICS))]
         if agg == "latest":
-            levels[mid] = max(0.0, levels[mid] * (1 + rng.uniform(-0.01, 0.012)))
+            # a level that grows from half to twice its typical value over the ten years
+            levels[mid] = typical * (0.5 + 1.5 * i / n) * (1 + rng.uniform(-0.02, 0.02))
             value = f"{levels[mid]:.2f}".rstrip("0").rstrip(".")
         else:
             value = f"{typical * rng.uniform(0.5, 1.5):.2f}".rstrip("0").rstrip(".")

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .compute.daily import DailyFold
+from .errors import ProjectError
 from .ledger import Ledger
 from .ledger.feed import TornTail
 from .ledger.scan import amendment_lines, scan
@@ -71,9 +72,21 @@ def _chunk_digest(job: tuple[Path, int, int]) -> str:
         return hashlib.sha256(os.pread(handle.fileno(), stop - at, at)).hexdigest()
 
 
+#: Below this many bytes to read, one process; above, the reading is split in pieces read
+#: by two forked processes (the per-line work is Python, so two cores need two processes).
+PARALLEL_BYTES = 16 << 20
+_FORK_FOLD: DailyFold | None = None  # the empty fold each forked reader starts from
+
+
 def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]],
                 torn: list[TornTail]) -> dict[str, tuple[int, int]]:
     """Scan each (path, start offset, first line number); return name → (end, lines)."""
+    sizes = {path: os.path.getsize(path) for path, _, _ in feeds}
+    if sum(sizes[p] - start for p, start, _ in feeds) > PARALLEL_BYTES:
+        try:
+            return _fold_parallel(fold, feeds, sizes, torn)
+        except ProjectError:
+            pass  # read again in order, so the bad line is named exactly as before
     marks = {}
     for path, start, first in feeds:
         with open(path, "rb") as handle:
@@ -86,6 +99,58 @@ def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]],
             torn.append(TornTail(path, found.lines + 1, found.torn_at, size - found.torn_at))
         marks[path.name] = (found.end, found.lines)
     return marks
+
+
+def _pieces(path: Path, start: int, size: int, count: int) -> list[tuple[Path, int, int]]:
+    """`count` byte ranges of a feed from `start`, each cut just after a newline."""
+    cuts = [start]
+    with open(path, "rb") as handle:
+        for k in range(1, count):
+            at = start + (size - start) * k // count
+            handle.seek(at)
+            line = handle.readline()
+            at += len(line)
+            if line.endswith(b"\n") and cuts[-1] < at < size:
+                cuts.append(at)
+    cuts.append(size)
+    return [(path, a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+def _fold_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, int, int | None]:
+    path, start, stop = job
+    assert _FORK_FOLD is not None
+    fold = _FORK_FOLD.empty_like()
+    with open(path, "rb") as handle:
+        data = os.pread(handle.fileno(), stop - start, start)
+    found = scan(path, data, fold.observe, fold.add, first_line=1, base=start)
+    return fold, found.lines, found.end, found.torn_at
+
+
+def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
+                   sizes: dict[Path, int], torn: list[TornTail]) -> dict[str, tuple[int, int]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORK_FOLD
+    jobs = []
+    for path, start, _ in feeds:
+        share = (sizes[path] - start) * 4 // max(1, sum(sizes[p] - s for p, s, _ in feeds))
+        jobs += _pieces(path, start, sizes[path], max(1, share))
+    _FORK_FOLD = fold
+    try:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_fold_piece, jobs))
+    finally:
+        _FORK_FOLD = None
+    lines: dict[Path, int] = {path: first - 1 for path, _, first in feeds}
+    ends: dict[Path, int] = {path: start for path, start, _ in feeds}
+    for (path, _, _), (part, count, end, torn_at) in zip(jobs, results, strict=True):
+        fold.merge(part)
+        lines[path] += count
+        ends[path] = end
+        if torn_at is not None:
+            torn.append(TornTail(path, lines[path] + 1, torn_at, sizes[path] - torn_at))
+    return {path.name: (ends[path], lines[path]) for path, _, _ in feeds}
 
 
 def _aggregates(project: Project) -> dict[str, str]:

@@ -180,3 +180,27 @@ class DailyFold:
         if set(fold.sums) != {m for m, a in state["aggregates"].items() if a == "sum"}:
             raise ValueError("inconsistent state")
         return fold
+
+    def empty_like(self) -> DailyFold:
+        """A fold with the same aggregates, amendments and known_at, and nothing folded."""
+        fresh = object.__new__(DailyFold)
+        fresh.__dict__.update(self.__dict__)
+        fresh.sums = {m: {} for m in self.sums}
+        fresh.latest = {m: {} for m in self.latest}
+        fresh.others = []
+        return fresh
+
+    def merge(self, other: DailyFold) -> None:
+        """Fold in another fold of the same ledger's other lines (made with the same
+        aggregates, amendments and known_at): sums add, the later in ledger order wins."""
+        for metric, bucket in other.sums.items():
+            mine = self.sums[metric]
+            for day, total in bucket.items():
+                mine[day] = mine.get(day, 0) + total
+        for metric, levels in other.latest.items():
+            mine_levels = self.latest[metric]
+            for day, level in levels.items():
+                current = mine_levels.get(day)
+                if current is None or level[0] > current[0]:
+                    mine_levels[day] = level
+        self.others.extend(other.others)
