@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ProjectError, UsageError
 from .ledger import Ledger, LedgerContent
 from .model import Project
 from .objectives import OBJECTIVES_FILE, load_project
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from .snapshot import Daily
 
 LEDGER_DIR = "ledger"
 
@@ -51,3 +57,12 @@ class Workspace:
     @cached_property
     def content(self) -> LedgerContent:
         return self.ledger.read()
+
+    def daily(self, known_at: dt.datetime | None = None) -> Daily:
+        """What reports need from the ledger, folded by day (see snapshot.py); as known
+        now it comes from the incremental cache in .mibtrack/cache/."""
+        from .snapshot import DailyCache, read_daily
+
+        if known_at is None:
+            return DailyCache(self.root, self.objectives_path, self.ledger).read(self.project)
+        return read_daily(self.project, self.ledger, known_at)

@@ -18,6 +18,7 @@ from .app import (
     ledger_content,
     print_json,
     session,
+    warn,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -26,14 +27,17 @@ FAIL_ON = ("at-risk", "off-track", "missed")
 def _report(as_of: str | None, known_at: str | None, period: str | None = None):  # noqa: ANN202
     """Parse the dates first (bad input exits 2 before any file is read), then compute.
     With a period, also the periodic view (returned as a pair)."""
-    from ..compute import Evaluator, build_report_from_ledger, effective_ledger
+    from ..compute import Evaluator, build_report_from_ledger
 
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
-    content = ledger_content()
-    evaluator = Evaluator(project, effective_ledger(content.entries, moment))
-    report_value = build_report_from_ledger(project, evaluator.ledger, day, evaluator)
+    daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
+    for torn in daily.torn:
+        warn(torn.warning())
+    ledger = daily.fold.effective()
+    evaluator = Evaluator(project, ledger, daily.fold.series())
+    report_value = build_report_from_ledger(project, ledger, day, evaluator)
     if period is None:
         return report_value
     from ..render.periodic import periodic_view

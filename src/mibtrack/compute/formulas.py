@@ -190,17 +190,24 @@ class Line:
 
 
 def least_squares(points: Sequence[tuple[dt.date, Decimal]]) -> Line | None:
-    """The least-squares line through the points (distinct dates); None for fewer than two."""
+    """The least-squares line through the points (distinct dates); None for fewer than two.
+
+    Exact, in integers: each y is scaled to a whole number of its common denominator, so the
+    sums need no Fraction arithmetic per point (thousands of points per metric).
+    """
     if len(points) < 2:
         return None
-    xs = [Fraction(day.toordinal()) for day, _ in points]
-    ys = [Fraction(value) for _, value in points]
+    ratios = [value.as_integer_ratio() for _, value in points]
+    den = math.lcm(*{d for _, d in ratios})
+    ys = [num * (den // d) for num, d in ratios]
+    xs = [day.toordinal() for day, _ in points]
     n = len(points)
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    slope = sxy / sxx
-    return Line(slope, mean_y - slope * mean_x, points[0][0], points[-1][0])
+    sum_x, sum_y = sum(xs), sum(ys)
+    sxx = n * sum(x * x for x in xs) - sum_x * sum_x
+    sxy = n * sum(x * y for x, y in zip(xs, ys, strict=True)) - sum_x * sum_y
+    slope = Fraction(sxy, sxx * den)
+    return Line(slope, Fraction(sum_y, n * den) - slope * Fraction(sum_x, n),
+                points[0][0], points[-1][0])
 
 
 def eta(line: Line, goal: Decimal, direction: Direction) -> dt.date | None:

@@ -238,11 +238,13 @@ class Evaluator:
     Metric series and plans are built once; each (objective, date) is evaluated once.
     """
 
-    def __init__(self, project: Project, ledger: EffectiveLedger) -> None:
+    def __init__(self, project: Project, ledger: EffectiveLedger,
+                 series: dict[str, MetricSeries] | None = None) -> None:
+        """`series`: metric series already built (e.g. by `daily.DailyFold`), by metric id."""
         self.project = project
         self.ledger = ledger
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
-        self._series: dict[str, MetricSeries] = {}
+        self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
 
     # -- building blocks

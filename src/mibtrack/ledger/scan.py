@@ -1,0 +1,220 @@
+"""Reading feeds fast, without giving up any strictness.
+
+The encoder writes one canonical form (fixed key order, compact JSON). An observation line
+in that form is matched, with every check `decode` makes, by one regular expression run over
+the whole feed: exactly the keys of an observation in their order (so no duplicate or
+unknown key), no bare numbers but `v` and `seq` (so no NaN, no float), a plain decimal value
+within the bounds (at most 15 integer digits and 6 places, no trailing zeros), well-formed
+JSON strings (no raw control characters, only JSON escapes), a writer, metric and hashes by
+their patterns; the calendar dates are then checked once per distinct day. A line that is
+not matched — another entry type, another spelling, anything doubtful — is decoded the slow,
+fully validated way, so it is accepted or refused exactly as before, with the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import mmap
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ProjectError
+from .codec import MAX_LINE_BYTES, decode
+
+_STR = r'(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*'
+_VALUE = r"0|-?(?:0\.\d{0,5}[1-9]|[1-9]\d{0,14}(?:\.\d{0,5}[1-9])?)"
+OBSERVATION = (
+    r'^\{"v":1,"seq":([1-9]\d{0,17}),"type":"observation",'
+    r'"writer":"([A-Za-z0-9][A-Za-z0-9._@+-]{0,127})",'
+    r'"recorded_at":"((\d{4}-\d\d-\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z)",'
+    r'"as_of":"(\d{4}-\d\d-\d\d)","metric":"([A-Za-z0-9][A-Za-z0-9._-]{0,63})",'
+    rf'"value":"({_VALUE})"(?:,"source":"{_STR}")?(?:,"note":"{_STR}")?'
+    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})","id":"([0-9a-f]{{64}})"\}}$'
+)
+#: On decoded text (the whole feed is checked to be UTF-8 first).
+OBSERVATION_TEXT = re.compile(OBSERVATION, re.ASCII | re.MULTILINE)
+#: On bytes (for `verify`, which hashes the bytes); UTF-8 is checked on the whole feed.
+OBSERVATION_BYTES = re.compile(OBSERVATION.encode(), re.MULTILINE)
+#: Longest line the fast path takes (characters, so bytes ≤ 4× this stay under the limit).
+_FAST_MAX = MAX_LINE_BYTES // 4
+_sha256 = hashlib.sha256
+
+
+class Days:
+    """ISO dates seen valid, each checked once."""
+
+    def __init__(self) -> None:
+        self.good: set[str] = set()
+
+    def valid(self, text: str) -> bool:
+        if text in self.good:
+            return True
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            return False
+        self.good.add(text)
+        return True
+
+
+def key_ok(raw: str | None) -> bool:
+    """An idempotency key as the model wants it: 1 to 200 characters once unescaped."""
+    if raw is None:
+        return True
+    return 1 <= len(json.loads(f'"{raw}"')) <= 200
+
+
+@dataclass
+class Scanned:
+    """What a scan of a feed's bytes found."""
+
+    lines: int  #: complete lines read (the line number of the last one, counted from start)
+    end: int  #: offset after the last complete line
+    torn_at: int | None  #: offset of a torn tail (bytes after the last newline), if any
+
+
+Observe = Callable[[str, str, str, str, str, str, str], None]
+
+
+def scan(path: Path, data: bytes, observe: Observe, add: Callable[[object], None],
+         first_line: int = 1, base: int = 0) -> Scanned:
+    """Feed every complete line of `data` (the feed's bytes from offset `base`, at a line
+    start) to `observe` (fast canonical observations) or `add` (every other entry, decoded)."""
+    end = data.rfind(b"\n") + 1
+    torn = base + end if end < len(data) else None
+    number = first_line - 1
+    try:
+        text = data[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None:  # the slow path finds and names the bad line
+        for line in data[:end].split(b"\n")[:-1]:
+            number += 1
+            add(decode(line, f"{path}:{number}"))
+        return Scanned(number, base + end, torn)
+    del data
+    days = Days()
+    pos = 0
+
+    def slow(chunk: str) -> None:
+        nonlocal number
+        for line in chunk.split("\n")[:-1]:
+            number += 1
+            add(decode(line.encode("utf-8"), f"{path}:{number}"))
+
+    for match in OBSERVATION_TEXT.finditer(text):
+        start, stop = match.span()
+        if start != pos:
+            slow(text[pos:start])
+        pos = stop + 1
+        seq, writer, recorded, recorded_day, day, metric, value, key, _prev, entry_id = \
+            match.groups()
+        if (stop - start > _FAST_MAX or not days.valid(day) or not days.valid(recorded_day)
+                or not key_ok(key)):
+            slow(text[start:pos])
+            continue
+        number += 1
+        observe(metric, day, value, recorded, writer, seq, entry_id)
+    if pos < len(text):
+        slow(text[pos:])
+    return Scanned(number, base + end, torn)
+
+
+def amendment_lines(path: Path, start: int = 0) -> list[object]:
+    """The corrections and voids of a feed from offset `start`, found by a byte search for
+    their `target_entry` field; a line that does not decode is left for the full read."""
+    found: list[object] = []
+    needle = b'"target_entry"'
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= start:
+            return found
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            at = view.find(needle, start)
+            while at >= 0:
+                first = view.rfind(b"\n", start, at) + 1 if at > start else start
+                first = max(first, start)
+                last = view.find(b"\n", at)
+                if last < 0:
+                    break  # a torn tail
+                try:
+                    entry = decode(view[first:last], f"{path}")
+                except ProjectError:
+                    entry = None
+                if entry is not None and entry.type in ("correction", "void"):
+                    found.append(entry)
+                at = view.find(needle, last)
+    return found
+
+
+def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
+    """`feed.check_chain` for a feed whose lines are all in order: (entries, None), or
+    (entries, torn-tail Break). Canonical observation lines are checked by one regex match
+    and two hashes; other lines exactly as `check_chain` does. At the first doubt (any
+    break, unreadable file, invalid UTF-8) it gives None, and `check_chain` is run to name
+    the problem exactly as before."""
+    from .codec import GENESIS, id_matches, parse_fields
+    from .feed import Break, split_lines
+
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines, end = split_lines(data)
+    size = len(data)
+    del data
+    prev = GENESIS.encode()
+    own = writer.encode()
+    days = Days()
+    match = OBSERVATION_BYTES.match
+    hash_of = _sha256
+    for number, line in enumerate(lines, start=1):
+        found = match(line) if len(line) <= MAX_LINE_BYTES else None
+        if found is not None:
+            seq, who, _, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
+            if (line_prev != prev or hash_of(line[:-73] + b"}").hexdigest().encode() != entry_id
+                    or int(seq) != number or who != own or not days.valid(day.decode())
+                    or not days.valid(recorded_day.decode())
+                    or not key_ok(None if key is None else key.decode())):
+                return None
+        else:
+            try:
+                fields = parse_fields(line)
+                decode(line, f"{path}:{number}")
+            except (ValueError, ProjectError):
+                return None
+            if (not id_matches(line) or fields.get("prev") != prev.decode()
+                    or fields.get("seq") != number or fields.get("writer") != writer):
+                return None
+        prev = hash_of(line).hexdigest().encode()
+    if end < size:
+        return len(lines), Break(path, len(lines) + 1, f"torn last line ({size - end} bytes "
+                                 "of an interrupted write) — run `mibtrack repair`")
+    return len(lines), None
+
+
+def _fast_chain_job(job: tuple[Path, str]) -> tuple[int, object] | None:
+    return fast_chain(*job)
+
+
+def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]:
+    """`fast_chain` of each (path, writer); large ledgers are checked by two processes."""
+    total = 0
+    for path, _ in jobs:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    if len(jobs) < 2 or total < (16 << 20):
+        return [fast_chain(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_fast_chain_job, jobs))
