@@ -117,3 +117,106 @@ def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:  
     serial = _cold(cli, project)
     monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
     assert _cold(cli, project) == serial
+
+
+# -- proofs without hashing (stat, append receipts), and where they must not be trusted
+
+def _later(monkeypatch, seconds: float = 10.0) -> None:  # noqa: ANN001
+    """Make the cache record its stats `seconds` after the feeds' last write (not racy)."""
+    real = snapshot.time.time_ns
+    monkeypatch.setattr(snapshot.time, "time_ns", lambda: real() + int(seconds * 1e9))
+
+
+def _no_hashing(monkeypatch) -> None:  # noqa: ANN001
+    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("hashed a feed whose stat or receipts proved it")
+
+    monkeypatch.setattr(snapshot, "_digests", refuse)
+
+
+def _edit_same_size(feed: Path, old: bytes, new: bytes, keep_mtime: bool) -> None:
+    import os
+    import time
+
+    stat = feed.stat()
+    time.sleep(0.05)  # a later timestamp tick than the last write
+    data = feed.read_bytes()
+    assert len(old) == len(new) and data.count(old) == 1
+    feed.write_bytes(data.replace(old, new))
+    if keep_mtime:
+        os.utime(feed, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert feed.stat().st_size == stat.st_size
+
+
+def test_unchanged_stat_proves_without_hashing(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+    _seed(cli)
+    _later(monkeypatch)
+    cold = _status(cli)
+    _no_hashing(monkeypatch)
+    assert _status(cli) == cold
+
+
+def test_own_appends_are_proven_by_receipts(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+    _seed(cli)
+    _later(monkeypatch)
+    _status(cli)
+    with monkeypatch.context() as patched:
+        _no_hashing(patched)
+        assert cli("record", "jobs", "50", "--date", "2024-12-01").code == 0
+        assert cli("record", "funding_eur", "0.5M", "--date", "2024-01-15").code == 0
+        warm = _status(cli)
+    assert (project / ".mibtrack" / "cache" / "receipts" / "tester.jsonl.json").is_file()
+    assert warm["objectives"][0]["actual"] == 50
+    assert warm == _cold(cli, project)
+
+
+def test_edit_restoring_size_and_mtime_is_noticed(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+    _seed(cli)
+    _later(monkeypatch)  # the recorded stat is trusted: only ctime can tell
+    assert _status(cli)["objectives"][0]["actual"] == 35
+    _edit_same_size(project / "ledger" / "tester.jsonl", b'"value":"35"', b'"value":"95"',
+                    keep_mtime=True)
+    assert _status(cli)["objectives"][0]["actual"] == 95
+
+
+def test_racy_stat_is_not_trusted(cli, project: Path) -> None:  # noqa: ANN001
+    """An edit in the same timestamp tick as the cached stat leaves the stat unchanged:
+    simulated by recording the edited feed's stat in the cache, taken just now (racy)."""
+    _seed(cli)
+    assert _status(cli)["objectives"][0]["actual"] == 35
+    feed = project / "ledger" / "tester.jsonl"
+    _edit_same_size(feed, b'"value":"35"', b'"value":"95"', keep_mtime=True)
+    cache = project / CACHE
+    body = json.loads(cache.read_bytes().partition(b"\n")[2])
+    body["feeds"]["tester.jsonl"]["stat"] = snapshot.stat_key(feed.stat())
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    cache.write_bytes(snapshot.hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
+    assert _status(cli)["objectives"][0]["actual"] == 95
+
+
+def test_append_by_hand_is_read(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+    from mibtrack.ledger.codec import encode, sha256
+
+    _seed(cli)
+    _later(monkeypatch)
+    _status(cli)
+    assert cli("record", "jobs", "40", "--date", "2024-10-01").code == 0  # leaves a receipt
+    feed = project / "ledger" / "tester.jsonl"
+    last = feed.read_bytes().splitlines()[-1]
+    line = encode({"v": 1, "seq": 7, "type": "observation", "writer": "tester",
+                   "recorded_at": "2024-12-02T00:00:00.000000Z", "as_of": "2024-12-02",
+                   "metric": "jobs", "value": "60", "prev": sha256(last)})
+    with feed.open("ab") as out:  # another tool: no receipt for this one
+        out.write(line)
+    warm = _status(cli)
+    assert warm["objectives"][0]["actual"] == 60
+    assert warm == _cold(cli, project)
+    assert cli("verify").code == 0
+
+
+def test_receipt_chain() -> None:
+    a, b, c, d = ([1, 2, n, 5, 5] for n in (10, 20, 30, 40))
+    pairs = [[a, b], [b, c]]
+    assert snapshot._chain(pairs, a, c) and snapshot._chain(pairs, b, c)
+    assert not snapshot._chain(pairs, a, d) and not snapshot._chain(pairs, a, a)
+    assert not snapshot._chain([[a, b], [b, a]], a, d)  # a loop ends

@@ -52,7 +52,13 @@ class Workspace:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.root / LEDGER_DIR)
+        return Ledger(self.root / LEDGER_DIR, on_appended=self._appended)
+
+    def _appended(self, feed: Path, before: os.stat_result, after: os.stat_result) -> None:
+        """A receipt for the incremental cache: this feed grew only by our own append."""
+        from .snapshot import write_receipt
+
+        write_receipt(self.root, feed, before, after)
 
     @cached_property
     def content(self) -> LedgerContent:

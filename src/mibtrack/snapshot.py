@@ -5,17 +5,24 @@ every feed streamed through `ledger.scan` into a `compute.daily.DailyFold`: memo
 O(metrics × days), whatever the number of entries.
 
 The cache, `<project>/.mibtrack/cache/daily.json` (derived data: never commit it), holds the
-fold as of the ledger's state, and for each feed the offset after its last complete line and
-SHA-256 digests of every byte before it. It is used only when
-- objectives.toml is byte for byte the one it was built with (its SHA-256 is kept),
-- every feed it knew still exists and its first `end` bytes hash to the digests kept (one
-  hashlib call per 64 MiB chunk, two chunks at a time: a changed byte anywhere is noticed;
-  size and mtime alone would not prove it),
-- nothing appended since is a correction or a void (those can change any earlier day).
+fold as of the ledger's state, and for each feed the offset after its last complete line,
+SHA-256 digests of every byte before it (one per 64 MiB chunk), and the feed's stat
+(device, inode, size, mtime and ctime in ns) taken just before those bytes were read, with
+the time it was taken. It is used only when objectives.toml is byte for byte the one it was
+built with (its SHA-256 is kept), and when every feed it knew still exists with its first
+`end` bytes unchanged, proven, like git's index, in the cheapest way that is sound:
+- the stat is the recorded one, and was not "racy" (mtime and ctime at least RACY_NS before
+  the moment it was recorded; any later write changes ctime, which no user tool can set
+  back, but a write within the same timestamp tick could leave it unchanged); or
+- the recorded (non-racy) stat leads to the current one through the append receipts that
+  `feed.append` leaves under the feed's lock (stat just before writing, stat just after
+  fsync: `write_receipt`), so every change since was one of mibtrack's own appends; or
+- else those bytes hash to the digests kept (a changed byte anywhere is noticed).
+Nothing appended since may be a correction or a void (those can change any earlier day).
 Then only the bytes appended since are read. Anything else — a missing, unreadable, corrupt
 or foreign cache file, a shorter or changed feed — means a full read, and the cache is
-rewritten (temp file + rename). The cache never fails a command: errors writing it are
-ignored. Reports as known at a moment (`--known-at`) always read in full.
+rewritten (temp file + rename). The cache never fails a command (nor an append): errors
+writing it are ignored. Reports as known at a moment (`--known-at`) always read in full.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import mmap
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +47,14 @@ from .model import Project
 
 CACHE_DIR = Path(".mibtrack") / "cache"
 CACHE_FILE = "daily.json"
-CACHE_VERSION = 1
+RECEIPTS = "receipts"
+CACHE_VERSION = 2
 CHUNK = 64 << 20
+#: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
+#: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
+RACY_NS = 2_000_000_000
+#: Receipts kept per feed (the newest): enough for many appends between two reports.
+MAX_RECEIPTS = 64
 
 
 @dataclass
@@ -50,16 +65,37 @@ class Daily:
     torn: list[TornTail]
 
 
+def stat_key(st: os.stat_result) -> list[int]:
+    """What identifies a feed's state: device, inode, size, mtime and ctime (ns)."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _trusted(mark: dict[str, Any]) -> bool:
+    """A recorded stat that proves something: not racily close to when it was taken."""
+    key = mark.get("stat")
+    return key is not None and mark["at"] - max(key[3], key[4]) >= RACY_NS
+
+
+def _hash_range(view: Any, at: int, stop: int) -> list[str]:
+    """SHA-256 of each CHUNK of view[at:stop] (at is a multiple of CHUNK), without copies."""
+    with memoryview(view) as whole:
+        return [hashlib.sha256(whole[k:min(k + CHUNK, stop)]).hexdigest()
+                for k in range(at, stop, CHUNK)]
+
+
 def _digests(ends: dict[Path, int], kept: dict[str, list[str]] | None = None
              ) -> dict[str, list[str]]:
-    """SHA-256 of each CHUNK of each feed's first `end` bytes, two chunks at a time
-    (hashlib releases the GIL, so the two hashes run on two cores). `kept`: digests already
-    known for a feed's first chunks (only full chunks are reused)."""
+    """SHA-256 of each CHUNK of each feed's first `end` bytes, mapped (no copy) and two
+    chunks at a time (hashlib releases the GIL: two cores). `kept`: digests already known
+    for a feed's first chunks (only full chunks are reused)."""
     kept = kept or {}
     jobs = [(path, at, min(at + CHUNK, end)) for path, end in ends.items()
             for at in range(len(kept.get(path.name, ())) * CHUNK, end, CHUNK)]
-    with ThreadPoolExecutor(2) as pool:
-        found = list(pool.map(_chunk_digest, jobs))
+    if len(jobs) > 1:
+        with ThreadPoolExecutor(2) as pool:
+            found = list(pool.map(_chunk_digest, jobs))
+    else:
+        found = [_chunk_digest(job) for job in jobs]
     out: dict[str, list[str]] = {path.name: list(kept.get(path.name, ())) for path in ends}
     for (path, _, _), digest in zip(jobs, found, strict=True):
         out[path.name].append(digest)
@@ -69,7 +105,58 @@ def _digests(ends: dict[Path, int], kept: dict[str, list[str]] | None = None
 def _chunk_digest(job: tuple[Path, int, int]) -> str:
     path, at, stop = job
     with open(path, "rb") as handle:
-        return hashlib.sha256(os.pread(handle.fileno(), stop - at, at)).hexdigest()
+        if stop - at < (1 << 16):
+            return hashlib.sha256(os.pread(handle.fileno(), stop - at, at)).hexdigest()
+        try:
+            with mmap.mmap(handle.fileno(), stop, access=mmap.ACCESS_READ) as view:
+                return _hash_range(view, at, stop)[0]
+        except ValueError:  # shorter than `stop` by now: not the bytes that were hashed
+            return ""
+
+
+# -- append receipts (written by `feed.append` through `Workspace.ledger`)
+
+def receipt_path(root: Path, feed: Path) -> Path:
+    return root / CACHE_DIR / RECEIPTS / f"{feed.name}.json"
+
+
+def write_receipt(root: Path, feed: Path, before: os.stat_result,
+                  after: os.stat_result) -> None:
+    """Note, under the feed's lock, that mibtrack itself grew `feed` from stat `before`
+    (taken just before writing) to `after` (just after fsync). Only when the project has a
+    cache; never raises."""
+    try:
+        if not (root / CACHE_DIR).is_dir():
+            return
+        target = receipt_path(root, feed)
+        pairs = (_receipts(target) + [[stat_key(before), stat_key(after)]])[-MAX_RECEIPTS:]
+        target.parent.mkdir(exist_ok=True)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(pairs, separators=(",", ":")), encoding="ascii")
+        os.replace(temp, target)
+    except Exception:  # noqa: BLE001, S110 - a receipt is an optimisation, never a failure
+        pass
+
+
+def _receipts(path: Path) -> list[list[list[int]]]:
+    try:
+        pairs = json.loads(path.read_bytes())
+        return [[[int(x) for x in b], [int(x) for x in a]] for b, a in pairs
+                if len(b) == len(a) == 5]
+    except Exception:  # noqa: BLE001 - missing or damaged: no receipts
+        return []
+
+
+def _chain(pairs: list[list[list[int]]], start: list[int], end: list[int]) -> bool:
+    """Do the receipts lead from stat `start` to stat `end`, each step an append?"""
+    after_of = {tuple(b): tuple(a) for b, a in pairs if a[2] >= b[2]}
+    at, goal, steps = tuple(start), tuple(end), 0
+    while at != goal:
+        at = after_of.get(at)  # type: ignore[assignment]
+        steps += 1
+        if at is None or steps > len(pairs):
+            return False
+    return steps > 0
 
 
 #: Above this many bytes to read, the reading is split in pieces read by two forked
@@ -80,9 +167,32 @@ PARALLEL_BYTES = 1 << 62
 _FORK_FOLD: DailyFold | None = None  # the empty fold each forked reader starts from
 
 
-def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]],
-                torn: list[TornTail]) -> dict[str, tuple[int, int]]:
-    """Scan each (path, start offset, first line number); return name → (end, lines)."""
+@dataclass
+class FeedMark:
+    """A feed as far as it was read: the offset after its last complete line, the line
+    count, the digests of every byte before `end`, and the stat (with the moment it was
+    taken) of the file those bytes were read from — None when it changed while read."""
+
+    end: int
+    lines: int
+    digests: list[str] | None
+    stat: list[int] | None
+    at: int
+
+    def state(self) -> dict[str, Any]:
+        return {"end": self.end, "lines": self.lines, "digests": self.digests,
+                "stat": self.stat, "at": self.at}
+
+
+def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]], torn: list[TornTail],
+                kept: dict[str, list[str]] | None = None,
+                proven: dict[str, list[int]] | None = None) -> dict[str, FeedMark]:
+    """Scan each (path, start offset, first line number); return name → FeedMark. Each
+    feed is mapped once; its digests (from the first chunk not in `kept`) are taken from
+    the same mapped bytes by a second thread while this one scans. `proven`: the stat at
+    which a feed's first `start` bytes were proven unchanged; its stat is kept only if it is
+    still that one when read."""
+    kept, proven = kept or {}, proven or {}
     sizes = {path: os.path.getsize(path) for path, _, _ in feeds}
     if sum(sizes[p] - start for p, start, _ in feeds) > PARALLEL_BYTES:
         try:
@@ -90,17 +200,52 @@ def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]],
         except ProjectError:
             pass  # read again in order, so the bad line is named exactly as before
     marks = {}
-    for path, start, first in feeds:
-        with open(path, "rb") as handle:
-            handle.seek(start)
-            data = handle.read()
-        found = scan(path, data, fold.observe, fold.add, first_line=first, base=start)
-        del data
-        if found.torn_at is not None:
-            size = os.path.getsize(path)
-            torn.append(TornTail(path, found.lines + 1, found.torn_at, size - found.torn_at))
-        marks[path.name] = (found.end, found.lines)
+    with ThreadPoolExecutor(1) as hasher:
+        for path, start, first in feeds:
+            marks[path.name] = _fold_one(fold, path, start, first, torn, hasher,
+                                         kept.get(path.name, []), proven.get(path.name))
     return marks
+
+
+def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[TornTail],
+              hasher: ThreadPoolExecutor, kept: list[str], proven: list[int] | None
+              ) -> FeedMark:
+    at = time.time_ns()  # before the stat: a write in the same tick as it counts as racy
+    with open(path, "rb") as handle:
+        before = os.fstat(handle.fileno())
+        size = before.st_size
+        data = os.pread(handle.fileno(), max(0, size - start), start)
+        end = start + data.rfind(b"\n") + 1
+        reuse = kept[:end // CHUNK]
+        digests = hasher.submit(_mapped_digests, handle.fileno(), len(reuse) * CHUNK, end)
+        try:
+            found = scan(path, data, fold.observe, fold.add, first_line=first, base=start)
+        finally:
+            del data
+            fresh = digests.result()
+        after = os.fstat(handle.fileno())
+    if found.torn_at is not None:
+        torn.append(TornTail(path, found.lines + 1, found.torn_at, size - found.torn_at))
+    same = stat_key(before) == stat_key(after) and proven in (None, stat_key(before))
+    return FeedMark(found.end, found.lines, None if fresh is None else reuse + fresh,
+                    stat_key(before) if same else None, at)
+
+
+def _stat_or_none(path: Path) -> list[int] | None:
+    try:
+        return stat_key(os.stat(path))
+    except OSError:
+        return None
+
+
+def _mapped_digests(fd: int, at: int, stop: int) -> list[str] | None:
+    if stop <= at:
+        return []
+    try:
+        with mmap.mmap(fd, stop, access=mmap.ACCESS_READ) as view:
+            return _hash_range(view, at, stop)
+    except ValueError:  # cut short meanwhile: no digests (the next read hashes or reads all)
+        return None
 
 
 def _pieces(path: Path, start: int, size: int, count: int) -> list[tuple[Path, int, int]]:
@@ -129,11 +274,13 @@ def _fold_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, int, int | 
 
 
 def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
-                   sizes: dict[Path, int], torn: list[TornTail]) -> dict[str, tuple[int, int]]:
+                   sizes: dict[Path, int], torn: list[TornTail]) -> dict[str, FeedMark]:
+    """Marks without digests nor stat: a cache built this way is proven by hashing."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _FORK_FOLD
+    at = time.time_ns()
     jobs = []
     for path, start, _ in feeds:
         share = (sizes[path] - start) * 4 // max(1, sum(sizes[p] - s for p, s, _ in feeds))
@@ -152,7 +299,8 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
         ends[path] = end
         if torn_at is not None:
             torn.append(TornTail(path, lines[path] + 1, torn_at, sizes[path] - torn_at))
-    return {path.name: (ends[path], lines[path]) for path, _, _ in feeds}
+    return {path.name: FeedMark(ends[path], lines[path], None, None, at)
+            for path, _, _ in feeds}
 
 
 def _aggregates(project: Project) -> dict[str, str]:
@@ -178,6 +326,7 @@ class DailyCache:
     """The incremental cache of one project (see the module docstring)."""
 
     def __init__(self, root: Path, objectives_path: Path, ledger: Ledger) -> None:
+        self.root = root
         self.file = root / CACHE_DIR / CACHE_FILE
         self.objectives_path = objectives_path
         self.ledger = ledger
@@ -207,48 +356,62 @@ class DailyCache:
             amendments = [e for e in fold.others
                           if e.type in ("correction", "void")]  # type: ignore[attr-defined]
         if toml_digest is not None:
-            digests = _digests({p: marks[p.name][0] for p in paths})
-            feeds = {name: {"end": end, "lines": lines, "digests": digests[name]}
-                     for name, (end, lines) in marks.items()}
-            self._save(toml_digest, feeds, fold)
+            self._save(toml_digest, marks, fold)
         return Daily(fold, torn)
 
     # -- incremental read
     def _update(self, state: dict[str, Any]) -> Daily | None:
         """The cached fold brought up to date, or None when only a full read will do."""
         paths = {p.name: p for p in self.ledger.feed_paths()}
-        feeds: dict[str, dict[str, Any]] = state["feeds"]
+        feeds: dict[str, FeedMark] = state["feeds"]
         if not set(feeds) <= set(paths):
             return None
-        ends = {}
+        now: dict[str, tuple[list[int], int]] = {}  # name → (stat, when it was taken)
+        hashed: dict[Path, int] = {}
         for name, mark in feeds.items():
+            at = time.time_ns()
             try:
-                size = os.path.getsize(paths[name])
+                current = stat_key(os.stat(paths[name]))
             except OSError:
                 return None
-            if size < mark["end"]:
+            if current[2] < mark.end:
+                return None  # shorter: not an append
+            now[name] = (current, at)
+            if _trusted(mark.state()) and (current == mark.stat or _chain(
+                    _receipts(receipt_path(self.root, paths[name])), mark.stat, current)):
+                continue  # proven by its stat, or by mibtrack's own append receipts
+            if mark.digests is None:
                 return None
-            ends[paths[name]] = mark["end"]
-        if _digests(ends) != {name: mark["digests"] for name, mark in feeds.items()}:
+            hashed[paths[name]] = mark.end
+        if hashed and _digests(hashed) != {p.name: feeds[p.name].digests for p in hashed}:
             return None  # a byte before the cached end changed: not a pure append
+        changed = False
+        for path in hashed:  # proven by hashing: its stat, if still the same, proves next time
+            mark, (current, at) = feeds[path.name], now[path.name]
+            if current[2] == mark.end:
+                same = _stat_or_none(path) == current
+                mark.stat, mark.at = (current if same else None), at
+                changed = True
         fold: DailyFold = state["fold"]
-        pending = [(paths[n], feeds[n]["end"] if n in feeds else 0,
-                    feeds[n]["lines"] + 1 if n in feeds else 1) for n in sorted(paths)]
-        pending = [job for job in pending if os.path.getsize(job[0]) > job[1]]
+        pending = [(paths[n], feeds[n].end if n in feeds else 0,
+                    feeds[n].lines + 1 if n in feeds else 1) for n in sorted(paths)]
+        pending = [job for job in pending
+                   if job[0].name not in now or now[job[0].name][0][2] > job[1]]
         if any(amendment_lines(path, start) for path, start, _ in pending):
             return None  # a correction or void may change any day already folded
         torn: list[TornTail] = []
-        marks = _fold_feeds(fold, pending, torn)
+        kept = {n: feeds[n].digests[:feeds[n].end // CHUNK]  # type: ignore[index]
+                for n in feeds if feeds[n].digests is not None}
+        marks = _fold_feeds(fold, pending, torn, kept,
+                            {n: stat for n, (stat, _) in now.items()})
         if fold.unexpected_amendments():
             return None
-        changed = {n: m for n, m in marks.items() if m[0] != state["ends"].get(n)}
+        for name, mark in marks.items():
+            old = feeds.get(name)
+            if old is None or old.state() != mark.state():
+                feeds[name] = mark
+                changed = True
         if changed:
-            # Digests cover 0..end in CHUNK pieces: full chunks are kept, the rest re-hashed.
-            full = {n: feeds[n]["digests"][:feeds[n]["end"] // CHUNK]
-                    for n in changed if n in feeds}
-            fresh = _digests({paths[n]: end for n, (end, _) in changed.items()}, full)
-            for name, (end, lines) in changed.items():
-                feeds[name] = {"end": end, "lines": lines, "digests": fresh[name]}
             self._save(state["objectives"], feeds, fold)
         return Daily(fold, torn)
 
@@ -264,17 +427,21 @@ class DailyCache:
             if data.get("version") != CACHE_VERSION:
                 return None
             fold = DailyFold.from_state(data["fold"])
-            feeds = {str(k): {"end": int(v["end"]), "lines": int(v["lines"]),
-                              "digests": [str(d) for d in v["digests"]]}
-                     for k, v in data["feeds"].items()}
-            return {"objectives": str(data["objectives"]), "feeds": feeds, "fold": fold,
-                    "ends": {k: v["end"] for k, v in feeds.items()}}
+            feeds = {str(k): FeedMark(
+                int(v["end"]), int(v["lines"]),
+                None if v["digests"] is None else [str(d) for d in v["digests"]],
+                None if v["stat"] is None else [int(x) for x in v["stat"]][:5],
+                int(v["at"])) for k, v in data["feeds"].items()}
+            if any(m.stat is not None and len(m.stat) != 5 for m in feeds.values()):
+                return None
+            return {"objectives": str(data["objectives"]), "feeds": feeds, "fold": fold}
         except Exception:  # noqa: BLE001 - any damage means "no cache"
             return None
 
-    def _save(self, toml_digest: str, feeds: dict[str, Any], fold: DailyFold) -> None:
+    def _save(self, toml_digest: str, feeds: dict[str, FeedMark], fold: DailyFold) -> None:
         body = json.dumps({"version": CACHE_VERSION, "objectives": toml_digest,
-                           "feeds": feeds, "fold": fold.to_state()},
+                           "feeds": {n: m.state() for n, m in feeds.items()},
+                           "fold": fold.to_state()},
                           separators=(",", ":")).encode()
         temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
         try:

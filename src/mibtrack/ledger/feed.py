@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,14 +219,21 @@ def _tail(fd: int, size: int) -> tuple[bytes, bool]:
     return buf[:-1].rsplit(b"\n", 1)[-1], False
 
 
-def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:
+#: Told, under the feed's lock, of each append that succeeded: (feed, stat just before the
+#: write, stat just after fsync). Whatever it does or raises, the append has succeeded.
+OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
+
+
+def append(path: Path, writer: str, drafts: list[dict[str, Any]],
+           on_appended: OnAppended | None = None) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     On any failure the feed is cut back to its size before the call: a refused or failed
     append leaves nothing behind.
     """
     with locked(path) as fd:
-        size = os.fstat(fd).st_size
+        before = os.fstat(fd)
+        size = before.st_size
         _settle_batch(path, fd, size)
         last, torn = _tail(fd, size)
         if torn:
@@ -268,6 +275,11 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]
             raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
                                "free some space or fix permissions, then run again") from None
         pending_path(path).unlink(missing_ok=True)
+        if on_appended is not None:
+            try:
+                on_appended(path, before, os.fstat(fd))
+            except Exception:  # noqa: BLE001, S110 - only a cache hint: never fails an append
+                pass
         return entries
 
 

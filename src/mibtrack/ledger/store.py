@@ -106,8 +106,10 @@ def content_of(fields: dict[str, Any]) -> dict[str, Any]:
 class Ledger:
     """The `ledger/` folder of a project."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, on_appended: feeds.OnAppended | None = None) -> None:
         self.root = root
+        #: Told of each successful append (the incremental cache's receipts).
+        self.on_appended = on_appended
 
     def feed_path(self, writer: str) -> Path:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
@@ -152,7 +154,7 @@ class Ledger:
             else:
                 results.append(None)
                 fresh.append(draft)
-        written = iter(feeds.append(path, writer, fresh) if fresh else [])
+        written = iter(feeds.append(path, writer, fresh, self.on_appended) if fresh else [])
         return [r if r is not None else Appended(next(written)) for r in results]
 
     def verify(self) -> list[FeedVerdict]:
