@@ -139,6 +139,10 @@ def locked(path: Path, create: bool = True) -> Iterator[int]:
         if not existed:
             _fsync_dir(path.parent)
         yield fd
+    except OSError as exc:  # locking, reading the tail, quarantining: one line, never a trace
+        raise ProjectError(f"{path}: {exc.strerror or exc} while updating the feed",
+                           "check the ledger folder's permissions and free space, then run "
+                           "again") from None
     finally:
         os.close(fd)  # closing releases the lock
 
@@ -229,7 +233,9 @@ def quarantine(path: Path) -> Path | None:
         target = folder / f"{path.stem}.{stamp}.line{line}.torn"
         qfd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            os.write(qfd, data[end:])
+            torn, written = data[end:], 0
+            while written < len(torn):  # a short write must not lose quarantined bytes
+                written += os.write(qfd, torn[written:])
             os.fsync(qfd)
         finally:
             os.close(qfd)
