@@ -9,7 +9,6 @@ them, `record` refuses to append after them, `repair` moves them to ledger/quara
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,10 +184,14 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]
                                  "run `mibtrack repair` to quarantine it, then record again")
         prev, seq = GENESIS, 0
         if last:
+            # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
+            # chained new entries onto a line with duplicate keys or a changed byte
             try:
-                seq = int(json.loads(last)["seq"])
-            except (ValueError, KeyError, TypeError):
-                raise IntegrityError(f"{path}: its last line is not a ledger entry",
+                seq = parse_fields(last).get("seq")
+            except ValueError:
+                seq = None
+            if type(seq) is not int or not id_matches(last):
+                raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
                                      "run `mibtrack verify`") from None
             prev = sha256(last)
         recorded_at = format_moment(utc_now())
