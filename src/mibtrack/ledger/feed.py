@@ -100,9 +100,13 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
                                      "(changed after it was written)")
         if fields.get("prev") != prev:
             if fields.get("prev") in seen_prev:
-                return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} follows "
-                                         f"line {seen_prev[fields['prev']]} again (the same "
-                                         f"writer id appended in two places)")
+                # it has the same predecessor as an earlier line, `sibling`
+                sibling = seen_prev[fields["prev"]]
+                after = f"follows line {sibling - 1} again" if sibling > 1 else \
+                    "starts the feed again"
+                return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} {after}, "
+                                         f"like line {sibling} (the same writer id appended in "
+                                         "two places)")
             return number - 1, Break(path, number, "chain broken: prev does not match the line "
                                      "before (a line was deleted, inserted or reordered)")
         if fields.get("seq") != number:
