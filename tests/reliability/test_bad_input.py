@@ -42,6 +42,38 @@ OPTIONS = ["--date", "--source", "--note", "--key", "--json", "--expected", "--r
 NAMES = ["jobs", "funding_eur", "launch", "funding", "done", "at-risk", "slipped",
          "reopened", "mib", "blank", "nope"]
 token = st.one_of(st.sampled_from(WEIRD + OPTIONS + NAMES), st.text(max_size=12))
+VALUES = ["5", "30_000_000", "30e6", "1.5k", "0.1", "-3", "2M"]
+DATES = ["2025-02-01", "2025-06-30", "2024-02-29"]
+weird_or = lambda good: st.one_of(st.sampled_from(good), st.sampled_from(WEIRD),  # noqa: E731
+                                  st.text(max_size=8))
+
+
+@st.composite
+def plausible(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A command with the right shape and one or two odd values in it."""
+    command = draw(st.sampled_from(["record", "milestone", "note", "correct", "void", "log"]))
+    if command == "record":
+        args = [draw(weird_or(["jobs", "funding_eur"])), draw(weird_or(VALUES))]
+    elif command == "milestone":
+        args = [draw(weird_or(["launch"])), draw(weird_or(["done", "at-risk", "slipped"]))]
+        if draw(st.booleans()):
+            args += ["--expected", draw(weird_or(DATES))]
+    elif command == "note":
+        args = [draw(weird_or(["launch", "jobs"])), draw(weird_or(["a note"]))]
+    elif command in ("correct", "void"):
+        args = [draw(weird_or(["0000", "ffff", "abcd"])), "--reason", draw(weird_or(["typo"]))]
+        if command == "correct":
+            args += [draw(st.sampled_from(["--value", "--date"])), draw(weird_or(VALUES + DATES))]
+    else:
+        args = [draw(st.sampled_from(["--since", "--until", "--metric", "--objective"])),
+                draw(weird_or(DATES + ["jobs", "launch"]))]
+    for option in draw(st.lists(st.sampled_from(["--date", "--source", "--note", "--key"]),
+                                max_size=2, unique=True)):
+        if command in ("record", "milestone", "note"):
+            args += [option, draw(weird_or(DATES if option == "--date" else ["k2", "src"]))]
+    if draw(st.booleans()):
+        args.append("--json")
+    return command, args
 
 
 def _check(code: int, err: str, before: dict, after: dict, what: str,
@@ -84,8 +116,10 @@ def test_command_lines(base: Path, tmp_path: Path, scale: str,
     codes: dict[int, int] = {}
 
     @_settings(1200, 6000, scale)
-    @given(command=st.sampled_from(COMMANDS), args=st.lists(token, max_size=6))
-    def run_one(command: str, args: list[str]) -> None:
+    @given(line=st.one_of(st.tuples(st.sampled_from(COMMANDS), st.lists(token, max_size=6)),
+                          plausible()))
+    def run_one(line: tuple[str, list[str]]) -> None:
+        command, args = line
         before = snapshot(work)
         code, _, err = cli("--dir", work, "--writer", "w", command, *args)
         codes[code] = codes.get(code, 0) + 1
