@@ -255,7 +255,8 @@ def test_ledger_lines(base: Path, tmp_path: Path, scale: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["10MB-line", "empty-feed", "feed-is-dir", "ledger-is-file",
-                                  "objectives-is-dir", "empty-objectives", "no-ledger"])
+                                  "objectives-is-dir", "empty-objectives", "no-ledger",
+                                  "deep-toml", "nan-toml"])
 @pytest.mark.parametrize("command", [["verify"], ["log"], ["validate"], ["repair"],
                                      ["record", "jobs", "5"], ["objectives"]])
 def test_odd_files(base: Path, tmp_path: Path, case: str, command: list[str]) -> None:
@@ -277,6 +278,9 @@ def test_odd_files(base: Path, tmp_path: Path, case: str, command: list[str]) ->
         (work / "objectives.toml").mkdir()
     elif case == "empty-objectives":
         (work / "objectives.toml").write_bytes(b"")
+    elif case in ("deep-toml", "nan-toml"):
+        odd = "x = " + "[" * 5000 + "]" * 5000 if case == "deep-toml" else "at_risk = nan"
+        (work / "objectives.toml").write_text(odd + "\n" + template_text("blank"))
     elif case == "no-ledger":
         shutil.rmtree(ledger)
     before = snapshot(work) if ledger.is_dir() else None
