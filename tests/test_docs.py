@@ -33,3 +33,16 @@ def test_every_command_is_documented_in_the_readme() -> None:
     assert len(names) >= 14
     missing = [name for name in names if f"mibtrack {name}" not in README]
     assert missing == []
+
+
+def test_the_readme_status_example_is_real_output(monkeypatch, capsys) -> None:
+    """README shows `mibtrack status` on the shipped project; regenerate it when this fails:
+    COLUMNS=100 mibtrack status --as-of 2026-11-24 | sed 's/ *$//'."""
+    from mibtrack.cli import run
+
+    block = README.split("$ mibtrack status --as-of 2026-11-24\n", 1)[1].split("```", 1)[0]
+    monkeypatch.setenv("COLUMNS", "100")
+    capsys.readouterr()
+    assert run(["--dir", str(ROOT), "status", "--as-of", "2026-11-24"]) == 0
+    shown = "".join(line.rstrip() + "\n" for line in capsys.readouterr().out.splitlines())
+    assert shown == block

@@ -99,6 +99,8 @@ def parse_project(text: str, path: Path | str = OBJECTIVES_FILE) -> Project:
             message = _TOML_POSITION.sub("", message).strip()
             raise Problems([f"{path}:{line}: {message} (column {match[2]})"]) from None
         raise Problems([f"{path}: {message}"]) from None
+    except RecursionError:  # tomllib recurses per nesting level
+        raise Problems([f"{path}: arrays or inline tables nested too deeply"]) from None
     lines = _Lines(text)
     problems: list[str] = []
 

@@ -220,3 +220,18 @@ def test_compute_reads_no_clock_no_file_and_prints_nothing():
     for path in pathlib.Path(compute.__file__).parent.glob("*.py"):
         text = path.read_text()
         assert [b for b in banned if b in text] == [], path.name
+
+
+def test_notes_are_carried_newest_first_dated_on_or_before_t_and_voids_drop_them() -> None:
+    from mibtrack.compute.report import NOTES_SHOWN
+
+    ledger = Ledger()
+    notes = [ledger.note("ms", f"n{i}", f"2024-0{i}-01") for i in range(1, 9)]
+    ledger.void(notes[7])
+    declared = project(milestone("ms"))
+    launch = build_report(declared, ledger.entries, day("2024-08-15")).objectives[0]
+    # n8 is voided; of n1..n7 the newest five, newest first
+    assert [n.text for n in launch.notes] == ["n7", "n6", "n5", "n4", "n3"]
+    assert NOTES_SHOWN == 5
+    early = build_report(declared, ledger.entries, day("2024-02-15")).objectives[0]
+    assert [n.text for n in early.notes] == ["n2", "n1"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_support import EVIDENCE, HOSTILE_TOML, MARKUP, SCRIPT
+from report_support import AS_OF, EVIDENCE, HOSTILE_NOTE, HOSTILE_SOURCE, HOSTILE_TOML
 
 
 @pytest.fixture
@@ -23,5 +23,6 @@ def hostile(project: Path, seeded):  # noqa: ANN001, ANN201
     """The seeded project with an objective whose title, group, owner and source are hostile."""
     (project / "objectives.toml").write_text(HOSTILE_TOML, encoding="utf-8")
     assert seeded("validate").code == 0, seeded("validate").err
-    assert seeded("note", "evil", f"{SCRIPT} {MARKUP}").code == 0
+    assert seeded("note", "evil", HOSTILE_NOTE, "--date", AS_OF,
+                  "--source", HOSTILE_SOURCE).code == 0
     return seeded

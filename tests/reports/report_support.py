@@ -11,6 +11,7 @@ SCRIPT = "<script>alert(1)</script>"
 MARKUP = "[bold red]loud[/bold red]"
 ANSI = "\x1b[31mred"
 HOSTILE_TITLE = f"=HYPERLINK(\"x\") {SCRIPT} {MARKUP} {ANSI} | *em* # [a](b)"
+HOSTILE_NOTE = f"@SUM(A1) note {SCRIPT} {MARKUP} {ANSI} | *em*"
 HOSTILE_SOURCE = f"-2+3 said {SCRIPT} {MARKUP} {ANSI}"
 
 HOSTILE_TOML = SMALL_TOML + f"""

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_support import AS_OF, HOSTILE_SOURCE, HOSTILE_TITLE, MARKUP
+from report_support import AS_OF, HOSTILE_NOTE, HOSTILE_SOURCE, HOSTILE_TITLE, MARKUP
 
 from mibtrack.render.text import literal
 
@@ -140,6 +140,9 @@ def test_markdown_escapes_user_text(hostile) -> None:  # noqa: ANN001
     assert len(evil) == 10  # the | in the title did not add a cell
     assert evil[1] == literal(HOSTILE_TITLE)
     assert "## @group" not in result.out and "## \\@group \\<b\\>bold\\</b\\>" in result.out
+    [note] = [line for line in result.out.splitlines() if line.startswith("- **evil** ")]
+    assert note.startswith(f"- **evil** {AS_OF}: \\@SUM(A1) note \\<script\\>")
+    assert "\\|" in note and "\\*em\\*" in note
 
 
 # --------------------------------------------------------------------------- HTML
@@ -252,6 +255,7 @@ def test_html_escapes_user_text(hostile) -> None:  # noqa: ANN001
     assert page.scripts == 0
     evil = " ".join(page.cards["evil"]["text"])
     assert literal(HOSTILE_TITLE) in evil and literal(HOSTILE_SOURCE) in evil
+    assert literal(HOSTILE_NOTE) in evil, "the note is shown, as text"
     assert MARKUP in evil and "\\x1b[31mred" in evil
 
 

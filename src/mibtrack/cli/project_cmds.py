@@ -125,20 +125,39 @@ def log(
 
 
 @app.command()
-def verify(json_output: JsonFlag = False) -> None:
+def verify(
+    json_output: JsonFlag = False,
+    history: Annotated[bool, typer.Option("--history",
+                       help="Also check with git that each committed version of each feed is "
+                            "a byte-prefix of the next (catches a dropped tail).")] = False,
+) -> None:
     """Recompute every feed's hash chain; report the first broken entry of each (exit 4)."""
     from ..errors import IntegrityError
 
-    verdicts = session().workspace.ledger.verify()
+    ledger = session().workspace.ledger
+    verdicts = ledger.verify()
     broken = [v for v in verdicts if v.problem]
+    histories = []
+    if history:
+        from ..ledger.history import check_history
+
+        histories = check_history(ledger.root, ledger.feed_paths())
+    rewritten = [h for h in histories if h.problem]
     if json_output:
-        print_json({
+        document = {
             "schema_version": 1,
-            "ok": not broken,
+            "ok": not broken and not rewritten,
             "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
                        "line": v.problem.line if v.problem else None,
                        "problem": v.problem.problem if v.problem else None} for v in verdicts],
-        })
+        }
+        if history:
+            document["history"] = [
+                {"feed": h.path.name, "commits": h.commits, "ok": h.problem is None,
+                 "commit": h.problem.commit if h.problem else None,
+                 "previous": h.problem.previous if h.problem else None,
+                 "problem": h.problem.problem if h.problem else None} for h in histories]
+        print_json(document)
     else:
         for v in verdicts:
             where = f"; line {v.problem.line}: {v.problem.problem}" if v.problem else ""
@@ -146,6 +165,15 @@ def verify(json_output: JsonFlag = False) -> None:
                  f"entries{where}")
         if not verdicts:
             echo("no feeds yet: nothing to verify")
+        for h in histories:
+            where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
+            echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
+                 f"{h.commits} commits{where}")
+    if rewritten and not broken:
+        raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
+                             f"history; first: {rewritten[0].problem.describe()}",
+                             "restore the feed from the commit before it was rewritten "
+                             "(`git show COMMIT:PATH`)")
     if broken:
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{broken[0].problem.describe()}",

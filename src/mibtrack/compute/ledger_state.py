@@ -72,6 +72,7 @@ class EffectiveNote:
     recorded_at: dt.datetime
     rank: int
     writer: str = ""
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 id=entry.id, objective=entry.objective,
                 as_of=new_date.get(entry.id, entry.as_of), text=entry.note,
                 recorded_at=entry.recorded_at, rank=rank, writer=entry.writer,
+                source=entry.source,
             ))
 
     def by_date(items: list) -> tuple:

@@ -82,6 +82,21 @@ class SeriesPoint(ReportRecord):
     """The value on that day (actuals exact; plan and forecast to 6 places)."""
 
 
+class NoteItem(ReportRecord):
+    """A note recorded on an objective (user text: render it literally)."""
+
+    date: dt.date
+    """The day the note is dated."""
+    text: str
+    """The note."""
+    source: str | None
+    """Where it comes from, when given."""
+
+
+#: How many of an objective's newest notes a report carries.
+NOTES_SHOWN = 5
+
+
 class ObjectiveResult(ReportRecord):
     """One objective at the as-of date. A value that does not apply or exist is None."""
 
@@ -163,6 +178,8 @@ class ObjectiveResult(ReportRecord):
     """Target: A at each observation date on or before t (chart line)."""
     plan_points: tuple[SeriesPoint, ...]
     """Target: the plan's vertices (s, b), checkpoints, (d, T) (chart line)."""
+    notes: tuple[NoteItem, ...]
+    """Its newest notes dated on or before t, newest first (at most NOTES_SHOWN)."""
     forecast_line: tuple[SeriesPoint, ...]
     """Target: the forecast line from its first point to max(due, last point); empty if none."""
 
@@ -228,7 +245,7 @@ _EMPTY = dict(
     variance=None, variance_points=None, schedule_variance_days=None, forecast_at_due=None,
     eta=None, stale=False, above_range=None, last_observed=None, state=None,
     expected_date=None, done_date=None, late_days=None, children=(), weights=(),
-    actual_series=(), plan_points=(), forecast_line=(),
+    actual_series=(), plan_points=(), forecast_line=(), notes=(),
 )
 
 
@@ -306,10 +323,13 @@ class Evaluator:
             self._memo[key] = value
         return self._memo[key]
 
-    def _common(self, objective: Objective) -> dict:
+    def _common(self, objective: Objective, t: dt.date) -> dict:
+        dated = [n for n in self.ledger.notes_of(objective.id) if n.as_of <= t]
+        notes = tuple(NoteItem(date=n.as_of, text=n.text, source=n.source)
+                      for n in reversed(dated[-NOTES_SHOWN:]))
         return dict(_EMPTY, id=objective.id, kind=objective.kind, title=objective.title,
                     group=objective.group, owner=objective.owner, tags=objective.tags,
-                    source=objective.source)
+                    source=objective.source, notes=notes)
 
     def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
         metric = self.project.metrics[o.metric]
@@ -339,7 +359,7 @@ class Evaluator:
             forecast_line = (SeriesPoint(date=line.first, value=to_decimal(line.at(line.first))),
                              SeriesPoint(date=end, value=to_decimal(line.at(end))))
         record = ObjectiveResult(**dict(
-            self._common(o), status=status, metric=o.metric, unit=metric.unit,
+            self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
             aggregate=metric.aggregate, direction=o.direction, baseline=o.baseline,
             target=o.target, target_min=o.target_min, target_max=o.target_max, goal=goal,
             start=start, due=o.due, actual=actual, planned=to_decimal(plan_t),
@@ -385,7 +405,7 @@ class Evaluator:
         expected = Fraction(1 if t >= o.due else 0)
         done_date = latest.as_of if done and latest is not None else None
         record = ObjectiveResult(**dict(
-            self._common(o), status=status, due=o.due, progress=to_decimal(progress),
+            self._common(o, t), status=status, due=o.due, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
             last_observed=latest.as_of if latest is not None else None, state=state,
             expected_date=latest.expected if latest is not None else None,
@@ -410,7 +430,7 @@ class Evaluator:
         else:
             status = worst(statuses)
         record = ObjectiveResult(**dict(
-            self._common(o), status=status, due=o.due, progress=to_decimal(progress),
+            self._common(o, t), status=status, due=o.due, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
             stale=any(c.result.stale for c in children), children=o.children,
             weights=o.child_weights,

@@ -9,7 +9,6 @@ them, `record` refuses to append after them, `repair` moves them to ledger/quara
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,9 +152,13 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
                                      "(changed after it was written)")
         if fields.get("prev") != prev:
             if fields.get("prev") in seen_prev:
-                return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} follows "
-                                         f"line {seen_prev[fields['prev']]} again (the same "
-                                         f"writer id appended in two places)")
+                # it has the same predecessor as an earlier line, `sibling`
+                sibling = seen_prev[fields["prev"]]
+                after = f"follows line {sibling - 1} again" if sibling > 1 else \
+                    "starts the feed again"
+                return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} {after}, "
+                                         f"like line {sibling} (the same writer id appended in "
+                                         "two places)")
             return number - 1, Break(path, number, "chain broken: prev does not match the line "
                                      "before (a line was deleted, inserted or reordered)")
         if fields.get("seq") != number:
@@ -191,6 +194,10 @@ def locked(path: Path, create: bool = True) -> Iterator[int]:
         if not existed:
             _fsync_dir(path.parent)
         yield fd
+    except OSError as exc:  # locking, reading the tail, quarantining: one line, never a trace
+        raise ProjectError(f"{path}: {exc.strerror or exc} while updating the feed",
+                           "check the ledger folder's permissions and free space, then run "
+                           "again") from None
     finally:
         os.close(fd)  # closing releases the lock
 
@@ -241,10 +248,14 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                  "run `mibtrack repair` to quarantine it, then record again")
         prev, seq = GENESIS, 0
         if last:
+            # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
+            # chained new entries onto a line with duplicate keys or a changed byte
             try:
-                seq = int(json.loads(last)["seq"])
-            except (ValueError, KeyError, TypeError):
-                raise IntegrityError(f"{path}: its last line is not a ledger entry",
+                seq = parse_fields(last).get("seq")
+            except ValueError:
+                seq = None
+            if type(seq) is not int or not id_matches(last):
+                raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
                                      "run `mibtrack verify`") from None
             prev = sha256(last)
         recorded_at = format_moment(utc_now())
@@ -299,7 +310,9 @@ def quarantine(path: Path) -> Path | None:
         target = folder / f"{path.stem}.{stamp}.line{line}.torn"
         qfd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            os.write(qfd, data[end:])
+            torn, written = data[end:], 0
+            while written < len(torn):  # a short write must not lose quarantined bytes
+                written += os.write(qfd, torn[written:])
             os.fsync(qfd)
         finally:
             os.close(qfd)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import ProjectError, UsageError
 from ..model import CONTENT_FIELDS, WRITER_PATTERN, Entry
 from . import feed as feeds
 from .codec import parse_fields
@@ -200,7 +200,12 @@ class Ledger:
                 except ValueError:
                     continue
                 if key in keys and key not in found:
-                    fields = parse_fields(line)
+                    try:
+                        fields = parse_fields(line)
+                    except ValueError as exc:  # one stderr line (exit 3), not exit 70
+                        raise ProjectError(f"{path}:{number}: invalid ledger entry: {exc}",
+                                           "run `mibtrack verify`; entries are never "
+                                           "edited by hand") from None
                     if fields.get("key") == key:
                         found[key] = (decode(line, f"{path}:{number}"), fields)
         return found

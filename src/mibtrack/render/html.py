@@ -200,6 +200,12 @@ def _card(r: ObjectiveResult, report: Report, index: int,
         parts.append(f"<p>Owner: {_e(r.owner)}</p>")
     if r.source:
         parts.append(f'<blockquote class="source"><p>Source: {_e(r.source)}</p></blockquote>')
+    if r.notes:
+        items = "".join(f"<li><time>{n.date}</time> {_e(n.text)}"
+                        + (f' <span class="note-source">({_e(n.source)})</span>' if n.source
+                           else "") + "</li>" for n in r.notes)
+        parts.append(f'<section class="notes" aria-label="Notes"><h4>Notes</h4>'
+                     f'<ul>{items}</ul></section>')
     if periods is not None:
         parts.append(_period_table(r, periods, currency))
     parts.append("</article>")

@@ -63,6 +63,12 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
         out += ["", "## Sources", ""]
         for r in sourced:
             out += [f"- **{md(r.id)}**: {md(r.source)}"]
+    noted = [r for r in report.objectives if r.notes]
+    if noted:
+        out += ["", "## Notes", ""]
+        for r in noted:
+            out += [f"- **{md(r.id)}** {n.date}: {md(n.text)}"
+                    + (f" ({md(n.source)})" if n.source else "") for n in r.notes]
     if periods is not None:
         out += ["", f"## By {periods.period}", ""]
         for r in report.objectives:

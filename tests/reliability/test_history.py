@@ -1,0 +1,156 @@
+"""Suite 5: a dropped tail and rewritten history in git, caught by `verify --history`.
+
+The hash chain cannot see a tail cut at a line boundary, nor a feed rewritten and re-hashed
+from the first changed line on; git history can: each committed version of a feed must be
+a byte-prefix of the next, and the working copy of the last.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mibtrack.ledger import encode, sha256
+from mibtrack.ledger.codec import parse_fields
+
+from .conftest import cli, figure, make_project
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def git_project(root: Path) -> Path:
+    make_project(root)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "tester@example.org")
+    git(root, "config", "user.name", "Tester")
+    return root
+
+
+def record(root: Path, writer: str, *values: int) -> None:
+    for value in values:
+        code, _, err = cli("--dir", root, "--writer", writer, "record", "jobs", str(value),
+                           "--date", "2025-04-01")
+        assert code == 0, err
+
+
+def commit(root: Path, message: str) -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+def rechain(lines: list[bytes]) -> bytes:
+    """Re-hash a list of lines into a valid chain, as a forger would."""
+    out, prev = [], "0" * 64
+    for line in lines:
+        fields = parse_fields(line)
+        fields.pop("id")
+        fields["prev"] = prev
+        new = encode(fields)
+        out.append(new)
+        prev = sha256(new[:-1])
+    return b"".join(out)
+
+
+def test_clean_history_passes(tmp_path: Path) -> None:
+    root = git_project(tmp_path / "p")
+    commit(root, "empty ledger")
+    for n in range(4):
+        record(root, "a", n, n + 10)
+        commit(root, f"batch {n}")
+    record(root, "a", 99)  # uncommitted growth is fine too
+    code, out, err = cli("--dir", root, "verify", "--history", "--json")
+    assert code == 0, err
+    history = json.loads(out)["history"]
+    assert history == [{"feed": "a.jsonl", "commits": 4, "ok": True, "commit": None,
+                        "previous": None, "problem": None}]
+
+
+def test_dropped_tail_is_caught(tmp_path: Path) -> None:
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1, 2, 3, 4, 5)
+    good = commit(root, "five entries")
+    feed = root / "ledger" / "a.jsonl"
+    data = feed.read_bytes()
+    feed.write_bytes(data[: data.rfind(b"\n", 0, len(data) - 1) + 1])  # drop the last line
+    bad = commit(root, "oops")
+    assert cli("--dir", root, "verify")[0] == 0, "the chain alone cannot see a dropped tail"
+    code, out, err = cli("--dir", root, "verify", "--history")
+    figure("history", f"dropped tail: verify exit 0, verify --history exit {code}: "
+           f"{err.strip()}")
+    assert code == 4
+    assert f"commit {bad[:12]}: dropped tail" in err and f"commit {good[:12]}" in err
+    assert "a.jsonl" in err and err.count("\n") == 1
+    assert "BROKEN a.jsonl history" in out
+
+
+def test_rewritten_line_is_caught(tmp_path: Path) -> None:
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1, 2, 3)
+    commit(root, "three")
+    record(root, "a", 4)
+    commit(root, "four")
+    feed = root / "ledger" / "a.jsonl"
+    lines = feed.read_bytes().split(b"\n")[:-1]
+    lines[1] = lines[1].replace(b'"value":"2"', b'"value":"200"')
+    feed.write_bytes(rechain(lines))
+    assert cli("--dir", root, "verify")[0] == 0, "a re-hashed rewrite passes the chain"
+    code, out, err = cli("--dir", root, "verify", "--history", "--json")
+    history = json.loads(out)["history"][0]
+    assert code == 4 and history["commit"] == "working copy"
+    assert history["problem"].startswith("rewritten history: line 2 changed")
+    bad = commit(root, "rewrite")
+    code, out, err = cli("--dir", root, "verify", "--history")
+    figure("history", f"rewritten line (re-hashed chain): verify exit 0, verify --history "
+           f"exit {code}: {err.strip()}")
+    assert code == 4 and f"commit {bad[:12]}: rewritten history: line 2 changed" in err
+
+
+def test_deleted_feed_is_caught(tmp_path: Path) -> None:
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1)
+    record(root, "b", 2)
+    commit(root, "two feeds")
+    (root / "ledger" / "b.jsonl").unlink()
+    bad = commit(root, "drop b")
+    code, _, err = cli("--dir", root, "verify", "--history")
+    assert code == 4 and "b.jsonl" in err and bad[:12] in err and "dropped tail" in err
+
+
+def test_outside_git_is_a_clear_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    record(root, "a", 1)
+    code, out, err = cli("--dir", root, "verify", "--history")
+    assert code == 2 and "not in a git work tree" in err and err.count("\n") == 1
+    assert cli("--dir", root, "verify")[0] == 0
+
+
+@pytest.mark.parametrize("tail", [b'{"v":1,"se', b""])
+def test_history_with_torn_tail_reports_the_chain_first(tmp_path: Path, tail: bytes) -> None:
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1, 2)
+    commit(root, "two")
+    with (root / "ledger" / "a.jsonl").open("ab") as out:
+        out.write(tail)
+    code, _, err = cli("--dir", root, "verify", "--history")
+    assert code == (4 if tail else 0)
+    assert ("torn" in err) == bool(tail)
+
+
+def test_committed_torn_tail_then_repaired_is_not_a_dropped_tail(tmp_path: Path) -> None:
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1, 2)
+    with (root / "ledger" / "a.jsonl").open("ab") as out:
+        out.write(b'{"v":1,"seq":3,"ty')
+    commit(root, "committed with a torn tail")
+    assert cli("--dir", root, "repair")[0] == 0
+    record(root, "a", 3)
+    commit(root, "repaired and recorded")
+    code, out, err = cli("--dir", root, "verify", "--history")
+    assert code == 0, out + err
