@@ -219,7 +219,7 @@ def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[To
         reuse = kept[:end // CHUNK]
         digests = hasher.submit(_mapped_digests, handle.fileno(), len(reuse) * CHUNK, end)
         try:
-            found = scan(path, data, fold.observe, fold.add, first_line=first, base=start)
+            found = scan(path, data, fold.observe_rows, fold.add, first_line=first, base=start)
         finally:
             del data
             fresh = digests.result()
@@ -269,7 +269,7 @@ def _fold_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, int, int | 
     fold = _FORK_FOLD.empty_like()
     with open(path, "rb") as handle:
         data = os.pread(handle.fileno(), stop - start, start)
-    found = scan(path, data, fold.observe, fold.add, first_line=1, base=start)
+    found = scan(path, data, fold.observe_rows, fold.add, first_line=1, base=start)
     return fold, found.lines, found.end, found.torn_at
 
 

@@ -28,6 +28,7 @@ from .formulas import MetricSeries
 from .ledger_state import EffectiveLedger, _as_utc, _retracted_ids, effective_ledger, ledger_order
 
 _MICRO = 1_000_000
+_MICRO_MEMO = 1 << 18  # distinct value texts remembered by `observe_rows` (bounded memory)
 
 
 def moment_text(moment: dt.datetime) -> str:
@@ -84,6 +85,7 @@ class DailyFold:
                 if entry.date is not None:
                     self.new_date[entry.target_entry] = entry.date.isoformat()
         self.touched = self.retracted | set(self.new_value) | set(self.new_date)
+        self._micro: dict[str, int] = {}  # value text → millionths, for `observe_rows`
 
     def observe(self, metric: str, day: str, value: str, recorded_at: str, writer: str,
                 seq: str | int, entry_id: str) -> None:
@@ -105,6 +107,37 @@ class DailyFold:
             current = levels.get(day)
             if current is None or order > current[0]:
                 levels[day] = (order, value)
+
+    def observe_rows(self, rows: list[tuple[str, ...]]) -> None:
+        """Many observations as (seq, writer, recorded_at, recorded day, as_of, metric,
+        value, key, prev, id) texts: `observe` for each, with its work inlined (the cold read's
+        hot loop), and each distinct value text converted once."""
+        if self.cutoff is not None:
+            for seq, writer, recorded, _, day, metric, value, _, _, entry_id in rows:
+                self.observe(metric, day, value, recorded, writer, seq, entry_id)
+            return
+        touched, observe = self.touched, self.observe
+        sums, latest, known = self.sums.get, self.latest.get, self._micro
+        for row in rows:
+            seq, writer, recorded, _, day, metric, value, _, _, entry_id = row
+            if entry_id in touched:
+                observe(metric, day, value, recorded, writer, seq, entry_id)
+                continue
+            bucket = sums(metric)
+            if bucket is not None:
+                amount = known.get(value)
+                if amount is None:
+                    amount = micro(value)
+                    if len(known) < _MICRO_MEMO:
+                        known[value] = amount
+                bucket[day] = bucket.get(day, 0) + amount
+                continue
+            levels = latest(metric)
+            if levels is not None:
+                order = (recorded, writer, int(seq))
+                current = levels.get(day)
+                if current is None or order > current[0]:
+                    levels[day] = (order, value)
 
     def add(self, entry: object) -> None:
         """A whole ledger Entry (a line read the slow, fully validated way)."""
@@ -188,6 +221,7 @@ class DailyFold:
         fresh.sums = {m: {} for m in self.sums}
         fresh.latest = {m: {} for m in self.latest}
         fresh.others = []
+        fresh._micro = {}
         return fresh
 
     def merge(self, other: DailyFold) -> None:

@@ -1,0 +1,55 @@
+"""The fast line check (`ledger.scan`) accepts and refuses exactly what `decode` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mibtrack.compute.daily import DailyFold
+from mibtrack.errors import ProjectError
+from mibtrack.ledger.codec import GENESIS, decode, encode, sha256
+from mibtrack.ledger.scan import scan
+
+
+def _feed(count: int) -> list[bytes]:
+    lines, prev = [], GENESIS
+    for seq in range(1, count + 1):
+        line = encode({"v": 1, "seq": seq, "type": "observation", "writer": "w",
+                       "recorded_at": f"2024-01-01T00:00:{seq % 60:02d}.000000Z",
+                       "as_of": "2024-01-02", "metric": "m", "value": f"{seq}.5",
+                       "prev": prev})
+        lines.append(line)
+        prev = sha256(line[:-1])
+    return lines
+
+
+def _fold(path: Path, data: bytes) -> DailyFold:
+    fold = DailyFold({"m": "sum"})
+    scan(path, data, fold.observe_rows, fold.add)
+    return fold
+
+
+def test_sums_match_and_lines_are_counted(tmp_path: Path) -> None:
+    lines = _feed(50)
+    fold = DailyFold({"m": "sum"})
+    found = scan(tmp_path / "w.jsonl", b"".join(lines), fold.observe_rows, fold.add)
+    assert found.lines == 50 and found.torn_at is None
+    assert fold.sums["m"]["2024-01-02"] == sum(seq * 1_000_000 + 500_000 for seq in range(1, 51))
+
+
+@pytest.mark.parametrize("field", ["prev", "id"])
+@pytest.mark.parametrize("bad", ["A", "g", "é", " "])
+def test_prev_and_id_must_be_lowercase_hex(tmp_path: Path, field: str, bad: str) -> None:
+    """prev and id are matched loosely and checked a batch at a time: a bad one is still
+    refused with decode's own message, on its own line."""
+    lines = _feed(40)
+    line = lines[29].decode()
+    at = line.index(f'"{field}":"') + len(field) + 4
+    lines[29] = (line[:at] + bad + line[at + 1:]).encode()
+    path = tmp_path / "w.jsonl"
+    with pytest.raises(ProjectError) as caught:
+        decode(lines[29][:-1], f"{path}:30")
+    with pytest.raises(ProjectError) as scanned:
+        _fold(path, b"".join(lines))
+    assert scanned.value.message == caught.value.message
