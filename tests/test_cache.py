@@ -220,3 +220,18 @@ def test_receipt_chain() -> None:
     assert snapshot._chain(pairs, a, c) and snapshot._chain(pairs, b, c)
     assert not snapshot._chain(pairs, a, d) and not snapshot._chain(pairs, a, a)
     assert not snapshot._chain([[a, b], [b, a]], a, d)  # a loop ends
+
+
+def test_small_appends_do_not_rewrite_the_cache(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+    _seed(cli)
+    _later(monkeypatch)
+    _status(cli)
+    saved = (project / CACHE).read_bytes()
+    for value in ("40", "45", "50"):
+        assert cli("record", "jobs", value, "--date", "2024-12-01").code == 0
+        assert _status(cli)["objectives"][0]["actual"] == int(value)
+    assert (project / CACHE).read_bytes() == saved  # read again from the receipts instead
+    monkeypatch.setattr(snapshot, "SAVE_BYTES", 0)
+    warm = _status(cli)
+    assert (project / CACHE).read_bytes() != saved
+    assert warm == _status(cli) == _cold(cli, project)

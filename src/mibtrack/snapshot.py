@@ -48,13 +48,15 @@ from .model import Project
 CACHE_DIR = Path(".mibtrack") / "cache"
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
 RACY_NS = 2_000_000_000
 #: Receipts kept per feed (the newest): enough for many appends between two reports.
 MAX_RECEIPTS = 64
+#: Bytes read since the cached state above which the cache is rewritten (see `_update`).
+SAVE_BYTES = 1 << 20
 
 
 @dataclass
@@ -147,16 +149,16 @@ def _receipts(path: Path) -> list[list[list[int]]]:
         return []
 
 
-def _chain(pairs: list[list[list[int]]], start: list[int], end: list[int]) -> bool:
-    """Do the receipts lead from stat `start` to stat `end`, each step an append?"""
+def _chain(pairs: list[list[list[int]]], start: list[int], end: list[int]) -> int:
+    """How many receipts (appends) lead from stat `start` to stat `end`; 0: they do not."""
     after_of = {tuple(b): tuple(a) for b, a in pairs if a[2] >= b[2]}
     at, goal, steps = tuple(start), tuple(end), 0
     while at != goal:
         at = after_of.get(at)  # type: ignore[assignment]
         steps += 1
         if at is None or steps > len(pairs):
-            return False
-    return steps > 0
+            return 0
+    return steps
 
 
 #: Above this many bytes to read, the reading is split in pieces read by two forked
@@ -368,6 +370,7 @@ class DailyCache:
             return None
         now: dict[str, tuple[list[int], int]] = {}  # name → (stat, when it was taken)
         hashed: dict[Path, int] = {}
+        steps = 0  # the longest chain of receipts followed
         for name, mark in feeds.items():
             at = time.time_ns()
             try:
@@ -377,21 +380,26 @@ class DailyCache:
             if current[2] < mark.end:
                 return None  # shorter: not an append
             now[name] = (current, at)
-            if _trusted(mark.state()) and (current == mark.stat or _chain(
-                    _receipts(receipt_path(self.root, paths[name])), mark.stat, current)):
-                continue  # proven by its stat, or by mibtrack's own append receipts
+            if _trusted(mark.state()):
+                if current == mark.stat:
+                    continue  # proven by its stat
+                chain = _chain(_receipts(receipt_path(self.root, paths[name])), mark.stat,
+                               current)
+                if chain:
+                    steps = max(steps, chain)
+                    continue  # proven by mibtrack's own append receipts
             if mark.digests is None:
                 return None
             hashed[paths[name]] = mark.end
         if hashed and _digests(hashed) != {p.name: feeds[p.name].digests for p in hashed}:
             return None  # a byte before the cached end changed: not a pure append
-        changed = False
+        save = False
         for path in hashed:  # proven by hashing: its stat, if still the same, proves next time
             mark, (current, at) = feeds[path.name], now[path.name]
             if current[2] == mark.end:
                 same = _stat_or_none(path) == current
                 mark.stat, mark.at = (current if same else None), at
-                changed = True
+                save = save or _trusted(mark.state())
         fold: DailyFold = state["fold"]
         pending = [(paths[n], feeds[n].end if n in feeds else 0,
                     feeds[n].lines + 1 if n in feeds else 1) for n in sorted(paths)]
@@ -406,12 +414,18 @@ class DailyCache:
                             {n: stat for n, (stat, _) in now.items()})
         if fold.unexpected_amendments():
             return None
+        grown = sum(marks[path.name].end - start for path, start, _ in pending)
+        changed = False
         for name, mark in marks.items():
             old = feeds.get(name)
             if old is None or old.state() != mark.state():
                 feeds[name] = mark
                 changed = True
-        if changed:
+        # Rewriting the cache costs more than hashing or reading a few KB again: it is
+        # rewritten when that saves hashing next time, when much was hashed or read, or
+        # before the receipts that prove the cached stats run out.
+        if save or (changed and (sum(hashed.values()) + grown >= SAVE_BYTES
+                                 or steps > MAX_RECEIPTS // 2)):
             self._save(state["objectives"], feeds, fold)
         return Daily(fold, torn)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact
 
 from mibtrack.model import Correction, Observation, Void
 
@@ -28,6 +28,8 @@ from .formulas import MetricSeries
 from .ledger_state import EffectiveLedger, _as_utc, _retracted_ids, effective_ledger, ledger_order
 
 _MICRO = 1_000_000
+_MICRO_DECIMAL = Decimal(_MICRO)
+_EXACT = Context(prec=100, traps=[Inexact])
 _MICRO_MEMO = 1 << 18  # distinct value texts remembered by `observe_rows` (bounded memory)
 
 
@@ -43,11 +45,10 @@ def micro(text: str) -> int:
 
 
 def from_micro(total: int) -> Decimal:
-    """Integer millionths back to a canonical Decimal."""
-    sign = "-" if total < 0 else ""
-    whole, frac = divmod(abs(total), _MICRO)
-    frac_text = f"{frac:06d}".rstrip("0")
-    return Decimal(f"{sign}{whole}.{frac_text}" if frac_text else f"{sign}{whole}")
+    """Integer millionths back to a canonical Decimal ("12.5", "1000", "0.000001"): an
+    exact division (the quotient takes the fewest places it needs), in a context wide
+    enough for any sum."""
+    return _EXACT.divide(Decimal(total), _MICRO_DECIMAL)
 
 
 def _text(value: Decimal) -> str:
@@ -187,9 +188,9 @@ class DailyFold:
         """The fold as JSON-ready data; `from_state` gives it back."""
         return {
             "aggregates": {**{m: "sum" for m in self.sums}, **{m: "latest" for m in self.latest}},
-            "sums": self.sums,
-            "latest": {m: {d: [*order, value] for d, (order, value) in levels.items()}
-                       for m, levels in self.latest.items()},
+            # columns (days, then values): lists load faster than objects
+            "sums": {m: [list(bucket), list(bucket.values())] for m, bucket in self.sums.items()},
+            "latest": {m: _latest_columns(levels) for m, levels in self.latest.items()},
             "others": [e.model_dump(mode="json") for e in self.others],  # type: ignore[attr-defined]
         }
 
@@ -204,11 +205,14 @@ class DailyFold:
         others = [adapter.validate_python(e) for e in state["others"]]
         fold = cls({str(m): str(a) for m, a in state["aggregates"].items()},
                    [e for e in others if isinstance(e, (Correction, Void))])
-        for metric, bucket in state["sums"].items():
-            fold.sums[metric] = {str(d): int(v) for d, v in bucket.items()}
-        for metric, levels in state["latest"].items():
-            fold.latest[metric] = {str(d): ((str(r), str(w), int(s)), str(v))
-                                   for d, (r, w, s, v) in levels.items()}
+        for metric, (days, totals) in state["sums"].items():
+            _typed(days, str), _typed(totals, int)
+            fold.sums[metric] = dict(zip(days, totals, strict=True))
+        for metric, (days, recorded, writers, seqs, values) in state["latest"].items():
+            _typed(days, str), _typed(recorded, str), _typed(writers, str), _typed(seqs, int)
+            _typed(values, str)
+            orders = zip(recorded, writers, seqs, strict=True)
+            fold.latest[metric] = dict(zip(days, zip(orders, values, strict=True), strict=True))
         fold.others = others
         if set(fold.sums) != {m for m, a in state["aggregates"].items() if a == "sum"}:
             raise ValueError("inconsistent state")
@@ -238,3 +242,18 @@ class DailyFold:
                 if current is None or level[0] > current[0]:
                     mine_levels[day] = level
         self.others.extend(other.others)
+
+
+def _typed(items: list, kind: type) -> None:
+    """Refuse cached state whose items are not all exactly of type `kind`."""
+    if type(items) is not list or not all(type(x) is kind for x in items):
+        raise ValueError("inconsistent state")
+
+
+def _latest_columns(levels: dict[str, tuple[tuple[str, str, int], str]]) -> list[list]:
+    """A `latest` metric's days as five columns: day, recorded_at, writer, seq, value."""
+    columns: list[list] = [[], [], [], [], []]
+    for day, ((recorded, writer, seq), value) in levels.items():
+        for column, item in zip(columns, (day, recorded, writer, seq, value), strict=True):
+            column.append(item)
+    return columns
