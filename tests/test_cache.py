@@ -235,3 +235,18 @@ def test_small_appends_do_not_rewrite_the_cache(cli, project: Path, monkeypatch)
     warm = _status(cli)
     assert (project / CACHE).read_bytes() != saved
     assert warm == _status(cli) == _cold(cli, project)
+
+
+def test_parallel_read_leaves_a_cache_proven_by_stat(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+    _seed(cli)
+    monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(snapshot, "_cpus", lambda: 2)
+    _later(monkeypatch)
+    cold = _cold(cli, project)
+    with monkeypatch.context() as patched:
+        _no_hashing(patched)
+        assert _status(cli) == cold
+        assert cli("record", "jobs", "50", "--date", "2024-12-01").code == 0
+        warm = _status(cli)
+    monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 1 << 62)
+    assert warm == _cold(cli, project)
