@@ -31,6 +31,39 @@ from .model import (
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+def _attribute_docstrings(cls: type) -> dict[str, str]:
+    """A class's `name: type` lines followed by a string: name → that docstring."""
+    import ast
+    import inspect
+    import textwrap
+
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+    docs = {}
+    for field, after in zip(body, body[1:], strict=False):
+        if (isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)):
+            docs[field.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
+def _document_report_models() -> None:
+    """What `use_attribute_docstrings` would do for the report models, done only here."""
+    from .compute import report
+
+    models = [m for m in vars(report).values() if isinstance(m, type)
+              and issubclass(m, report.ReportRecord) and m is not report.ReportRecord]
+    for model in models:  # in definition order: a model's parts are rebuilt before it
+        fields = model.model_fields
+        for name, doc in _attribute_docstrings(model).items():
+            if name in fields and fields[name].description is None:
+                fields[name].description = doc
+        model.model_rebuild(force=True)
+
+
+_document_report_models()
+
+
 class NumberDecimals(GenerateJsonSchema):
     """Decimals are JSON numbers in every document mibtrack writes."""
 

@@ -51,9 +51,10 @@ Period = Literal["month", "quarter", "year"]
 
 
 class ReportRecord(BaseModel):
-    """Immutable, strict, and each field documented by the docstring under it."""
+    """Immutable, strict, and each field documented by the docstring under it (read into
+    the JSON Schema by `mibtrack.schema`, not at import: reading source costs start-up)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class ProgramInfo(ReportRecord):
