@@ -33,10 +33,9 @@ import json
 import mmap
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .compute.daily import DailyFold
 from .errors import ProjectError
@@ -44,6 +43,9 @@ from .ledger import Ledger
 from .ledger.feed import TornTail
 from .ledger.scan import amendment_lines, scan
 from .model import Project
+
+if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up time)
+    from concurrent.futures import ThreadPoolExecutor
 
 CACHE_DIR = Path(".mibtrack") / "cache"
 CACHE_FILE = "daily.json"
@@ -94,6 +96,8 @@ def _digests(ends: dict[Path, int], kept: dict[str, list[str]] | None = None
     jobs = [(path, at, min(at + CHUNK, end)) for path, end in ends.items()
             for at in range(len(kept.get(path.name, ())) * CHUNK, end, CHUNK)]
     if len(jobs) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(2) as pool:
             found = list(pool.map(_chunk_digest, jobs))
     else:
@@ -166,6 +170,8 @@ def _chain(pairs: list[list[list[int]]], start: list[int], end: list[int]) -> in
 #: processes) while this one hashes the feeds. 1M entries (340 MB), 2 CPUs: 2.0 s against
 #: 3.2 s in one process; below some tens of MB, fork and merge cost more than they save.
 PARALLEL_BYTES = 64 << 20
+#: Below this many bytes to read, digests are taken before the scan, not beside it.
+_THREAD_BYTES = 4 << 20
 _FORK_FOLD: DailyFold | None = None  # the empty fold each forked reader starts from
 
 
@@ -202,6 +208,13 @@ def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]], torn: list[
         except ProjectError:
             pass  # read again in order, so the bad line is named exactly as before
     marks = {}
+    if sum(sizes[p] - start for p, start, _ in feeds) < _THREAD_BYTES:
+        for path, start, first in feeds:  # small: no thread to start (nor to import)
+            marks[path.name] = _fold_one(fold, path, start, first, torn, None,
+                                         kept.get(path.name, []), proven.get(path.name))
+        return marks
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(1) as hasher:
         for path, start, first in feeds:
             marks[path.name] = _fold_one(fold, path, start, first, torn, hasher,
@@ -217,7 +230,7 @@ def _cpus() -> int:
 
 
 def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[TornTail],
-              hasher: ThreadPoolExecutor, kept: list[str], proven: list[int] | None
+              hasher: ThreadPoolExecutor | None, kept: list[str], proven: list[int] | None
               ) -> FeedMark:
     at = time.time_ns()  # before the stat: a write in the same tick as it counts as racy
     with open(path, "rb") as handle:
@@ -226,12 +239,17 @@ def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[To
         data = os.pread(handle.fileno(), max(0, size - start), start)
         end = start + data.rfind(b"\n") + 1
         reuse = kept[:end // CHUNK]
-        digests = hasher.submit(_mapped_digests, handle.fileno(), len(reuse) * CHUNK, end)
-        try:
+        if hasher is None:
+            fresh = _mapped_digests(handle.fileno(), len(reuse) * CHUNK, end)
             found = scan(path, data, fold.observe_rows, fold.add, first_line=first, base=start)
-        finally:
-            del data
-            fresh = digests.result()
+        else:
+            digests = hasher.submit(_mapped_digests, handle.fileno(), len(reuse) * CHUNK, end)
+            try:
+                found = scan(path, data, fold.observe_rows, fold.add, first_line=first,
+                             base=start)
+            finally:
+                fresh = digests.result()
+        del data
         after = os.fstat(handle.fileno())
     if found.torn_at is not None:
         torn.append(TornTail(path, found.lines + 1, found.torn_at, size - found.torn_at))

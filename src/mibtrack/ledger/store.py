@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import re
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,9 @@ FEED_SUFFIX = ".jsonl"
 
 def default_writer() -> str:
     """user@host, cleaned to the characters a feed file name may hold."""
+    import getpass
+    import socket
+
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in some containers
