@@ -134,14 +134,23 @@ def test_void_then_voiding_again_is_refused(cli, project: Path) -> None:
     assert f"{entry_id[:12]} (void)" in table
 
 
-def test_ambiguous_prefix_is_refused(cli, project: Path) -> None:
-    ids = [cli("record", "jobs", str(n), "--date", "2025-01-01").out.strip() for n in range(40)]
-    prefix = next(a[:4] for a in ids for b in ids if a != b and a[:4] == b[:4]) \
-        if len({i[:4] for i in ids}) < len(ids) else None
-    if prefix is None:
-        pytest.skip("no two ids share 4 hex digits in this run")
-    result = cli("void", prefix, "--reason", "x")
-    assert result.code == 2 and "names 2 entries" in result.err
+def test_an_entry_is_named_by_a_unique_prefix_and_an_ambiguous_one_is_refused() -> None:
+    import datetime as dt
+
+    from mibtrack.errors import UsageError
+    from mibtrack.ledger import LedgerContent
+    from mibtrack.model import Note
+
+    def note(entry_id: str) -> Note:
+        return Note.model_construct(type="note", id=entry_id, objective="launch", note="x",
+                                    as_of=dt.date(2025, 1, 1))
+
+    content = LedgerContent(entries=[note("abcd" + "1" * 60), note("abcd" + "2" * 60)])
+    assert content.resolve("ABCD1").id == "abcd" + "1" * 60
+    with pytest.raises(UsageError, match="'abcd' names 2 entries"):
+        content.resolve("abcd")
+    with pytest.raises(UsageError, match="is not an entry id"):
+        content.resolve("abc")
 
 
 def test_note_on_an_objective(cli) -> None:

@@ -160,3 +160,13 @@ def test_show_lists_plan_history_and_evidence(cli) -> None:
     assert document["result"]["actual"] == 40
     assert [h["date"] for h in document["history"]][:2] == ["2024-03-31", "2024-06-30"]
     assert document["history"][-1]["date"] == "2025-01-01"
+
+
+def test_status_renders_at_every_terminal_width(cli, monkeypatch) -> None:
+    cli("record", "jobs", "40", "--date", "2025-01-01")
+    cli("record", "jobs", "55", "--date", "2025-03-01")
+    for columns in range(60, 241, 7):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        result = cli("status", "--as-of", "2025-03-01")
+        assert result.code == 0, (columns, result.err)
+        assert max(len(line) for line in result.out.splitlines()) <= max(columns, 80), columns

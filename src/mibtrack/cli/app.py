@@ -139,6 +139,37 @@ def ledger_content() -> Any:
     return content
 
 
+@dataclass(frozen=True)
+class EntryFilters:
+    """`--metric/--objective/--since/--until`, checked against the project."""
+
+    metric: str | None
+    objective: str | None
+    since: Any
+    until: Any
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"metric": self.metric, "objective": self.objective, "since": self.since,
+                "until": self.until}
+
+
+def entry_filters(project: Any, metric: str | None, objective: str | None,
+                  since: str | None, until: str | None) -> EntryFilters:
+    """Refuse an undeclared metric or objective and bad dates (exit 2) before reading."""
+    from ..errors import UsageError
+    from ..values import parse_date
+
+    if metric is not None and metric not in project.metrics:
+        raise UsageError(f"unknown metric {metric!r}",
+                         f"declared metrics: {', '.join(sorted(project.metrics))}")
+    if objective is not None and project.objective(objective) is None:
+        raise UsageError(f"unknown objective {objective!r}",
+                         f"declared: {', '.join(o.id for o in project.objectives)}")
+    return EntryFilters(metric, objective,
+                        parse_date(since, "--since") if since else None,
+                        parse_date(until, "--until") if until else None)
+
+
 def print_json(value: Any) -> None:
     from ..render.jsonout import dumps
 

@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from .app import app, echo, info, ledger_content, on_terminal, print_json, session, today, warn
+from .app import (
+    app,
+    echo,
+    entry_filters,
+    info,
+    ledger_content,
+    on_terminal,
+    print_json,
+    session,
+    today,
+    warn,
+)
 
 #: Files with more rows than this get a progress bar (on a terminal only).
 PROGRESS_FROM_ROWS = 5000
@@ -149,24 +160,15 @@ def export(
     or JSON; CSV cells are safe to open in a spreadsheet."""
     from ..errors import UsageError
     from ..export import applied_records, raw_records
-    from ..values import parse_date
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
     ws = session().workspace
     project = ws.project
-    if metric is not None and metric not in project.metrics:
-        raise UsageError(f"unknown metric {metric!r}",
-                         f"declared metrics: {', '.join(sorted(project.metrics))}")
-    if objective is not None and project.objective(objective) is None:
-        raise UsageError(f"unknown objective {objective!r}",
-                         f"declared: {', '.join(o.id for o in project.objectives)}")
-    start = parse_date(since, "--since") if since else None
-    end = parse_date(until, "--until") if until else None
+    filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
     build = raw_records if raw else applied_records
-    records = build(project, content.entries, metric=metric, objective=objective, since=start,
-                    until=end)
+    records = build(project, content.entries, **filters.as_kwargs())
     text = _render(records, fmt, raw)
     if output is None:
         sys.stdout.write(text)

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from .app import JsonFlag, app, console, echo, ledger_content, print_json, session, warn
+from .app import (
+    JsonFlag,
+    app,
+    console,
+    echo,
+    entry_filters,
+    ledger_content,
+    print_json,
+    session,
+    warn,
+)
 
 
 @app.command()
@@ -99,25 +109,15 @@ def log(
     json_output: JsonFlag = False,
 ) -> None:
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
-    from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import entries_document
     from ..render.terminal import entries_table
-    from ..values import parse_date
 
     ws = session().workspace
     project = ws.project
-    if metric is not None and metric not in project.metrics:
-        raise UsageError(f"unknown metric {metric!r}",
-                         f"declared metrics: {', '.join(sorted(project.metrics))}")
-    if objective is not None and project.objective(objective) is None:
-        raise UsageError(f"unknown objective {objective!r}",
-                         f"declared: {', '.join(o.id for o in project.objectives)}")
-    start = parse_date(since, "--since") if since else None
-    end = parse_date(until, "--until") if until else None
+    filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
-    chosen = select(project, content.entries, metric=metric, objective=objective, since=start,
-                    until=end)
+    chosen = select(project, content.entries, **filters.as_kwargs())
     if json_output:
         print_json(entries_document(chosen, content.entries))
     else:

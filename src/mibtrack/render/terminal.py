@@ -195,10 +195,10 @@ def status_table(report: Report, width: int) -> Table:
                                         ("at due", 10, "right", "variance"),
                                         ("title", 40, "left", "objective")):
         used = sum(w for _, w, _ in columns) + 2 * len(columns)
-        if used + size <= width:
+        names = [name for name, _, _ in columns]
+        if used + size <= width and after in names:  # plan only beside its target, etc.
             if extra == "title":
                 size = min(60, width - used)
-            names = [name for name, _, _ in columns]
             columns.insert(names.index(after) + 1, (extra, size, justify))
     for name, size, justify in columns:
         table.add_column(name, width=size, no_wrap=True, overflow="ellipsis",
