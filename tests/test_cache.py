@@ -123,8 +123,8 @@ def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:  
 
 def _later(monkeypatch, seconds: float = 10.0) -> None:  # noqa: ANN001
     """Make the cache record its stats `seconds` after the feeds' last write (not racy)."""
-    real = snapshot.time.time_ns
-    monkeypatch.setattr(snapshot.time, "time_ns", lambda: real() + int(seconds * 1e9))
+    real = snapshot._clock
+    monkeypatch.setattr(snapshot, "_clock", lambda: real() + int(seconds * 1e9))
 
 
 def _no_hashing(monkeypatch) -> None:  # noqa: ANN001

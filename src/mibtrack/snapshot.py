@@ -55,6 +55,8 @@ CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
 RACY_NS = 2_000_000_000
+#: The moment a stat is taken (ns since the epoch, the clock file timestamps come from).
+_clock = time.time_ns
 #: Receipts kept per feed (the newest): enough for many appends between two reports.
 MAX_RECEIPTS = 64
 #: Bytes read since the cached state above which the cache is rewritten (see `_update`).
@@ -232,7 +234,7 @@ def _cpus() -> int:
 def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[TornTail],
               hasher: ThreadPoolExecutor | None, kept: list[str], proven: list[int] | None
               ) -> FeedMark:
-    at = time.time_ns()  # before the stat: a write in the same tick as it counts as racy
+    at = _clock()  # before the stat: a write in the same tick as it counts as racy
     with open(path, "rb") as handle:
         before = os.fstat(handle.fileno())
         size = before.st_size
@@ -309,7 +311,7 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
     from concurrent.futures import ProcessPoolExecutor
 
     global _FORK_FOLD
-    at = time.time_ns()
+    at = _clock()
     before = {path: _stat_or_none(path) for path, _, _ in feeds}
     jobs = []
     for path, start, _ in feeds:
@@ -428,7 +430,7 @@ class DailyCache:
         hashed: dict[Path, int] = {}
         steps = 0  # the longest chain of receipts followed
         for name, mark in feeds.items():
-            at = time.time_ns()
+            at = _clock()
             try:
                 current = stat_key(os.stat(paths[name]))
             except OSError:
