@@ -250,3 +250,58 @@ def test_parallel_read_leaves_a_cache_proven_by_stat(cli, project: Path, monkeyp
         warm = _status(cli)
     monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 1 << 62)
     assert warm == _cold(cli, project)
+
+
+def test_an_import_cut_short_is_set_aside_by_reports_too(cli, project) -> None:
+    """A batch journal names a batch whose last line never arrived: status (fast path and
+    cache alike) must ignore the batch's lines exactly as log and verify do."""
+    import hashlib
+    import json
+    import shutil
+
+    from mibtrack.ledger import Ledger, draft
+    from mibtrack.values import parse_date, parse_value
+
+    cli("record", "jobs", "10", "--date", "2025-01-01")
+    assert cli("status", "--json", "--as-of", "2025-06-30").code == 0  # warm the cache
+    feed = project / "ledger" / "tester.jsonl"
+    size = feed.stat().st_size
+    scratch = project.parent / "scratch"
+    shutil.copytree(project / "ledger", scratch)
+    Ledger(scratch).append("tester", [
+        draft("observation", as_of=parse_date(f"2025-0{m}-01"), metric="jobs",
+              value=parse_value(str(m * 10))) for m in (2, 3, 4)])
+    batch = (scratch / "tester.jsonl").read_bytes()[size:]
+    journal = {"size": size, "length": len(batch), "sha256": hashlib.sha256(batch).hexdigest()}
+    (project / "ledger" / "tester.jsonl.pending").write_text(json.dumps(journal))
+    two_lines = batch[: batch.index(b"\n", batch.index(b"\n") + 1) + 1]
+    with feed.open("ab") as out:
+        out.write(two_lines)  # the crash came after two whole lines of three
+    status = json.loads(cli("status", "--json", "--as-of", "2025-06-30").out)
+    jobs = next(o for o in status["objectives"] if o["id"] == "jobs")
+    assert jobs["actual"] == 10
+    assert len(json.loads(cli("log", "--json").out)["entries"]) == 1
+    assert cli("verify").code == 4
+
+
+def test_a_feed_being_read_cannot_be_cut_back_under_the_reader(cli, project) -> None:
+    """Readers map feeds; a feed shrinking under a mapping would kill the reader (SIGBUS).
+    mibtrack only cuts a feed back under its exclusive lock, so readers hold it shared."""
+    import threading
+    import time
+
+    from mibtrack.ledger import Ledger
+    from mibtrack.snapshot import steady
+
+    cli("record", "jobs", "10", "--date", "2025-01-01")
+    feed = project / "ledger" / "tester.jsonl"
+    feed.write_bytes(feed.read_bytes() + b'{"v":1,"se')  # a torn tail for repair to cut
+    done = threading.Event()
+    with feed.open("rb") as handle, steady(handle):
+        worker = threading.Thread(target=lambda: (Ledger(feed.parent).repair(), done.set()))
+        worker.start()
+        time.sleep(0.3)
+        assert not done.is_set(), "repair must wait while the feed is being read"
+        size_while_read = feed.stat().st_size
+    worker.join(10)
+    assert done.is_set() and feed.stat().st_size < size_while_read

@@ -67,8 +67,11 @@ class Workspace:
     def daily(self, known_at: dt.datetime | None = None) -> Daily:
         """What reports need from the ledger, folded by day (see snapshot.py); as known
         now it comes from the incremental cache in .mibtrack/cache/."""
-        from .snapshot import DailyCache, read_daily
+        from .ledger.feed import pending_path
+        from .snapshot import DailyCache, read_daily, read_daily_strict
 
+        if any(pending_path(p).exists() for p in self.ledger.feed_paths()):
+            return read_daily_strict(self.project, self.ledger, known_at)
         if known_at is None:
             return DailyCache(self.root, self.objectives_path, self.ledger).read(self.project)
         return read_daily(self.project, self.ledger, known_at)

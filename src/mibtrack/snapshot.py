@@ -28,11 +28,14 @@ writing it are ignored. Reports as known at a moment (`--known-at`) always read 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import mmap
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +85,18 @@ def _trusted(mark: dict[str, Any]) -> bool:
     return key is not None and mark["at"] - max(key[3], key[4]) >= RACY_NS
 
 
+@contextmanager
+def steady(handle: Any) -> Iterator[None]:
+    """A shared flock while a feed is mapped: mibtrack only ever shrinks a feed (a failed
+    append cut back, `repair`) under the exclusive lock, so a mapped feed cannot shrink under
+    us — which would be a SIGBUS, not an error line. Appends wait the few ms it takes."""
+    fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _hash_range(view: Any, at: int, stop: int) -> list[str]:
     """SHA-256 of each CHUNK of view[at:stop] (at is a multiple of CHUNK), without copies."""
     with memoryview(view) as whole:
@@ -116,7 +131,8 @@ def _chunk_digest(job: tuple[Path, int, int]) -> str:
         if stop - at < (1 << 16):
             return hashlib.sha256(os.pread(handle.fileno(), stop - at, at)).hexdigest()
         try:
-            with mmap.mmap(handle.fileno(), stop, access=mmap.ACCESS_READ) as view:
+            with steady(handle), mmap.mmap(handle.fileno(), stop,
+                                           access=mmap.ACCESS_READ) as view:
                 return _hash_range(view, at, stop)[0]
         except ValueError:  # shorter than `stop` by now: not the bytes that were hashed
             return ""
@@ -235,7 +251,7 @@ def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[To
               hasher: ThreadPoolExecutor | None, kept: list[str], proven: list[int] | None
               ) -> FeedMark:
     at = _clock()  # before the stat: a write in the same tick as it counts as racy
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle, steady(handle):
         before = os.fstat(handle.fileno())
         size = before.st_size
         data = os.pread(handle.fileno(), max(0, size - start), start)
@@ -350,7 +366,7 @@ def _feed_digests(path: Path, start: int, size: int, kept: list[str]
     """(end, digests of the bytes before it): `end` is after the last newline at or after
     `start`, as `scan` finds it; full chunks already in `kept` are not hashed again."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, steady(handle):
             if size <= start:
                 end = start
             else:
@@ -380,6 +396,18 @@ def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = 
             return Daily(fold, torn)
         # A correction or void written in an unusual spelling: fold again knowing it.
         amendments = [e for e in fold.others if e.type in ("correction", "void")]  # type: ignore[attr-defined]
+
+
+def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
+                      ) -> Daily:
+    """The fully validated reader's entries folded by day: used while a feed has a batch
+    journal (an import cut short), which only that reader knows how to set aside."""
+    content = ledger.read()
+    fold = DailyFold(_aggregates(project),
+                     [e for e in content.entries if e.type in ("correction", "void")], known_at)
+    for entry in content.entries:
+        fold.add(entry)
+    return Daily(fold, content.torn)
 
 
 class DailyCache:

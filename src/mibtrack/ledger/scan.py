@@ -181,7 +181,9 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
         size = os.fstat(handle.fileno()).st_size
         if size <= start:
             return found
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        from ..snapshot import steady
+
+        with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             at = view.find(needle, start)
             while at >= 0:
                 first = view.rfind(b"\n", start, at) + 1 if at > start else start
