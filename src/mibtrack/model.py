@@ -226,9 +226,9 @@ class Project(Record):
 
 # --------------------------------------------------------------------------- ledger entries
 
+#: The `v` of every line this version writes (docs/ledger-format.md).
 LEDGER_FORMAT_VERSION = 1
 MilestoneStatus = Literal["done", "at-risk", "slipped", "reopened"]
-EntryType = Literal["observation", "milestone", "correction", "void", "note"]
 
 
 class _EntryBase(Record):

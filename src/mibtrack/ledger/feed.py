@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError, ProjectError
-from ..model import Entry
+from ..model import LEDGER_FORMAT_VERSION, Entry
 from ..values import format_moment, utc_now
 from .codec import GENESIS, decode, encode, id_matches, parse_fields, sha256
 
@@ -263,8 +263,8 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
         entries: list[Entry] = []
         for draft in drafts:
             seq += 1
-            line = encode({"v": 1, "seq": seq, "writer": writer, "recorded_at": recorded_at,
-                           **draft, "prev": prev})
+            line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
+                           "recorded_at": recorded_at, **draft, "prev": prev})
             entries.append(decode(line[:-1], f"{path}:{seq}"))
             lines.append(line)
             prev = sha256(line[:-1])
