@@ -37,16 +37,18 @@ def canonical(value: Decimal) -> Decimal:
     return Decimal(format(value.normalize(DECIMAL_CONTEXT), "f"))
 
 
-def check_value(value: Decimal, what: str = "value") -> Decimal:
-    """Refuse what can only be a typing mistake; return the canonical form."""
+def check_value(value: Decimal, what: str = "value", typed: str | None = None) -> Decimal:
+    """Refuse what can only be a typing mistake; return the canonical form. `typed` is the
+    text as the user wrote it, for the message."""
+    shown = repr(typed.strip()) if typed is not None else str(value)
     if not value.is_finite():
-        raise UsageError(f"{what} {value} is not a finite number", "type a plain number like 1250")
+        raise UsageError(f"{what} {shown} is not a finite number", "type a plain number like 1250")
     if abs(value) >= MAX_MAGNITUDE:
-        raise UsageError(f"{what} {value} is too large (at most 10^15 in magnitude)",
+        raise UsageError(f"{what} {shown} is too large (at most 10^15 in magnitude)",
                          "check for extra digits")
     value = canonical(value)
     if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
-        raise UsageError(f"{what} {value} has more than {MAX_PLACES} decimal places",
+        raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places",
                          "round it to 6 places")
     return value
 
@@ -72,7 +74,7 @@ def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> 
     except InvalidOperation:
         raise UsageError(f"{what} {text!r} is too large (at most 10^15 in magnitude)",
                          "check for extra digits") from None
-    return check_value(value, what)
+    return check_value(value, what, text)
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:

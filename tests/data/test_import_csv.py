@@ -72,7 +72,7 @@ def test_each_problem_names_its_column(cli, write_csv) -> None:
         "jobs,1,2025-02-30": "column date: '2025-02-30' is not a real date",
         "jobs,2,2999-01-01": "column date: 2999-01-01 is in the future",
         "jobs,,2025-01-01": "column value: empty",
-        "jobs,1e99,2025-01-01": "column value: 1.0E+99 is too large",
+        "jobs,1e99,2025-01-01": "column value: '1e99' is too large",
         ",1,2025-01-01": "column metric: empty",
         "jobs,1,2025-01-01,extra": "4 cells where the header has 3",
     }
