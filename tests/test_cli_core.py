@@ -31,7 +31,7 @@ def test_record_prints_the_new_entry_id_and_log_shows_it(cli) -> None:
 def test_record_json_prints_the_entry(cli) -> None:
     result = cli("record", "funding_eur", "1.5M", "--date", "2025-01-01", "--json")
     document = json.loads(result.out)
-    assert document["already_recorded"] is False
+    assert document["schema_version"] == 1 and document["already_recorded"] is False
     assert document["entry"]["value"] == 1500000
 
 

@@ -114,6 +114,7 @@ class ObjectivesDocument(_Doc):
 class RecordDocument(_Doc):
     """`record`, `milestone`, `correct`, `void`, `note` with --json: the new entry."""
 
+    schema_version: Literal[1]
     already_recorded: bool = Field(description="The key was recorded before: nothing written.")
     entry: Entry
 

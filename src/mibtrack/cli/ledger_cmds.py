@@ -42,7 +42,8 @@ def _append(drafts: list[dict], json_output: bool) -> None:
     results = s.workspace.ledger.append(s.writer_id(), drafts)
     for result in results:
         if json_output:
-            print_json({"already_recorded": result.already, "entry": result.entry})
+            print_json({"schema_version": 1, "already_recorded": result.already,
+                        "entry": result.entry})
         else:
             if result.already:
                 info(f"already recorded (key {result.entry.key!r}): nothing written")
