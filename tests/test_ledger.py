@@ -160,3 +160,21 @@ def test_idempotent_keys(ledger: Ledger) -> None:
     with pytest.raises(UsageError, match="already recorded with other content"):
         ledger.append("alice", [obs("6", key="hr-2025-q1")])
     assert len(ledger.read().entries) == 1
+
+
+def _record_keyed(root: str, key: str) -> None:
+    Ledger(Path(root)).append("cron", [obs("1", key=key)])
+
+
+def test_concurrent_runs_of_one_keyed_record_write_it_once(ledger: Ledger) -> None:
+    """A cron job and its retry running at once must not double-count a sum."""
+    context = multiprocessing.get_context("fork")
+    for round_ in range(8):
+        runs = [context.Process(target=_record_keyed, args=(str(ledger.root), f"k{round_}"))
+                for _ in range(3)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join(30)
+        assert all(run.exitcode == 0 for run in runs)
+    assert sorted(e.key for e in ledger.read().entries) == [f"k{n}" for n in range(8)]

@@ -232,11 +232,13 @@ OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 
 
 def append(path: Path, writer: str, drafts: list[dict[str, Any]],
-           on_appended: OnAppended | None = None) -> list[Entry]:
+           on_appended: OnAppended | None = None,
+           guard: Callable[[int, int], None] | None = None) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
-    On any failure the feed is cut back to its size before the call: a refused or failed
-    append leaves nothing behind.
+    `guard(fd, size)` runs under the lock before anything is written and may raise to
+    refuse (the idempotency-key check uses it). On any failure the feed is cut back to its
+    size before the call: a refused or failed append leaves nothing behind.
     """
     with locked(path) as fd:
         before = os.fstat(fd)
@@ -246,6 +248,8 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
         if torn:
             raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
                                  "run `mibtrack repair` to quarantine it, then record again")
+        if guard is not None:
+            guard(fd, size)
         prev, seq = GENESIS, 0
         if last:
             # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
@@ -281,8 +285,9 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                 os.ftruncate(fd, size)
                 os.fsync(fd)
             except OSError:
-                pass
-            pending_path(path).unlink(missing_ok=True)
+                pass  # the journal stays: readers set the partial batch aside, repair cuts it
+            else:
+                pending_path(path).unlink(missing_ok=True)
             raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
                                "free some space or fix permissions, then run again") from None
         pending_path(path).unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ProjectError, UsageError
+from ..errors import IntegrityError, ProjectError, UsageError
 from ..model import CONTENT_FIELDS, WRITER_PATTERN, Entry
 from . import feed as feeds
 from .codec import parse_fields
@@ -140,23 +140,38 @@ class Ledger:
         keyed = {d["key"]: d for d in drafts if "key" in d}
         if len(keyed) < sum(1 for d in drafts if "key" in d):
             drafts, keyed = _dedupe_keys(drafts)
-        existing = self._find_keys(set(keyed), path) if keyed else {}
-        results: list[Appended | None] = []
-        fresh: list[dict[str, Any]] = []
-        for draft in drafts:
-            key = draft.get("key")
-            if key in existing:
-                found = existing[key]
-                if content_of(found[1]) != content_of(_stringified(draft)):
-                    raise UsageError(f"key {key!r} was already recorded with other content "
-                                     f"(entry {found[1]['id'][:12]})",
-                                     "use a new key, or `mibtrack correct` the earlier entry")
-                results.append(Appended(found[0], already=True))
-            else:
-                results.append(None)
-                fresh.append(draft)
-        written = iter(feeds.append(path, writer, fresh, self.on_appended) if fresh else [])
-        return [r if r is not None else Appended(next(written)) for r in results]
+        for _ in range(8):
+            # keys are looked up without the lock (all feeds, cheap to re-run); under the lock
+            # a guard re-reads what the writer's own feed gained since, and if a key turned up
+            # there (a concurrent run of the same cron job) nothing is written and we look again
+            own_size = path.stat().st_size if path.exists() else 0
+            existing = self._find_keys(set(keyed), path) if keyed else {}
+            results: list[Appended | None] = []
+            fresh: list[dict[str, Any]] = []
+            for draft in drafts:
+                key = draft.get("key")
+                if key in existing:
+                    found = existing[key]
+                    if content_of(found[1]) != content_of(_stringified(draft)):
+                        raise UsageError(f"key {key!r} was already recorded with other content "
+                                         f"(entry {found[1]['id'][:12]})",
+                                         "use a new key, or `mibtrack correct` the earlier "
+                                         "entry")
+                    results.append(Appended(found[0], already=True))
+                else:
+                    results.append(None)
+                    fresh.append(draft)
+            if not fresh:
+                return [r for r in results if r is not None]
+            fresh_keys = {d["key"] for d in fresh if "key" in d}
+            guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
+            try:
+                written = iter(feeds.append(path, writer, fresh, self.on_appended, guard))
+            except _KeyRaced:
+                continue
+            return [r if r is not None else Appended(next(written)) for r in results]
+        raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
+                             "run the command again once the other writers are done")
 
     def verify(self) -> list[FeedVerdict]:
         """Recompute every feed's chain; report the first break of each."""
@@ -194,7 +209,8 @@ class Ledger:
         needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
         found: dict[str, tuple[Entry, dict[str, Any]]] = {}
         for path in self.feed_paths():
-            data = path.read_bytes()
+            # lines of an import cut short are not recorded facts: set them aside as readers do
+            data = feeds.without_unfinished_batch(path, path.read_bytes())
             if not any(needle in data for needle in needles):
                 continue
             lines, _ = feeds.split_lines(data)
@@ -220,6 +236,25 @@ class Ledger:
 
 #: A line's `"key":"…"` (a quote inside a JSON string is escaped, so this cannot match text).
 _KEY_FIELD = re.compile(rb'"key":("(?:[^"\\]|\\.)*")')
+
+
+class _KeyRaced(Exception):
+    """A key being recorded appeared in the feed between the lookup and the lock."""
+
+
+def _keys_guard(keys: set[str], since: int) -> Any:
+    """Under the feed's lock: refuse (to look again) if the feed gained one of `keys`."""
+    import os
+
+    needles = [b'"key":' + _json_str(k) for k in keys]
+
+    def guard(fd: int, size: int) -> None:
+        start = since if size >= since else 0  # cut back meanwhile (repair): read it all
+        gained = os.pread(fd, size - start, start)
+        if any(needle in gained for needle in needles):
+            raise _KeyRaced()
+
+    return guard
 
 
 def _json_str(text: str) -> bytes:
