@@ -178,3 +178,22 @@ def test_concurrent_runs_of_one_keyed_record_write_it_once(ledger: Ledger) -> No
             run.join(30)
         assert all(run.exitcode == 0 for run in runs)
     assert sorted(e.key for e in ledger.read().entries) == [f"k{n}" for n in range(8)]
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("recorded_at", "2026-01-01T00:00:00", "must be UTC text"),
+    ("recorded_at", 1700000000, "must be UTC text"),
+    ("as_of", 0, "must be a date written YYYY-MM-DD"),
+    ("as_of", "2025-01-01T00:00", "must be a date written YYYY-MM-DD"),
+    ("seq", True, "must be a whole number"),
+    ("v", True, "must be a whole number"),
+])
+def test_entry_fields_are_strictly_typed(field: str, value: object, why: str) -> None:
+    """A naive timestamp could not be ordered with the others (it crashed `log`)."""
+    from mibtrack.ledger.codec import decode
+
+    line = {"v": 1, "seq": 1, "type": "note", "writer": "w",
+            "recorded_at": "2026-01-01T00:00:00.000000Z", "as_of": "2025-01-01",
+            "objective": "launch", "note": "x", "prev": GENESIS, "id": GENESIS, field: value}
+    with pytest.raises(ProjectError, match=why):
+        decode(json.dumps(line).encode(), "f.jsonl:1")

@@ -7,6 +7,7 @@ objectives.toml or a foreign field in a ledger line is an error, never silently 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
@@ -231,17 +232,53 @@ LEDGER_FORMAT_VERSION = 1
 MilestoneStatus = Literal["done", "at-risk", "slipped", "reopened"]
 
 
+_STORED_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+_STORED_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _stored_moment(value: object) -> object:
+    """A ledger moment is UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ` (or an aware datetime):
+    never a bare number or a naive timestamp, which could not be ordered with the others."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("a moment needs its UTC offset")
+        return value
+    if isinstance(value, str) and _STORED_MOMENT.match(value):
+        return value
+    raise ValueError("must be UTC text like 2026-01-31T09:30:00.000000Z")
+
+
+def _stored_day(value: object) -> object:
+    """A ledger day is `YYYY-MM-DD` text (or a date): never a number or a timestamp."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _STORED_DAY.match(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _whole_number(value: object) -> object:
+    if type(value) is not int:
+        raise ValueError("must be a whole number")
+    return value
+
+
+Moment = Annotated[dt.datetime, BeforeValidator(_stored_moment)]
+Day = Annotated[dt.date, BeforeValidator(_stored_day)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class _EntryBase(Record):
     """What every ledger line holds (see docs/ledger-format.md)."""
 
-    v: Literal[1] = 1
+    v: Annotated[Literal[1], BeforeValidator(_whole_number)] = 1
     #: Position in its feed, 1, 2, 3…: a gap or a repeat is a dropped line or a fork.
-    seq: int = Field(ge=1)
+    seq: WholeNumber = Field(ge=1)
     writer: str = Field(pattern=WRITER_PATTERN)
     #: When it was written down (UTC): what `--known-at` filters on.
-    recorded_at: dt.datetime
+    recorded_at: Moment
     #: The calendar day the fact holds: what `--as-of` filters on.
-    as_of: dt.date
+    as_of: Day
     source: str | None = None
     note: str | None = None
     #: Idempotency key: the same key and content again is a no-op.
@@ -266,7 +303,7 @@ class MilestoneEvent(_EntryBase):
     type: Literal["milestone"]
     objective: Identifier
     status: MilestoneStatus
-    expected: dt.date | None = None
+    expected: Day | None = None
 
     @model_validator(mode="after")
     def _expected(self) -> MilestoneEvent:
@@ -283,7 +320,7 @@ class Correction(_EntryBase):
     type: Literal["correction"]
     target_entry: str = Field(pattern=HASH_PATTERN)
     value: Amount | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     reason: str = Field(min_length=1)
 
     @model_validator(mode="after")
