@@ -104,3 +104,10 @@ def test_range_and_direction_rules() -> None:
 def test_duplicate_objective_ids_are_refused() -> None:
     text = SMALL_TOML.replace('id = "funding"', 'id = "jobs"')
     assert any("duplicate objective id 'jobs'" in p for p in problems_of(text))
+
+
+def test_decimal_numbers_in_toml_stay_exact() -> None:
+    from decimal import Decimal
+
+    text = SMALL_TOML.replace("target = 100", "target = 12345678901234.567")
+    assert parse_project(text).objective("jobs").target == Decimal("12345678901234.567")

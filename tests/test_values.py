@@ -27,7 +27,8 @@ def test_values_accept_the_forms_the_spec_lists(text: str, expected: str) -> Non
 
 @pytest.mark.parametrize("text", [
     "abc", "", "NaN", "inf", "-Infinity", "1e400000", "1,5", "1__0", "_1", "30MM", "1.0000001",
-    "1e15", "-1e15", "0x10", "1 000",
+    "1e15", "-1e15", "0x10", "1 000", "1e1000000", "1e1000000k",
+    "1e-999999999",  # not a silent 0: a value that small is a typo
 ])
 def test_values_refuse_typing_mistakes(text: str) -> None:
     with pytest.raises(UsageError):
@@ -60,3 +61,12 @@ def test_known_at_date_means_the_end_of_that_day_utc() -> None:
                                                                    tzinfo=dt.UTC)
     with pytest.raises(UsageError):
         parse_moment("last tuesday")
+
+
+def test_dates_outside_1900_to_2999_are_typos() -> None:
+    for bad in ("0010-01-01", "1899-12-31", "3000-01-01"):
+        with pytest.raises(UsageError, match="out of range"):
+            parse_date(bad)
+    for bad in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        with pytest.raises(UsageError, match="out of range"):
+            parse_moment(bad)

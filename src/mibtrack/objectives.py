@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,7 @@ def load_project(path: Path) -> Project:
 
 def parse_project(text: str, path: Path | str = OBJECTIVES_FILE) -> Project:
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=Decimal)  # exact, never via float
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if match := _TOML_POSITION.search(message):

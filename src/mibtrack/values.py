@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Context, Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, DecimalException, localcontext
 
 from .errors import UsageError
 
@@ -28,6 +28,8 @@ _NUMBER = re.compile(
     re.VERBOSE,
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Dates people may type: a year like 0025 is a typo, and charts cannot draw it.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def canonical(value: Decimal) -> Decimal:
@@ -43,9 +45,14 @@ def check_value(value: Decimal, what: str = "value", typed: str | None = None) -
     shown = repr(typed.strip()) if typed is not None else str(value)
     if not value.is_finite():
         raise UsageError(f"{what} {shown} is not a finite number", "type a plain number like 1250")
-    if abs(value) >= MAX_MAGNITUDE:
+    # judged by the exponent alone: arithmetic on 1e1000000 would overflow, and on
+    # 1e-999999999 underflow to a silent 0
+    if value and value.adjusted() >= 15:
         raise UsageError(f"{what} {shown} is too large (at most 10^15 in magnitude)",
                          "check for extra digits")
+    if value and value.adjusted() < -MAX_PLACES:
+        raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places",
+                         "round it to 6 places")
     value = canonical(value)
     if -value.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
         raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places",
@@ -69,9 +76,9 @@ def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> 
     try:
         with localcontext(DECIMAL_CONTEXT):
             value = Decimal(digits)
-            if match["suffix"]:
+            if match["suffix"] and value.adjusted() < 30:
                 value *= _SUFFIXES[match["suffix"]]
-    except InvalidOperation:
+    except DecimalException:
         raise UsageError(f"{what} {text!r} is too large (at most 10^15 in magnitude)",
                          "check for extra digits") from None
     return check_value(value, what, text)
@@ -84,10 +91,14 @@ def parse_date(text: str, what: str = "date") -> dt.date:
         raise UsageError(f"{what} {text!r} is not a date",
                          "write it as YYYY-MM-DD, e.g. 2025-06-30")
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError as exc:
         raise UsageError(f"{what} {text!r} is not a real date ({exc})",
                          "check the day and month") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"{what} {text!r} is out of range ({FIRST_DAY.year}–{LAST_DAY.year})",
+                         "check the year")
+    return day
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -107,7 +118,14 @@ def parse_moment(text: str, what: str = "--known-at") -> dt.datetime:
                          "write 2025-03-31 or 2025-03-31T18:00:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:
+        moment = dt.datetime.min.replace(tzinfo=dt.UTC)  # forces the range error below
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise UsageError(f"{what} {text!r} is out of range ({FIRST_DAY.year}–{LAST_DAY.year})",
+                         "check the year")
+    return moment
 
 
 def utc_now() -> dt.datetime:
