@@ -305,3 +305,19 @@ def test_a_feed_being_read_cannot_be_cut_back_under_the_reader(cli, project) -> 
         size_while_read = feed.stat().st_size
     worker.join(10)
     assert done.is_set() and feed.stat().st_size < size_while_read
+
+
+def test_a_cache_built_for_other_aggregates_is_not_reused(cli, project) -> None:
+    """objectives.toml edited between its parse and the cache's digest of it: the file on
+    disk still matches the cache, but the project parsed declares other aggregates."""
+    from mibtrack.ledger import Ledger
+    from mibtrack.objectives import parse_project
+    from mibtrack.snapshot import DailyCache
+
+    cli("record", "funding_eur", "1M", "--date", "2025-01-01")
+    assert cli("status", "--json").code == 0  # the cache now holds funding_eur as a sum
+    toml = project / "objectives.toml"
+    parsed = parse_project(toml.read_text().replace(
+        'unit = "EUR"\naggregate = "sum"', 'unit = "EUR"\naggregate = "latest"'))
+    daily = DailyCache(project, toml, Ledger(project / "ledger")).read(parsed)
+    assert "funding_eur" in daily.fold.latest and "funding_eur" not in daily.fold.sums

@@ -379,6 +379,10 @@ def _feed_digests(path: Path, start: int, size: int, kept: list[str]
     return end, None if fresh is None else reuse + fresh
 
 
+def _fold_aggregates(fold: DailyFold) -> dict[str, str]:
+    return {**{m: "sum" for m in fold.sums}, **{m: "latest" for m in fold.latest}}
+
+
 def _aggregates(project: Project) -> dict[str, str]:
     return {m: metric.aggregate for m, metric in project.metrics.items()}
 
@@ -425,7 +429,10 @@ class DailyCache:
         except OSError:
             toml_digest = None
         state = self._load() if toml_digest else None
-        if state is not None and state["objectives"] == toml_digest:
+        # the digest is of a second read of objectives.toml: the fold must also have been
+        # built for the metrics and aggregates of the project actually parsed
+        if state is not None and state["objectives"] == toml_digest \
+                and _fold_aggregates(state["fold"]) == _aggregates(project):
             daily = self._update(state)
             if daily is not None:
                 return daily
