@@ -289,3 +289,25 @@ def test_writer_option_names_the_feed(cli, project: Path) -> None:
                 "--date", "2025-01-01"]) == 0
     assert (project / "ledger" / "hr-bot.jsonl").is_file()
     assert run(["--dir", str(project), "--writer", "../evil", "record", "jobs", "1"]) == 2
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])
+def test_a_bad_key_is_bad_input_and_creates_no_feed(cli, project: Path, key: str) -> None:
+    before = ledger_digest(project)
+    result = cli("--writer", "newcomer", "record", "jobs", "1", "--date", "2025-01-01",
+                 "--key", key)
+    assert result.code == 2 and "--key" in result.err
+    assert ledger_digest(project) == before
+    assert not (project / "ledger" / "newcomer.jsonl").exists()
+
+
+def test_init_honours_mibtrack_dir_and_prepares_git(tmp_path: Path, monkeypatch,
+                                                    capsys) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MIBTRACK_DIR", str(target))
+    assert run(["init"]) == 0
+    assert (target / "objectives.toml").is_file() and not (tmp_path / "objectives.toml").exists()
+    assert (target / ".gitignore").read_text() == ".mibtrack/\n"
+    assert "ledger/*.jsonl -text" in (target / ".gitattributes").read_text()

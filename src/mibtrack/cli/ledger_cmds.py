@@ -38,6 +38,13 @@ def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
 
 
 def _append(drafts: list[dict], json_output: bool) -> None:
+    from ..errors import UsageError
+
+    for draft in drafts:
+        key = draft.get("key")
+        if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
+            raise UsageError(f"--key {key!r} is not usable",
+                             "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
     results = s.workspace.ledger.append(s.writer_id(), drafts)
     for result in results:

@@ -25,7 +25,9 @@ def init(
                         help="mib: the Marseille Immunology Biocluster; blank: a skeleton.")]
     = "blank",
 ) -> None:
-    """Create objectives.toml and ledger/ in --dir (or here); never overwrites."""
+    """Create objectives.toml and ledger/ in --dir (else $MIBTRACK_DIR, else here); never
+    overwrites."""
+    import os
     from pathlib import Path
 
     from ..errors import UsageError
@@ -33,7 +35,7 @@ def init(
 
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
-    root = Path(session().dir or ".")
+    root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
     created = write_project(root, template)
     for path in created:
         echo(f"created {path}")

@@ -8,6 +8,8 @@ from pathlib import Path
 from ..errors import UsageError
 
 TEMPLATES = ("mib", "blank")
+GITIGNORE = ".mibtrack/\n"
+GITATTRIBUTES = "ledger/*.jsonl -text\nledger/quarantine/* -text\n"
 
 
 def template_text(name: str) -> str:
@@ -26,10 +28,17 @@ def write_project(root: Path, name: str) -> list[Path]:
         raise UsageError(f"{ledger} already holds files", "init never overwrites a ledger")
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder", "create it first")
+    created = [objectives, ledger]
     try:
         ledger.mkdir(exist_ok=True)
         with objectives.open("x", encoding="utf-8") as out:
             out.write(template_text(name))
+        # for git: the cache stays out of commits; feed bytes are never converted
+        for dotfile, lines in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+            path = root / dotfile
+            if not path.exists():
+                path.write_text(lines, encoding="utf-8")
+                created.append(path)
     except OSError as exc:
         raise UsageError(f"cannot write in {root} ({exc.strerror})") from None
-    return [objectives, ledger]
+    return created
