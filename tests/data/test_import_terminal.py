@@ -45,3 +45,14 @@ def test_progress_bar_only_on_a_colour_terminal(project: Path, tmp_path: Path, e
     assert (b"checking lines" in out) is bar
     assert (b"\x1b[" in out) is bar
     assert out.rstrip().endswith(f"imported 6000 entries from {path}".encode())
+
+
+def test_export_to_a_terminal_shows_control_codes_instead_of_sending_them(
+        project: Path, cli) -> None:  # noqa: ANN001
+    cli("note", "jobs", "bell\x07 and \x1b[31mred", "--date", "2025-01-01")
+    out = _on_a_terminal(["--dir", str(project), "export", "--format", "csv"],
+                         {"NO_COLOR": "1"})
+    assert b"\x07" not in out and b"\x1b" not in out
+    assert b"bell\\x07 and \\x1b[31mred" in out
+    piped = cli("export", "--format", "csv").out  # a file or a pipe keeps every byte
+    assert "bell\x07 and \x1b[31mred" in piped

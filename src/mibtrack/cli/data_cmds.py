@@ -171,6 +171,10 @@ def export(
     records = build(project, content.entries, **filters.as_kwargs())
     text = _render(records, fmt, raw)
     if output is None:
+        if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes
+            from ..render.text import control_codes_shown
+
+            text = control_codes_shown(text)
         sys.stdout.write(text)
     else:
         _write_atomically(output, text)

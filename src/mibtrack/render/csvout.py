@@ -25,14 +25,12 @@ COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", 
 PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned", "variance",
                   "progress", "expected", "variance_points", "state")
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_text(text: str) -> str:
     """User text shown literally and never run as a formula: a leading = + - @ tab or CR
-    gets a ' in front (the usual spreadsheet escape)."""
-    shown = literal(text)
-    return "'" + shown if shown.startswith(_FORMULA_START) else shown
+    gets a ' in front (the usual spreadsheet escape, shared with `export`)."""
+    from ..csvio import neutralise
+
+    return neutralise(literal(text))
 
 
 def cell(value: Any) -> str | int:

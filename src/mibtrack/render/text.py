@@ -16,6 +16,14 @@ def literal(text: str | None) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+_CONTROL_NOT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_codes_shown(text: str) -> str:
+    """A whole document for a terminal: control codes visible as `\\xNN`, lines kept."""
+    return _CONTROL_NOT_NEWLINE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def group_digits(value: Decimal) -> str:
     """30000000 → 30,000,000; 1234.5 → 1,234.5 (exact, no float)."""
     sign = "-" if value < 0 else ""
