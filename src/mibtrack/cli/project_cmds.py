@@ -177,10 +177,16 @@ def verify(
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
     if broken:
+        first = broken[0].problem
+        if "torn" in first.problem:
+            hint = None  # the problem already says to run `mibtrack repair`
+        elif "fork" in first.problem:
+            hint = "each clone needs its own writer id (MIBTRACK_WRITER): see docs/team.md"
+        else:
+            hint = ("restore the feed from git or a backup; `mibtrack verify --history` "
+                    "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
-                             f"{broken[0].problem.describe()}",
-                             "a torn tail: `mibtrack repair`; anything else: restore the feed "
-                             "from git or a backup")
+                             f"{first.describe()}", hint)
 
 
 @app.command()

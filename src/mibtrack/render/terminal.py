@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
+from .cells import percent
 from .charts import column_dates, plan_actual_chart, sparkline
 from .periodic import PeriodicView
 from .text import amount, compact, literal
@@ -101,12 +102,6 @@ def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
     if stale:
         text.append(" ⌛" if short else " ⌛stale", style="yellow")
     return text
-
-
-def percent(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{(value * 100).quantize(Decimal(1)):f}%"
 
 
 def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int = 10) -> Text:
