@@ -95,6 +95,14 @@ DateOpt = Annotated[str | None, typer.Option("--date", metavar="DATE",
 SourceOpt = Annotated[str | None, typer.Option("--source", metavar="TEXT",
                       help="Where the evidence comes from (a survey, a decision, an article).")]
 NoteOpt = Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A remark.")]
+MetricFilter = Annotated[str | None, typer.Option("--metric", metavar="M",
+                         help="Only this metric's observations (and their corrections).")]
+ObjectiveFilter = Annotated[str | None, typer.Option("--objective", metavar="O",
+                            help="Only what bears on this objective.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
+                     help="Only facts dated on or after this day.")]
+UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
+                     help="Only facts dated on or before this day.")]
 KeyOpt = Annotated[str | None, typer.Option("--key", metavar="KEY",
                    help="Idempotency key: recording the same key and content again does nothing.")]
 

@@ -9,6 +9,10 @@ from typing import Annotated
 import typer
 
 from .app import (
+    MetricFilter,
+    ObjectiveFilter,
+    SinceOpt,
+    UntilOpt,
     app,
     echo,
     entry_filters,
@@ -145,14 +149,10 @@ def export(
     raw: Annotated[bool, typer.Option("--raw",
                    help="Every entry as recorded, corrections and voids included (CSV: an "
                         "audit dump that `import` does not read back).")] = False,
-    metric: Annotated[str | None, typer.Option("--metric", metavar="M",
-                      help="Only this metric's observations.")] = None,
-    objective: Annotated[str | None, typer.Option("--objective", metavar="O",
-                         help="Only what bears on this objective.")] = None,
-    since: Annotated[str | None, typer.Option("--since", metavar="DATE",
-                     help="Only facts dated on or after this day.")] = None,
-    until: Annotated[str | None, typer.Option("--until", metavar="DATE",
-                     help="Only facts dated on or before this day.")] = None,
+    metric: MetricFilter = None,
+    objective: ObjectiveFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                       help="Write here (atomically) instead of stdout.")] = None,
 ) -> None:

@@ -8,6 +8,10 @@ import typer
 
 from .app import (
     JsonFlag,
+    MetricFilter,
+    ObjectiveFilter,
+    SinceOpt,
+    UntilOpt,
     app,
     console,
     echo,
@@ -100,14 +104,10 @@ def objectives(json_output: JsonFlag = False) -> None:
 
 @app.command()
 def log(
-    metric: Annotated[str | None, typer.Option("--metric", metavar="M",
-                      help="Only this metric's observations (and their corrections).")] = None,
-    objective: Annotated[str | None, typer.Option("--objective", metavar="O",
-                         help="Only what bears on this objective.")] = None,
-    since: Annotated[str | None, typer.Option("--since", metavar="DATE",
-                     help="Only facts dated on or after this day.")] = None,
-    until: Annotated[str | None, typer.Option("--until", metavar="DATE",
-                     help="Only facts dated on or before this day.")] = None,
+    metric: MetricFilter = None,
+    objective: ObjectiveFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
