@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,7 +37,6 @@ class Session:
     writer: str | None = None
     debug: bool = False
     quiet: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def workspace(self) -> Workspace:
