@@ -283,6 +283,9 @@ class _EntryBase(Record):
     note: str | None = None
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the
+    #: original (kept in ledger/quarantine/).
+    recovered_from: str | None = Field(default=None, pattern=HASH_PATTERN)
     #: SHA-256 of the previous line's bytes in this feed (64 zeros for the first line).
     prev: str = Field(pattern=HASH_PATTERN)
     #: SHA-256 of this line's bytes as written before the id.

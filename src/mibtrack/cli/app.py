@@ -48,7 +48,8 @@ class Session:
         from ..ledger import default_writer
         from ..ledger.store import check_writer
 
-        return check_writer(self.writer or os.environ.get("MIBTRACK_WRITER") or default_writer())
+        chosen = self.writer or os.environ.get("MIBTRACK_WRITER")
+        return check_writer(chosen or default_writer(self.workspace.root))
 
 
 _current: list[Session] = [Session()]
@@ -66,7 +67,8 @@ def _global(
                         "at or above here holding objectives.toml).")] = None,
     writer: Annotated[str | None, typer.Option("--writer", metavar="ID",
                       help="Writer id naming your feed in ledger/ "
-                           "(default: $MIBTRACK_WRITER, else user@host).")] = None,
+                           "(default: $MIBTRACK_WRITER, else this clone's own id, user@host+"
+                           "suffix, kept in .mibtrack/writer).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                      help="Print only errors and what scripts need.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]

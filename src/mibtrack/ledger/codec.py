@@ -26,7 +26,7 @@ _ID_TAIL = re.compile(rb',"id":"([0-9a-f]{64})"\}$')
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
                 "objective", "status", "expected", "target_entry", "date", "reason", "source",
-                "note", "key", "prev")
+                "note", "key", "recovered_from", "prev")
 _ENTRY = TypeAdapter(Entry)
 
 
@@ -94,11 +94,38 @@ def parse_fields(line: bytes) -> dict[str, Any]:
     return data
 
 
+#: The lines git writes around a conflict (`merge.conflictStyle` merge, diff3 or zdiff3).
+_CONFLICT_MARKER = re.compile(rb"^(<{7}|={7}|>{7}|\|{7})( |$)")
+
+
+def conflict_marker(line: bytes) -> bool:
+    """Is this line one of git's conflict markers (`<<<<<<< HEAD`, `=======`, …)?"""
+    return _CONFLICT_MARKER.match(line) is not None
+
+
+def conflict_problem(line: bytes) -> str:
+    """What a conflict marker in a feed means, for people."""
+    return (f"git conflict marker {line[:7].decode()!r}: two clones appended to this feed "
+            "under one writer id and a merge left both sides")
+
+
+def recover_hint(where: str) -> str:
+    """How out of a forked or conflicted feed (`where` starts with the feed's path)."""
+    from pathlib import Path
+
+    name = Path(where.rsplit(":", 1)[0]).name
+    return (f"run `mibtrack recover {name}`: it keeps both sides (see README, "
+            "\"Working as a team with git\")")
+
+
 def decode(line: bytes, where: str) -> Entry:
     """Parse and check one stored line (without its newline); `where` is `file:line`."""
     try:
         data = parse_fields(line)
     except ValueError as exc:
+        if conflict_marker(line):
+            raise ProjectError(f"{where}: {conflict_problem(line)}", recover_hint(where)) \
+                from None
         raise ProjectError(f"{where}: invalid ledger entry: {exc}",
                            "run `mibtrack verify`; entries are never edited by hand") from None
     try:

@@ -19,7 +19,16 @@ from typing import Any
 from ..errors import IntegrityError, ProjectError, UsageError
 from ..model import LEDGER_FORMAT_VERSION, Entry
 from ..values import format_moment, utc_now
-from .codec import GENESIS, decode, encode, id_matches, parse_fields, sha256
+from .codec import (
+    GENESIS,
+    conflict_marker,
+    conflict_problem,
+    decode,
+    encode,
+    id_matches,
+    parse_fields,
+    sha256,
+)
 
 QUARANTINE = "quarantine"
 
@@ -159,6 +168,8 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
         try:
             fields = parse_fields(line)
         except ValueError as exc:
+            if conflict_marker(line):
+                return number - 1, Break(path, number, conflict_problem(line))
             return number - 1, Break(path, number, f"not a ledger entry ({exc})")
         if not id_matches(line):
             return number - 1, Break(path, number, "entry bytes do not match its id "

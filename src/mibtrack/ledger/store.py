@@ -15,7 +15,11 @@ from .codec import parse_fields
 FEED_SUFFIX = ".jsonl"
 
 
-def default_writer() -> str:
+#: Where a clone keeps its own writer id (never committed: `.mibtrack/` is git-ignored).
+WRITER_FILE = Path(".mibtrack") / "writer"
+
+
+def host_writer() -> str:
     """user@host, cleaned to the characters a feed file name may hold."""
     import getpass
     import socket
@@ -25,7 +29,55 @@ def default_writer() -> str:
     except Exception:  # noqa: BLE001 - no user name in some containers
         user = "user"
     raw = f"{user}@{socket.gethostname().split('.')[0]}"
-    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+") or "writer"
+    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+")[:100] or "writer"
+
+
+def default_writer(root: Path | None = None) -> str:
+    """This clone's writer id: user@host plus a short random suffix, chosen once and kept
+    in `<root>/.mibtrack/writer`, so two clones (even on machines with the same user@host)
+    never append to one feed by mistake. Without a project root: plain user@host."""
+    if root is None:
+        return host_writer()
+    import os
+    import secrets
+
+    path = root / WRITER_FILE
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        kept = ""
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror})",
+                           "fix its permissions, or set MIBTRACK_WRITER") from None
+    if kept:
+        if not re.match(WRITER_PATTERN, kept):
+            raise ProjectError(f"{path}: {kept[:40]!r} is not a usable writer id",
+                               "delete the file (a new id is chosen) or set MIBTRACK_WRITER")
+        return kept
+    chosen = f"{host_writer()}+{secrets.token_hex(3)}"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():  # the folder ignores itself, whatever the project's .gitignore
+            ignore.write_text("*\n", encoding="utf-8")
+        # written whole beside it, then linked into place: a concurrent command of this
+        # clone either wins the link or reads the winner's complete file
+        draft_path = path.with_name(f"writer.{os.getpid()}.{secrets.token_hex(4)}")
+        with open(draft_path, "w", encoding="utf-8") as out:
+            out.write(f"{chosen}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft_path, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip() or chosen
+        finally:
+            draft_path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be written ({exc.strerror})",
+                           "fix the project folder's permissions, or set MIBTRACK_WRITER") \
+            from None
+    return chosen
 
 
 def check_writer(writer: str) -> str:
