@@ -63,7 +63,7 @@ def validate() -> None:
     content = ws.content
     for problem in _references(project, content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify() if v.problem]
+    broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
@@ -136,8 +136,11 @@ def verify(
     """Recompute every feed's hash chain; report the first broken entry of each (exit 4)."""
     from ..errors import IntegrityError
 
-    ledger = session().workspace.ledger
-    verdicts = ledger.verify()
+    ws = session().workspace
+    ledger = ws.ledger
+    verdicts = ledger.verify(ws.project.program.signatures)
+    for notice in ledger.notices:
+        warn(notice)
     broken = [v for v in verdicts if v.problem]
     histories = []
     if history:
@@ -180,6 +183,10 @@ def verify(
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
+        elif any(word in first.problem for word in ("signed", "signature", "writers")):
+            hint = ("each entry must be signed by a key that ledger/writers lists for its "
+                    "writer id, valid when it was recorded: see `mibtrack writers list` and "
+                    "README \"Security model\"")
         elif "fork" in first.problem or "conflict marker" in first.problem:
             from ..ledger.codec import recover_hint
 

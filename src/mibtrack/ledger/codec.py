@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -26,7 +27,8 @@ _ID_TAIL = re.compile(rb',"id":"([0-9a-f]{64})"\}$')
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
                 "objective", "status", "expected", "target_entry", "date", "reason", "source",
-                "note", "key", "recovered_from", "prev")
+                "note", "key", "action", "principal", "public_key", "valid_after",
+                "valid_before", "recovered_from", "prev", "sig")
 _ENTRY = TypeAdapter(Entry)
 
 
@@ -34,14 +36,34 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def encode(fields: dict[str, Any]) -> bytes:
-    """The stored line (newline included) for `fields`, which hold everything but the id."""
+#: Signs a line's bytes before its signature (see signing.py): returns the `sig` text.
+Signer = Callable[[bytes], str]
+
+
+def encode(fields: dict[str, Any], sign: Signer | None = None) -> bytes:
+    """The stored line (newline included) for `fields`, which hold everything but the id
+    (and the signature). With `sign`, the line carries `"sig"` after `prev`: a signature over
+    the line's bytes before the signature, closed by `}`; the id then covers it too."""
     ordered = {k: fields[k] for k in _FIELD_ORDER if fields.get(k) is not None}
     unknown = set(fields) - set(_FIELD_ORDER) - {"id"}
     if unknown:  # pragma: no cover - a programming error, not user input
         raise ValueError(f"unknown ledger fields {sorted(unknown)}")
     body = json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
+    if sign is not None:
+        body = body[:-1] + b',"sig":"' + sign(body).encode() + b'"}'
     return body[:-1] + b',"id":"' + sha256(body).encode() + b'"}\n'
+
+
+#: A signed line's end: the signature, then the id.
+_SIG_TAIL = re.compile(rb',"sig":"([A-Za-z0-9+/]+={0,2})","id":"[0-9a-f]{64}"\}$')
+
+
+def signed_part(line: bytes) -> tuple[bytes, str] | None:
+    """(the bytes a signed line's signature covers, the signature), or None if unsigned."""
+    match = _SIG_TAIL.search(line)
+    if match is None:
+        return None
+    return line[: match.start()] + b"}", match[1].decode()
 
 
 def id_matches(line: bytes) -> bool:

@@ -263,11 +263,13 @@ OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 
 def append(path: Path, writer: str, drafts: list[dict[str, Any]],
            on_appended: OnAppended | None = None,
-           guard: Callable[[int, int], None] | None = None) -> list[Entry]:
+           guard: Callable[[int, int], None] | None = None,
+           sign: Callable[[bytes], str] | None = None) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
-    refuse (the idempotency-key check uses it). On any failure the feed is cut back to its
+    refuse (the idempotency-key check uses it). `sign`, when given, signs each line
+    (codec.encode). On any failure the feed is cut back to its
     size before the call: a refused or failed append leaves nothing behind.
     """
     with locked(path) as fd:
@@ -304,7 +306,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
         for draft in drafts:
             seq += 1
             line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
-                           "recorded_at": recorded_at, **draft, "prev": prev})
+                           "recorded_at": recorded_at, **draft, "prev": prev}, sign)
             entries.append(decode(line[:-1], f"{path}:{seq}"))
             lines.append(line)
             prev = sha256(line[:-1])

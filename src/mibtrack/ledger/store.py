@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,11 @@ class Ledger:
         self.root = root
         #: Told of each successful append (the incremental cache's receipts).
         self.on_appended = on_appended
+        #: What the last `verify` noticed that is no break (keys not listed, when optional).
+        self.notices: list[str] = []
+        #: Gives the signer of new lines (or None: unsigned), asked once per append, so a
+        #: key is loaded only by commands that write.
+        self.signer: Callable[[], Callable[[bytes], str] | None] | None = None
 
     def feed_path(self, writer: str) -> Path:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
@@ -217,16 +223,21 @@ class Ledger:
                 return [r for r in results if r is not None]
             fresh_keys = {d["key"] for d in fresh if "key" in d}
             guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
+            sign = self.signer() if self.signer is not None else None
             try:
-                written = iter(feeds.append(path, writer, fresh, self.on_appended, guard))
+                written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
+                                            sign))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]
         raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
                              "run the command again once the other writers are done")
 
-    def verify(self) -> list[FeedVerdict]:
-        """Recompute every feed's chain; report the first break of each."""
+    def verify(self, signatures: str = "optional") -> list[FeedVerdict]:
+        """Recompute every feed's chain, clock and signatures; report the first break of
+        each (and of ledger/writers). With `signatures="required"`, an unsigned entry and a
+        key not authorised for its writer at its moment are breaks too; notices that are no
+        break are left in `self.notices`."""
         from .scan import fast_chains
 
         verdicts = []
@@ -241,7 +252,31 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        return verdicts
+        return self._signatures(verdicts, signatures == "required")
+
+    def _signatures(self, verdicts: list[FeedVerdict], required: bool) -> list[FeedVerdict]:
+        from .signing import WRITERS_FILE, check_signatures, signatures_present
+
+        # a broken feed's lines before the break still count (its writers entries)
+        good = [(v.path, v.entries if v.problem else None) for v in verdicts]
+        self.notices = []
+        writers = self.root / WRITERS_FILE
+        if not required and not writers.exists() and not signatures_present(good):
+            return verdicts  # the unsigned path: one byte search per feed, nothing parsed
+        report = check_signatures(self.root, good, required)
+        self.notices = report.notices
+        out = []
+        for verdict in verdicts:
+            found = report.problems.pop(verdict.path, None)
+            if found is not None and (verdict.problem is None
+                                      or found.line < verdict.problem.line):
+                verdict = FeedVerdict(verdict.path, found.line - 1,
+                                      feeds.Break(verdict.path, found.line, found.problem))
+            out.append(verdict)
+        for found in report.problems.values():  # ledger/writers
+            out.append(FeedVerdict(found.path, len(report.state),
+                                   feeds.Break(found.path, found.line, found.problem)))
+        return out
 
     def repair(self) -> list[Path]:
         """Quarantine every torn tail; return the quarantine files written."""
