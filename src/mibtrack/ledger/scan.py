@@ -37,7 +37,8 @@ OBSERVATION = (
     r'"recorded_at":"((\d{4}-\d\d-\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z)",'
     r'"as_of":"(\d{4}-\d\d-\d\d)","metric":"([A-Za-z0-9][A-Za-z0-9._-]{0,63})",'
     rf'"value":"({_VALUE})"(?:,"source":"{_STR}")?(?:,"note":"{_STR}")?'
-    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})","id":"([0-9a-f]{{64}})"\}}$'
+    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})"(?:,"sig":"[A-Za-z0-9+/]{{4,1998}}'
+    rf'={{0,2}}")?,"id":"([0-9a-f]{{64}})"\}}$'
 )
 #: On bytes (for `verify`, which hashes the bytes; compiled on first use); UTF-8 is
 #: checked on the whole feed. prev and id are any 64 bytes here: `fast_chain` compares them

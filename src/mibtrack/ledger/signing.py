@@ -370,6 +370,19 @@ class SignatureReport:
     state: list[Authorisation] = field(default_factory=list)
 
 
+#: Who and when, in the canonical key order (writer ids and moments hold no quote).
+_WHO_WHEN = re.compile(rb'^\{"v":1,"seq":\d+,"type":"[a-z]+","writer":"([^"\\]+)",'
+                       rb'"recorded_at":"([^"\\]+)"')
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """What the authorisation check needs of a signed entry."""
+
+    writer: str
+    recorded_at: dt.datetime
+
+
 def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
     """Does any feed hold a signed line or a writers entry? (A byte search, no parsing.)"""
     import mmap
@@ -394,7 +407,7 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
     ledger/writers.
 
     Linear: each line is looked at once; only signed lines are parsed and verified."""
-    from .codec import decode, signed_part
+    from .codec import decode, parse_fields, signed_part
     from .feed import split_lines, without_unfinished_batch
 
     report = SignatureReport()
@@ -430,10 +443,18 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             except ValueError as exc:
                 report.problems.setdefault(path, SignatureProblem(path, number, str(exc)))
                 continue
-            entry = decode(line, f"{path}:{number}")
-            signed.append((path, number, entry, raw))
-            if entry.type == "writers":
+            if b'"type":"writers"' in line:
+                entry = decode(line, f"{path}:{number}")
                 changes.append((path, number, entry))
+            else:  # the chain check decoded it already: only who and when are needed here
+                found = _WHO_WHEN.search(line)
+                if found is not None:
+                    who, when = found[1].decode(), found[2].decode()
+                else:  # not in the canonical order
+                    fields = parse_fields(line)
+                    who, when = fields["writer"], fields["recorded_at"]
+                entry = _Signed(who, dt.datetime.fromisoformat(when))
+            signed.append((path, number, entry, raw))
     signer_of = {id(entry): raw for _, _, entry, raw in signed}
     changes.sort(key=lambda c: (c[2].recorded_at, c[2].writer, c[2].seq))
     state, refused = _replay(changes, signer_of)
