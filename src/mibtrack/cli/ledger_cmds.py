@@ -37,7 +37,12 @@ def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
     return day
 
 
-def _append(drafts: list[dict], json_output: bool) -> None:
+EvidenceOpt = Annotated[list[str] | None, typer.Option(
+    "--evidence", metavar="FILE", help="A document behind the fact (repeatable): kept in "
+    "evidence/<sha256>/ and named by the entry.")]
+
+
+def _append(drafts: list[dict], json_output: bool, evidence: list[str] | None = None) -> None:
     from ..errors import UsageError
 
     for draft in drafts:
@@ -46,7 +51,24 @@ def _append(drafts: list[dict], json_output: bool) -> None:
             raise UsageError(f"--key {key!r} is not usable",
                              "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
-    results = s.workspace.ledger.append(s.writer_id(), drafts)
+    created: list = []
+    if evidence:
+        from ..ledger.evidence import field_of, prepare, store
+
+        prepared = prepare(evidence)
+        drafts = [{**d, "evidence": field_of([doc for _, doc in prepared])} for d in drafts]
+        s.writer_id(), s.signer()  # refusals that need no ledger come before any copy
+        created = store(s.workspace.root, prepared)
+    try:
+        results = s.workspace.ledger.append(s.writer_id(), drafts)
+    except BaseException:
+        for path in created:  # a refused command has written nothing
+            path.unlink(missing_ok=True)
+            try:
+                path.parent.rmdir()
+            except OSError:
+                pass
+        raise
     for result in results:
         if json_output:
             print_json({"schema_version": 1, "already_recorded": result.already,
@@ -81,6 +103,7 @@ def record(
     source: SourceOpt = None,
     note: NoteOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Record a metric's value on a day (an observation); prints the new entry's id."""
@@ -95,7 +118,7 @@ def record(
     amount = parse_value(value)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
-                   note=note, key=key)], json_output)
+                   note=note, key=key)], json_output, evidence)
 
 
 @app.command()
@@ -109,6 +132,7 @@ def milestone(
     source: SourceOpt = None,
     note: NoteOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Record a milestone event: done, at-risk, slipped (with --expected) or reopened."""
@@ -128,7 +152,8 @@ def milestone(
     as_of = _fact_date(date)
     expected_day = parse_date(expected, "--expected") if expected else None
     _append([draft("milestone", as_of=as_of, objective=objective, status=status,
-                   expected=expected_day, source=source, note=note, key=key)], json_output)
+                   expected=expected_day, source=source, note=note, key=key)], json_output,
+            evidence)
 
 
 @app.command()
@@ -194,6 +219,7 @@ def note(
     date: DateOpt = None,
     source: SourceOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Attach a free-text note to an objective."""
@@ -204,7 +230,7 @@ def note(
     if not text.strip():
         raise UsageError("the note is empty", "write the text to attach")
     _append([draft("note", as_of=_fact_date(date), objective=objective, note=text,
-                   source=source, key=key)], json_output)
+                   source=source, key=key)], json_output, evidence)
 
 
 def _refuse_voided(content, entry_id: str) -> None:  # noqa: ANN001
