@@ -109,6 +109,7 @@ def _change(action: str, principal: str, key: str, after: Any, before: Any) -> N
                                       for a in state):
         raise UsageError(f"{principal!r} has no such key in ledger/writers",
                          "see `mibtrack writers list`")
+    s.writers_change = True
     _append([draft("writers", as_of=dt.date.today(), action=action, principal=principal,
                    public_key=key, valid_after=format_moment(after) if after else None,
                    valid_before=format_moment(before) if before else None)], False)
