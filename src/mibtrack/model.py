@@ -346,11 +346,24 @@ class Note(_EntryBase):
     note: str = Field(min_length=1)
 
 
+class PlanEntry(_EntryBase):
+    """A version of objectives.toml recorded as the plan in force from now on; its exact
+    bytes are kept as `ledger/plans/<sha256>.toml`. `as_of` is the day it was recorded;
+    `decided` the day the steering committee decided it (reported, never used to choose)."""
+
+    type: Literal["plan"]
+    #: SHA-256 (hex) of objectives.toml's exact bytes.
+    sha256: str = Field(pattern=HASH_PATTERN)
+    decided: Day
+    reason: str = Field(min_length=1)
+
+
 Entry = Annotated[
-    Observation | MilestoneEvent | Correction | Void | Note, Field(discriminator="type")
+    Observation | MilestoneEvent | Correction | Void | Note | PlanEntry,
+    Field(discriminator="type"),
 ]
 
 #: The fields that make up an entry's content for idempotency: two records with the same
 #: key are the same record when these agree (who wrote it and when do not count).
 CONTENT_FIELDS = ("type", "as_of", "metric", "value", "objective", "status", "expected",
-                  "target_entry", "date", "reason", "source", "note")
+                  "target_entry", "date", "sha256", "decided", "reason", "source", "note")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,6 +37,9 @@ class Session:
     writer: str | None = None
     debug: bool = False
     quiet: bool = False
+    #: Warnings and notices for stderr, printed when the command ends unrefused (a refused
+    #: command prints exactly its error line).
+    messages: list[str] = field(default_factory=list)
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -128,13 +131,55 @@ def echo(text: str = "") -> None:
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"mibtrack: warning: {text}\n")
+    """A warning line for stderr, printed once the command has not been refused."""
+    session().messages.append(f"mibtrack: warning: {text}")
+
+
+def notice(text: str) -> None:
+    """A notice line for stderr (silenced by --quiet), printed as warnings are."""
+    if not session().quiet:
+        session().messages.append(f"mibtrack: notice: {text}")
+
+
+def flush_messages() -> None:
+    """Print the warnings and notices gathered (and the no-plan-version notice of a project
+    made before plan versions): the command was not refused."""
+    s = session()
+    if "workspace" in s.__dict__:
+        try:
+            if s.workspace.ledger.root.is_dir() and not s.workspace.has_plan_versions():
+                from ..plans import NO_PLAN_NOTICE
+
+                notice(NO_PLAN_NOTICE)
+        except OSError:
+            pass
+    for line in dict.fromkeys(s.messages):
+        sys.stderr.write(line + "\n")
+    s.messages.clear()
+
+
+def drop_messages() -> None:
+    session().messages.clear()
 
 
 def info(text: str) -> None:
     """Progress chatter for people, on stderr, silenced by --quiet."""
     if not session().quiet:
         sys.stderr.write(text + "\n")
+
+
+def plan_choice(known_at: Any = None, strict: bool = False) -> Any:
+    """The plan version a reading command uses as known at `known_at`, warning (once) when
+    objectives.toml has changes not recorded as a plan version; `strict`: refuse them."""
+    choice = session().workspace.plan(known_at)
+    if (line := choice.warning()) is not None:
+        if strict:
+            from ..errors import ProjectError
+
+            raise ProjectError("objectives.toml has changes not recorded as a plan version "
+                               "(--strict)", "run `mibtrack replan --reason R` to record them")
+        warn(line)
+    return choice
 
 
 def ledger_content() -> Any:

@@ -181,6 +181,9 @@ def void(
     if target.type == "void":
         raise UsageError(f"entry {target.id[:12]} is itself a void",
                          "record the fact again instead of voiding a void")
+    if target.type == "plan":
+        raise UsageError(f"entry {target.id[:12]} is a plan version: plan history is never "
+                         "retracted", "edit objectives.toml and run `mibtrack replan --reason R`")
     _refuse_voided(content, target.id)
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry is retracted")

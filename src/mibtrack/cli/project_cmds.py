@@ -40,9 +40,21 @@ def init(
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
     root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
+    writer = session().writer_id()  # a bad writer id is refused before anything is written
     created = write_project(root, template)
     for path in created:
         echo(f"created {path}")
+    # the first plan version: objectives.toml as written, so later edits are revisions
+    from ..plans import record_version
+    from ..project import Workspace
+    from .app import today
+
+    ws = Workspace(root)
+    _, appended = record_version(root, ws.ledger, ws.objectives_bytes, writer,
+                                 "initial plan (mibtrack init)", today(), today())
+    if appended is not None:
+        echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
+             "then `mibtrack replan --reason R` records each revision")
 
 
 @app.command()
@@ -68,6 +80,11 @@ def validate() -> None:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    from ..ledger.plans import read_copy
+
+    for entry in content.entries:  # every plan version's copy is there, byte for byte
+        if entry.type == "plan":
+            read_copy(ws.ledger.root, entry.sha256, entry.id)
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")

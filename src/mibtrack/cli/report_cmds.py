@@ -16,6 +16,7 @@ from .app import (
     echo,
     known_at_moment,
     ledger_content,
+    plan_choice,
     print_json,
     session,
     warn,
@@ -24,20 +25,37 @@ from .app import (
 FAIL_ON = ("at-risk", "off-track", "missed")
 
 
-def _report(as_of: str | None, known_at: str | None, period: str | None = None):  # noqa: ANN202
-    """Parse the dates first (bad input exits 2 before any file is read), then compute.
-    With a period, also the periodic view (returned as a pair)."""
+BaselineOpt = Annotated[str | None, typer.Option(
+    "--baseline", metavar="VERSION",
+    help="Measure plan revisions against this plan version: first (default), a number or "
+         "a SHA-256 prefix from `mibtrack plans`.")]
+
+
+def _report(as_of: str | None, known_at: str | None, period: str | None = None,  # noqa: ANN202
+            baseline: str | None = None, strict: bool = False):
+    """Parse the dates first (bad input exits 2 before any file is read), then compute with
+    the plan version in force at known-at, and stamp the result. With a period, also the
+    periodic view (returned as a pair)."""
     from ..compute import Evaluator, build_report_from_ledger
+    from ..compute.report import stamped
+    from ..plans import read_provenance
+    from ..values import utc_now
 
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
-    project = workspace.project
-    daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
+    choice = plan_choice(moment, strict)
+    base = choice.book.find(baseline) if baseline is not None else None
+    project = choice.project
+    daily = workspace.daily(moment, project)  # the ledger folded by day, O(days) not O(entries)
     for torn in daily.torn:
         warn(torn.warning())
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator)
+    provenance = read_provenance(workspace.ledger.feed_paths(), choice, moment, utc_now())
+    base = base or (choice.book.versions[0] if choice.book.versions else None)
+    report_value = stamped(report_value, provenance, choice.originals(base),
+                           base.number if base is not None else None)
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -46,11 +64,12 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
 
 
 @app.command()
-def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False) -> None:
+def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
+           baseline: BaselineOpt = None) -> None:
     """One line per objective: progress against plan, status, forecast."""
-    from ..render.terminal import report_header, stale_lines, status_table
+    from ..render.terminal import report_header, revision_lines, stale_lines, status_table
 
-    report = _report(as_of, known_at)
+    report = _report(as_of, known_at, baseline=baseline)
     if json_output:
         print_json(report)
         return
@@ -59,6 +78,8 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
     out.print(status_table(report, out.width))
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
+    if (revisions := revision_lines(report)) is not None:
+        out.print(revisions)
 
 
 @app.command()
@@ -72,6 +93,7 @@ def report(
     period: Annotated[str | None, typer.Option("--period", metavar="PERIOD",
                       help="month, quarter or year: each objective at the end of each period "
                            "from its start to the as-of date, beside the plan.")] = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """A board report: summary by status, then every objective by group."""
     from ..errors import UsageError
@@ -82,7 +104,7 @@ def report(
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
     if period is not None and period not in PERIODS:
         raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
-    computed = _report(as_of, known_at, period)
+    computed = _report(as_of, known_at, period, baseline)
     report_value, periods = computed if period is not None else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
@@ -163,6 +185,9 @@ def check(
                             "objective is at or past it.")] = "off-track",
     stale: Annotated[bool, typer.Option("--stale", help="Count stale metrics as failures.")]
     = False,
+    strict: Annotated[bool, typer.Option("--strict",
+                      help="Also fail (exit 3) when objectives.toml has changes not recorded "
+                           "as a plan version (`mibtrack replan`).")] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
@@ -172,7 +197,7 @@ def check(
     if fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
-    report_value = _report(as_of, known_at)
+    report_value = _report(as_of, known_at, strict=strict)
     breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
     if json_output:

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from mibtrack import __version__
 from mibtrack.model import (
     CompositeObjective,
     MilestoneObjective,
@@ -42,6 +43,7 @@ from .formulas import (
     to_decimal,
 )
 from .ledger_state import EffectiveLedger, effective_ledger
+from .plans import Original, Revision
 from .status import SEVERITY, Status, worst
 
 #: Bumped when a field of the report changes meaning or goes away (adding one does not).
@@ -183,6 +185,12 @@ class ObjectiveResult(ReportRecord):
     """Its newest notes dated on or before t, newest first (at most NOTES_SHOWN)."""
     forecast_line: tuple[SeriesPoint, ...]
     """Target: the forecast line from its first point to max(due, last point); empty if none."""
+    original_target: Decimal | None = None
+    """Target whose plan was revised: T as first recorded (at or after the baseline plan
+    version); None when not revised."""
+    revision: Revision | None = None
+    """How the plan in force differs from the objective's original plan (from, to, when
+    decided, why, every changed value); None when it does not."""
 
 
 class StaleMetric(ReportRecord):
@@ -209,6 +217,20 @@ class Report(ReportRecord):
     """t: the report holds at the end of this day."""
     known_at: dt.datetime | None
     """Entries recorded after this moment (UTC) are ignored; None when not given."""
+    generated_at: dt.datetime | None = None
+    """Provenance: the moment the ledger was read (UTC, microseconds); `--known-at` with it
+    reproduces this report's figures."""
+    plan_version: str | None = None
+    """Provenance: SHA-256 of the objectives.toml bytes used (the plan version in force, or
+    the file itself when it is not a recorded version)."""
+    ledger_head: str | None = None
+    """Provenance: SHA-256 of the sorted feed names, each with its newest entry id as
+    known at that moment (`<writer> <id>` lines)."""
+    mibtrack_version: str = __version__
+    """Provenance: the version of mibtrack that computed it."""
+    baseline_version: int | None = None
+    """The plan version revisions are measured against (1 = the first recorded; None
+    without recorded versions)."""
     objectives: tuple[ObjectiveResult, ...]
     """One per declared objective, in declaration order."""
     summary: dict[str, int]
@@ -465,6 +487,29 @@ def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: d
         as_of=as_of, known_at=ledger.known_at, objectives=objectives, summary=counts,
         stale_metrics=evaluator.stale_metrics(as_of),
     )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a document comes from (read by the caller: compute reads no clock or file)."""
+
+    generated_at: dt.datetime
+    plan_version: str
+    ledger_head: str
+
+
+def stamped(report: Report, provenance: Provenance, originals: dict[str, Original],
+            baseline_version: int | None = None) -> Report:
+    """The report with its provenance stamp and each revised objective's original plan."""
+    objectives = tuple(
+        r.model_copy(update={"original_target": originals[r.id].original_target,
+                             "revision": originals[r.id].revision})
+        if r.id in originals and originals[r.id].revision is not None else r
+        for r in report.objectives)
+    return report.model_copy(update={
+        "generated_at": provenance.generated_at, "plan_version": provenance.plan_version,
+        "ledger_head": provenance.ledger_head, "objectives": objectives,
+        "baseline_version": baseline_version})
 
 
 def build_report(project: Project, entries: Iterable[object], as_of: dt.date,

@@ -37,7 +37,7 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
                               "seq": entry.seq, "as_of": entry.as_of,
                               "recorded_at": entry.recorded_at}
     for name in ("metric", "value", "objective", "status", "expected", "target_entry", "date",
-                 "reason", "source", "note", "key"):
+                 "sha256", "decided", "reason", "source", "note", "key"):
         if name in type(entry).model_fields:
             record[name] = getattr(entry, name)
     record["prev"] = entry.prev

@@ -60,6 +60,8 @@ blockquote{margin:.5em 0;padding:.2em .8em;border-left:3px solid var(--line);col
 font-size:.9rem}
 .periods{overflow-x:auto}
 footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
+.stamp{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
+.stamp div{display:contents}.stamp dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:600px){body{font-size:14px}h1{font-size:1.3rem}.card{padding:10px}}
 @media print{
 @page{size:A4;margin:14mm 12mm}
@@ -196,6 +198,9 @@ def _card(r: ObjectiveResult, report: Report, index: int,
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
              f'{_e(cells.when_text(r))}</p>',
              _numbers(r, currency), _chart(r, report, index)]
+    if r.revision is not None:
+        parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
+                     f"✎ {_e(cells.revised(r))}</p>")
     if r.owner:
         parts.append(f"<p>Owner: {_e(r.owner)}</p>")
     if r.source:
@@ -237,10 +242,18 @@ def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> s
             f'</tbody></table></div>')
 
 
+def _stamp_field(label: str) -> str:
+    return {"Generated at": "generated_at", "As of": "as_of_stamp", "As known at": "known_at",
+            "Plan version": "plan_version", "Ledger head": "ledger_head",
+            "mibtrack": "mibtrack_version", "Reproduce with": "reproduce"}[label]
+
+
 def render_html(report: Report, periods: PeriodicView | None = None) -> str:
     program = report.program
-    known = (f"as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
-             else "as known at the time of writing")
+    known = cells.known_text(report)
+    stamp = "".join(f'<div><dt>{escape(label)}</dt><dd data-field="{_stamp_field(label)}">'
+                    f"<code>{escape(value)}</code></dd></div>"
+                    for label, value in cells.stamp_pairs(report))
     name = _e(f"{program.name} ({program.code})")
     summary_rows = "".join(
         f'<tr data-status="{s}"><td><span style="color:{STATUS_COLOUR[s]}">'
@@ -286,7 +299,8 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 {chr(10).join(sections)}
 </main>
 <footer>Made by mibtrack from objectives.toml and the ledger. Status symbols: \
-{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.</footer>
+{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.
+<dl class="stamp">{stamp}</dl></footer>
 </body>
 </html>
 """
