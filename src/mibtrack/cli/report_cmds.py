@@ -19,6 +19,7 @@ from .app import (
     plan_choice,
     print_json,
     session,
+    today,
     warn,
 )
 
@@ -36,12 +37,17 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None, 
     """Parse the dates first (bad input exits 2 before any file is read), then compute with
     the plan version in force at known-at, and stamp the result. With a period, also the
     periodic view (returned as a pair)."""
+    day, moment = as_of_date(as_of), known_at_moment(known_at)
+    return _compute(day, moment, period, baseline, strict)
+
+
+def _compute(day, moment, period=None, baseline=None, strict=False):  # noqa: ANN001, ANN202
+    """The stamped report at `day` as known at `moment` (see `_report`)."""
     from ..compute import Evaluator, build_report_from_ledger
     from ..compute.report import stamped
     from ..plans import read_provenance
     from ..values import utc_now
 
-    day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     choice = plan_choice(moment, strict)
     base = choice.book.find(baseline) if baseline is not None else None
@@ -188,21 +194,41 @@ def check(
     strict: Annotated[bool, typer.Option("--strict",
                       help="Also fail (exit 3) when objectives.toml has changes not recorded "
                            "as a plan version (`mibtrack replan`).")] = False,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN",
+        help="Only what got worse since this moment (a UTC timestamp, or a date meaning the "
+             "end of that day): cron mails news, not the same lines every day.")] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
     from ..compute import at_or_past
+    from ..compute.diff import got_worse
     from ..errors import CheckFailed, UsageError
+    from ..values import parse_moment
 
     if fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
+    start = parse_moment(since, "--since") if since is not None else None
     report_value = _report(as_of, known_at, strict=strict)
     breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
+    if start is not None:  # only news: worse than as known at --since (as of its day)
+        day = as_of_date(as_of) if as_of else min(start.date(), report_value.as_of)
+        before = _compute(day, start)
+        was = {r.id: r.status for r in before.objectives}
+        breaches = [r for r in breaches if got_worse(was.get(r.id), r.status)]
+        stale_then = {m.metric for m in before.stale_metrics}
+        stale_breaches = [m for m in stale_breaches if m.metric not in stale_then]
     if json_output:
         print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
-                    "known_at": report_value.known_at, "fail_on": fail_on, "stale": stale,
+                    "known_at": report_value.known_at,
+                    "generated_at": report_value.generated_at,
+                    "plan_version": report_value.plan_version,
+                    "ledger_head": report_value.ledger_head,
+                    "mibtrack_version": report_value.mibtrack_version,
+                    "since": start, "fail_on": fail_on,
+                    "stale": stale,
                     "ok": not breaches and not stale_breaches,
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
@@ -235,3 +261,54 @@ def _why(result) -> str:  # noqa: ANN001
         return f" (nothing observed yet, due {result.due})"
     return f" (progress {percent(result.progress)} vs {percent(result.expected)} planned" + \
         (f", due {result.due})" if result.due else ")")
+
+
+SinceMoment = Annotated[str, typer.Option(
+    "--since", metavar="WHEN",
+    help="The earlier moment: a UTC timestamp (e.g. a report's generated_at) or a date "
+         "meaning the end of that day.")]
+
+
+def _diff(since: str, until: str | None, as_of: str | None):  # noqa: ANN202
+    """The DiffReport between as known at `since` and as known at `until` (default now).
+    Each end is as of --as-of when given, else as of its own moment's day."""
+    from ..compute.diff import PlanRevision, build_diff
+    from ..errors import UsageError
+    from ..values import parse_moment
+
+    start = parse_moment(since, "--since")
+    end = parse_moment(until, "--until") if until else None
+    fixed = as_of_date(as_of) if as_of else None
+    if end is not None and end < start:
+        raise UsageError(f"--until {until} is before --since {since}", "swap them")
+    before = _compute(fixed or min(start.date(), today()), start)
+    after = _compute(fixed or (min(end.date(), today()) if end else today()), end)
+    stop = end or after.generated_at
+    content = session().workspace.content
+    recorded = [e for e in content.entries if start < e.recorded_at <= stop]
+    book = session().workspace.plan(end).book
+    revisions = tuple(
+        PlanRevision(version=v.number, sha256=v.sha256, decided=v.entry.decided,
+                     reason=v.entry.reason, changes=book.changes(v))
+        for v in book.versions if start < v.entry.recorded_at <= stop)
+    return build_diff(before, after, start, end, recorded, revisions)
+
+
+@app.command()
+def diff(
+    since: SinceMoment,
+    until: Annotated[str | None, typer.Option("--until", metavar="WHEN",
+                     help="The later moment (default: now).")] = None,
+    as_of: AsOf = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """What changed between two moments: statuses, figures, evidence, corrections, plan
+    revisions and notes — only what moved."""
+    from ..render.diff import diff_lines
+
+    result = _diff(since, until, as_of)
+    if json_output:
+        print_json(result)
+        return
+    for line in diff_lines(result):
+        echo(line)
