@@ -105,6 +105,13 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                      help="Only facts dated on or after this day.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
+RecordedSinceOpt = Annotated[str | None, typer.Option(
+    "--recorded-since", metavar="WHEN",
+    help="Only entries recorded after this moment (a UTC timestamp, e.g. a report's "
+         "generated_at; a date means from the start of that day).")]
+RecordedUntilOpt = Annotated[str | None, typer.Option(
+    "--recorded-until", metavar="WHEN",
+    help="Only entries recorded at or before this moment (a date: the end of that day).")]
 KeyOpt = Annotated[str | None, typer.Option("--key", metavar="KEY",
                    help="Idempotency key: recording the same key and content again does nothing.")]
 
@@ -189,6 +196,50 @@ def ledger_content() -> Any:
     for torn in content.torn:
         warn(torn.warning())
     return content
+
+
+@dataclass(frozen=True)
+class RecordedFilters:
+    """`--known-at/--recorded-since/--recorded-until`: which entries by when recorded."""
+
+    known_at: Any = None
+    after: Any = None
+    until: Any = None
+
+    def known(self, entries: list[Any]) -> list[Any]:
+        """The entries as known at --known-at (later ones, corrections included, do not
+        exist yet)."""
+        if self.known_at is None:
+            return entries
+        return [e for e in entries if e.recorded_at <= self.known_at]
+
+    def window(self, items: list[Any], moment: Any = lambda e: e.recorded_at) -> list[Any]:
+        """Those recorded after --recorded-since and at or before --recorded-until."""
+        return [e for e in items
+                if (self.after is None or moment(e) > self.after)
+                and (self.until is None or moment(e) <= self.until)]
+
+
+def recorded_filters(known_at: str | None, since: str | None, until: str | None
+                     ) -> RecordedFilters:
+    """Parse them (bad input exits 2 before anything is read)."""
+    import datetime as dt
+
+    from ..errors import UsageError
+    from ..values import end_of_day, parse_date, parse_moment
+
+    after = None
+    if since is not None:
+        text = since.strip()
+        if len(text) == 10:  # a date: from the start of that day
+            after = end_of_day(parse_date(text, "--recorded-since") - dt.timedelta(days=1))
+        else:
+            after = parse_moment(text, "--recorded-since")
+    end = parse_moment(until, "--recorded-until") if until is not None else None
+    if after is not None and end is not None and end <= after:
+        raise UsageError(f"--recorded-until {until} is not after --recorded-since {since}",
+                         "swap them")
+    return RecordedFilters(known_at_moment(known_at), after, end)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ import typer
 
 from .app import (
     JsonFlag,
+    KnownAt,
     MetricFilter,
     ObjectiveFilter,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
     SinceOpt,
     UntilOpt,
     app,
@@ -18,6 +21,7 @@ from .app import (
     entry_filters,
     ledger_content,
     print_json,
+    recorded_filters,
     session,
     warn,
 )
@@ -125,6 +129,9 @@ def log(
     objective: ObjectiveFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
+    known_at: KnownAt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
@@ -132,15 +139,16 @@ def log(
     from ..render.documents import entries_document
     from ..render.terminal import entries_table
 
+    recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
-    content = ledger_content()
-    chosen = select(project, content.entries, **filters.as_kwargs())
+    entries = recorded.known(ledger_content().entries)
+    chosen = recorded.window(select(project, entries, **filters.as_kwargs()))
     if json_output:
-        print_json(entries_document(chosen, content.entries))
+        print_json(entries_document(chosen, entries))
     else:
-        console().print(entries_table(chosen, content.entries, project))
+        console().print(entries_table(chosen, entries, project))
 
 
 @app.command()
