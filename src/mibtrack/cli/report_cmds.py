@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -33,16 +34,18 @@ BaselineOpt = Annotated[str | None, typer.Option(
 
 
 def _report(as_of: str | None, known_at: str | None, period: str | None = None,  # noqa: ANN202
-            baseline: str | None = None, strict: bool = False):
+            baseline: str | None = None, strict: bool = False, trends: bool = False):
     """Parse the dates first (bad input exits 2 before any file is read), then compute with
     the plan version in force at known-at, and stamp the result. With a period, also the
     periodic view (returned as a pair)."""
     day, moment = as_of_date(as_of), known_at_moment(known_at)
-    return _compute(day, moment, period, baseline, strict)
+    return _compute(day, moment, period, baseline, strict, trends)
 
 
-def _compute(day, moment, period=None, baseline=None, strict=False):  # noqa: ANN001, ANN202
-    """The stamped report at `day` as known at `moment` (see `_report`)."""
+def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN001, ANN202
+             trends=False):  # noqa: ANN001
+    """The stamped report at `day` as known at `moment` (see `_report`); `trends`: with
+    the milestone trend analysis (by `period`, default month)."""
     from ..compute import Evaluator, build_report_from_ledger
     from ..compute.report import stamped
     from ..plans import read_provenance
@@ -62,6 +65,11 @@ def _compute(day, moment, period=None, baseline=None, strict=False):  # noqa: AN
     base = base or (choice.book.versions[0] if choice.book.versions else None)
     report_value = stamped(report_value, provenance, choice.originals(base),
                            base.number if base is not None else None)
+    if trends:
+        from ..compute.trends import milestone_trends
+
+        report_value = report_value.model_copy(update={"milestone_trends": milestone_trends(
+            evaluator, project.program.start, day, period or "month")})
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -110,7 +118,7 @@ def report(
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
     if period is not None and period not in PERIODS:
         raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
-    computed = _report(as_of, known_at, period, baseline)
+    computed = _report(as_of, known_at, period, baseline, trends=True)
     report_value, periods = computed if period is not None else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
@@ -153,33 +161,64 @@ def show(
     objective: Annotated[str, typer.Argument(help="An objective's id.")],
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", metavar="PERIOD",
+        help="Milestones: the trend's reporting dates, month (default), quarter or year.")]
+    = None,
+    csv_output: Annotated[bool, typer.Option(
+        "--csv", help="Milestones: the trend table (forecast date at each reporting date) as "
+                      "CSV.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """One objective in depth: its declaration, every entry bearing on it, plan vs actual."""
+    """One objective in depth: its declaration, every entry bearing on it, plan vs actual;
+    for a milestone, its trend (forecast date at each reporting date)."""
     from ..compute import Evaluator, effective_ledger
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
+    from ..render.periodic import PERIODS
     from ..render.terminal import show_renderables
 
+    if period is not None and period not in PERIODS:
+        raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
     day, moment = as_of_date(as_of), known_at_moment(known_at)
-    workspace = session().workspace
-    project = workspace.project
+    project = plan_choice(moment).project
     declared = project.objective(objective)
     if declared is None:
         raise UsageError(f"unknown objective {objective!r}",
                          f"declared: {', '.join(o.id for o in project.objectives)}")
+    if csv_output and declared.kind != "milestone":
+        raise UsageError(f"--csv shows a milestone's trend; {objective!r} is a {declared.kind}")
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
     evaluator = Evaluator(project, effective_ledger(content.entries, moment))
     entries = select(project, known, objective=objective)
+    trend = None
+    if declared.kind == "milestone":
+        from ..compute.trends import milestone_trend
+
+        trend = milestone_trend(evaluator, declared, project.program.start, day,
+                                period or "month")
+    if csv_output:
+        from ..render.mta import mta_csv
+
+        sys.stdout.write(mta_csv([trend]))
+        return
     if json_output:
-        print_json(show_document(project, declared, evaluator, day, moment, entries))
+        print_json({**show_document(project, declared, evaluator, day, moment, entries),
+                    "trend": trend})
         return
     out = console()
     for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
                                        out.width):
         out.print(renderable)
+    if trend is not None and trend.points:
+        from ..render.mta import mta_grid
+
+        echo(f"milestone trend: forecast date at each reporting date ({trend.slips} slip"
+             f"{'s' if trend.slips != 1 else ''}{f', done {trend.done}' if trend.done else ''})")
+        for line in mta_grid(trend):
+            echo(line)
 
 
 @app.command()

@@ -45,6 +45,7 @@ from .formulas import (
 from .ledger_state import EffectiveLedger, effective_ledger
 from .plans import Original, Revision
 from .status import SEVERITY, Status, worst
+from .trends import MilestoneTrend
 
 #: Bumped when a field of the report changes meaning or goes away (adding one does not).
 REPORT_SCHEMA_VERSION = 1
@@ -237,6 +238,9 @@ class Report(ReportRecord):
     """How many objectives have each status, every status listed, worst first."""
     stale_metrics: tuple[StaleMetric, ...]
     """Declared metrics that are stale at as_of, by metric id."""
+    milestone_trends: tuple[MilestoneTrend, ...] = ()
+    """`report`: each milestone's forecast date at each reporting date (milestone trend
+    analysis), month ends (or --period) from the programme's start; empty for `status`."""
 
 
 # --------------------------------------------------------------------------- evaluation

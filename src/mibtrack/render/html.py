@@ -198,6 +198,13 @@ def _card(r: ObjectiveResult, report: Report, index: int,
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
              f'{_e(cells.when_text(r))}</p>',
              _numbers(r, currency), _chart(r, report, index)]
+    trend = next((t for t in report.milestone_trends if t.id == r.id), None)
+    if trend is not None and len(trend.points) > 1:
+        from .mta import mta_svg
+
+        parts.append(f'<figure class="mta"><figcaption>Milestone trend: forecast date at each '
+                     f'reporting date ({trend.slips} slip{"s" if trend.slips != 1 else ""})'
+                     f'</figcaption>{mta_svg(trend, f"mta-{index}")}</figure>')
     if r.revision is not None:
         parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
                      f"✎ {_e(cells.revised(r))}</p>")
