@@ -182,12 +182,9 @@ class PlanChoice:
 def choose(root: Path, file_project: Project, file_bytes: bytes, feed_paths: list[Path],
            known_at: dt.datetime | None) -> PlanChoice:
     """The plan a reading command uses as known at `known_at` (see the module docstring)."""
-    from .ledger.plans import has_copies
-
     ledger_root = root / "ledger"
     file_sha = hashlib.sha256(file_bytes).hexdigest()
-    book = (PlanBook.read(ledger_root, feed_paths) if has_copies(ledger_root)
-            else PlanBook(ledger_root, []))
+    book = PlanBook.read(ledger_root, feed_paths)  # a byte search: plan entries are few
     newest = book.newest()
     if newest is None:
         return PlanChoice(file_project, file_sha, None, book, False)

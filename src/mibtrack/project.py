@@ -68,9 +68,12 @@ class Workspace:
         return self._plans[known_at]
 
     def has_plan_versions(self) -> bool:
-        """Has any plan version been recorded? (Cheap: ledger/plans/ holds a copy.)"""
+        """Has any plan version been recorded? (What the plan versions read say; else the
+        cheap sign: ledger/plans/ holds a copy.)"""
         from .ledger.plans import has_copies
 
+        if self._plans:
+            return any(bool(choice.book.versions) for choice in self._plans.values())
         return has_copies(self.root / LEDGER_DIR)
 
     @cached_property

@@ -170,6 +170,7 @@ def verify(
 
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h for h in histories if h.problem]
+    copies = _plan_copies(ledger) if not broken else []
     if json_output:
         document = {
             "schema_version": 1,
@@ -196,6 +197,8 @@ def verify(
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+    if copies:
+        raise copies[0]
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
                              f"history; first: {rewritten[0].problem.describe()}",
@@ -212,6 +215,23 @@ def verify(
                     "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{first.describe()}", hint)
+
+
+def _plan_copies(ledger) -> list:  # noqa: ANN001
+    """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
+    warning (a clone without it cannot report with that version), a changed one an error."""
+    from ..errors import IntegrityError, ProjectError
+    from ..ledger.plans import plan_entries, read_copy
+
+    changed = []
+    for entry in plan_entries(ledger.feed_paths()):
+        try:
+            read_copy(ledger.root, entry.sha256, entry.id)
+        except IntegrityError as exc:
+            changed.append(exc)
+        except ProjectError as exc:
+            warn(exc.line())
+    return changed
 
 
 @app.command()

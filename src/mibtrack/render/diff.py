@@ -70,7 +70,8 @@ def diff_lines(diff: DiffReport) -> list[str]:
         by_objective: dict[str, list[ValueChange]] = {}
         for change in diff.values_moved:
             by_objective.setdefault(change.id, []).append(change)
-        lines.append(f"Figures moved ({len(by_objective)} objectives)")
+        count = len(by_objective)
+        lines.append(f"Figures moved ({count} objective{'s' if count != 1 else ''})")
         lines += [f"  {literal(oid)}: " + "; ".join(_figure(c) for c in changes)
                   for oid, changes in by_objective.items()]
     if diff.plan_revisions:

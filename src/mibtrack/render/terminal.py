@@ -221,7 +221,10 @@ def status_table(report: Report, width: int) -> Table:
     return table
 
 
-def report_header(report: Report) -> Text:
+def report_header(report: Report, document: bool = False) -> Text:
+    """The programme, the dates and the counts; `document`: a report that carries its stamp
+    says "as known at" the moment the ledger was read (so its reproduction reads the same),
+    where the live `status` view says "as known now"."""
     program = report.program
     text = Text()
     text.append(literal(f"{program.name} ({program.code})"), style="bold")
@@ -229,7 +232,7 @@ def report_header(report: Report) -> Text:
     text.append(f"as of {report.as_of}")
     from .cells import known_text
 
-    text.append(f", {known_text(report)}")
+    text.append(f", {known_text(report)}" if document or report.known_at else ", as known now")
     counts = [(s, n) for s, n in report.summary.items() if n]
     text.append("\n")
     for index, (status, count) in enumerate(counts):
@@ -313,7 +316,7 @@ def render_report_table(report: Report, *, width: int, color: bool,
     out = Console(file=buffer, width=width, color_system="auto" if color else None,
                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
                   markup=False)
-    out.print(report_header(report))
+    out.print(report_header(report, document=True))
     for name, table in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
