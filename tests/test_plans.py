@@ -210,3 +210,25 @@ def test_init_records_the_first_version(tmp_path: Path, capsys) -> None:
     assert run(["--dir", str(target), "plans", "--json"]) == 0
     [version] = json.loads(capsys.readouterr().out)["versions"]
     assert (version["sha256"], version["reason"]) == (digest, "initial plan (mibtrack init)")
+
+
+def test_the_plan_entries_a_report_reads_are_those_the_feeds_hold(cli, project: Path) -> None:
+    """Reports as known now take the plan entries from the (cached) daily fold; with
+    --known-at, from a byte search of the feeds. Both see the same entries, whatever the
+    writers, the order of records and a torn tail."""
+    from mibtrack.ledger.plans import plan_entries
+    from mibtrack.project import Workspace
+
+    for round_, writer in enumerate(("alice", "bob", "alice", "carol")):
+        cli("--writer", writer, "record", "jobs", str(round_), "--date", "2025-01-01")
+        edit(project, "title = \"Launch", f"title = \"Launch {round_}")
+        assert cli("--writer", writer, "replan", "--reason", f"round {round_}").code == 0
+        cli("--writer", writer, "note", "launch", f"note {round_}")
+    with (project / "ledger" / "bob.jsonl").open("ab") as feed:
+        feed.write(b'{"v":1,"seq":9,"type":"plan"')  # a torn tail is not an entry
+    assert cli("status").code == 0  # builds the cache
+    workspace = Workspace(project)
+    folded = [e for e in workspace.daily(None).fold.others if e.type == "plan"]
+    searched = plan_entries(workspace.ledger.feed_paths())
+    assert sorted(e.id for e in folded) == sorted(e.id for e in searched)
+    assert [e.reason for e in searched] == [f"round {n}" for n in range(4)]

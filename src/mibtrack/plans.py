@@ -71,6 +71,7 @@ class PlanBook:
 
     @classmethod
     def read(cls, ledger_root: Path, feed_paths: list[Path]) -> PlanBook:
+        """The versions of a ledger, found by a byte search of its feeds."""
         return cls(ledger_root, plan_entries(feed_paths))
 
     def newest(self) -> PlanVersion | None:
@@ -179,12 +180,13 @@ class PlanChoice:
         return revisions(pairs, index, baseline.number - 1)
 
 
-def choose(root: Path, file_project: Project, file_bytes: bytes, feed_paths: list[Path],
+def choose(root: Path, file_project: Project, file_bytes: bytes, entries: list[PlanEntry],
            known_at: dt.datetime | None) -> PlanChoice:
-    """The plan a reading command uses as known at `known_at` (see the module docstring)."""
+    """The plan a reading command uses as known at `known_at` (see the module docstring);
+    `entries`: every `plan` entry of the ledger."""
     ledger_root = root / "ledger"
     file_sha = hashlib.sha256(file_bytes).hexdigest()
-    book = PlanBook.read(ledger_root, feed_paths)  # a byte search: plan entries are few
+    book = PlanBook(ledger_root, [e for e in entries if isinstance(e, PlanEntry)])
     newest = book.newest()
     if newest is None:
         return PlanChoice(file_project, file_sha, None, book, False)

@@ -58,13 +58,18 @@ class Workspace:
         return parse_project(decode_text(self.objectives_bytes, self.objectives_path),
                              self.objectives_path)
 
-    def plan(self, known_at: dt.datetime | None = None) -> PlanChoice:
-        """The objectives a reading command uses as known at `known_at` (plans.py)."""
+    def plan(self, known_at: dt.datetime | None = None,
+             entries: list[object] | None = None) -> PlanChoice:
+        """The objectives a reading command uses as known at `known_at` (plans.py).
+        `entries`: the ledger's plan entries when already read (the daily fold keeps them),
+        else they are found by a byte search of the feeds."""
         if known_at not in self._plans:
+            from .ledger.plans import plan_entries
             from .plans import choose
 
+            found = plan_entries(self.ledger.feed_paths()) if entries is None else entries
             self._plans[known_at] = choose(self.root, self.project, self.objectives_bytes,
-                                           self.ledger.feed_paths(), known_at)
+                                           found, known_at)  # type: ignore[arg-type]
         return self._plans[known_at]
 
     def has_plan_versions(self) -> bool:

@@ -175,10 +175,11 @@ def info(text: str) -> None:
         sys.stderr.write(text + "\n")
 
 
-def plan_choice(known_at: Any = None, strict: bool = False) -> Any:
+def plan_choice(known_at: Any = None, strict: bool = False, entries: Any = None) -> Any:
     """The plan version a reading command uses as known at `known_at`, warning (once) when
-    objectives.toml has changes not recorded as a plan version; `strict`: refuse them."""
-    choice = session().workspace.plan(known_at)
+    objectives.toml has changes not recorded as a plan version; `strict`: refuse them.
+    `entries`: the ledger's plan entries when already read."""
+    choice = session().workspace.plan(known_at, entries)
     if (line := choice.warning()) is not None:
         if strict:
             from ..errors import ProjectError

@@ -52,10 +52,15 @@ def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN
     from ..values import utc_now
 
     workspace = session().workspace
-    choice = plan_choice(moment, strict)
+    if moment is None:  # objectives.toml as it is; the fold (cached) holds the plan entries
+        daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
+        choice = plan_choice(None, strict, [e for e in daily.fold.others
+                                            if getattr(e, "type", None) == "plan"])
+    else:  # the plan in force then, found first: its metrics shape the fold
+        choice = plan_choice(moment, strict)
+        daily = workspace.daily(moment, choice.project)
     base = choice.book.find(baseline) if baseline is not None else None
     project = choice.project
-    daily = workspace.daily(moment, project)  # the ledger folded by day, O(days) not O(entries)
     for torn in daily.torn:
         warn(torn.warning())
     ledger = daily.fold.effective()
