@@ -225,11 +225,11 @@ def build_diff(before: Report, after: Report, since: dt.datetime, until: dt.date
             {"worse": worse, "better": better, "moved": moved}[direction].append(change)
         if old is None:
             continue  # new since: its status says so, its figures did not move
-        for name in _VALUE_FIELDS:
-            then = getattr(old, name)
-            now = getattr(r, name)
+        for name in _VALUE_FIELDS:  # each kind of result has those that apply to it
+            then, now = getattr(old, name, None), getattr(r, name, None)
             if then != now:
-                values.append(ValueChange(id=r.id, unit=r.unit, field=name, from_=then, to=now))
+                values.append(ValueChange(id=r.id, unit=getattr(r, "unit", None), field=name,
+                                          from_=then, to=now))
     worse.sort(key=lambda c: _rank(c.to))
     entries = [e for e in recorded if not isinstance(e, PlanEntry)]
     items = [(e, _item(e)) for e in entries]

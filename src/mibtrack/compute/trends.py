@@ -64,11 +64,13 @@ def milestone_trend(evaluator: Evaluator, objective: MilestoneObjective, first: 
     done = None
     for day in period_ends(first, last, period):
         r = evaluator.evaluate(objective.id, day)
-        forecast = r.done_date or r.expected_date or r.due or objective.due
-        points.append(TrendPoint(reporting_date=day, forecast_date=forecast, state=r.state,
+        forecast = (getattr(r, "done_date", None) or getattr(r, "expected_date", None)
+                    or objective.due)
+        state = getattr(r, "state", None)
+        points.append(TrendPoint(reporting_date=day, forecast_date=forecast, state=state,
                                  status=r.status))
-        if r.done_date is not None:
-            done = r.done_date
+        if state == "done":
+            done = forecast
             break
     slips = sum(1 for a, b in zip(points, points[1:], strict=False)
                 if b.forecast_date > a.forecast_date)
