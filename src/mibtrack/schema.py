@@ -16,6 +16,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from .compute.diff import DiffReport
 from .compute.plans import PlanChange
 from .compute.report import ObjectiveResult, Report, StaleMetric
+from .compute.trends import MilestoneTrend
 from .compute.status import Status
 from .model import (
     Correction,
@@ -208,6 +209,8 @@ class ShowDocument(_Doc):
     objective: Objective
     result: ObjectiveResult
     history: list[HistoryPoint]
+    trend: MilestoneTrend | None = Field(
+        description="A milestone's forecast date at each reporting date (else null).")
     entries: list[  # type: ignore[valid-type]
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 

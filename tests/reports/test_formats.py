@@ -335,7 +335,8 @@ def test_render_functions_agree(project: Path, seeded) -> None:  # noqa: ANN001
     cli_json = report_json(seeded, "--period", "year")
     assert json.loads(render_report(report, "json", periods=view),
                       parse_float=Decimal) == {**cli_json, "generated_at": None,
-                                               "plan_version": None, "ledger_head": None}
+                                               "plan_version": None, "ledger_head": None,
+                                               "milestone_trends": []}
     for fmt in FORMATS:
         assert render_report(report, fmt) == render_report(report, fmt)  # deterministic
     with pytest.raises(ValueError):

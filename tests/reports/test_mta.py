@@ -78,7 +78,7 @@ def test_the_html_report_holds_one_svg_per_milestone_trend(slipped) -> None:  # 
 
 
 MTA = """(() => {
-  const svg = document.querySelector('article[data-objective="launch"] svg.mta');
+  const svg = document.querySelector('figure[data-objective="launch"] svg.mta');
   const box = svg.getBoundingClientRect();
   const line = svg.querySelector('polyline.forecast');
   return {width: box.width, height: box.height, points: line.points.numberOfItems,

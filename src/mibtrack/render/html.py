@@ -60,6 +60,8 @@ blockquote{margin:.5em 0;padding:.2em .8em;border-left:3px solid var(--line);col
 font-size:.9rem}
 .periods{overflow-x:auto}
 footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
+.mta-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px}
+.mta svg{width:100%;height:auto}
 .stamp{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
 .stamp div{display:contents}.stamp dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:600px){body{font-size:14px}h1{font-size:1.3rem}.card{padding:10px}}
@@ -198,13 +200,6 @@ def _card(r: ObjectiveResult, report: Report, index: int,
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
              f'{_e(cells.when_text(r))}</p>',
              _numbers(r, currency), _chart(r, report, index)]
-    trend = next((t for t in report.milestone_trends if t.id == r.id), None)
-    if trend is not None and len(trend.points) > 1:
-        from .mta import mta_svg
-
-        parts.append(f'<figure class="mta"><figcaption>Milestone trend: forecast date at each '
-                     f'reporting date ({trend.slips} slip{"s" if trend.slips != 1 else ""})'
-                     f'</figcaption>{mta_svg(trend, f"mta-{index}")}</figure>')
     if r.revision is not None:
         parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
                      f"✎ {_e(cells.revised(r))}</p>")
@@ -249,6 +244,24 @@ def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> s
             f'</tbody></table></div>')
 
 
+def _trends(report: Report) -> str:
+    """Milestone trend analysis: one chart per milestone with two reporting dates or more."""
+    from .mta import mta_svg
+
+    figures = [f'<figure class="mta" data-objective="{_e(t.id)}"><figcaption>{_e(t.id)}: '
+               f'{_e(t.title)} ({t.slips} slip{"s" if t.slips != 1 else ""}'
+               f'{f", done {t.done}" if t.done else ""})</figcaption>'
+               f'{mta_svg(t, f"mta-{n}")}</figure>'
+               for n, t in enumerate(report.milestone_trends, 1) if len(t.points) > 1]
+    if not figures:
+        return ""
+    return (f'<section class="trends" aria-labelledby="mta-heading"><h2 id="mta-heading">'
+            f"Milestone trends</h2><p class=meta>Forecast date of each milestone at each "
+            f"reporting date: a level line is on schedule, a step up is a slip, the line ends "
+            f"on the diagonal when done.</p>\n<div class=\"mta-charts\">{''.join(figures)}"
+            f"</div></section>\n")
+
+
 def _stamp_field(label: str) -> str:
     return {"Generated at": "generated_at", "As of": "as_of_stamp", "As known at": "known_at",
             "Plan version": "plan_version", "Ledger head": "ledger_head",
@@ -279,6 +292,7 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
         cards = "\n".join(_card(r, report, index, periods) for index, r in members)
         sections.append(f'<section><h2>{_e(group)}</h2>\n<div class="cards">\n{cards}\n'
                         f'</div></section>')
+    trends = _trends(report)
     period_note = (f"<p class=meta>Periodic view by {periods.period}: each objective from its "
                    f"start to the as-of date, the last period cut at {report.as_of}.</p>"
                    if periods is not None else "")
@@ -304,7 +318,7 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 {stale}{period_note}
 </section>
 {chr(10).join(sections)}
-</main>
+{trends}</main>
 <footer>Made by mibtrack from objectives.toml and the ledger. Status symbols: \
 {escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.
 <dl class="stamp">{stamp}</dl></footer>
