@@ -158,8 +158,8 @@ class PlanChoice:
         newest = self.book.newest()
         assert newest is not None
         return (f"{OBJECTIVES_FILE} differs from the newest recorded plan version "
-                f"({newest.number}, {newest.sha256[:12]}): reports use the file; run "
-                "`mibtrack replan --reason R` to record the change")
+                f"({newest.number}, {newest.sha256[:12]}): reports as known now use the file; "
+                "run `mibtrack replan --reason R` to record the change")
 
     def originals(self, baseline: PlanVersion | None = None) -> dict[str, Original]:
         """Each objective's original target and revision against `baseline` (default: the
