@@ -173,7 +173,10 @@ def check(
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
     report_value = _report(as_of, known_at)
-    breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
+    # Targets, limits and milestones only: a composite's trouble is its children's, counted
+    # once (SPEC R2); composites are reported on their own line (`rollups`).
+    breaches = [r for r in report_value.objectives
+                if r.kind != "composite" and at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
     if json_output:
         print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
@@ -182,6 +185,7 @@ def check(
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
                     "summary": report_value.summary,
+                    "rollups": report_value.rollups,
                     "objectives": report_value.objectives})
     else:
         from ..render.text import literal
