@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
-from .cells import percent
+from .cells import TROUBLE, percent, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
 from .periodic import PeriodicView
 from .text import amount, compact, literal
@@ -134,6 +134,12 @@ def _actual_cell(result: ObjectiveResult, currency: str) -> str:
 def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
         return "done"
+    if result.kind == "limit":
+        low = None if result.min is None else compact(result.min, result.unit, currency)
+        high = None if result.max is None else compact(result.max, result.unit, currency)
+        if low and high:
+            return f"{low.removesuffix(' ' + (result.unit or ''))}–{high}"
+        return f"≥ {low}" if low else f"≤ {high}"
     if result.kind == "composite":
         return f"all {len(result.children)}"
     if result.target_min is not None:
@@ -151,6 +157,8 @@ def _when_cell(result: ObjectiveResult) -> str:
         if result.state == "slipped" and result.expected_date is not None:
             return f"exp. {result.expected_date}"
         return f"due {result.due}"
+    if result.kind == "limit":
+        return f"out {result.breached_since}" if result.breached_since else f"to {result.due}"
     if result.eta is not None:
         return f"ETA {result.eta}"
     if result.kind == "target" and result.status not in ("achieved", "not-started") \
@@ -233,6 +241,22 @@ def report_header(report: Report) -> Text:
         if index:
             text.append("  ")
         text.append(f"{STATUS_MARK[status]} {count} {status}", style=STATUS_STYLE.get(status))
+    if any(report.rollups.values()):
+        text.append(f"\nroll-ups: {rollup_counts(report.rollups)}")
+    return text
+
+
+def reason_lines(results: Sequence[ObjectiveResult]) -> Text | None:
+    """Why each objective in trouble is there: its current reason, one line each."""
+    troubled = [r for r in results if r.status in TROUBLE and r.reason]
+    if not troubled:
+        return None
+    text = Text()
+    for index, r in enumerate(troubled):
+        if index:
+            text.append("\n")
+        text.append(f"{STATUS_MARK[r.status]} {literal(r.id)}: ", style=STATUS_STYLE.get(r.status))
+        text.append(literal(r.reason))
     return text
 
 
@@ -245,15 +269,16 @@ def stale_lines(report: Report) -> Text | None:
     return text
 
 
-def report_sections(report: Report, width: int) -> list[tuple[str, Table]]:
-    """The status table split by each objective's group (or kind when it has none)."""
+def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text | None]]:
+    """The status table split by each objective's group (or kind when it has none), each
+    with the reasons of its objectives in trouble."""
     groups: dict[str, list[ObjectiveResult]] = {}
     for result in report.objectives:
         groups.setdefault(result.group or result.kind.capitalize() + "s", []).append(result)
     sections = []
     for name, results in groups.items():
         part = report.model_copy(update={"objectives": tuple(results)})
-        sections.append((literal(name), status_table(part, width)))
+        sections.append((literal(name), status_table(part, width), reason_lines(results)))
     return sections
 
 
@@ -295,9 +320,11 @@ def render_report_table(report: Report, *, width: int, color: bool,
                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
                   markup=False)
     out.print(report_header(report))
-    for name, table in report_sections(report, width):
+    for name, table, reasons in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
+        if reasons is not None:
+            out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
     if periods is not None:
