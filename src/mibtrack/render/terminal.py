@@ -46,10 +46,17 @@ def objectives_table(project: Project) -> Table:
             goal = f"{objective.metric}: {goal}"
         elif objective.kind == "composite":
             goal = " + ".join(objective.children)
+        elif objective.kind == "limit":
+            unit = project.metrics[objective.metric].unit
+            bounds = [f"≥ {amount(objective.min, unit, program.currency)}"] \
+                if objective.min is not None else []
+            bounds += [f"≤ {amount(objective.max, unit, program.currency)}"] \
+                if objective.max is not None else []
+            goal = f"{objective.metric}: {' and '.join(bounds)}"
         else:
             goal = "done"
         table.add_row(Text(literal(objective.id)), objective.kind, Text(literal(objective.title)),
-                      Text(literal(goal)), str(objective.due or ""))
+                      Text(literal(goal)), str(project.due_of(objective)))
     return table
 
 
@@ -370,6 +377,8 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         else:
             fact("target", amount(objective.target, unit, currency))
         fact("period", f"{project.start_of(objective)} → {objective.due}")
+        if objective.plan == "step":
+            fact("plan", "step (each checkpoint's value from its date on)")
         fact("checkpoints", ", ".join(f"{c.date}: {amount(c.value, unit, currency)}"
                                       for c in objective.checkpoints))
         fact("actual", amount(result.actual, unit, currency))
@@ -385,6 +394,31 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                                    else None))
         if result.above_range:
             fact("note", "above the range's upper end")
+        if result.below_range:
+            fact("note", "below the range's lower end")
+        if result.evaluated_at is not None and result.evaluated_at != day:
+            fact("evaluated at", f"{result.evaluated_at} (the last report; the next is not "
+                                 f"due yet)")
+        if result.forecast_low is not None:
+            fact("80 % interval", f"{amount(result.forecast_low, unit, currency, places=2)} to "
+                                  f"{amount(result.forecast_high, unit, currency, places=2)}")
+            fact("chance to meet", percent(result.p_meet))
+        if result.late_days:
+            fact("late", f"achieved {result.late_days} days after due")
+    elif objective.kind == "limit":
+        unit = result.unit
+        fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
+        fact("limit", ", ".join(
+            ([f"at least {amount(objective.min, unit, currency)}"] if objective.min is not None
+             else []) + ([f"at most {amount(objective.max, unit, currency)}"]
+                         if objective.max is not None else [])))
+        fact("period", f"{result.start} → {result.due}")
+        fact("actual", amount(result.actual, unit, currency))
+        fact("within", None if result.within is None else ("yes" if result.within else "no"))
+        fact("headroom", amount(result.headroom, unit, currency))
+        fact("outside since", result.breached_since)
+        fact("breaches", result.breaches)
+        fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2))
     elif objective.kind == "milestone":
         fact("due", objective.due)
         fact("state", result.state or "no event yet")
@@ -394,8 +428,14 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     else:
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
-        fact("due", objective.due)
+        fact("due", result.due)
         fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        if result.worst_child is not None:
+            fact("worst part", f"{result.worst_child.id} ({result.worst_child.status})")
+        if result.children_by_status:
+            fact("parts", ", ".join(f"{n} {s}" for s, n in result.children_by_status.items()))
+    if result.status in TROUBLE:
+        fact("reason", result.reason)
     fact("owner", objective.owner)
     fact("source", objective.source)
     parts.append(facts)
@@ -407,13 +447,13 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         table.add_column(column, justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
         table.add_row(str(when), Text(row.status, style=STATUS_STYLE.get(row.status)),
-                      compact(row.actual, row.unit, currency) if row.kind == "target"
+                      compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
                       else (row.state or "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
     parts.append(table)
-    if result.kind == "target" and width >= 40:
+    if result.kind in ("target", "limit") and width >= 40:
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
         parts.append(Text("plan vs actual vs forecast", style="bold"))
