@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from .compute.report import ObjectiveResult, Report, StaleMetric
+from .compute.report import AnyResult, Report, StaleMetric
 from .compute.status import Status
 from .model import (
     Correction,
@@ -55,7 +55,12 @@ def _document_report_models() -> None:
               and issubclass(m, report.ReportRecord) and m is not report.ReportRecord]
     for model in models:  # in definition order: a model's parts are rebuilt before it
         fields = model.model_fields
-        for name, doc in _attribute_docstrings(model).items():
+        docs: dict[str, str] = {}
+        for cls in reversed(model.__mro__):  # inherited fields keep their base's docstring
+            if isinstance(cls, type) and issubclass(cls, report.ReportRecord) \
+                    and cls is not report.ReportRecord:
+                docs.update(_attribute_docstrings(cls))
+        for name, doc in docs.items():
             if name in fields and fields[name].description is None:
                 fields[name].description = doc
         model.model_rebuild(force=True)
@@ -177,7 +182,7 @@ class CheckDocument(_Doc):
     stale_metrics: list[StaleMetric]
     summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
     rollups: dict[str, int] = Field(description="Composites by status.")
-    objectives: list[ObjectiveResult]
+    objectives: list[AnyResult]
 
 
 class HistoryPoint(_Doc):
@@ -197,7 +202,7 @@ class ShowDocument(_Doc):
     as_of: dt.date
     known_at: dt.datetime | None
     objective: Objective
-    result: ObjectiveResult
+    result: AnyResult
     history: list[HistoryPoint]
     entries: list[  # type: ignore[valid-type]
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]

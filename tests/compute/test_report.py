@@ -12,9 +12,13 @@ from pydantic import ValidationError
 
 from mibtrack.compute import (
     SEVERITY,
+    CompositeResult,
     Evaluator,
+    LimitResult,
+    MilestoneResult,
     ObjectiveResult,
     Report,
+    TargetResult,
     build_report,
     effective_ledger,
     period_ends,
@@ -94,9 +98,24 @@ def test_report_records_are_frozen_strict_and_documented():
         report.objectives[0].status = "achieved"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         SeriesPoint(date=day("2024-01-01"), value=D(1), colour="red")  # type: ignore[call-arg]
-    for record in (Report, ObjectiveResult, ProgramInfo, SeriesPoint, StaleMetric):
+    for record in (Report, ObjectiveResult, TargetResult, LimitResult, MilestoneResult,
+                   CompositeResult, ProgramInfo, SeriesPoint, StaleMetric):
         undocumented = [n for n, f in record.model_fields.items() if not f.description]
         assert undocumented == [], record.__name__
+
+
+def test_each_kind_has_its_own_result_type_on_a_shared_base():
+    # Issue 12: a discriminated union on `kind`, not one record with every field.
+    report = build_report(PROJECT, sample_ledger().entries, day("2024-02-20"))
+    assert [type(o) for o in report.objectives] == [TargetResult, TargetResult, MilestoneResult,
+                                                    CompositeResult]
+    assert all(isinstance(o, ObjectiveResult) for o in report.objectives)
+    assert "state" not in TargetResult.model_fields
+    assert "children" not in MilestoneResult.model_fields
+    assert "baseline" not in LimitResult.model_fields
+    # The report's JSON round-trips through the union: each object comes back as its kind.
+    again = Report.model_validate_json(report.model_dump_json())
+    assert [type(o) for o in again.objectives] == [type(o) for o in report.objectives]
 
 
 def test_the_spec_json_fields_are_all_there():

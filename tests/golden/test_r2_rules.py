@@ -663,3 +663,23 @@ def test_the_reason_is_the_newest_note_and_shown_beside_trouble(cli, programme, 
     for fmt in ("table", "markdown", "csv", "html"):
         out = cli("report", "--as-of", "2025-01-01", "--format", fmt).out
         assert "Hiring freeze until the budget vote" in out, fmt
+
+
+# --------------------------------------------------------------------------- 8. the schemas
+
+def test_the_schemas_describe_every_kind_of_result(cli, programme, record) -> None:
+    import jsonschema
+
+    programme(COMPOSITE + LIMITS + STEP)
+    record("record", "jobs", "30", "--date", "2024-12-31")
+    record("record", "share_pct", "38", "--date", "2024-09-30")
+    record("milestone", "launch", "slipped", "--date", "2024-03-01", "--expected",
+           "2024-05-01", "--note", "late")
+    for kind, args in (("status", ("status", "--json")), ("report", ("report", "--format",
+                                                                     "json")),
+                       ("check", ("check", "--json"))):
+        schema = json.loads(cli("schema", "--kind", kind).out)
+        document = json.loads(cli(*args, "--as-of", "2025-01-01").out)
+        assert {o["kind"] for o in document["objectives"]} == {"target", "limit", "milestone",
+                                                              "composite"}
+        jsonschema.Draft202012Validator(schema).validate(document)

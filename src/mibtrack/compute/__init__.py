@@ -31,12 +31,17 @@ from .ledger_state import (
 )
 from .report import (
     REPORT_SCHEMA_VERSION,
+    AnyResult,
+    CompositeResult,
     Evaluator,
+    LimitResult,
+    MilestoneResult,
     ObjectiveResult,
     ProgramInfo,
     Report,
     SeriesPoint,
     StaleMetric,
+    TargetResult,
     build_report,
     build_report_from_ledger,
     period_ends,
@@ -48,6 +53,7 @@ from .status import SEVERITY, Status, at_or_past, severity_rank, worst
 __all__ = [
     "REPORT_SCHEMA_VERSION", "SEVERITY", "EffectiveLedger", "EffectiveMilestoneEvent",
     "EffectiveNote", "EffectiveObservation", "Evaluator", "MetricSeries", "ObjectiveResult",
+    "AnyResult", "TargetResult", "LimitResult", "MilestoneResult", "CompositeResult",
     "ProgramInfo", "Report", "SeriesPoint", "StaleMetric", "Status", "actual_latest",
     "actual_sum", "at_or_past", "build_report", "build_report_from_ledger",
     "effective_ledger", "eta", "evaluation_date", "forecast", "forecast_interval",

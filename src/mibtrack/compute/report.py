@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mibtrack.model import (
     CompositeObjective,
@@ -111,12 +111,16 @@ class WorstChild(ReportRecord):
 
 
 class ObjectiveResult(ReportRecord):
-    """One objective at the as-of date. A value that does not apply or exist is None."""
+    """One objective at the as-of date: what every kind reports. The fields of SPEC's JSON
+    contract are all here, so every objective's JSON carries each of them (None where it does
+    not apply to the kind or does not exist yet); what only one kind has is on that kind's
+    record (`TargetResult`, `LimitResult`, `MilestoneResult`, `CompositeResult`). Built with
+    keywords by `Evaluator`; never built as the base itself."""
 
     id: str
     """Objective id."""
     kind: Literal["target", "limit", "milestone", "composite"]
-    """target, limit, milestone or composite."""
+    """target, limit, milestone or composite: which record this is."""
     title: str
     """Title, as declared (user text: render it literally)."""
     status: Status
@@ -131,26 +135,14 @@ class ObjectiveResult(ReportRecord):
     """Where the commitment was made, as declared."""
     reason: str | None = None
     """The note of the newest milestone or note entry on it dated on or before t (user text)."""
-    metric: str | None = None
-    """Target, limit: the metric id."""
     unit: str | None = None
     """Target, limit: the metric's unit (e.g. EUR, jobs)."""
-    aggregate: Literal["latest", "sum"] | None = None
-    """Target, limit: how observations make the actual (a level or a running sum)."""
-    direction: Literal["increase", "decrease"] | None = None
-    """Target: which way the metric should move."""
-    plan: Literal["linear", "step"] | None = None
-    """Target: the plan's shape between its vertices."""
-    baseline: Decimal | None = None
-    """Target: b, the value at start."""
     target: Decimal | None = None
     """Target: T, when a single number was declared."""
     target_min: Decimal | None = None
     """Target: the low end of a declared range."""
     target_max: Decimal | None = None
     """Target: the high end of a declared range."""
-    goal: Decimal | None = None
-    """Target: T used in the formulas (for an increasing range, target_min)."""
     min: Decimal | None = None
     """Limit: the floor, when declared."""
     max: Decimal | None = None
@@ -208,31 +200,79 @@ class ObjectiveResult(ReportRecord):
     min(t, due) were outside."""
     last_observed: dt.date | None = None
     """Target, limit: date of the newest observation on or before t; milestone: of its state."""
-    state: MilestoneStatus | None = None
-    """Milestone: its latest event on or before t (done, at-risk, slipped, reopened)."""
     expected_date: dt.date | None = None
     """Milestone: the latest slipped-to date, else its due date."""
-    done_date: dt.date | None = None
-    """Milestone: the date it was done, when its state is done."""
     late_days: int | None = None
     """Target, milestone: days after due it was achieved (0 when on time); None when not
     achieved."""
-    children: tuple[str, ...] = ()
-    """Composite: its children's ids, in declared order."""
-    weights: tuple[Decimal, ...] = ()
-    """Composite: the children's weights (1 each by default)."""
     worst_child: WorstChild | None = None
     """Composite: its most severe child (ties: the first in `children`)."""
     children_by_status: dict[str, int] | None = None
     """Composite: how many children have each status (statuses present, worst first)."""
     actual_series: tuple[SeriesPoint, ...] = ()
     """Target, limit: A at each observation date on or before t (chart line)."""
-    plan_points: tuple[SeriesPoint, ...] = ()
-    """Target: the plan's vertices (s, b), checkpoints, (d, T) (chart line)."""
     notes: tuple[NoteItem, ...] = ()
     """Its newest notes dated on or before t, newest first (at most NOTES_SHOWN)."""
     forecast_line: tuple[SeriesPoint, ...] = ()
     """Target, limit: the forecast line from its first point to max(due, last point)."""
+
+class TargetResult(ObjectiveResult):
+    """A target objective ("200 jobs by 2026") at the as-of date."""
+
+    kind: Literal["target"] = "target"
+    """target."""
+    metric: str
+    """Target, limit: the metric id."""
+    aggregate: Literal["latest", "sum"]
+    """Target, limit: how observations make the actual (a level or a running sum)."""
+    direction: Literal["increase", "decrease"]
+    """Target: which way the metric should move."""
+    plan: Literal["linear", "step"]
+    """Target: the plan's shape between its vertices."""
+    baseline: Decimal
+    """Target: b, the value at start."""
+    goal: Decimal
+    """Target: T used in the formulas (for an increasing range, target_min)."""
+    plan_points: tuple[SeriesPoint, ...] = ()
+    """Target: the plan's vertices (s, b), checkpoints, (d, T) (chart line)."""
+
+
+class LimitResult(ObjectiveResult):
+    """A limit objective (a floor, a ceiling or an envelope) at the as-of date."""
+
+    kind: Literal["limit"] = "limit"
+    """limit."""
+    metric: str
+    """Target, limit: the metric id."""
+    aggregate: Literal["latest", "sum"]
+    """Target, limit: how observations make the actual (a level or a running sum)."""
+
+
+class MilestoneResult(ObjectiveResult):
+    """A milestone at the as-of date."""
+
+    kind: Literal["milestone"] = "milestone"
+    """milestone."""
+    state: MilestoneStatus | None = None
+    """Milestone: its latest event on or before t (done, at-risk, slipped, reopened)."""
+    done_date: dt.date | None = None
+    """Milestone: the date it was done, when its state is done."""
+
+
+class CompositeResult(ObjectiveResult):
+    """A composite (a roll-up of other objectives) at the as-of date."""
+
+    kind: Literal["composite"] = "composite"
+    """composite."""
+    children: tuple[str, ...]
+    """Composite: its children's ids, in declared order."""
+    weights: tuple[Decimal, ...]
+    """Composite: the children's weights (1 each by default)."""
+
+
+#: One objective's record, by its `kind`.
+AnyResult = Annotated[TargetResult | LimitResult | MilestoneResult | CompositeResult,
+                      Field(discriminator="kind")]
 
 
 class StaleMetric(ReportRecord):
@@ -259,7 +299,7 @@ class Report(ReportRecord):
     """t: the report holds at the end of this day."""
     known_at: dt.datetime | None
     """Entries recorded after this moment (UTC) are ignored; None when not given."""
-    objectives: tuple[ObjectiveResult, ...]
+    objectives: tuple[AnyResult, ...]
     """One per declared objective, in declaration order."""
     summary: dict[str, int]
     """How many targets, limits and milestones have each status, every status listed,
@@ -391,7 +431,7 @@ class Evaluator:
         dated = [n for n in self.ledger.notes_of(objective.id) if n.as_of <= t]
         notes = tuple(NoteItem(date=n.as_of, text=n.text, source=n.source)
                       for n in reversed(dated[-NOTES_SHOWN:]))
-        return dict(id=objective.id, kind=objective.kind, title=objective.title,
+        return dict(id=objective.id, title=objective.title,
                     group=objective.group, owner=objective.owner, tags=objective.tags,
                     source=objective.source, notes=notes, reason=self.reason(objective.id, t),
                     due=self.project.due_of(objective))
@@ -434,7 +474,7 @@ class Evaluator:
         interval = None
         if fc is not None and t < due:
             interval = forecast_interval(fc, due, goal, o.direction)
-        return _Exact(ObjectiveResult(
+        return _Exact(TargetResult(
             **self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
             aggregate=metric.aggregate, direction=o.direction, plan=o.plan, baseline=base,
             target=o.target, target_min=o.target_min, target_max=o.target_max, goal=goal,
@@ -510,7 +550,7 @@ class Evaluator:
         progress = None if within is None else Fraction(1 if within else 0)
         expected = Fraction(1)
         started = status not in ("not-started", "no-data")
-        return _Exact(ObjectiveResult(
+        return _Exact(LimitResult(
             **self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
             aggregate=metric.aggregate, min=o.min, max=o.max, start=start, actual=actual,
             progress=_opt(progress), expected=to_decimal(expected),
@@ -549,7 +589,7 @@ class Evaluator:
         progress = Fraction(1 if done else 0)
         expected = Fraction(1 if t >= o.due else 0)
         done_date = latest.as_of if done and latest is not None else None
-        return _Exact(ObjectiveResult(
+        return _Exact(MilestoneResult(
             **self._common(o, t), status=status, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
             last_observed=latest.as_of if latest is not None else None, state=state,
@@ -579,7 +619,7 @@ class Evaluator:
         else:
             status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
         worst_index = min(range(len(statuses)), key=lambda i: (severity_rank(statuses[i]), i))
-        return _Exact(ObjectiveResult(
+        return _Exact(CompositeResult(
             **self._common(o, t), status=status, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
             stale=any(c.result.stale for c in children), children=o.children,

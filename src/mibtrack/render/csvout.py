@@ -56,12 +56,12 @@ def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
     if periods is None:
         writer.writerow(COLUMNS)
         for result in report.objectives:
-            writer.writerow(cell(getattr(result, name)) for name in COLUMNS)
+            writer.writerow(cell(getattr(result, name, None)) for name in COLUMNS)
     else:
         writer.writerow(PERIOD_COLUMNS)
         for row in periods.rows:
             r = row.result
             values = {"id": r.id, "period": periods.period, "date": row.end, "unit": r.unit}
-            writer.writerow(cell(values[name] if name in values else getattr(r, name))
+            writer.writerow(cell(values[name] if name in values else getattr(r, name, None))
                             for name in PERIOD_COLUMNS)
     return buffer.getvalue()

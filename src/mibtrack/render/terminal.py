@@ -448,7 +448,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     for when, row in zip(dates, history, strict=True):
         table.add_row(str(when), Text(row.status, style=STATUS_STYLE.get(row.status)),
                       compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
-                      else (row.state or "—"),
+                      else (getattr(row, "state", None) or "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
