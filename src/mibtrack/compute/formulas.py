@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -364,6 +365,7 @@ def student_t_cdf(x: float, df: int) -> float:
     return 1.0 - tail if x > 0 else tail
 
 
+@functools.lru_cache(maxsize=256)
 def student_t_quantile(p: float, df: int) -> float:
     """The x with P(T ≤ x) = p (0 < p < 1), by bisection on the CDF to float precision."""
     if not 0.0 < p < 1.0:
