@@ -125,6 +125,9 @@ class TargetObjective(_ObjectiveBase):
     start: dt.date | None = None
     due: dt.date
     checkpoints: tuple[Checkpoint, ...] = ()
+    #: R2: `linear` (the plan runs straight between its vertices) or `step` (b before the
+    #: first checkpoint, each checkpoint's value from its date on, T from due on).
+    plan: Literal["linear", "step"] = "linear"
 
     @model_validator(mode="after")
     def _target_shape(self) -> TargetObjective:
@@ -171,6 +174,29 @@ class TargetObjective(_ObjectiveBase):
         return self.target_min if self.direction == "increase" else self.target_max
 
 
+class LimitObjective(_ObjectiveBase):
+    """R2: a floor (`min`), a ceiling (`max`) or an envelope (both) that must hold all
+    along, from start to due ("keep at least 40 %", "stay within €25–40M")."""
+
+    kind: Literal["limit"]
+    metric: Identifier
+    min: Amount | None = None
+    max: Amount | None = None
+    #: Default to the programme's start and end (filled in when the project is loaded).
+    start: dt.date | None = None
+    due: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> LimitObjective:
+        if self.min is None and self.max is None:
+            raise ValueError("a limit needs min, max or both")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"min {self.min} must be below max {self.max}")
+        if self.start is not None and self.due is not None and self.start >= self.due:
+            raise ValueError(f"start {self.start} must be before due {self.due}")
+        return self
+
+
 class MilestoneObjective(_ObjectiveBase):
     """Something that is done or not, by a due date."""
 
@@ -203,7 +229,8 @@ class CompositeObjective(_ObjectiveBase):
 
 
 Objective = Annotated[
-    TargetObjective | MilestoneObjective | CompositeObjective, Field(discriminator="kind")
+    TargetObjective | LimitObjective | MilestoneObjective | CompositeObjective,
+    Field(discriminator="kind"),
 ]
 
 
@@ -221,8 +248,19 @@ class Project(Record):
     def _by_id(self) -> dict[str, Objective]:
         return {o.id: o for o in self.objectives}
 
-    def start_of(self, objective: TargetObjective) -> dt.date:
+    def start_of(self, objective: TargetObjective | LimitObjective) -> dt.date:
         return objective.start or self.program.start
+
+    def due_of(self, objective: Objective) -> dt.date:
+        """The due date: as declared; a limit's defaults to the programme's end, a
+        composite's to the latest of its children's (SPEC R2)."""
+        if isinstance(objective, LimitObjective):
+            return objective.due or self.program.end
+        if isinstance(objective, CompositeObjective):
+            if objective.due is not None:
+                return objective.due
+            return max(self.due_of(self._by_id[child]) for child in objective.children)
+        return objective.due
 
 
 # --------------------------------------------------------------------------- ledger entries

@@ -175,7 +175,8 @@ class CheckDocument(_Doc):
     ok: bool = Field(description="No breach: check exits 0.")
     breaches: list[str] = Field(description="Ids of objectives at or past --fail-on.")
     stale_metrics: list[StaleMetric]
-    summary: dict[str, int]
+    summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
+    rollups: dict[str, int] = Field(description="Composites by status.")
     objectives: list[ObjectiveResult]
 
 

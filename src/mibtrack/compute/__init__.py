@@ -5,16 +5,21 @@ over an `effective_ledger` to evaluate objectives at many dates.
 """
 
 from .formulas import (
+    Forecast,
     MetricSeries,
     actual_latest,
     actual_sum,
     eta,
+    evaluation_date,
+    forecast,
+    forecast_interval,
     is_stale,
-    least_squares,
     plan_vertices,
     planned,
     ratio,
     schedule_variance_days,
+    student_t_cdf,
+    student_t_quantile,
     to_decimal,
 )
 from .ledger_state import (
@@ -45,7 +50,8 @@ __all__ = [
     "EffectiveNote", "EffectiveObservation", "Evaluator", "MetricSeries", "ObjectiveResult",
     "ProgramInfo", "Report", "SeriesPoint", "StaleMetric", "Status", "actual_latest",
     "actual_sum", "at_or_past", "build_report", "build_report_from_ledger",
-    "effective_ledger", "eta", "is_stale", "least_squares", "period_ends", "period_series",
+    "effective_ledger", "eta", "evaluation_date", "forecast", "forecast_interval",
+    "Forecast", "is_stale", "period_ends", "period_series",
     "plan_vertices", "planned", "ratio", "schedule_variance_days", "severity_rank",
-    "severity_sorted", "to_decimal", "worst",
+    "severity_sorted", "student_t_cdf", "student_t_quantile", "to_decimal", "worst",
 ]

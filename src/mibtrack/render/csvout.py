@@ -20,7 +20,9 @@ COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", 
            "target_min", "target_max", "baseline", "planned", "variance", "progress",
            "expected", "variance_points", "schedule_variance_days", "forecast_at_due", "eta",
            "start", "due", "last_observed", "above_range", "state", "expected_date",
-           "done_date", "late_days", "owner", "source")
+           "done_date", "late_days", "owner", "source", "reason", "evaluated_at",
+           "forecast_low", "forecast_high", "p_meet", "below_range", "min", "max", "within",
+           "headroom", "breached_since", "breaches")
 
 PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned", "variance",
                   "progress", "expected", "variance_points", "state")

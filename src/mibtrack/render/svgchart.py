@@ -97,6 +97,9 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
                    label="target range")
     elif r.goal is not None:
         ax.axhline(_f(r.goal), color=TARGET, linewidth=1, label="target")
+    for bound, label in ((r.min, "floor"), (r.max, "ceiling")):  # a limit's bounds
+        if bound is not None:
+            ax.axhline(_f(bound), color=TARGET, linewidth=1, linestyle="-.", label=label)
     if r.forecast_line:
         ax.plot([p.date for p in r.forecast_line], [_f(p.value) for p in r.forecast_line],
                 color=FORECAST, linestyle=(0, (4, 3)), linewidth=1.4, label="forecast")
