@@ -20,6 +20,7 @@ from .app import (
     print_json,
     session,
     warn,
+    warn_entries,
 )
 
 
@@ -68,6 +69,14 @@ def validate() -> None:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    from ..compute.ledger_state import effective_ledger, orphans
+    from ..errors import ProjectError
+
+    lost = orphans(effective_ledger(content.entries, None, project.renames), project)
+    for orphan in lost[1:]:
+        sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
+    if lost:
+        raise ProjectError(lost[0].warning())
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
@@ -77,13 +86,9 @@ def _references(project, content) -> list[str]:  # noqa: ANN001
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
-    for entry in content.entries:
+    for entry in content.entries:  # undeclared ids are orphans: `validate` refuses them
         where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
-        if entry.type == "observation" and entry.metric not in project.metrics:
-            problems.append(f"{where}: metric '{entry.metric}' is not declared; it is ignored")
-        elif entry.type in ("milestone", "note") and project.objective(entry.objective) is None:
-            problems.append(f"{where}: objective '{entry.objective}' is not declared; ignored")
-        elif entry.type in ("correction", "void") and entry.target_entry not in ids:
+        if entry.type in ("correction", "void") and entry.target_entry not in ids:
             problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
                             "ledger (a feed missing from this clone?)")
     return problems
@@ -120,6 +125,7 @@ def log(
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
     chosen = select(project, content.entries, **filters.as_kwargs())
+    warn_entries(project, content.entries)
     if json_output:
         print_json(entries_document(chosen, content.entries))
     else:
