@@ -108,9 +108,9 @@ class Metric(Record):
         """Why `value` cannot be a reading of this metric (outside min_value/max_value), or
         None when it can: the one check `record`, `import` and `correct` make."""
         if self.min_value is not None and value < self.min_value:
-            return f"below metric '{self.id}''s min_value {self.min_value}"
+            return f"below the min_value {self.min_value} of metric '{self.id}'"
         if self.max_value is not None and value > self.max_value:
-            return f"above metric '{self.id}''s max_value {self.max_value}"
+            return f"above the max_value {self.max_value} of metric '{self.id}'"
         return None
 
 
@@ -356,6 +356,14 @@ class MilestoneEvent(_EntryBase):
         if self.status != "slipped" and self.expected is not None:
             raise ValueError("only a slipped milestone has an expected date")
         return self
+
+
+def slip_problem(as_of: dt.date, expected: dt.date | None) -> str | None:
+    """Why a `slipped` event's expected date cannot be right (before the event's own date:
+    a typing mistake), or None. The one check `milestone` and `import` make (SPEC R2)."""
+    if expected is not None and expected < as_of:
+        return f"expected date {expected} is before the event's date {as_of}"
+    return None
 
 
 class Correction(_EntryBase):

@@ -84,6 +84,7 @@ class EffectiveMilestoneEvent:
     corrected: bool = False
     writer: str = ""
     note: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,20 @@ class KeyConflict:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyCopies:
+    """One version of a keyed fact recorded more than once (clones merged by git): it counts
+    once, as its earliest recorded copy (`ids[0]`)."""
+
+    key: str
+    ids: tuple[str, ...]
+    places: tuple[str, ...]  #: "<writer>.jsonl line <seq>" of each copy
+
+    def notice(self) -> str:
+        return (f"key {self.key!r} recorded {len(self.ids)} times with the same content "
+                f"({', '.join(self.places)}): counted once")
+
+
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """How corrections, voids and keys resolve among the entries known at a moment."""
 
@@ -163,8 +178,8 @@ class Resolution:
     #: The value and date a counted fact's live corrections give it (latest recorded wins).
     new_value: dict[str, Decimal]
     new_date: dict[str, dt.date]
-    #: Groups of copies of one version (first: the one that counts), for `verify`.
-    duplicates: tuple[tuple[str, ...], ...]
+    #: Versions recorded more than once, for `verify`.
+    duplicates: tuple[KeyCopies, ...]
     conflicts: tuple[KeyConflict, ...]
 
     @property
@@ -209,21 +224,21 @@ def resolve(known: Sequence[object]) -> Resolution:
         copies = versions.setdefault(key, {}).setdefault(fact_content(entry), [])
         if copies:
             alias[entry.id] = copies[0]  # type: ignore[attr-defined]
-        else:
-            place[entry.id] = f"{entry.writer}.jsonl line {entry.seq}"  # type: ignore[attr-defined]
+        place[entry.id] = f"{entry.writer}.jsonl line {entry.seq}"  # type: ignore[attr-defined]
         copies.append(entry.id)  # type: ignore[attr-defined]
     voids = [(e.id, alias.get(e.target_entry, e.target_entry))
              for e in known if isinstance(e, Void)]
     retracted = _retracted_ids(voids)
     dropped = set(alias)
     conflicts: list[KeyConflict] = []
-    duplicates: list[tuple[str, ...]] = []
+    duplicates: list[KeyCopies] = []
     for key, by_content in versions.items():
         live = [tuple(ids) for ids in by_content.values() if ids[0] not in retracted]
         dropped.update(ids[0] for ids in live[1:])
         if len(live) > 1:
             conflicts.append(KeyConflict(key, tuple(live), tuple(place[ids[0]] for ids in live)))
-        duplicates.extend(tuple(ids) for ids in by_content.values() if len(ids) > 1)
+        duplicates.extend(KeyCopies(key, tuple(ids), tuple(place[i] for i in ids))
+                          for ids in by_content.values() if len(ids) > 1)
     # Latest recorded wins, field by field: walk the live corrections in ledger order.
     new_value: dict[str, Decimal] = {}
     new_date: dict[str, dt.date] = {}
@@ -284,6 +299,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 as_of=new_date.get(entry.id, entry.as_of), status=entry.status,
                 expected=entry.expected, recorded_at=entry.recorded_at, rank=rank,
                 corrected=entry.id in new_date, writer=entry.writer, note=entry.note,
+                key=entry.key,
             ))
         elif isinstance(entry, Note):
             objective = renames.objective(entry.objective)

@@ -131,9 +131,11 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]]) -> list[Appended]:
+    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False
+               ) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
-        are skipped, with other content refused (exit 2) before anything is written."""
+        are skipped, with other content refused (exit 2) before anything is written.
+        `dry_run`: the same checks and the entries that would be written; nothing is."""
         if not self.root.is_dir():
             raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
         path = self.feed_path(writer)
@@ -164,6 +166,9 @@ class Ledger:
                     fresh.append(draft)
             if not fresh:
                 return [r for r in results if r is not None]
+            if dry_run:
+                previewed = iter(feeds.preview(path, writer, fresh))
+                return [r if r is not None else Appended(next(previewed)) for r in results]
             fresh_keys = {d["key"] for d in fresh if "key" in d}
             guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
             try:
