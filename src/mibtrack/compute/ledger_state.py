@@ -333,10 +333,11 @@ class Orphan:
     newest: dt.date  #: the newest as_of among them
 
     def warning(self) -> str:
-        what = "observation" if self.kind == "metric" else "entry"
-        plural = "s" if self.count != 1 else ""
+        one = self.count == 1
+        what = ("observation" if one else "observations") if self.kind == "metric" else (
+            "entry" if one else "entries")
         table = "[metrics]" if self.kind == "metric" else "[[objectives]]"
-        return (f"{self.count} {what}{plural} under {self.kind} '{self.id}' (newest dated "
+        return (f"{self.count} {what} under {self.kind} '{self.id}' (newest dated "
                 f"{self.newest}) count for nothing: objectives.toml does not declare it; "
                 f"declare it under {table}, or add renamed_from = [\"{self.id}\"] to the "
                 f"{self.kind} it became")
