@@ -90,6 +90,28 @@ class Metric(Record):
     cadence: Cadence | None = None
     title: str | None = None
     description: str | None = None
+    #: Plausible bounds: a value outside them is refused as a typing mistake (R2).
+    min_value: Amount | None = None
+    max_value: Amount | None = None
+    #: Ids this metric was recorded under before: their entries count for it (R2).
+    renamed_from: tuple[Identifier, ...] = ()
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Metric:
+        if self.min_value is not None and self.max_value is not None \
+                and self.min_value > self.max_value:
+            raise ValueError(f"min_value {self.min_value} must not be above max_value "
+                             f"{self.max_value}")
+        return self
+
+    def out_of_bounds(self, value: Decimal) -> str | None:
+        """Why `value` cannot be a reading of this metric (outside min_value/max_value), or
+        None when it can: the one check `record`, `import` and `correct` make."""
+        if self.min_value is not None and value < self.min_value:
+            return f"below the min_value {self.min_value} of metric '{self.id}'"
+        if self.max_value is not None and value > self.max_value:
+            return f"above the max_value {self.max_value} of metric '{self.id}'"
+        return None
 
 
 class Checkpoint(Record):
@@ -109,6 +131,8 @@ class _ObjectiveBase(Record):
     #: Reports group objectives by this (default: by kind).
     group: str | None = None
     description: str | None = None
+    #: Ids this objective was recorded under before: their entries count for it (R2).
+    renamed_from: tuple[Identifier, ...] = ()
 
 
 class TargetObjective(_ObjectiveBase):
@@ -262,6 +286,26 @@ class Project(Record):
             return max(self.due_of(self._by_id[child]) for child in objective.children)
         return objective.due
 
+    @cached_property
+    def renames(self) -> Renames:
+        """Old ids → the declared ids that claim them with `renamed_from`."""
+        return Renames(
+            metrics={old: m.id for m in self.metrics.values() for old in m.renamed_from},
+            objectives={old: o.id for o in self.objectives for old in o.renamed_from})
+
+
+class Renames(Record):
+    """`renamed_from` of a project: an entry under an old id counts for the new one."""
+
+    metrics: dict[str, str] = {}
+    objectives: dict[str, str] = {}
+
+    def metric(self, metric_id: str) -> str:
+        return self.metrics.get(metric_id, metric_id)
+
+    def objective(self, objective_id: str) -> str:
+        return self.objectives.get(objective_id, objective_id)
+
 
 # --------------------------------------------------------------------------- ledger entries
 
@@ -352,6 +396,14 @@ class MilestoneEvent(_EntryBase):
         return self
 
 
+def slip_problem(as_of: dt.date, expected: dt.date | None) -> str | None:
+    """Why a `slipped` event's expected date cannot be right (before the event's own date:
+    a typing mistake), or None. The one check `milestone` and `import` make (SPEC R2)."""
+    if expected is not None and expected < as_of:
+        return f"expected date {expected} is before the event's date {as_of}"
+    return None
+
+
 class Correction(_EntryBase):
     """Supersedes an earlier entry's value and/or date; the original stays as written."""
 
@@ -388,7 +440,29 @@ Entry = Annotated[
     Observation | MilestoneEvent | Correction | Void | Note, Field(discriminator="type")
 ]
 
-#: The fields that make up an entry's content for idempotency: two records with the same
-#: key are the same record when these agree (who wrote it and when do not count).
+#: The fields that make up a fact's content for keys (SPEC R2: type, subject, value or
+#: status, as_of): two entries with the same key are one fact when these agree — whoever
+#: wrote them, whenever, and whatever source or remark they carry. A note's text is its
+#: content; corrections and voids compare what they change.
 CONTENT_FIELDS = ("type", "as_of", "metric", "value", "objective", "status", "expected",
-                  "target_entry", "date", "reason", "source", "note")
+                  "target_entry", "date", "reason")
+#: Entry types whose keyed copies count once (the facts the fold counts).
+FACT_TYPES = frozenset({"observation", "milestone", "note"})
+
+
+def fact_content(fields: object) -> tuple[object, ...]:
+    """What makes two keyed entries the same fact, from an Entry or a dict of its stored
+    fields (decimals and dates compared as their canonical text)."""
+    get = fields.get if isinstance(fields, dict) else (  # type: ignore[union-attr]
+        lambda name: getattr(fields, name, None))
+    out = []
+    for name in (*CONTENT_FIELDS, "note"):
+        value = get(name)
+        if name == "note" and get("type") != "note":
+            value = None
+        if isinstance(value, Decimal):
+            value = format(value, "f")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out.append(value)
+    return tuple(out)

@@ -220,6 +220,39 @@ def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
                     problems.append((("objectives", index, "children"),
                                      f"composite '{objective.id}' names itself"))
     problems.extend(_cycles(project))
+    problems.extend(_renames(project))
+    return problems
+
+
+def _renames(project: Project) -> list[tuple[tuple[Any, ...], str]]:
+    """`renamed_from`: an old id names no declared id and is claimed by one metric (or one
+    objective) only, so every entry counts for exactly one declared id."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    metric_claims: dict[str, str] = {}
+    for metric in project.metrics.values():
+        loc = ("metrics", metric.id, "renamed_from")
+        for old in metric.renamed_from:
+            if old in project.metrics:
+                problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is a declared "
+                                      "metric (an old id must no longer be declared)"))
+            elif old in metric_claims:
+                problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is also "
+                                      f"claimed by metric '{metric_claims[old]}'"))
+            else:
+                metric_claims[old] = metric.id
+    declared = {o.id for o in project.objectives}
+    claims: dict[str, str] = {}
+    for index, objective in enumerate(project.objectives):
+        loc = ("objectives", index, "renamed_from")
+        for old in objective.renamed_from:
+            if old in declared:
+                problems.append((loc, f"objective '{objective.id}': renamed_from '{old}' is a "
+                                      "declared objective (an old id must no longer be declared)"))
+            elif old in claims:
+                problems.append((loc, f"objective '{objective.id}': renamed_from '{old}' is also "
+                                      f"claimed by objective '{claims[old]}'"))
+            else:
+                claims[old] = objective.id
     return problems
 
 

@@ -122,6 +122,8 @@ class RecordDocument(_Doc):
     schema_version: Literal[1]
     already_recorded: bool = Field(description="The key was recorded before: nothing written.")
     entry: Entry
+    dry_run: bool = Field(default=False, description="--dry-run: the entry that would be "
+                                                     "written; nothing was (present only then).")
 
 
 class FeedReport(_Doc):
@@ -132,12 +134,33 @@ class FeedReport(_Doc):
     problem: str | None
 
 
+class KeyedEntry(_Doc):
+    """One entry holding a key recorded more than once."""
+
+    feed: str = Field(description="Feed file name, e.g. alice.jsonl.")
+    line: int = Field(description="Line in that feed (its seq).")
+    id: str = Field(description="The entry's id.")
+
+
+class KeyFinding(_Doc):
+    """A key recorded more than once in the ledger (SPEC R2: a key names one fact)."""
+
+    key: str
+    kind: Literal["duplicate", "conflict"] = Field(
+        description="duplicate: copies of one fact, counted once (a notice); conflict: the "
+                    "key names different facts (exit 4), the earliest recorded is used.")
+    entries: list[KeyedEntry] = Field(
+        description="duplicate: every copy; conflict: the first copy of each version; "
+                    "earliest recorded first.")
+
+
 class VerifyDocument(_Doc):
     """`mibtrack verify --json`."""
 
     schema_version: Literal[1]
     ok: bool
     feeds: list[FeedReport]
+    keys: list[KeyFinding] = Field(description="Keys recorded more than once.")
 
 
 class ExportedFact(_Doc):

@@ -146,6 +146,24 @@ def ledger_content() -> Any:
     return content
 
 
+def warn_ledger(conflicts: Any, orphans: Any) -> None:
+    """What a reading command says about the ledger besides its answer (SPEC R2): each key
+    recorded with other content (the earliest recorded is used), and once per id each
+    orphan (entries under an id objectives.toml neither declares nor names as renamed)."""
+    for conflict in conflicts:
+        warn(conflict.warning())
+    for orphan in orphans:
+        warn(orphan.warning())
+
+
+def warn_entries(project: Any, entries: Any) -> None:
+    """`warn_ledger` for commands that read every entry (log, export)."""
+    from ..compute.ledger_state import effective_ledger, orphans
+
+    folded = effective_ledger(entries, None, project.renames)
+    warn_ledger(folded.conflicts, orphans(folded, project))
+
+
 @dataclass(frozen=True)
 class EntryFilters:
     """`--metric/--objective/--since/--until`, checked against the project."""

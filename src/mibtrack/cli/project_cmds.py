@@ -20,6 +20,7 @@ from .app import (
     print_json,
     session,
     warn,
+    warn_entries,
 )
 
 
@@ -68,6 +69,14 @@ def validate() -> None:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    from ..compute.ledger_state import effective_ledger, orphans
+    from ..errors import ProjectError
+
+    lost = orphans(effective_ledger(content.entries, None, project.renames), project)
+    for orphan in lost[1:]:
+        sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
+    if lost:
+        raise ProjectError(lost[0].warning())
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
@@ -77,13 +86,9 @@ def _references(project, content) -> list[str]:  # noqa: ANN001
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
-    for entry in content.entries:
+    for entry in content.entries:  # undeclared ids are orphans: `validate` refuses them
         where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
-        if entry.type == "observation" and entry.metric not in project.metrics:
-            problems.append(f"{where}: metric '{entry.metric}' is not declared; it is ignored")
-        elif entry.type in ("milestone", "note") and project.objective(entry.objective) is None:
-            problems.append(f"{where}: objective '{entry.objective}' is not declared; ignored")
-        elif entry.type in ("correction", "void") and entry.target_entry not in ids:
+        if entry.type in ("correction", "void") and entry.target_entry not in ids:
             problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
                             "ledger (a feed missing from this clone?)")
     return problems
@@ -120,6 +125,7 @@ def log(
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
     chosen = select(project, content.entries, **filters.as_kwargs())
+    warn_entries(project, content.entries)
     if json_output:
         print_json(entries_document(chosen, content.entries))
     else:
@@ -145,13 +151,20 @@ def verify(
 
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h for h in histories if h.problem]
+    keys = _key_findings(ledger)
+    conflicts = [k for k in keys if k[0] == "conflict"]
     if json_output:
         document = {
             "schema_version": 1,
-            "ok": not broken and not rewritten,
+            "ok": not broken and not rewritten and not conflicts,
             "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
                        "line": v.problem.line if v.problem else None,
                        "problem": v.problem.problem if v.problem else None} for v in verdicts],
+            "keys": [{"key": found.key, "kind": kind,
+                      "entries": [{"feed": place.split(" line ")[0],
+                                   "line": int(place.split(" line ")[1]), "id": entry_id}
+                                  for place, entry_id in zip(found.places, ids, strict=True)]}
+                     for kind, found, ids in keys],
         }
         if history:
             document["history"] = [
@@ -171,11 +184,20 @@ def verify(
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+        for kind, found, _ in keys:
+            echo(f"notice: {found.notice()}" if kind == "duplicate" else
+                 f"CONFLICT {_conflict_text(found)}")
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
                              f"history; first: {rewritten[0].problem.describe()}",
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
+    if conflicts and not broken and not rewritten:
+        raise IntegrityError(f"{_conflict_text(conflicts[0][1])}"
+                             + (f" (and {len(conflicts) - 1} more conflicting keys)"
+                                if len(conflicts) > 1 else ""),
+                             "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
+                             "key, only the earliest recorded version counts")
     if broken:
         first = broken[0].problem
         if "torn" in first.problem:
@@ -187,6 +209,30 @@ def verify(
                     "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{first.describe()}", hint)
+
+
+def _key_findings(ledger):  # noqa: ANN001, ANN202
+    """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
+    copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
+    naming different facts (the earliest recorded is used)."""
+    from ..compute.ledger_state import known_in_order, resolve
+    from ..ledger.scan import amendment_lines, repeated_key_entries
+
+    paths = ledger.feed_paths()
+    given = repeated_key_entries(paths)
+    if not given:
+        return []
+    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
+                                   None))
+    return [*(("duplicate", copies, copies.ids) for copies in rules.duplicates),
+            *(("conflict", conflict, tuple(ids[0] for ids in conflict.versions))
+              for conflict in rules.conflicts)]
+
+
+def _conflict_text(conflict) -> str:  # noqa: ANN001
+    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
+                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
+    return f"key {conflict.key!r} names different facts: {versions}"
 
 
 @app.command()

@@ -19,6 +19,7 @@ from .app import (
     print_json,
     session,
     warn,
+    warn_ledger,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -38,6 +39,7 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator)
+    warn_ledger(ledger.conflicts, daily.fold.orphans(project))
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -131,6 +133,7 @@ def show(
 ) -> None:
     """One objective in depth: its declaration, every entry bearing on it, plan vs actual."""
     from ..compute import Evaluator, effective_ledger
+    from ..compute.ledger_state import orphans
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
@@ -145,8 +148,10 @@ def show(
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
-    evaluator = Evaluator(project, effective_ledger(content.entries, moment))
+    folded = effective_ledger(content.entries, moment, project.renames)
+    evaluator = Evaluator(project, folded)
     entries = select(project, known, objective=objective)
+    warn_ledger(folded.conflicts, orphans(folded, project))
     if json_output:
         print_json(show_document(project, declared, evaluator, day, moment, entries))
         return
