@@ -71,6 +71,9 @@ class Program(Record):
     #: r = progress / expected below this is off-track; between it and 1, at-risk.
     at_risk: Amount = Decimal("0.9")
     description: str | None = None
+    #: "required": `verify` rejects unsigned entries and signatures by keys not in
+    #: ledger/writers (see docs/security.md).
+    signatures: Literal["optional", "required"] = "optional"
 
     @model_validator(mode="after")
     def _period(self) -> Program:
@@ -365,8 +368,14 @@ class _EntryBase(Record):
     note: str | None = None
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the
+    #: original (kept in ledger/quarantine/).
+    recovered_from: str | None = Field(default=None, pattern=HASH_PATTERN)
     #: SHA-256 of the previous line's bytes in this feed (64 zeros for the first line).
     prev: str = Field(pattern=HASH_PATTERN)
+    #: The writer's signature (SSHSIG, namespace `mibtrack`, base64) over the line's bytes
+    #: before it; absent on an unsigned entry (see docs/ledger-format.md).
+    sig: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]+={0,2}$", max_length=2000)
     #: SHA-256 of this line's bytes as written before the id.
     id: str = Field(pattern=HASH_PATTERN)
 
@@ -436,8 +445,23 @@ class Note(_EntryBase):
     note: str = Field(min_length=1)
 
 
+class WritersChange(_EntryBase):
+    """A change to the authorised writers (`ledger/writers`): a key added for a principal,
+    or revoked from a moment on. Made by `mibtrack writers add|revoke`, signed."""
+
+    type: Literal["writers"]
+    action: Literal["add", "revoke"]
+    #: The writer id(s) the key may sign for, as in git's allowed_signers (`alice@pmo`).
+    principal: str = Field(pattern=r"^[A-Za-z0-9*?][A-Za-z0-9._@+*?,-]{0,255}$")
+    #: `ssh-ed25519 <base64>`.
+    public_key: str = Field(pattern=r"^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$", max_length=200)
+    valid_after: Moment | None = None
+    valid_before: Moment | None = None
+
+
 Entry = Annotated[
-    Observation | MilestoneEvent | Correction | Void | Note, Field(discriminator="type")
+    Observation | MilestoneEvent | Correction | Void | Note | WritersChange,
+    Field(discriminator="type"),
 ]
 
 #: The fields that make up a fact's content for keys (SPEC R2: type, subject, value or

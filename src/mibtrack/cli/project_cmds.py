@@ -64,7 +64,7 @@ def validate() -> None:
     content = ws.content
     for problem in _references(project, content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify() if v.problem]
+    broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
@@ -142,8 +142,11 @@ def verify(
     """Recompute every feed's hash chain; report the first broken entry of each (exit 4)."""
     from ..errors import IntegrityError
 
-    ledger = session().workspace.ledger
-    verdicts = ledger.verify()
+    ws = session().workspace
+    ledger = ws.ledger
+    verdicts = ledger.verify(ws.project.program.signatures)
+    for notice in ledger.notices:
+        warn(notice)
     broken = [v for v in verdicts if v.problem]
     histories = []
     if history:
@@ -202,8 +205,14 @@ def verify(
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
-        elif "fork" in first.problem:
-            hint = "each clone needs its own writer id (MIBTRACK_WRITER): see docs/team.md"
+        elif any(word in first.problem for word in ("signed", "signature", "writers")):
+            hint = ("each entry must be signed by a key that ledger/writers lists for its "
+                    "writer id, valid when it was recorded: see `mibtrack writers list` and "
+                    "README \"Security model\"")
+        elif "fork" in first.problem or "conflict marker" in first.problem:
+            from ..ledger.codec import recover_hint
+
+            hint = recover_hint(str(first.path))
         else:
             hint = ("restore the feed from git or a backup; `mibtrack verify --history` "
                     "shows when it changed")
@@ -243,3 +252,41 @@ def repair() -> None:
         echo(f"quarantined a torn tail to {path}")
     if not moved:
         echo("nothing to repair: no feed ends with a torn line")
+
+
+@app.command()
+def recover(
+    feed: Annotated[str, typer.Argument(help="The forked feed: its file name in ledger/ "
+                                             "(alice.jsonl) or its writer id.")],
+    to: Annotated[str | None, typer.Option("--to", metavar="WRITER",
+                  help="The feed the other side's entries are re-recorded in (default: "
+                       "WRITER+fork<hex>).")] = None,
+) -> None:
+    """Recover a forked feed (two clones appended under one writer id; git conflict
+    markers): keep both sides, losing nothing."""
+    from ..errors import UsageError
+    from ..ledger.recover import recover as recover_feed
+    from ..ledger.store import FEED_SUFFIX, check_writer
+
+    ledger = session().workspace.ledger
+    writer = check_writer(feed.rsplit("/", 1)[-1].removesuffix(FEED_SUFFIX))
+    if to is not None:
+        check_writer(to)
+        if to == writer:
+            raise UsageError("--to names the forked feed itself",
+                             "give a new writer id for the other side's entries")
+    done = recover_feed(ledger.feed_path(writer), writer, to)
+    if done.quarantined is None:
+        echo(f"nothing to recover: {done.feed.name} is not forked ({done.kept} entries in one "
+             "chain)")
+        return
+    echo(f"copied {done.feed.name} as it was to {done.quarantined}")
+    echo(f"kept {done.kept} entries in {done.feed.name} (the common part and one side)")
+    if done.recovered_feed is not None:
+        echo(f"re-recorded the other side's {done.moved} entries in "
+             f"{done.recovered_feed.name}, each naming its original (recovered_from)")
+    if done.dropped:
+        echo(f"left {done.dropped} lines that are no entries of this feed (git conflict "
+             "markers) in the quarantine copy only")
+    echo("next: `mibtrack verify`, commit ledger/, and on the clone that wrote the other side "
+         "use a writer id of its own (unset MIBTRACK_WRITER)")
