@@ -22,6 +22,7 @@ from .app import (
     session,
     today,
     warn,
+    warn_ledger,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -66,6 +67,7 @@ def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator)
+    warn_ledger(ledger.conflicts, daily.fold.orphans(project))
     provenance = read_provenance(workspace.ledger.feed_paths(), choice, moment, utc_now())
     base = base or (choice.book.versions[0] if choice.book.versions else None)
     report_value = stamped(report_value, provenance, choice.originals(base),
@@ -86,7 +88,13 @@ def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN
 def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
            baseline: BaselineOpt = None) -> None:
     """One line per objective: progress against plan, status, forecast."""
-    from ..render.terminal import report_header, revision_lines, stale_lines, status_table
+    from ..render.terminal import (
+        reason_lines,
+        report_header,
+        revision_lines,
+        stale_lines,
+        status_table,
+    )
 
     report = _report(as_of, known_at, baseline=baseline)
     if json_output:
@@ -95,6 +103,8 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
     out = console()
     out.print(report_header(report))
     out.print(status_table(report, out.width))
+    if (reasons := reason_lines(report.objectives)) is not None:
+        out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
     if (revisions := revision_lines(report)) is not None:
@@ -178,6 +188,7 @@ def show(
     """One objective in depth: its declaration, every entry bearing on it, plan vs actual;
     for a milestone, its trend (forecast date at each reporting date)."""
     from ..compute import Evaluator, effective_ledger
+    from ..compute.ledger_state import orphans
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
@@ -196,8 +207,10 @@ def show(
         raise UsageError(f"--csv shows a milestone's trend; {objective!r} is a {declared.kind}")
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
-    evaluator = Evaluator(project, effective_ledger(content.entries, moment))
+    folded = effective_ledger(content.entries, moment, project.renames)
+    evaluator = Evaluator(project, folded)
     entries = select(project, known, objective=objective)
+    warn_ledger(folded.conflicts, orphans(folded, project))
     trend = None
     if declared.kind == "milestone":
         from ..compute.trends import milestone_trend
@@ -255,7 +268,10 @@ def check(
                          f"use one of {', '.join(FAIL_ON)}")
     start = parse_moment(since, "--since") if since is not None else None
     report_value = _report(as_of, known_at, strict=strict)
-    breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
+    # Targets, limits and milestones only: a composite's trouble is its children's, counted
+    # once (SPEC R2); composites are reported on their own line (`rollups`).
+    breaches = [r for r in report_value.objectives
+                if r.kind != "composite" and at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
     if start is not None:  # only news: worse than as known at --since (as of its day)
         day = as_of_date(as_of) if as_of else min(start.date(), report_value.as_of)
@@ -277,6 +293,7 @@ def check(
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
                     "summary": report_value.summary,
+                    "rollups": report_value.rollups,
                     "objectives": report_value.objectives})
     else:
         from ..render.text import literal
@@ -296,15 +313,24 @@ def check(
 
 def _why(result) -> str:  # noqa: ANN001
     from ..render.terminal import percent
+    from ..render.text import literal
 
+    reason = f": {literal(result.reason)}" if result.reason else ""
     if result.kind == "milestone":
         if result.state == "slipped":
-            return f" (due {result.due}, slipped to {result.expected_date})"
-        return f" (due {result.due})"
+            return f" (due {result.due}, slipped to {result.expected_date}){reason}"
+        return f" (due {result.due}){reason}"
+    if result.kind == "limit":
+        if result.status == "missed":
+            return f" ({result.breaches} observations outside by {result.due}){reason}"
+        if result.breached_since is not None:
+            return f" (outside since {result.breached_since}, headroom {result.headroom})" \
+                + reason
+        return f" (inside, headroom {result.headroom}; the forecast at due is outside)" + reason
     if result.kind == "target" and result.actual is None:
-        return f" (nothing observed yet, due {result.due})"
+        return f" (nothing observed yet, due {result.due}){reason}"
     return f" (progress {percent(result.progress)} vs {percent(result.expected)} planned" + \
-        (f", due {result.due})" if result.due else ")")
+        (f", due {result.due})" if result.due else ")") + reason
 
 
 SinceMoment = Annotated[str, typer.Option(
