@@ -216,6 +216,7 @@ class ObjectiveResult(ReportRecord):
     forecast_line: tuple[SeriesPoint, ...] = ()
     """Target, limit: the forecast line from its first point to max(due, last point)."""
 
+
 class TargetResult(ObjectiveResult):
     """A target objective ("200 jobs by 2026") at the as-of date."""
 
