@@ -225,6 +225,7 @@ class ObjectiveResult(ReportRecord):
     """How the plan in force differs from the objective's original plan (from, to, when
     decided, why, every changed value); None when it does not."""
 
+
 class TargetResult(ObjectiveResult):
     """A target objective ("200 jobs by 2026") at the as-of date."""
 
