@@ -353,6 +353,11 @@ Day = Annotated[dt.date, BeforeValidator(_stored_day)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
+#: An entry's `evidence` field: documents `<sha256>:<size>:<name>`, one per line.
+EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255}"
+                     r"(?:\n[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255})*$")
+
+
 class _EntryBase(Record):
     """What every ledger line holds (see docs/ledger-format.md)."""
 
@@ -366,6 +371,9 @@ class _EntryBase(Record):
     as_of: Day
     source: str | None = None
     note: str | None = None
+    #: The documents behind the fact, one per line, `<sha256>:<size>:<name>`, kept at
+    #: evidence/<sha256>/<name> (see ledger/evidence.py).
+    evidence: str | None = Field(default=None, pattern=EVIDENCE_PATTERN, max_length=100_000)
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
     #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the

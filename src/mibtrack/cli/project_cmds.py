@@ -234,6 +234,9 @@ def verify(
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
+        elif first.problem.startswith("evidence "):
+            hint = ("a document was changed after an entry named it: restore the original "
+                    "(the entry holds its SHA-256) from git or a backup")
         elif any(word in first.problem for word in ("signed", "signature", "writers")):
             hint = ("each entry must be signed by a key that ledger/writers lists for its "
                     "writer id, valid when it was recorded: see `mibtrack writers list` and "

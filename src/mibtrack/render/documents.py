@@ -42,6 +42,11 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
                  "sha256", "decided", "reason", "source", "note", "key"):
         if name in type(entry).model_fields:
             record[name] = getattr(entry, name)
+    if entry.evidence:
+        from ..ledger.evidence import parse_field
+
+        record["evidence"] = [{"name": d.name, "size": d.size, "sha256": d.sha256,
+                               "path": d.relpath} for d in parse_field(entry.evidence)]
     record["prev"] = entry.prev
     if everything:
         record.update(entry_status(entry, everything))
