@@ -106,6 +106,10 @@ def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
 
     project = session().workspace.project
     objective = project.objective(objective_id)
+    if objective is None and objective_id in project.renames.objectives:
+        renamed = project.renames.objectives[objective_id]
+        raise UsageError(f"objective {objective_id!r} was renamed to {renamed!r}",
+                         f"record it as {renamed}")
     if objective is None:
         ids = ", ".join(o.id for o in project.objectives if kind is None or o.kind == kind)
         raise UsageError(f"unknown objective {objective_id!r}",
