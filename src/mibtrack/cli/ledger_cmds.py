@@ -130,6 +130,10 @@ def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
 
     project = session().workspace.project
     objective = project.objective(objective_id)
+    if objective is None and objective_id in project.renames.objectives:
+        renamed = project.renames.objectives[objective_id]
+        raise UsageError(f"objective {objective_id!r} was renamed to {renamed!r}",
+                         f"record it as {renamed}")
     if objective is None:
         ids = ", ".join(o.id for o in project.objectives if kind is None or o.kind == kind)
         raise UsageError(f"unknown objective {objective_id!r}",
@@ -214,12 +218,8 @@ def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:  # noqa:
     mistake (SPEC R2) — unless it repeats the very entry by its key (then it is a no-op)."""
     from ..errors import UsageError
 
-    state = None
-    for event in session().workspace.daily().fold.effective().events_of(objective):
-        if event.as_of > as_of:
-            break
-        state = event  # sorted by (as_of, ledger order): the last one on or before wins
-    if state is not None and state.status == "done" and (key is None or state.key != key):
+    state = session().workspace.daily().fold.effective().already_done(objective, as_of, key)
+    if state is not None:
         raise UsageError(f"milestone {objective!r} is already done as of {as_of} (done on "
                          f"{state.as_of}, entry {state.id[:12]})",
                          "record `reopened` first if it was undone, or `mibtrack correct "
