@@ -374,3 +374,20 @@ def test_we_verify_ssh_keygens_signature_and_use_an_ssh_key_directly(
                     str(tmp_path / "g")], check=True, capture_output=True)
     with pytest.raises(ValueError, match="signature for namespace 'git', not 'mibtrack'"):
         verify_sshsig(unarmor((tmp_path / "g.sig").read_text()), message)
+
+
+def test_adopting_signatures_vouches_for_the_unsigned_history_and_nothing_after(
+        cli, project: Path, keys: dict[str, Path]) -> None:
+    """The first writers entry seals every feed's newest entry (`writer:seq:id`): unsigned
+    entries up to there stay valid once signatures are required, later ones do not."""
+    assert cli("--writer", "carol", "record", "jobs", "1", "--date", "2024-01-01").code == 0
+    assert cli("--writer", "carol", "record", "jobs", "2", "--date", "2024-02-01").code == 0
+    assert cli("--writer", "alice", "--key-file", str(keys["alice"]), "writers", "add",
+               "alice", f"{keys['alice']}.pub").code == 0
+    change = json.loads((project / "ledger" / "alice.jsonl").read_text())
+    carol = [json.loads(x) for x in (project / "ledger" / "carol.jsonl").read_text().split()]
+    assert change["sealed"] == f"carol:2:{carol[1]['id']}"
+    require_signatures(project)
+    assert cli("verify").code == 0, "carol's two entries are vouched for"
+    _optional_while(project, lambda: cli("--writer", "carol", "record", "jobs", "3"))
+    verify_fails(cli, "carol.jsonl", 3, "unsigned entry (signatures are required)")

@@ -8,8 +8,11 @@ import typer
 
 from .app import (
     JsonFlag,
+    KnownAt,
     MetricFilter,
     ObjectiveFilter,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
     SinceOpt,
     UntilOpt,
     app,
@@ -18,8 +21,10 @@ from .app import (
     entry_filters,
     ledger_content,
     print_json,
+    recorded_filters,
     session,
     warn,
+    warn_entries,
 )
 
 
@@ -40,9 +45,21 @@ def init(
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
     root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
+    writer = session().writer_id()  # a bad writer id is refused before anything is written
     created = write_project(root, template)
     for path in created:
         echo(f"created {path}")
+    # the first plan version: objectives.toml as written, so later edits are revisions
+    from ..plans import record_version
+    from ..project import Workspace
+    from .app import today
+
+    ws = Workspace(root)
+    _, appended = record_version(root, ws.ledger, ws.objectives_bytes, writer,
+                                 "initial plan (mibtrack init)", today(), today())
+    if appended is not None:
+        echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
+             "then `mibtrack replan --reason R` records each revision")
 
 
 @app.command()
@@ -68,6 +85,19 @@ def validate() -> None:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    from ..compute.ledger_state import effective_ledger, orphans
+    from ..errors import ProjectError
+
+    lost = orphans(effective_ledger(content.entries, None, project.renames), project)
+    for orphan in lost[1:]:
+        sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
+    if lost:
+        raise ProjectError(lost[0].warning())
+    from ..ledger.plans import read_copy
+
+    for entry in content.entries:  # every plan version's copy is there, byte for byte
+        if entry.type == "plan":
+            read_copy(ws.ledger.root, entry.sha256, entry.id)
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
@@ -77,13 +107,9 @@ def _references(project, content) -> list[str]:  # noqa: ANN001
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
-    for entry in content.entries:
+    for entry in content.entries:  # undeclared ids are orphans: `validate` refuses them
         where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
-        if entry.type == "observation" and entry.metric not in project.metrics:
-            problems.append(f"{where}: metric '{entry.metric}' is not declared; it is ignored")
-        elif entry.type in ("milestone", "note") and project.objective(entry.objective) is None:
-            problems.append(f"{where}: objective '{entry.objective}' is not declared; ignored")
-        elif entry.type in ("correction", "void") and entry.target_entry not in ids:
+        if entry.type in ("correction", "void") and entry.target_entry not in ids:
             problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
                             "ledger (a feed missing from this clone?)")
     return problems
@@ -108,6 +134,9 @@ def log(
     objective: ObjectiveFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
+    known_at: KnownAt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
@@ -115,15 +144,18 @@ def log(
     from ..render.documents import entries_document
     from ..render.terminal import entries_table
 
+    recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
-    chosen = select(project, content.entries, **filters.as_kwargs())
+    entries = recorded.known(content.entries)
+    chosen = recorded.window(select(project, entries, **filters.as_kwargs()))
+    warn_entries(project, entries)
     if json_output:
-        print_json(entries_document(chosen, content.entries))
+        print_json(entries_document(chosen, entries))
     else:
-        console().print(entries_table(chosen, content.entries, project))
+        console().print(entries_table(chosen, entries, project))
 
 
 @app.command()
@@ -148,13 +180,21 @@ def verify(
 
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h for h in histories if h.problem]
+    copies = _plan_copies(ledger) if not broken else []
+    keys = _key_findings(ledger)
+    conflicts = [k for k in keys if k[0] == "conflict"]
     if json_output:
         document = {
             "schema_version": 1,
-            "ok": not broken and not rewritten,
+            "ok": not broken and not rewritten and not conflicts,
             "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
                        "line": v.problem.line if v.problem else None,
                        "problem": v.problem.problem if v.problem else None} for v in verdicts],
+            "keys": [{"key": found.key, "kind": kind,
+                      "entries": [{"feed": place.split(" line ")[0],
+                                   "line": int(place.split(" line ")[1]), "id": entry_id}
+                                  for place, entry_id in zip(found.places, ids, strict=True)]}
+                     for kind, found, ids in keys],
         }
         if history:
             document["history"] = [
@@ -174,11 +214,22 @@ def verify(
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+        for kind, found, _ in keys:
+            echo(f"notice: {found.notice()}" if kind == "duplicate" else
+                 f"CONFLICT {_conflict_text(found)}")
+    if copies:
+        raise copies[0]
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
                              f"history; first: {rewritten[0].problem.describe()}",
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
+    if conflicts and not broken and not rewritten:
+        raise IntegrityError(f"{_conflict_text(conflicts[0][1])}"
+                             + (f" (and {len(conflicts) - 1} more conflicting keys)"
+                                if len(conflicts) > 1 else ""),
+                             "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
+                             "key, only the earliest recorded version counts")
     if broken:
         first = broken[0].problem
         if "torn" in first.problem:
@@ -199,6 +250,45 @@ def verify(
                     "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{first.describe()}", hint)
+
+
+def _plan_copies(ledger) -> list:  # noqa: ANN001
+    """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
+    warning (a clone without it cannot report with that version), a changed one an error."""
+    from ..errors import IntegrityError, ProjectError
+    from ..ledger.plans import plan_entries, read_copy
+
+    changed = []
+    for entry in plan_entries(ledger.feed_paths()):
+        try:
+            read_copy(ledger.root, entry.sha256, entry.id)
+        except IntegrityError as exc:
+            changed.append(exc)
+        except ProjectError as exc:
+            warn(exc.line())
+    return changed
+def _key_findings(ledger):  # noqa: ANN001, ANN202
+    """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
+    copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
+    naming different facts (the earliest recorded is used)."""
+    from ..compute.ledger_state import known_in_order, resolve
+    from ..ledger.scan import amendment_lines, repeated_key_entries
+
+    paths = ledger.feed_paths()
+    given = repeated_key_entries(paths)
+    if not given:
+        return []
+    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
+                                   None))
+    return [*(("duplicate", copies, copies.ids) for copies in rules.duplicates),
+            *(("conflict", conflict, tuple(ids[0] for ids in conflict.versions))
+              for conflict in rules.conflicts)]
+
+
+def _conflict_text(conflict) -> str:  # noqa: ANN001
+    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
+                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
+    return f"key {conflict.key!r} names different facts: {versions}"
 
 
 @app.command()

@@ -282,34 +282,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                  "run `mibtrack repair` to quarantine it, then record again")
         if guard is not None:
             guard(fd, size)
-        prev, seq, newest = GENESIS, 0, None
-        if last:
-            # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
-            # chained new entries onto a line with duplicate keys or a changed byte
-            try:
-                fields = parse_fields(last)
-            except ValueError:
-                fields = {}
-            seq, newest = fields.get("seq"), fields.get("recorded_at")
-            if type(seq) is not int or not isinstance(newest, str) or not id_matches(last):
-                raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
-                                     "run `mibtrack verify`") from None
-            prev = sha256(last)
-        recorded_at = format_moment(utc_now())
-        if newest is not None and recorded_at < newest:
-            raise UsageError(f"the clock ({recorded_at}) is behind the newest entry of {path} "
-                             f"({newest}) by {clock_gap(recorded_at, newest)}",
-                             "set this machine's clock right (NTP), then record again: "
-                             "recorded_at never goes back in a feed")
-        lines: list[bytes] = []
-        entries: list[Entry] = []
-        for draft in drafts:
-            seq += 1
-            line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
-                           "recorded_at": recorded_at, **draft, "prev": prev}, sign)
-            entries.append(decode(line[:-1], f"{path}:{seq}"))
-            lines.append(line)
-            prev = sha256(line[:-1])
+        lines, entries = _chained(path, writer, drafts, last, sign)
         data = b"".join(lines)
         if len(lines) > 1:
             _begin_batch(path, size, data)
@@ -335,6 +308,60 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
             except Exception:  # noqa: BLE001, S110 - only a cache hint: never fails an append
                 pass
         return entries
+
+
+def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
+             sign: Callable[[bytes], str] | None = None) -> tuple[list[bytes], list[Entry]]:
+    """The lines (and entries) `drafts` become, chained after the feed's `last` line.
+
+    Refuses a clock behind the feed's newest entry: recorded_at never goes back in a feed.
+    """
+    prev, seq, newest = GENESIS, 0, None
+    if last:
+        # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
+        # chained new entries onto a line with duplicate keys or a changed byte
+        try:
+            fields = parse_fields(last)
+        except ValueError:
+            fields = {}
+        seq, newest = fields.get("seq"), fields.get("recorded_at")
+        if type(seq) is not int or not isinstance(newest, str) or not id_matches(last):
+            raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
+                                 "run `mibtrack verify`") from None
+        prev = sha256(last)
+    recorded_at = format_moment(utc_now())
+    if newest is not None and recorded_at < newest:
+        raise UsageError(f"the clock ({recorded_at}) is behind the newest entry of {path} "
+                         f"({newest}) by {clock_gap(recorded_at, newest)}",
+                         "set this machine's clock right (NTP), then record again: "
+                         "recorded_at never goes back in a feed")
+    lines: list[bytes] = []
+    entries: list[Entry] = []
+    for draft in drafts:
+        seq += 1
+        line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
+                       "recorded_at": recorded_at, **draft, "prev": prev}, sign)
+        entries.append(decode(line[:-1], f"{path}:{seq}"))
+        lines.append(line)
+        prev = sha256(line[:-1])
+    return lines, entries
+
+
+def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:
+    """The entries `append` would write now, without writing (nor creating) anything; the
+    same refusals (a torn tail, a bad last line)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return _chained(path, writer, drafts, b"")[1]
+    try:
+        last, torn = _tail(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    if torn:
+        raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
+                             "run `mibtrack repair` to quarantine it, then record again")
+    return _chained(path, writer, drafts, last)[1]
 
 
 def quarantine(path: Path) -> Path | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError, ProjectError, UsageError
-from ..model import CONTENT_FIELDS, WRITER_PATTERN, Entry
+from ..model import WRITER_PATTERN, Entry, fact_content
 from . import feed as feeds
 from .codec import parse_fields
 
@@ -153,8 +153,9 @@ class FeedVerdict:
     problem: feeds.Break | None
 
 
-def content_of(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: fields.get(k) for k in CONTENT_FIELDS}
+def content_of(fields: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two records with one key the same fact (`model.fact_content`)."""
+    return fact_content(fields)
 
 
 class Ledger:
@@ -188,9 +189,11 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]]) -> list[Appended]:
+    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False
+               ) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
-        are skipped, with other content refused (exit 2) before anything is written."""
+        are skipped, with other content refused (exit 2) before anything is written.
+        `dry_run`: the same checks and the entries that would be written; nothing is."""
         if not self.root.is_dir():
             raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
         path = self.feed_path(writer)
@@ -212,7 +215,7 @@ class Ledger:
                     found = existing[key]
                     if content_of(found[1]) != content_of(_stringified(draft)):
                         raise UsageError(f"key {key!r} was already recorded with other content "
-                                         f"(entry {found[1]['id'][:12]})",
+                                         f"(entry {found[1]['id'][:12]}, {found[2]})",
                                          "use a new key, or `mibtrack correct` the earlier "
                                          "entry")
                     results.append(Appended(found[0], already=True))
@@ -221,6 +224,9 @@ class Ledger:
                     fresh.append(draft)
             if not fresh:
                 return [r for r in results if r is not None]
+            if dry_run:
+                previewed = iter(feeds.preview(path, writer, fresh))
+                return [r if r is not None else Appended(next(previewed)) for r in results]
             fresh_keys = {d["key"] for d in fresh if "key" in d}
             guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
             sign = self.signer() if self.signer is not None else None
@@ -309,7 +315,8 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], own: Path) -> dict[str, tuple[Entry, dict[str, Any]]]:
+    def _find_keys(self, keys: set[str], own: Path
+                   ) -> dict[str, tuple[Entry, dict[str, Any], str]]:
         """Entries already holding one of `keys`: each line's key is picked out by a byte
         pattern (one pass, however many keys: an import brings thousands), then parsed."""
         import json
@@ -317,7 +324,7 @@ class Ledger:
         from .codec import decode
 
         needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
-        found: dict[str, tuple[Entry, dict[str, Any]]] = {}
+        found: dict[str, tuple[Entry, dict[str, Any], str]] = {}
         for path in self.feed_paths():
             # lines of an import cut short are not recorded facts: set them aside as readers do
             data = feeds.without_unfinished_batch(path, path.read_bytes())
@@ -340,7 +347,8 @@ class Ledger:
                                            "run `mibtrack verify`; entries are never "
                                            "edited by hand") from None
                     if fields.get("key") == key:
-                        found[key] = (decode(line, f"{path}:{number}"), fields)
+                        found[key] = (decode(line, f"{path}:{number}"), fields,
+                                      f"{path.name} line {number}")
         return found
 
 
