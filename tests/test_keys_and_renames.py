@@ -182,7 +182,7 @@ def test_a_renamed_metric_and_objective_keep_their_evidence(cli, old_evidence: P
 def test_evidence_under_an_undeclared_id_is_warned_once_and_refused_by_validate(
         cli, old_evidence: Path) -> None:
     (old_evidence / "objectives.toml").write_text(SMALL_TOML, encoding="utf-8")
-    metric = ("2 observations under metric 'headcount' (newest dated 2025-03-31) count for "
+    metric = ("2 entries under metric 'headcount' (newest dated 2025-03-31) count for "
               "nothing: objectives.toml does not declare it; declare it under [metrics], or add "
               "renamed_from = [\"headcount\"] to the metric it became")
     # go-live: the done event (2024-05-01) and the note (2024-05-02)
