@@ -71,6 +71,9 @@ class Program(Record):
     #: r = progress / expected below this is off-track; between it and 1, at-risk.
     at_risk: Amount = Decimal("0.9")
     description: str | None = None
+    #: "required": `verify` rejects unsigned entries and signatures by keys not in
+    #: ledger/writers (see docs/security.md).
+    signatures: Literal["optional", "required"] = "optional"
 
     @model_validator(mode="after")
     def _period(self) -> Program:
@@ -149,6 +152,9 @@ class TargetObjective(_ObjectiveBase):
     start: dt.date | None = None
     due: dt.date
     checkpoints: tuple[Checkpoint, ...] = ()
+    #: R2: `linear` (the plan runs straight between its vertices) or `step` (b before the
+    #: first checkpoint, each checkpoint's value from its date on, T from due on).
+    plan: Literal["linear", "step"] = "linear"
 
     @model_validator(mode="after")
     def _target_shape(self) -> TargetObjective:
@@ -195,6 +201,29 @@ class TargetObjective(_ObjectiveBase):
         return self.target_min if self.direction == "increase" else self.target_max
 
 
+class LimitObjective(_ObjectiveBase):
+    """R2: a floor (`min`), a ceiling (`max`) or an envelope (both) that must hold all
+    along, from start to due ("keep at least 40 %", "stay within €25–40M")."""
+
+    kind: Literal["limit"]
+    metric: Identifier
+    min: Amount | None = None
+    max: Amount | None = None
+    #: Default to the programme's start and end (filled in when the project is loaded).
+    start: dt.date | None = None
+    due: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> LimitObjective:
+        if self.min is None and self.max is None:
+            raise ValueError("a limit needs min, max or both")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"min {self.min} must be below max {self.max}")
+        if self.start is not None and self.due is not None and self.start >= self.due:
+            raise ValueError(f"start {self.start} must be before due {self.due}")
+        return self
+
+
 class MilestoneObjective(_ObjectiveBase):
     """Something that is done or not, by a due date."""
 
@@ -227,7 +256,8 @@ class CompositeObjective(_ObjectiveBase):
 
 
 Objective = Annotated[
-    TargetObjective | MilestoneObjective | CompositeObjective, Field(discriminator="kind")
+    TargetObjective | LimitObjective | MilestoneObjective | CompositeObjective,
+    Field(discriminator="kind"),
 ]
 
 
@@ -245,8 +275,19 @@ class Project(Record):
     def _by_id(self) -> dict[str, Objective]:
         return {o.id: o for o in self.objectives}
 
-    def start_of(self, objective: TargetObjective) -> dt.date:
+    def start_of(self, objective: TargetObjective | LimitObjective) -> dt.date:
         return objective.start or self.program.start
+
+    def due_of(self, objective: Objective) -> dt.date:
+        """The due date: as declared; a limit's defaults to the programme's end, a
+        composite's to the latest of its children's (SPEC R2)."""
+        if isinstance(objective, LimitObjective):
+            return objective.due or self.program.end
+        if isinstance(objective, CompositeObjective):
+            if objective.due is not None:
+                return objective.due
+            return max(self.due_of(self._by_id[child]) for child in objective.children)
+        return objective.due
 
     @cached_property
     def renames(self) -> Renames:
@@ -312,6 +353,11 @@ Day = Annotated[dt.date, BeforeValidator(_stored_day)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
+#: An entry's `evidence` field: documents `<sha256>:<size>:<name>`, one per line.
+EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255}"
+                     r"(?:\n[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255})*$")
+
+
 class _EntryBase(Record):
     """What every ledger line holds (see docs/ledger-format.md)."""
 
@@ -325,10 +371,19 @@ class _EntryBase(Record):
     as_of: Day
     source: str | None = None
     note: str | None = None
+    #: The documents behind the fact, one per line, `<sha256>:<size>:<name>`, kept at
+    #: evidence/<sha256>/<name> (see ledger/evidence.py).
+    evidence: str | None = Field(default=None, pattern=EVIDENCE_PATTERN, max_length=100_000)
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the
+    #: original (kept in ledger/quarantine/).
+    recovered_from: str | None = Field(default=None, pattern=HASH_PATTERN)
     #: SHA-256 of the previous line's bytes in this feed (64 zeros for the first line).
     prev: str = Field(pattern=HASH_PATTERN)
+    #: The writer's signature (SSHSIG, namespace `mibtrack`, base64) over the line's bytes
+    #: before it; absent on an unsigned entry (see docs/ledger-format.md).
+    sig: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]+={0,2}$", max_length=2000)
     #: SHA-256 of this line's bytes as written before the id.
     id: str = Field(pattern=HASH_PATTERN)
 
@@ -398,8 +453,35 @@ class Note(_EntryBase):
     note: str = Field(min_length=1)
 
 
+class WritersChange(_EntryBase):
+    """A change to the authorised writers (`ledger/writers`): a key added for a principal,
+    or revoked from a moment on. Made by `mibtrack writers add|revoke`, signed."""
+
+    type: Literal["writers"]
+    action: Literal["add", "revoke"]
+    #: The writer id(s) the key may sign for, as in git's allowed_signers (`alice@pmo`).
+    principal: str = Field(pattern=r"^[A-Za-z0-9*?][A-Za-z0-9._@+*?,-]{0,255}$")
+    #: `ssh-ed25519 <base64>`.
+    public_key: str = Field(pattern=r"^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$", max_length=200)
+    valid_after: Moment | None = None
+    valid_before: Moment | None = None
+
+
+class PlanEntry(_EntryBase):
+    """A version of objectives.toml recorded as the plan in force from now on; its exact
+    bytes are kept as `ledger/plans/<sha256>.toml`. `as_of` is the day it was recorded;
+    `decided` the day the steering committee decided it (reported, never used to choose)."""
+
+    type: Literal["plan"]
+    #: SHA-256 (hex) of objectives.toml's exact bytes.
+    sha256: str = Field(pattern=HASH_PATTERN)
+    decided: Day
+    reason: str = Field(min_length=1)
+
+
 Entry = Annotated[
-    Observation | MilestoneEvent | Correction | Void | Note, Field(discriminator="type")
+    Observation | MilestoneEvent | Correction | Void | Note | WritersChange | PlanEntry,
+    Field(discriminator="type"),
 ]
 
 #: The fields that make up a fact's content for keys (SPEC R2: type, subject, value or
@@ -407,7 +489,7 @@ Entry = Annotated[
 #: wrote them, whenever, and whatever source or remark they carry. A note's text is its
 #: content; corrections and voids compare what they change.
 CONTENT_FIELDS = ("type", "as_of", "metric", "value", "objective", "status", "expected",
-                  "target_entry", "date", "reason")
+                  "target_entry", "date", "sha256", "decided", "reason")
 #: Entry types whose keyed copies count once (the facts the fold counts).
 FACT_TYPES = frozenset({"observation", "milestone", "note"})
 

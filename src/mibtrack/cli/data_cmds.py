@@ -9,8 +9,11 @@ from typing import Annotated
 import typer
 
 from .app import (
+    KnownAt,
     MetricFilter,
     ObjectiveFilter,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
     SinceOpt,
     UntilOpt,
     app,
@@ -20,6 +23,7 @@ from .app import (
     ledger_content,
     on_terminal,
     print_json,
+    recorded_filters,
     session,
     today,
     warn,
@@ -180,6 +184,9 @@ def export(
     objective: ObjectiveFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
+    known_at: KnownAt = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                       help="Write here (atomically) instead of stdout.")] = None,
 ) -> None:
@@ -190,12 +197,14 @@ def export(
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
+    recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
-    content = ledger_content()
+    entries = recorded.known(ledger_content().entries)
     build = raw_records if raw else applied_records
-    records = build(project, content.entries, **filters.as_kwargs())
+    records = recorded.window(build(project, entries, **filters.as_kwargs()),
+                              lambda record: record["recorded_at"])
     text = _render(records, fmt, raw)
     if output is None:
         if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes
@@ -206,7 +215,7 @@ def export(
     else:
         _write_atomically(output, text)
         info(f"exported {len(records)} entr{'y' if len(records) == 1 else 'ies'} to {output}")
-    warn_entries(project, content.entries)
+    warn_entries(project, entries)
 
 
 def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001

@@ -37,7 +37,8 @@ OBSERVATION = (
     r'"recorded_at":"((\d{4}-\d\d-\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z)",'
     r'"as_of":"(\d{4}-\d\d-\d\d)","metric":"([A-Za-z0-9][A-Za-z0-9._-]{0,63})",'
     rf'"value":"({_VALUE})"(?:,"source":"{_STR}")?(?:,"note":"{_STR}")?'
-    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})","id":"([0-9a-f]{{64}})"\}}$'
+    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})"(?:,"sig":"[A-Za-z0-9+/]{{4,1998}}'
+    rf'={{0,2}}")?,"id":"([0-9a-f]{{64}})"\}}$'
 )
 #: On bytes (for `verify`, which hashes the bytes; compiled on first use); UTF-8 is
 #: checked on the whole feed. prev and id are any 64 bytes here: `fast_chain` compares them
@@ -230,6 +231,7 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
     prev = GENESIS.encode()
     own = writer.encode()
     good: set[bytes] = set()  # dates seen valid
+    newest = b""
     # prev and id are matched as any 64 bytes: each must equal a SHA-256 hex digest computed
     # here, which only lowercase hex can (so the strict pattern's check is kept, for free)
     match = re.compile(OBSERVATION_BYTES_LOOSE_HEX, re.MULTILINE).match
@@ -237,8 +239,8 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
     for number, line in enumerate(lines, start=1):
         found = match(line) if len(line) <= MAX_LINE_BYTES else None
         if found is not None:
-            seq, who, _, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
-            if (line_prev != prev or who != own or int(seq) != number
+            seq, who, moment, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
+            if (line_prev != prev or who != own or int(seq) != number or moment < newest
                     or hash_of(line[:-73] + b"}").hexdigest().encode() != entry_id
                     or (day not in good and not _valid_day(day, good))
                     or (recorded_day not in good and not _valid_day(recorded_day, good))
@@ -251,8 +253,11 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
             except (ValueError, ProjectError):
                 return None
             if (not id_matches(line) or fields.get("prev") != prev.decode()
-                    or fields.get("seq") != number or fields.get("writer") != writer):
+                    or fields.get("seq") != number or fields.get("writer") != writer
+                    or fields["recorded_at"].encode() < newest):
                 return None
+            moment = fields["recorded_at"].encode()
+        newest = moment  # recorded_at never decreases along a feed
         prev = hash_of(line).hexdigest().encode()
     if end < size:
         return len(lines), Break(path, len(lines) + 1, f"torn last line ({size - end} bytes "
