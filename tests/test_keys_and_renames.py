@@ -218,3 +218,16 @@ def test_renamed_from_must_name_an_old_id_claimed_once(cli, project: Path, renam
     assert result.code == 3
     assert message in result.err
     assert len(lines(result.err)) == 1
+
+
+def test_init_in_an_empty_folder_without_a_writer_id_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    # the README's first command: no --dir, no MIBTRACK_WRITER, no project yet
+    from mibtrack.cli import run
+
+    monkeypatch.delenv("MIBTRACK_WRITER")
+    monkeypatch.chdir(tmp_path)
+    assert run(["init", "--template", "blank"]) == 0
+    assert (tmp_path / "objectives.toml").is_file()
+    [feed] = (tmp_path / "ledger").glob("*.jsonl")  # the plan version, in this clone's feed
+    assert feed.name == (tmp_path / ".mibtrack" / "writer").read_text().strip() + ".jsonl"
