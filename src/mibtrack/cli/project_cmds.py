@@ -44,9 +44,15 @@ def init(
 
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
+    from ..ledger.store import check_writer, default_writer
+
     root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
-    writer = session().writer_id()  # a bad writer id is refused before anything is written
+    chosen = session().writer or os.environ.get("MIBTRACK_WRITER")
+    if chosen:
+        check_writer(chosen)  # a bad writer id is refused before anything is written
     created = write_project(root, template)
+    # the clone's own id is kept in the project, which exists only now
+    writer = chosen or default_writer(root)
     for path in created:
         echo(f"created {path}")
     # the first plan version: objectives.toml as written, so later edits are revisions
