@@ -400,17 +400,29 @@ def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
     return False
 
 
-def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool) -> \
-        SignatureReport:
+def _before(line: bytes, cutoff: bytes | None) -> bool:
+    """Was this line recorded at or before `cutoff` (stored moment text)?"""
+    if cutoff is None:
+        return False
+    found = _WHO_WHEN.search(line)
+    return found is not None and found[2] <= cutoff
+
+
+def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool,
+                     required_since: Any = None) -> SignatureReport:
     """Check every signature of every feed (of a feed whose chain is broken, the lines
     before the break: `(path, good lines)`; `None`: all), the writers entries and
     ledger/writers.
 
-    Linear: each line is looked at once; only signed lines are parsed and verified."""
+    Linear: each line is looked at once; only signed lines are parsed and verified.
+    `required_since` (a UTC moment): unsigned lines recorded at or before it are history
+    from before signatures were required (plan versions), not breaks."""
     from .codec import decode, parse_fields, signed_part
     from .feed import split_lines, without_unfinished_batch
 
     report = SignatureReport()
+    cutoff = None if required_since is None else required_since.astimezone(
+        dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()
     signed: list[tuple[Path, int, Any, bytes]] = []  # path, line, entry, signer
     changes: list[tuple[Path, int, Any]] = []
     for path, good in feeds:
@@ -422,15 +434,17 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
         lines = lines[:good] if good is not None else lines
         if b'"sig":"' not in data and b'"type":"writers"' not in data:
             report.unsigned += len(lines)
-            if required and lines:
+            first = next((n for n, line in enumerate(lines, start=1)
+                          if not _before(line, cutoff)), None) if required else None
+            if first is not None:
                 report.problems[path] = SignatureProblem(
-                    path, 1, "unsigned entry (signatures are required)")
+                    path, first, "unsigned entry (signatures are required)")
             continue
         for number, line in enumerate(lines, start=1):
             part = signed_part(line)
             if part is None:
                 report.unsigned += 1
-                if required and path not in report.problems:
+                if required and path not in report.problems and not _before(line, cutoff):
                     report.problems[path] = SignatureProblem(
                         path, number, "unsigned entry (signatures are required)")
                 if b'"type":"writers"' in line:

@@ -239,11 +239,14 @@ class Ledger:
         raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
                              "run the command again once the other writers are done")
 
-    def verify(self, signatures: str = "optional") -> list[FeedVerdict]:
+    def verify(self, signatures: str = "optional", required_since: Any = None
+               ) -> list[FeedVerdict]:
         """Recompute every feed's chain, clock and signatures; report the first break of
         each (and of ledger/writers). With `signatures="required"`, an unsigned entry and a
         key not authorised for its writer at its moment are breaks too; notices that are no
-        break are left in `self.notices`."""
+        break are left in `self.notices`. `required_since`: the moment signatures became
+        required (plan versions: `mibtrack.plans.signatures_required_since`); an unsigned
+        entry recorded at or before it is history, not a break."""
         from .scan import fast_chains
 
         verdicts = []
@@ -258,9 +261,10 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        return self._signatures(verdicts, signatures == "required")
+        return self._signatures(verdicts, signatures == "required", required_since)
 
-    def _signatures(self, verdicts: list[FeedVerdict], required: bool) -> list[FeedVerdict]:
+    def _signatures(self, verdicts: list[FeedVerdict], required: bool,
+                    required_since: Any = None) -> list[FeedVerdict]:
         from .signing import WRITERS_FILE, check_signatures, signatures_present
 
         # a broken feed's lines before the break still count (its writers entries)
@@ -269,7 +273,7 @@ class Ledger:
         writers = self.root / WRITERS_FILE
         if not required and not writers.exists() and not signatures_present(good):
             return verdicts  # the unsigned path: one byte search per feed, nothing parsed
-        report = check_signatures(self.root, good, required)
+        report = check_signatures(self.root, good, required, required_since)
         self.notices = report.notices
         out = []
         for verdict in verdicts:
