@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -27,6 +27,7 @@ from mibtrack.model import (
 )
 from mibtrack.values import canonical
 
+from .exceptions import DatedNote, ExceptionItem, find_exceptions, period_start, recent_notes
 from .formulas import (
     Line,
     MetricSeries,
@@ -215,6 +216,14 @@ class Report(ReportRecord):
     """How many objectives have each status, every status listed, worst first."""
     stale_metrics: tuple[StaleMetric, ...]
     """Declared metrics that are stale at as_of, by metric id."""
+    exceptions: tuple[ExceptionItem, ...] = ()
+    """The objectives at-risk, off-track or missed: leaves first, then roll-ups, worst
+    first; each with its gap, reason, next date and since when (compute/exceptions.py)."""
+    notes_from: dt.date | None = None
+    """The first day of the report's period: `recent_notes` are dated from it to as_of."""
+    recent_notes: dict[str, tuple[DatedNote, ...]] = {}
+    """By objective id: its notes and milestone notes dated in the report's period, newest
+    first (objectives without any are left out)."""
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -451,10 +460,14 @@ def _by_ratio(progress: Fraction, expected: Fraction, at_risk: Fraction) -> Stat
 # --------------------------------------------------------------------------- entry points
 
 def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: dt.date,
-                             evaluator: Evaluator | None = None) -> Report:
-    """The report at `as_of` over an already folded ledger."""
+                             evaluator: Evaluator | None = None,
+                             part: Callable[[Objective], bool] | None = None,
+                             period: str = "quarter") -> Report:
+    """The report at `as_of` over an already folded ledger; `part` keeps only the objectives
+    it accepts (`--group/--owner/--tag`); `period` sets how far back recent notes reach."""
     evaluator = evaluator or Evaluator(project, ledger)
-    objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives)
+    objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives
+                       if part is None or part(o))
     counts = {status: 0 for status in SEVERITY}
     for result in objectives:
         counts[result.status] += 1
@@ -464,6 +477,10 @@ def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: d
                             currency=p.currency, at_risk=p.at_risk),
         as_of=as_of, known_at=ledger.known_at, objectives=objectives, summary=counts,
         stale_metrics=evaluator.stale_metrics(as_of),
+        exceptions=find_exceptions(project, ledger, evaluator.evaluate, objectives, as_of),
+        notes_from=(first := period_start(as_of, period)),
+        recent_notes={r.id: notes for r in objectives
+                      if (notes := recent_notes(ledger, r.id, as_of, first))},
     )
 
 
