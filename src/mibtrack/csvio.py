@@ -154,22 +154,41 @@ def read_import(path: Path, project: Project, today: dt.date,
     except csv.Error as exc:
         raise UsageError(f"{name}:{reader.line_num}: unreadable header ({exc})") from None
     header_at = reader.line_num
+
+    def rows() -> Iterable[tuple[int, list[str]] | Problem]:
+        line = reader.line_num + 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Problem(name, line, None, f"unreadable row ({exc})",
+                              "check the quotes on this line")
+                return
+            yield line, cells
+            line = reader.line_num + 1
+
+    total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return check_rows(name, header_at, header, rows(), project, today, delimiter,
+                      decimal_comma=delimiter == ";", progress=progress, total=total)
+
+
+def check_rows(name: str, header_at: int, header: Sequence[str],
+               rows: Iterable[tuple[int, list[str]] | Problem], project: Project,
+               today: dt.date, delimiter: str, decimal_comma: bool,
+               progress: Progress | None = None, total: int = 0) -> ImportPlan:
+    """THE row checking of `import`, whatever the file: CSV lines or a workbook's rows, each
+    given with its line (row) number; a Problem stops the reading."""
     columns = _columns(name, header_at, header)
     plan = ImportPlan(name, delimiter, columns)
-    total = text.count("\n") + (0 if text.endswith("\n") else 1)
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
-    validator = _RowValidator(project, today, name, decimal_comma=delimiter == ";")
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
+    validator = _RowValidator(project, today, name, decimal_comma=decimal_comma)
+    for item in rows:
+        if isinstance(item, Problem):
+            plan.problems.append(item)
             break
-        except csv.Error as exc:
-            plan.problems.append(Problem(name, line, None, f"unreadable row ({exc})",
-                                         "check the quotes on this line"))
-            break
-        start, line = line, reader.line_num + 1
+        start, cells = item
         if progress is not None and start % 500 == 0:
             progress(start, total)
         if not any(cell.strip() for cell in cells):

@@ -322,13 +322,13 @@ def test_render_functions_agree(project: Path, seeded) -> None:  # noqa: ANN001
     from mibtrack.render import FORMATS, render_report
     from mibtrack.render.periodic import periodic_view
 
-    assert set(FORMATS) == {"table", "markdown", "json", "csv", "html"}
+    assert set(FORMATS) == {"table", "markdown", "json", "csv", "html", "xlsx"}
     workspace = Workspace(project)
     evaluator = Evaluator(workspace.project, effective_ledger(workspace.content.entries))
     import datetime as dt
 
     report = build_report_from_ledger(workspace.project, evaluator.ledger,
-                                      dt.date.fromisoformat(AS_OF), evaluator)
+                                      dt.date.fromisoformat(AS_OF), evaluator, period="year")
     view = periodic_view(evaluator, report, "year")
     cli_json = report_json(seeded, "--period", "year")
     assert json.loads(render_report(report, "json", periods=view),

@@ -102,6 +102,16 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                      help="Only facts dated on or after this day.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
+GroupFilter = Annotated[str | None, typer.Option(
+    "--group", metavar="G", help="Only this group's objectives (and its nested groups: "
+                                 "\"Axis 1\" takes \"Axis 1/Recommendation 3\").")]
+OwnerFilter = Annotated[str | None, typer.Option("--owner", metavar="O",
+                        help="Only the objectives this owner holds.")]
+TagFilter = Annotated[str | None, typer.Option("--tag", metavar="T",
+                      help="Only the objectives with this tag.")]
+LocaleOpt = Annotated[str | None, typer.Option(
+    "--locale", metavar="LANG", help="en or fr: the language of labels and the format of "
+                                     "dates and numbers (default: [program] locale).")]
 KeyOpt = Annotated[str | None, typer.Option("--key", metavar="KEY",
                    help="Idempotency key: recording the same key and content again does nothing.")]
 

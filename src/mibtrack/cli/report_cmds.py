@@ -8,8 +8,12 @@ import typer
 
 from .app import (
     AsOf,
+    GroupFilter,
     JsonFlag,
     KnownAt,
+    LocaleOpt,
+    OwnerFilter,
+    TagFilter,
     app,
     as_of_date,
     console,
@@ -24,20 +28,25 @@ from .app import (
 FAIL_ON = ("at-risk", "off-track", "missed")
 
 
-def _report(as_of: str | None, known_at: str | None, period: str | None = None):  # noqa: ANN202
+def _report(as_of: str | None, known_at: str | None, period: str | None = None,  # noqa: ANN202
+            part: tuple[str | None, str | None, str | None] = (None, None, None)):
     """Parse the dates first (bad input exits 2 before any file is read), then compute.
-    With a period, also the periodic view (returned as a pair)."""
+    With a period, also the periodic view (returned as a pair). `part` is (group, owner,
+    tag): only those objectives are reported."""
     from ..compute import Evaluator, build_report_from_ledger
+    from ..compute.parts import Part, check_part
 
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
+    chosen = check_part(project, Part(*part))
     daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
     for torn in daily.torn:
         warn(torn.warning())
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
-    report_value = build_report_from_ledger(project, ledger, day, evaluator)
+    report_value = build_report_from_ledger(project, ledger, day, evaluator, part=chosen,
+                                            period=period or "quarter")
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -45,20 +54,35 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
     return report_value, periodic_view(evaluator, report_value, period)
 
 
+def _locale(option: str | None) -> str | None:
+    """`--locale`, checked before anything is read (exit 2); None: the project's."""
+    from ..errors import UsageError
+    from ..render.i18n import LOCALES
+
+    if option is not None and option not in LOCALES:
+        raise UsageError(f"unknown locale {option!r}", f"use one of {', '.join(LOCALES)}")
+    return option
+
+
 @app.command()
-def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False) -> None:
+def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
+           group: GroupFilter = None, owner: OwnerFilter = None, tag: TagFilter = None,
+           locale: LocaleOpt = None) -> None:
     """One line per objective: progress against plan, status, forecast."""
+    from ..render.i18n import use_locale
     from ..render.terminal import report_header, stale_lines, status_table
 
-    report = _report(as_of, known_at)
+    chosen_locale = _locale(locale)
+    report = _report(as_of, known_at, part=(group, owner, tag))
     if json_output:
         print_json(report)
         return
     out = console()
-    out.print(report_header(report))
-    out.print(status_table(report, out.width))
-    if (stale := stale_lines(report)) is not None:
-        out.print(stale)
+    with use_locale(chosen_locale or report.program.locale):
+        out.print(report_header(report))
+        out.print(status_table(report, out.width))
+        if (stale := stale_lines(report)) is not None:
+            out.print(stale)
 
 
 @app.command()
@@ -66,14 +90,19 @@ def report(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     output_format: Annotated[str, typer.Option("--format", metavar="FORMAT",
-                             help="table, markdown, json, csv or html.")] = "table",
+                             help="table, markdown, json, csv, html or xlsx (a workbook: "
+                                  "needs --output).")] = "table",
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                       help="Write to this file instead of stdout.")] = None,
     period: Annotated[str | None, typer.Option("--period", metavar="PERIOD",
                       help="month, quarter or year: each objective at the end of each period "
                            "from its start to the as-of date, beside the plan.")] = None,
+    group: GroupFilter = None,
+    owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    locale: LocaleOpt = None,
 ) -> None:
-    """A board report: summary by status, then every objective by group."""
+    """A board report: summary by status, the exceptions, then every objective by group."""
     from ..errors import UsageError
     from ..render import FORMATS, render_report
     from ..render.periodic import PERIODS
@@ -82,12 +111,38 @@ def report(
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
     if period is not None and period not in PERIODS:
         raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
-    computed = _report(as_of, known_at, period)
+    if output_format == "xlsx" and output is None:
+        raise UsageError("a workbook is not text: --format xlsx needs --output FILE.xlsx")
+    chosen_locale = _locale(locale)
+    if output_format == "xlsx" and period is None:
+        period = "quarter"  # the workbook's plan-vs-actual sheet
+    computed = _report(as_of, known_at, period, part=(group, owner, tag))
     report_value, periods = computed if period is not None else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
-                         color=output is None and _tty(), periods=periods)
+                         color=output is None and _tty(), periods=periods,
+                         locale=chosen_locale,
+                         evidence=_evidence(report_value) if output_format == "xlsx" else ())
     _emit(text, output)
+
+
+def _evidence(report_value):  # noqa: ANN001, ANN202
+    """The facts behind the report's figures (corrections applied, as known at its
+    known-at, dated up to its as-of date), each with its metric's unit."""
+    from ..export import applied_records
+
+    project = session().workspace.project
+    moment = report_value.known_at
+    entries = [e for e in session().workspace.content.entries
+               if moment is None or e.recorded_at <= moment]
+    metrics = {r.metric for r in report_value.objectives if r.metric}
+    objectives = {r.id for r in report_value.objectives}
+    records = []
+    for record in applied_records(project, entries, until=report_value.as_of):
+        if record.get("metric") in metrics or record.get("objective") in objectives:
+            unit = project.metrics[record["metric"]].unit if record.get("metric") else None
+            records.append({**record, "unit": unit})
+    return records
 
 
 def _tty() -> bool:
@@ -96,11 +151,12 @@ def _tty() -> bool:
     return on_terminal()
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None) -> None:
     """stdout, or a file written whole (temp file + rename) so a reader never sees half."""
     import sys
 
     if output is None:
+        assert isinstance(text, str)
         sys.stdout.write(text)
         return
     import os
@@ -111,7 +167,10 @@ def _emit(text: str, output: str | None) -> None:
     target = Path(output)
     temp = target.with_name(f".{target.name}.tmp")
     try:
-        temp.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            temp.write_bytes(text)
+        else:
+            temp.write_text(text, encoding="utf-8")
         os.replace(temp, target)
     except OSError as exc:
         temp.unlink(missing_ok=True)
@@ -126,6 +185,7 @@ def show(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     json_output: JsonFlag = False,
+    locale: LocaleOpt = None,
 ) -> None:
     """One objective in depth: its declaration, every entry bearing on it, plan vs actual."""
     from ..compute import Evaluator, effective_ledger
@@ -134,6 +194,7 @@ def show(
     from ..render.documents import show_document
     from ..render.terminal import show_renderables
 
+    chosen_locale = _locale(locale)
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
@@ -148,10 +209,13 @@ def show(
     if json_output:
         print_json(show_document(project, declared, evaluator, day, moment, entries))
         return
+    from ..render.i18n import use_locale
+
     out = console()
-    for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
-                                       out.width):
-        out.print(renderable)
+    with use_locale(chosen_locale or project.program.locale):
+        for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
+                                           out.width):
+            out.print(renderable)
 
 
 @app.command()
@@ -164,6 +228,9 @@ def check(
     stale: Annotated[bool, typer.Option("--stale", help="Count stale metrics as failures.")]
     = False,
     json_output: JsonFlag = False,
+    group: GroupFilter = None,
+    owner: OwnerFilter = None,
+    tag: TagFilter = None,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
     from ..compute import at_or_past
@@ -172,7 +239,7 @@ def check(
     if fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
-    report_value = _report(as_of, known_at)
+    report_value = _report(as_of, known_at, part=(group, owner, tag))
     breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
     if json_output:

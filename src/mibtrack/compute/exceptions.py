@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -128,9 +128,16 @@ def period_start(t: dt.date, period: str = "quarter") -> dt.date:
 
 # --------------------------------------------------------------------------- since
 
-def change_days(project: Project, ledger: EffectiveLedger, objective: Objective
+def change_days(project: Project, ledger: EffectiveLedger, objective: Objective,
+                observed: Callable[[str], Iterable[dt.date]] | None = None
                 ) -> tuple[dt.date, ...]:
-    """The days on which the objective's status may differ from the day before's."""
+    """The days on which the objective's status may differ from the day before's.
+    `observed(metric_id)` gives a metric's observation dates (by default from `ledger`;
+    the CLI's evaluator holds them in its metric series)."""
+    if observed is None:
+        def observed(metric_id: str) -> Iterable[dt.date]:
+            return (o.as_of for o in ledger.observations_of(metric_id))
+
     days: set[dt.date] = {project.program.start}
     if isinstance(objective, TargetObjective):
         metric = project.metrics[objective.metric]
@@ -138,10 +145,10 @@ def change_days(project: Project, ledger: EffectiveLedger, objective: Objective
         days |= {start, objective.due + _ONE_DAY}
         days |= {c.date for c in objective.checkpoints}
         grace = CADENCE_DAYS.get(metric.cadence or "", None)
-        for obs in ledger.observations_of(objective.metric):
-            days.add(obs.as_of)
+        for when in observed(objective.metric):
+            days.add(when)
             if grace is not None:
-                days.add(obs.as_of + dt.timedelta(days=grace + 1))
+                days.add(when + dt.timedelta(days=grace + 1))
     elif isinstance(objective, MilestoneObjective):
         days.add(objective.due + _ONE_DAY)
         days |= {e.as_of for e in ledger.events_of(objective.id)}
@@ -149,13 +156,13 @@ def change_days(project: Project, ledger: EffectiveLedger, objective: Objective
         for child in objective.children:
             declared = project.objective(child)
             if declared is not None:
-                days |= set(change_days(project, ledger, declared))
+                days |= set(change_days(project, ledger, declared, observed))
         if objective.due is not None:
             days.add(objective.due + _ONE_DAY)
     else:  # another kind (e.g. a limit): its metric's observations and its dates
         metric_id = getattr(objective, "metric", None)
         if metric_id is not None:
-            days |= {o.as_of for o in ledger.observations_of(metric_id)}
+            days |= set(observed(metric_id))
         for name in ("start", "due"):
             value = getattr(objective, name, None)
             if value is not None:
@@ -213,12 +220,12 @@ def _bisect(status_at: StatusAt, current: str, low: dt.date, high: dt.date) -> d
 
 # --------------------------------------------------------------------------- the list
 
-def find_exceptions(project: Project, ledger: EffectiveLedger, evaluate: Callable,
+def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Any,
                     results: Iterable, t: dt.date) -> tuple[ExceptionItem, ...]:
     """The exceptions among `results` (ObjectiveResult at t): leaves first, then roll-ups,
     each worst status first, in declaration order within a status.
 
-    `evaluate(objective_id, day)` gives an ObjectiveResult (the Evaluator's, memoised)."""
+    `evaluator` is the report's `Evaluator` (memoised evaluations, metric series)."""
     order = {status: rank for rank, status in enumerate(EXCEPTION_STATUSES)}
     chosen = [r for r in results if r.status in order]
     chosen.sort(key=lambda r: (r.kind == "composite", order[r.status]))
@@ -226,11 +233,11 @@ def find_exceptions(project: Project, ledger: EffectiveLedger, evaluate: Callabl
     for r in chosen:
         objective = project.objective(r.id)
         assert objective is not None
-        items.append(_item(project, ledger, evaluate, objective, r, t))
+        items.append(_item(project, ledger, evaluator, objective, r, t))
     return tuple(items)
 
 
-def _item(project: Project, ledger: EffectiveLedger, evaluate: Callable,
+def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
           objective: Objective, r, t: dt.date) -> ExceptionItem:  # noqa: ANN001
     reason = reason_of(ledger, r.id, t)
     expected_date = getattr(r, "expected_date", None)
@@ -253,7 +260,11 @@ def _item(project: Project, ledger: EffectiveLedger, evaluate: Callable,
         next_date, next_kind = r.due, "due"
     else:
         next_date, next_kind = None, None
-    status_at: StatusAt = lambda day: evaluate(r.id, day).status  # noqa: E731
+    status_at: StatusAt = lambda day: evaluator.evaluate(r.id, day).status  # noqa: E731
+
+    def observed(metric_id: str) -> Iterable[dt.date]:
+        return evaluator.metric_series(metric_id).dates
+
     return ExceptionItem(
         id=r.id, kind=r.kind, title=r.title, status=r.status, rollup=r.kind == "composite",
         owner=r.owner, group=r.group, unit=getattr(r, "unit", None),
@@ -262,5 +273,5 @@ def _item(project: Project, ledger: EffectiveLedger, evaluate: Callable,
         reason_date=reason.date if reason else None, next_date=next_date,
         next_date_kind=next_kind, due=r.due,
         since=since(status_at, t, project.program.start - _ONE_DAY,
-                    change_days(project, ledger, objective)),
+                    change_days(project, ledger, objective, observed)),
     )

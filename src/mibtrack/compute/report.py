@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -43,6 +43,7 @@ from .formulas import (
     to_decimal,
 )
 from .ledger_state import EffectiveLedger, effective_ledger
+from .parts import Part
 from .status import SEVERITY, Status, worst
 
 #: Bumped when a field of the report changes meaning or goes away (adding one does not).
@@ -73,6 +74,10 @@ class ProgramInfo(ReportRecord):
     """Currency of money metrics, e.g. EUR."""
     at_risk: Decimal
     """r = progress / expected below this is off-track; from it up to 1, at-risk."""
+    locale: Literal["en", "fr"] = "en"
+    """The language and number format of documents (`[program] locale`)."""
+    groups: tuple[str, ...] = ()
+    """The order of groups in reports (`[program] groups`); others follow as they appear."""
 
 
 class SeriesPoint(ReportRecord):
@@ -216,6 +221,9 @@ class Report(ReportRecord):
     """How many objectives have each status, every status listed, worst first."""
     stale_metrics: tuple[StaleMetric, ...]
     """Declared metrics that are stale at as_of, by metric id."""
+    part: dict[str, str] = {}
+    """The part of the programme reported on (`--group`, `--owner`, `--tag` given); empty
+    for the whole programme. Summary and exceptions count only that part."""
     exceptions: tuple[ExceptionItem, ...] = ()
     """The objectives at-risk, off-track or missed: leaves first, then roll-ups, worst
     first; each with its gap, reason, next date and since when (compute/exceptions.py)."""
@@ -461,23 +469,25 @@ def _by_ratio(progress: Fraction, expected: Fraction, at_risk: Fraction) -> Stat
 
 def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: dt.date,
                              evaluator: Evaluator | None = None,
-                             part: Callable[[Objective], bool] | None = None,
-                             period: str = "quarter") -> Report:
+                             part: Part | None = None, period: str = "quarter") -> Report:
     """The report at `as_of` over an already folded ledger; `part` keeps only the objectives
     it accepts (`--group/--owner/--tag`); `period` sets how far back recent notes reach."""
     evaluator = evaluator or Evaluator(project, ledger)
     objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives
-                       if part is None or part(o))
+                       if not part or part.accepts(o))
     counts = {status: 0 for status in SEVERITY}
     for result in objectives:
         counts[result.status] += 1
     p = project.program
     return Report(
         program=ProgramInfo(name=p.name, code=p.code, start=p.start, end=p.end,
-                            currency=p.currency, at_risk=p.at_risk),
+                            currency=p.currency, at_risk=p.at_risk, locale=p.locale,
+                            groups=p.groups),
+        part=part.described() if part else {},
         as_of=as_of, known_at=ledger.known_at, objectives=objectives, summary=counts,
-        stale_metrics=evaluator.stale_metrics(as_of),
-        exceptions=find_exceptions(project, ledger, evaluator.evaluate, objectives, as_of),
+        stale_metrics=tuple(m for m in evaluator.stale_metrics(as_of)
+                            if not part or m.metric in {r.metric for r in objectives}),
+        exceptions=find_exceptions(project, ledger, evaluator, objectives, as_of),
         notes_from=(first := period_start(as_of, period)),
         recent_notes={r.id: notes for r in objectives
                       if (notes := recent_notes(ledger, r.id, as_of, first))},

@@ -14,8 +14,10 @@ from rich.text import Text
 
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
-from .cells import percent
+from . import cells
+from .cells import percent, points
 from .charts import column_dates, plan_actual_chart, sparkline
+from .i18n import day, days, t
 from .periodic import PeriodicView
 from .text import amount, compact, literal
 
@@ -57,8 +59,12 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     voided = {e.target_entry for e in everything if e.type == "void"}
     corrected = {e.target_entry for e in everything if e.type == "correction"}
     table = _table()
-    for column in ("id", "as of", "type", "about", "value", "writer", "source / note"):
+    # ids, dates and types are read whole: never split across lines, however narrow
+    for column in ("id", "as of", "type"):
+        table.add_column(column, no_wrap=True, min_width=12 if column == "id" else None)
+    for column in ("about", "value", "writer"):
         table.add_column(column, overflow="fold")
+    table.add_column("source / note", overflow="fold", ratio=1)
     currency = project.program.currency
     for entry in chosen:
         if entry.type == "observation":
@@ -98,9 +104,9 @@ STATUS_MARK = {
 
 def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
     """Colour and a symbol, so status never depends on colour alone."""
-    text = Text(f"{STATUS_MARK.get(status, ' ')} {status}", style=STATUS_STYLE.get(status))
+    text = Text(f"{STATUS_MARK.get(status, ' ')} {t(status)}", style=STATUS_STYLE.get(status))
     if stale:
-        text.append(" ⌛" if short else " ⌛stale", style="yellow")
+        text.append(" ⌛" if short else f" ⌛{t('stale')}", style="yellow")
     return text
 
 
@@ -163,10 +169,10 @@ def _when_cell(result: ObjectiveResult) -> str:
 
 def _variance_cell(result: ObjectiveResult, currency: str) -> str:
     if result.variance is None:
-        return "—" if result.variance_points is None else \
-            f"{(result.variance_points * 100).quantize(Decimal(1)):+f} pts"
+        return points(result.variance_points)
     text = compact(result.variance, result.unit, currency)
-    return text if text.startswith("-") else f"+{text}"
+    return text if text.startswith("-") or not any(c in "123456789" for c in text) \
+        else f"+{text}"
 
 
 #: Columns of the sparkline of each target's recent actuals in `status` (when it fits).
@@ -179,11 +185,15 @@ def status_table(report: Report, width: int) -> Table:
     currency = report.program.currency
     table = _table()
     table.padding = (0, 1, 0, 0)  # with the box's one-space separator: a gap of two
+    # actual and target as wide as their longest value (a target is never cut short)
+    actual_width = max([12] + [len(_actual_cell(r, currency)) for r in report.objectives])
+    target_width = max([13] + [len(_goal_cell(r, currency)) for r in report.objectives])
     columns: list[tuple[str, int, str]] = [("objective", 20, "left"), ("status", 14, "left"),
-                                           ("progress", 11, "left"), ("actual", 12, "right"),
+                                           ("progress", 11, "left"),
+                                           ("actual", min(actual_width, 20), "right"),
                                            ("when", 14, "left")]
     # optional columns, most useful first; each is added only if the table still fits
-    for extra, size, justify, after in (("target", 13, "right", "actual"),
+    for extra, size, justify, after in (("target", min(target_width, 28), "right", "actual"),
                                         ("plan", 5, "right", "target"),
                                         ("variance", 15, "right", "plan"),
                                         ("trend", TREND_WIDTH, "left", "progress"),
@@ -222,39 +232,74 @@ def status_table(report: Report, width: int) -> Table:
 def report_header(report: Report) -> Text:
     program = report.program
     text = Text()
+    from .i18n import moment
+
     text.append(literal(f"{program.name} ({program.code})"), style="bold")
-    text.append(f"  programme {program.start} → {program.end}\n")
-    text.append(f"as of {report.as_of}")
-    text.append(f", as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
-                else ", as known now")
+    text.append(f"  {t('programme')} {day(program.start)} → {day(program.end)}\n")
+    text.append(f"{t('as of')} {day(report.as_of)}")
+    text.append(f", {t('as known at')} {moment(report.known_at)}" if report.known_at
+                else f", {t('as known now')}")
+    if report.part:
+        text.append(f"\n{t('Part')}: " + ", ".join(
+            f"{t(k)} {literal(v)}" for k, v in report.part.items()))
     counts = [(s, n) for s, n in report.summary.items() if n]
     text.append("\n")
     for index, (status, count) in enumerate(counts):
         if index:
             text.append("  ")
-        text.append(f"{STATUS_MARK[status]} {count} {status}", style=STATUS_STYLE.get(status))
+        text.append(f"{STATUS_MARK[status]} {count} {t(status)}", style=STATUS_STYLE.get(status))
     return text
 
 
 def stale_lines(report: Report) -> Text | None:
     if not report.stale_metrics:
         return None
-    text = Text("stale: ", style="yellow")
-    text.append(", ".join(f"{literal(m.metric)} (last {m.last_observed}, {m.age_days} days ago, "
-                          f"{m.cadence})" for m in report.stale_metrics))
+    text = Text(f"{t('stale')}: ", style="yellow")
+    text.append(", ".join(f"{literal(m.metric)} ({t('last')} {day(m.last_observed)}, "
+                          f"{days(m.age_days)} {t('ago')}, {t(m.cadence)})"
+                          for m in report.stale_metrics))
     return text
 
 
 def report_sections(report: Report, width: int) -> list[tuple[str, Table]]:
-    """The status table split by each objective's group (or kind when it has none)."""
-    groups: dict[str, list[ObjectiveResult]] = {}
-    for result in report.objectives:
-        groups.setdefault(result.group or result.kind.capitalize() + "s", []).append(result)
-    sections = []
-    for name, results in groups.items():
-        part = report.model_copy(update={"objectives": tuple(results)})
-        sections.append((literal(name), status_table(part, width)))
-    return sections
+    """The status table split by each objective's group (or kind when it has none), in the
+    order of `[program] groups`; a nested group's heading is `Axis 1 › Recommendation 3`."""
+    from ..compute.parts import sections
+
+    out = []
+    for section in sections(report.objectives, report.program.groups):
+        part = report.model_copy(update={"objectives": section.results})
+        name = " › ".join(section.path) if section.path else cells.section_title(section)
+        out.append((literal(name), status_table(part, width)))
+    return out
+
+
+def exceptions_table(report: Report, width: int) -> Table | Text:
+    """Exceptions first: what is at-risk, off-track or missed, with its gap, reason, next
+    date and since when (leaves, then roll-ups)."""
+    if not report.exceptions:
+        return Text(t("Nothing at risk, off-track or missed."), style="green")
+    currency = report.program.currency
+    table = _table()
+    table.padding = (0, 1, 0, 0)
+    table.add_column(t("Objective"), no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column(t("Status"), no_wrap=True)
+    table.add_column(t("Gap"), justify="right", no_wrap=True)
+    table.add_column(t("Days behind"), justify="right", no_wrap=True)
+    table.add_column(t("Next date"), no_wrap=True)
+    table.add_column(t("Since"), no_wrap=True)
+    if width >= 110:
+        table.add_column(t("Owner"), overflow="fold", max_width=16)
+    table.add_column(t("Reason"), overflow="fold", ratio=1, min_width=16)
+    for e in report.exceptions:
+        row: list[Text | str] = [Text(literal(e.id)), status_text(e.status),
+                                 cells.gap_text(e, currency), cells.behind_text(e),
+                                 cells.next_text(e), cells.since_text(e)]
+        if width >= 110:
+            row.append(Text(literal(e.owner) or "—"))
+        row.append(Text(literal(e.reason) or "—"))
+        table.add_row(*row)
+    return table
 
 
 def period_tables(report: Report, periods: PeriodicView, width: int) -> list[Table]:
@@ -295,6 +340,8 @@ def render_report_table(report: Report, *, width: int, color: bool,
                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
                   markup=False)
     out.print(report_header(report))
+    out.print(Rule(Text(t("Exceptions"), style="bold"), align="left"))
+    out.print(exceptions_table(report, width))
     for name, table in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
