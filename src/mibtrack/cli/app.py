@@ -104,7 +104,7 @@ UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
 GroupFilter = Annotated[str | None, typer.Option(
     "--group", metavar="G", help="Only this group's objectives (and its nested groups: "
-                                 "\"Axis 1\" takes \"Axis 1/Recommendation 3\").")]
+                                 "\"Axis 1\" takes \"Axis 1 > Recommendation 3\").")]
 OwnerFilter = Annotated[str | None, typer.Option("--owner", metavar="O",
                         help="Only the objectives this owner holds.")]
 TagFilter = Annotated[str | None, typer.Option("--tag", metavar="T",

@@ -1,9 +1,10 @@
 """Parts of a programme: the objectives of a group, an owner or a tag, and the order and
 nesting of groups that every report shows.
 
-A group may be nested with `/`: `group = "Axis 1/Recommendation 3"` is the group
-"Recommendation 3" inside "Axis 1". `--group "Axis 1"` selects both "Axis 1" and everything
-inside it. `[program] groups = [...]` orders the groups (a listed group brings its
+A group may be nested with ` > ` (spaces around it): `group = "Axis 1 > Recommendation 3"`
+is the group "Recommendation 3" inside "Axis 1". `--group "Axis 1"` selects both "Axis 1"
+and everything inside it; `--group "Axis 1 > Recommendation 3"` only that one. (A bare `/`
+or `>` stays part of a name: "R&D/innovation", "<b>" are single groups.) `[program] groups = [...]` orders the groups (a listed group brings its
 sub-groups along); groups not listed follow, in the order they first appear.
 """
 
@@ -16,11 +17,11 @@ from typing import Any
 from mibtrack.errors import UsageError
 from mibtrack.model import Objective, Project
 
-SEPARATOR = "/"
+SEPARATOR = " > "
 
 
 def group_path(group: str | None) -> tuple[str, ...]:
-    """`"Axis 1 / Recommendation 3"` → `("Axis 1", "Recommendation 3")`; no group → ()."""
+    """`"Axis 1 > Recommendation 3"` → `("Axis 1", "Recommendation 3")`; no group → ()."""
     if not group:
         return ()
     return tuple(part.strip() for part in group.split(SEPARATOR) if part.strip())

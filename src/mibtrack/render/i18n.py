@@ -96,7 +96,11 @@ FRENCH: dict[str, str] = {
     "as known at the time of writing": "état connu à la date d'édition",
     "Status as of": "Point d'avancement au", "Programme": "Programme",
     "and": "et", "all of": "tous :", "parts": "parties", "to": "à",
-    "overall": "ensemble", "observed": "mesuré", "forecast": "prévision",
+    "overall": "ensemble", "Notes dated from": "Notes datées du", "as of": "au",
+    "as known at": "état connu au", "last observed": "dernière mesure le",
+    "last": "dernière mesure le", "ago": "", "By month": "Par mois",
+    "By quarter": "Par trimestre", "By year": "Par année", "group": "axe",
+    "owner": "responsable", "tag": "étiquette", "observed": "mesuré", "forecast": "prévision",
     "expected": "attendu le", "due": "échéance", "ETA ": "atteinte estimée le ",
     "slipped: expected": "reporté : attendu le", "done on": "réalisé le",
     "Made by mibtrack from objectives.toml and the ledger. Status symbols:":
