@@ -4,8 +4,10 @@ nesting of groups that every report shows.
 A group may be nested with ` > ` (spaces around it): `group = "Axis 1 > Recommendation 3"`
 is the group "Recommendation 3" inside "Axis 1". `--group "Axis 1"` selects both "Axis 1"
 and everything inside it; `--group "Axis 1 > Recommendation 3"` only that one. (A bare `/`
-or `>` stays part of a name: "R&D/innovation", "<b>" are single groups.) `[program] groups = [...]` orders the groups (a listed group brings its
-sub-groups along); groups not listed follow, in the order they first appear.
+or `>` stays part of a name: "R&D/innovation", "<b>" are single groups.)
+
+`[program] groups = [...]` orders the groups (a listed group brings its sub-groups along);
+groups not listed follow, in the order they first appear.
 """
 
 from __future__ import annotations
