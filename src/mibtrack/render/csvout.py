@@ -20,7 +20,7 @@ COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", 
            "target_min", "target_max", "baseline", "planned", "variance", "progress",
            "expected", "variance_points", "schedule_variance_days", "forecast_at_due", "eta",
            "start", "due", "last_observed", "above_range", "state", "expected_date",
-           "done_date", "late_days", "owner", "source")
+           "done_date", "late_days", "owner", "source", "reason")
 
 PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned", "variance",
                   "progress", "expected", "variance_points", "state")
@@ -42,19 +42,28 @@ def cell(value: Any) -> str | int:
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal):
-        return format(canonical(value), "f")
+        from .i18n import plain_number
+
+        return plain_number(canonical(value))  # 1234.5, or 1234,5 in French
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return safe_text(str(value))
 
 
 def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
+    """Columns named as in JSON (scripts read them); in French, `;` between cells and the
+    decimal comma, as a French spreadsheet opens it."""
+    from . import cells
+    from .i18n import french
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if french() else ",")
     if periods is None:
         writer.writerow(COLUMNS)
         for result in report.objectives:
-            writer.writerow(cell(getattr(result, name)) for name in COLUMNS)
+            extra = {"reason": cells.reason_of(report, result)}
+            writer.writerow(cell(extra[name] if name in extra else getattr(result, name))
+                            for name in COLUMNS)
     else:
         writer.writerow(PERIOD_COLUMNS)
         for row in periods.rows:

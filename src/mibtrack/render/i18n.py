@@ -54,6 +54,10 @@ FRENCH: dict[str, str] = {
     "achieved": "atteint", "on-track": "en bonne voie", "at-risk": "à risque",
     "off-track": "hors trajectoire", "missed": "non atteint", "no-data": "sans donnée",
     "not-started": "non commencé",
+    # the status table's columns
+    "objective": "objectif", "status": "statut", "progress": "avancement",
+    "actual": "réalisé", "when": "échéance", "plan": "prévu", "variance": "écart",
+    "trend": "tendance", "at due": "à l'échéance", "title": "intitulé",
     # kinds and default groups
     "target": "cible", "milestone": "jalon", "composite": "composite", "limit": "plafond",
     "Targets": "Cibles", "Milestones": "Jalons", "Composites": "Composites",

@@ -25,7 +25,9 @@ _LEADING = re.compile(r"^(\s*)([-=:>.]|\d+[.)](?=\s|$))")
 def md(text: str | None) -> str:
     """User text as Markdown showing exactly those characters."""
     shown = _SPECIAL.sub(r"\\\1", literal(text))
-    return _LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), shown)
+    # the backslash goes before the punctuation: `1\.` (a `\1` would show the backslash)
+    return _LEADING.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1],
+                        shown)
 
 
 def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:

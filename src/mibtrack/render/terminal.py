@@ -185,20 +185,28 @@ def status_table(report: Report, width: int) -> Table:
     currency = report.program.currency
     table = _table()
     table.padding = (0, 1, 0, 0)  # with the box's one-space separator: a gap of two
-    # actual and target as wide as their longest value (a target is never cut short)
-    actual_width = max([12] + [len(_actual_cell(r, currency)) for r in report.objectives])
-    target_width = max([13] + [len(_goal_cell(r, currency)) for r in report.objectives])
-    columns: list[tuple[str, int, str]] = [("objective", 20, "left"), ("status", 14, "left"),
-                                           ("progress", 11, "left"),
-                                           ("actual", min(actual_width, 20), "right"),
-                                           ("when", 14, "left")]
+    # values are never cut short: a column is as wide as its longest value (at least the
+    # width it always had, at most a cap)
+    def fit(least: int, most: int, texts: list[str]) -> int:
+        return min(most, max([least] + [len(text) for text in texts]))
+
+    results = report.objectives
+    status_width = fit(14, 22, [f"? {t(r.status)}" + (" ⌛" if r.stale else "") for r in results])
+    columns: list[tuple[str, int, str]] = [
+        ("objective", 20, "left"), ("status", status_width, "left"), ("progress", 11, "left"),
+        ("actual", fit(12, 20, [_actual_cell(r, currency) for r in results]), "right"),
+        ("when", fit(14, 18, [_when_cell(r) for r in results]), "left")]
     # optional columns, most useful first; each is added only if the table still fits
-    for extra, size, justify, after in (("target", min(target_width, 28), "right", "actual"),
-                                        ("plan", 5, "right", "target"),
-                                        ("variance", 15, "right", "plan"),
-                                        ("trend", TREND_WIDTH, "left", "progress"),
-                                        ("at due", 10, "right", "variance"),
-                                        ("title", 40, "left", "objective")):
+    for extra, size, justify, after in (
+            ("target", fit(13, 28, [_goal_cell(r, currency) for r in results]), "right",
+             "actual"),
+            ("plan", 5, "right", "target"),
+            ("variance", fit(15, 22, [_variance_cell(r, currency) for r in results]), "right",
+             "plan"),
+            ("trend", TREND_WIDTH, "left", "progress"),
+            ("at due", fit(10, 16, [compact(r.forecast_at_due, r.unit, currency)
+                                    for r in results]), "right", "variance"),
+            ("title", 40, "left", "objective")):
         used = sum(w for _, w, _ in columns) + 2 * len(columns)
         names = [name for name, _, _ in columns]
         if used + size <= width and after in names:  # plan only beside its target, etc.
@@ -206,7 +214,7 @@ def status_table(report: Report, width: int) -> Table:
                 size = min(60, width - used)
             columns.insert(names.index(after) + 1, (extra, size, justify))
     for name, size, justify in columns:
-        table.add_column(name, width=size, no_wrap=True, overflow="ellipsis",
+        table.add_column(t(name), width=size, no_wrap=True, overflow="ellipsis",
                          justify=justify)  # type: ignore[arg-type]
     for result in report.objectives:
         bar = progress_bar(result.progress, result.expected, 6)
