@@ -34,7 +34,7 @@ from typing import Any, TextIO
 from .errors import MibtrackError, UsageError
 from .ledger import draft
 from .model import Project
-from .values import parse_date, parse_value
+from .values import parse_date_in, parse_value, parse_value_in
 
 OBSERVATION_COLUMNS = ("metric", "value")
 MILESTONE_COLUMNS = ("objective", "status")
@@ -171,7 +171,8 @@ def read_import(path: Path, project: Project, today: dt.date,
 
     total = text.count("\n") + (0 if text.endswith("\n") else 1)
     return check_rows(name, header_at, header, rows(), project, today, delimiter,
-                      decimal_comma=delimiter == ";", progress=progress, total=total)
+                      decimal_comma=delimiter == ";" or project.program.locale == "fr",
+                      progress=progress, total=total)
 
 
 def check_rows(name: str, header_at: int, header: Sequence[str],
@@ -299,7 +300,7 @@ class _RowValidator:
     def date(self, cell: str) -> dt.date:
         if not cell:
             raise UsageError("empty", "every row needs its date, YYYY-MM-DD")
-        day = parse_date(cell, "")
+        day = parse_date_in(cell, "", self.project.program.locale)
         if day > self.today:
             raise UsageError(f"{day} is in the future",
                              "record facts once they hold; plans belong in objectives.toml")
@@ -324,6 +325,8 @@ class _RowValidator:
     def value(self, cell: str) -> Decimal:
         if not cell:
             raise UsageError("empty", "every observation needs its value")
+        if self.project.program.locale == "fr":
+            return parse_value_in(cell, "", "fr")  # 1 250, 41,2 %, 1 000 000,00 €
         if self.decimal_comma and "." in cell and "," not in cell \
                 and not _EUROPEAN_NUMBER.match(cell):
             raise UsageError(f"{cell!r} has a decimal point in a semicolon-separated file",
@@ -358,7 +361,7 @@ class _RowValidator:
                 return self.problem(line, "expected", "a slipped milestone needs its expected "
                                     "date", "say when it is now expected, YYYY-MM-DD")
             try:
-                expected_day = parse_date(expected, "")
+                expected_day = parse_date_in(expected, "", self.project.program.locale)
             except MibtrackError as exc:
                 return self.problem(line, "expected", exc.message.strip(), exc.hint)
         elif expected:
@@ -384,14 +387,15 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def cell(value: Any) -> str:
+def cell(value: Any, decimal_comma: bool = False) -> str:
     """One CSV cell: numbers and dates as themselves, text neutralised, None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):
-        return format(value, "f") if isinstance(value, Decimal) else str(value)
+        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+        return text.replace(".", ",") if decimal_comma else text
     if isinstance(value, dt.datetime):
         from .values import format_moment
 
@@ -401,12 +405,14 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write_csv(out: TextIO, columns: Sequence[str], records: Iterable[dict[str, Any]]) -> int:
-    """A header and one line per record (CRLF, as RFC 4180 and spreadsheets expect)."""
-    writer = csv.writer(out, lineterminator="\r\n")
+def write_csv(out: TextIO, columns: Sequence[str], records: Iterable[dict[str, Any]],
+              french: bool = False) -> int:
+    """A header and one line per record (CRLF, as RFC 4180 and spreadsheets expect); in
+    French `;` between cells and the decimal comma (`import` reads it back)."""
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if french else ",")
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow([cell(record.get(name)) for name in columns])
+        writer.writerow([cell(record.get(name), french) for name in columns])
         count += 1
     return count

@@ -174,8 +174,9 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
                   since: str | None, until: str | None) -> EntryFilters:
     """Refuse an undeclared metric or objective and bad dates (exit 2) before reading."""
     from ..errors import UsageError
-    from ..values import parse_date
+    from ..values import parse_date_in
 
+    locale = project.program.locale
     if metric is not None and metric not in project.metrics:
         raise UsageError(f"unknown metric {metric!r}",
                          f"declared metrics: {', '.join(sorted(project.metrics))}")
@@ -183,8 +184,8 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
         raise UsageError(f"unknown objective {objective!r}",
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     return EntryFilters(metric, objective,
-                        parse_date(since, "--since") if since else None,
-                        parse_date(until, "--until") if until else None)
+                        parse_date_in(since, "--since", locale) if since else None,
+                        parse_date_in(until, "--until", locale) if until else None)
 
 
 def print_json(value: Any) -> None:
@@ -199,10 +200,18 @@ def today() -> Any:
     return dt.date.today()
 
 
-def as_of_date(text: str | None) -> Any:
-    from ..values import parse_date
+def input_locale(text: str | None = None) -> str:
+    """The project's locale, for reading what people type (`31/03/2026` and `1 250` under
+    fr); a plain ISO date or number needs no project, so it is not loaded for one."""
+    if text is not None and not any(c in text for c in "/ ,%€\u00a0\u202f"):
+        return "en"
+    return session().workspace.project.program.locale
 
-    return parse_date(text, "--as-of") if text else today()
+
+def as_of_date(text: str | None) -> Any:
+    from ..values import parse_date_in
+
+    return parse_date_in(text, "--as-of", input_locale(text)) if text else today()
 
 
 def known_at_moment(text: str | None) -> Any:

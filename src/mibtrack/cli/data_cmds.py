@@ -177,7 +177,7 @@ def export(
     content = ledger_content()
     build = raw_records if raw else applied_records
     records = build(project, content.entries, **filters.as_kwargs())
-    text = _render(records, fmt, raw)
+    text = _render(records, fmt, raw, french=project.program.locale == "fr")
     if output is None:
         if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes
             from ..render.text import control_codes_shown
@@ -189,7 +189,7 @@ def export(
         info(f"exported {len(records)} entr{'y' if len(records) == 1 else 'ies'} to {output}")
 
 
-def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001
+def _render(records, fmt: str, raw: bool, french: bool = False) -> str:  # noqa: ANN001
     import io
 
     from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv
@@ -199,7 +199,7 @@ def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001
     if fmt == "json":
         return dumps(export_document(records, raw))
     out = io.StringIO(newline="")
-    write_csv(out, RAW_COLUMNS if raw else EXPORT_COLUMNS, records)
+    write_csv(out, RAW_COLUMNS if raw else EXPORT_COLUMNS, records, french=french)
     return out.getvalue()
 
 

@@ -26,11 +26,12 @@ _NEGATIVE_OK = {"ignore_unknown_options": True}
 
 def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
     from ..errors import UsageError
-    from ..values import parse_date
+    from ..values import parse_date_in
+    from .app import input_locale
 
     if text is None:
         return today()
-    day = parse_date(text, what)
+    day = parse_date_in(text, what, input_locale(text))
     if day > today():
         raise UsageError(f"{what} {day} is in the future",
                          "record facts once they hold; plans belong in objectives.toml")
@@ -86,13 +87,13 @@ def record(
     """Record a metric's value on a day (an observation); prints the new entry's id."""
     from ..errors import UsageError
     from ..ledger import draft
-    from ..values import parse_value
+    from ..values import parse_value_in
 
     project = session().workspace.project
     if metric not in project.metrics:
         raise UsageError(f"unknown metric {metric!r}",
                          f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
-    amount = parse_value(value)
+    amount = parse_value_in(value, "value", project.program.locale)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
                    note=note, key=key)], json_output)
@@ -114,7 +115,8 @@ def milestone(
     """Record a milestone event: done, at-risk, slipped (with --expected) or reopened."""
     from ..errors import UsageError
     from ..ledger import draft
-    from ..values import parse_date
+    from ..values import parse_date_in
+    from .app import input_locale
 
     _objective(objective, "milestone")
     statuses = ("done", "at-risk", "slipped", "reopened")
@@ -126,7 +128,8 @@ def milestone(
     if status != "slipped" and expected is not None:
         raise UsageError(f"--expected goes with `slipped`, not `{status}`")
     as_of = _fact_date(date)
-    expected_day = parse_date(expected, "--expected") if expected else None
+    expected_day = parse_date_in(expected, "--expected", input_locale(expected)) \
+        if expected else None
     _append([draft("milestone", as_of=as_of, objective=objective, status=status,
                    expected=expected_day, source=source, note=note, key=key)], json_output)
 
@@ -145,7 +148,8 @@ def correct(
     """Supersede an entry's value and/or date; the original stays in the ledger."""
     from ..errors import UsageError
     from ..ledger import draft
-    from ..values import parse_value
+    from ..values import parse_value_in
+    from .app import input_locale
 
     content = ledger_content()
     target = content.resolve(entry)
@@ -159,7 +163,8 @@ def correct(
     _refuse_voided(content, target.id)
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry was wrong")
-    new_value = parse_value(value, "--value") if value is not None else None
+    new_value = parse_value_in(value, "--value", input_locale(value)) \
+        if value is not None else None
     new_date = _fact_date(date) if date is not None else None
     _append([draft("correction", as_of=today(), target_entry=target.id, value=new_value,
                    date=new_date, reason=reason)], json_output)

@@ -39,7 +39,7 @@ def goal_text(r: ObjectiveResult, currency: str) -> str:
         return t("all of") + " " + ", ".join(literal(c) for c in r.children)
     if r.target_min is not None:
         low, high = amount(r.target_min, r.unit, currency), amount(r.target_max, r.unit, currency)
-        return f"{low} {t('to')} {high}"
+        return f"de {low} à {high}" if t("to") != "to" else f"{low} to {high}"
     return amount(r.target, r.unit, currency)
 
 
@@ -149,15 +149,21 @@ def gap_text(e: Any, currency: str) -> str:
 
 
 def behind_text(e: Any) -> str:
-    return "—" if e.days_behind is None else days_behind(e.days_behind)
+    """Days behind as a number (negative: ahead), for a column headed so."""
+    if e.days_behind is None:
+        return "—"
+    from .i18n import number
+
+    return number(Decimal(e.days_behind))
 
 
 def next_text(e: Any) -> str:
     """`expected 2029-03-31`, `ETA 2027-01-02`, `due 2025-12-31`."""
     if e.next_date is None:
         return "—"
-    word = {"expected": t("expected"), "eta": t("ETA"), "due": t("due")}[e.next_date_kind]
-    return f"{word} {day(e.next_date)}"
+    word = {"expected": t("expected") + " ", "eta": t("ETA "),
+            "due": t("due") + " "}[e.next_date_kind]
+    return f"{word}{day(e.next_date)}"
 
 
 def since_text(e: Any) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..values import canonical
 from . import cells
-from .i18n import current, day, days, moment, t
+from .i18n import ago, current, day, moment, t
 from .text import amount, literal
 
 if TYPE_CHECKING:
@@ -174,19 +174,38 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
 
 def _summary_text(r: ObjectiveResult, currency: str) -> str:
     """A sentence saying what the chart shows, for everyone (the chart's text alternative)."""
+    fr = current() == "fr"
     if r.kind == "target":
+        count = len(r.actual_series)
+        if fr:
+            now = (f"Réalisé {amount(r.actual, r.unit, currency)}" if r.actual is not None
+                   else "Aucune mesure à ce jour")
+            text = (f"{now}, pour un prévu à date de {cells.planned_text(r, currency)} et une "
+                    f"cible de {cells.goal_text(r, currency)} à l'échéance du {day(r.due)} ; "
+                    f"{count} mesure{'s' if count > 1 else ''}")
+            if r.forecast_at_due is not None:
+                text += f" ; prévision à l'échéance {cells.forecast_text(r, currency)}"
+                text += f", cible atteinte le {day(r.eta)}" if r.eta else ", cible non atteinte"
+            return literal(text) + "."
         now = (f"Actual {amount(r.actual, r.unit, currency)}" if r.actual is not None
                else "Nothing observed yet")
         text = (f"{now} against a plan of "
                 f"{cells.planned_text(r, currency)} by now and a target of "
                 f"{cells.goal_text(r, currency)} due {r.due}; "
-                f"{len(r.actual_series)} observation{'s' if len(r.actual_series) != 1 else ''}")
+                f"{count} observation{'s' if count != 1 else ''}")
         if r.forecast_at_due is not None:
             text += f"; forecast at due {cells.forecast_text(r, currency)}"
             text += f", reaching the target {r.eta}" if r.eta else ", not reaching the target"
         return literal(text) + "."
     if r.kind == "milestone":
-        return literal(f"Milestone {cells.when_text(r)}; state: {r.state or 'no event yet'}.")
+        state = t(r.state) if r.state else t("no event yet")
+        if fr:
+            return literal(f"Jalon : {cells.when_text(r)} ; état : {state}.")
+        return literal(f"Milestone {cells.when_text(r)}; state: {state}.")
+    if fr:
+        return literal(f"Avancement {cells.percent(r.progress)} pour un prévu de "
+                       f"{cells.percent(r.expected)}, sur {len(r.children)} parties : "
+                       f"{', '.join(r.children)}.")
     return literal(f"Progress {cells.percent(r.progress)} against {cells.percent(r.expected)} "
                    f"planned, over {len(r.children)} parts: {', '.join(r.children)}.")
 
@@ -325,7 +344,7 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
     stale = ""
     if report.stale_metrics:
         items = "".join(f"<li>{_e(m.metric)}: {escape(t('last observed'))} "
-                        f"{day(m.last_observed)}, {escape(days(m.age_days))} {escape(t('ago'))} "
+                        f"{day(m.last_observed)}, {escape(ago(m.age_days))} "
                         f"({escape(t(m.cadence))})</li>" for m in report.stale_metrics)
         stale = f'<h3>{escape(t("Stale metrics"))}</h3><ul class="stale-metrics">{items}</ul>'
     anchors = {r.id: index for index, r in enumerate(report.objectives, 1)}

@@ -100,12 +100,13 @@ FRENCH: dict[str, str] = {
     "as known at the time of writing": "état connu à la date d'édition",
     "Status as of": "Point d'avancement au", "Programme": "Programme",
     "and": "et", "all of": "tous :", "parts": "parties", "to": "à",
-    "overall": "ensemble", "Notes dated from": "Notes datées du", "as of": "au",
+    "overall": "ensemble", "target range": "fourchette cible", "exp.": "prévu le", "all": "tous",
+    "Notes dated from": "Notes datées du", "as of": "au",
     "as known at": "état connu au", "last observed": "dernière mesure le",
     "last": "dernière mesure le", "ago": "", "By month": "Par mois",
     "By quarter": "Par trimestre", "By year": "Par année", "group": "axe",
     "owner": "responsable", "tag": "étiquette", "observed": "mesuré", "forecast": "prévision",
-    "expected": "attendu le", "due": "échéance", "ETA ": "atteinte estimée le ",
+    "expected": "attendu le", "due": "échéance", "ETA ": "atteinte le ",
     "slipped: expected": "reporté : attendu le", "done on": "réalisé le",
     "Made by mibtrack from objectives.toml and the ledger. Status symbols:":
         "Produit par mibtrack à partir d'objectives.toml et du registre. Symboles :",
@@ -134,6 +135,11 @@ def days(count: int) -> str:
     if french():
         return f"{number(Decimal(count))} {plural(count, 'jour', 'jours')}"
     return f"{number(Decimal(count))} {plural(count, 'day', 'days')}"
+
+
+def ago(count: int) -> str:
+    """`3 days ago` / `il y a 3 jours`."""
+    return f"il y a {days(count)}" if french() else f"{days(count)} ago"
 
 
 def days_behind(count: int) -> str:

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import cells
-from .i18n import day, days, moment, t
+from .i18n import ago, day, moment, t
 from .text import literal
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
     if report.stale_metrics:
         out += ["", t("Stale metrics (no fresh data within their cadence and a half):"), ""]
         out += [f"- {md(m.metric)}: {t('last observed')} {day(m.last_observed)}, "
-                f"{days(m.age_days)} {t('ago')} ({t(m.cadence)})" for m in report.stale_metrics]
+                f"{ago(m.age_days)} ({t(m.cadence)})" for m in report.stale_metrics]
     out += _exceptions(report)
     for section in sections(report.objectives, program.groups):
         for depth, name in section.new_heads:

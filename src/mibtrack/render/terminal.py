@@ -17,7 +17,7 @@ from ..model import Entry, Objective, Project
 from . import cells
 from .cells import percent, points
 from .charts import column_dates, plan_actual_chart, sparkline
-from .i18n import day, days, t
+from .i18n import ago, day, t
 from .periodic import PeriodicView
 from .text import amount, compact, literal
 
@@ -131,17 +131,17 @@ def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int 
 
 def _actual_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
-        return result.state or "—"
+        return t(result.state) if result.state else "—"
     if result.kind == "composite":
-        return f"{len(result.children)} parts"
+        return f"{len(result.children)} {t('parts')}"
     return compact(result.actual, result.unit, currency)
 
 
 def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
-        return "done"
+        return t("done")
     if result.kind == "composite":
-        return f"all {len(result.children)}"
+        return f"{t('all')} {len(result.children)}"
     if result.target_min is not None:
         low = compact(result.target_min, result.unit, currency)
         high = compact(result.target_max, result.unit, currency)
@@ -153,17 +153,20 @@ def _when_cell(result: ObjectiveResult) -> str:
     """Short: the milestone's lateness or due date, the target's ETA."""
     if result.kind == "milestone":
         if result.done_date is not None:
-            return f"{result.late_days}d late" if result.late_days else "on time"
+            if not result.late_days:
+                return t("on time")
+            return f"{result.late_days} j de retard" if t("due") != "due" \
+                else f"{result.late_days}d late"
         if result.state == "slipped" and result.expected_date is not None:
-            return f"exp. {result.expected_date}"
-        return f"due {result.due}"
+            return f"{t('exp.')} {day(result.expected_date)}"
+        return f"{t('due')} {day(result.due)}"
     if result.eta is not None:
-        return f"ETA {result.eta}"
+        return f"{t('ETA ')}{day(result.eta)}"
     if result.kind == "target" and result.status not in ("achieved", "not-started") \
             and result.actual is not None:
-        return "no ETA"
+        return t("no ETA")
     if result.kind == "composite" and result.due is not None:
-        return f"due {result.due}"
+        return f"{t('due')} {day(result.due)}"
     return ""
 
 
@@ -191,11 +194,14 @@ def status_table(report: Report, width: int) -> Table:
         return min(most, max([least] + [len(text) for text in texts]))
 
     results = report.objectives
-    status_width = fit(14, 22, [f"? {t(r.status)}" + (" ⌛" if r.stale else "") for r in results])
+    status_width = fit(14, 23, [f"? {t(r.status)}" + (" ⌛ " if r.stale else "")
+                                for r in results])
+    progress_width = fit(11, 13, [f"······ {percent(r.progress):>4}" for r in results])
     columns: list[tuple[str, int, str]] = [
-        ("objective", 20, "left"), ("status", status_width, "left"), ("progress", 11, "left"),
+        ("objective", 20, "left"), ("status", status_width, "left"),
+        ("progress", progress_width, "left"),
         ("actual", fit(12, 20, [_actual_cell(r, currency) for r in results]), "right"),
-        ("when", fit(14, 18, [_when_cell(r) for r in results]), "left")]
+        ("when", fit(14, 22, [_when_cell(r) for r in results]), "left")]
     # optional columns, most useful first; each is added only if the table still fits
     for extra, size, justify, after in (
             ("target", fit(13, 28, [_goal_cell(r, currency) for r in results]), "right",
@@ -218,7 +224,7 @@ def status_table(report: Report, width: int) -> Table:
                          justify=justify)  # type: ignore[arg-type]
     for result in report.objectives:
         bar = progress_bar(result.progress, result.expected, 6)
-        bar.append(f" {percent(result.progress):>4}")
+        bar.append(f" {percent(result.progress):>{progress_width - 7}}")
         cells: dict[str, Text | str] = {
             "objective": Text(literal(result.id)),
             "title": Text(literal(result.title)),
@@ -264,7 +270,7 @@ def stale_lines(report: Report) -> Text | None:
         return None
     text = Text(f"{t('stale')}: ", style="yellow")
     text.append(", ".join(f"{literal(m.metric)} ({t('last')} {day(m.last_observed)}, "
-                          f"{days(m.age_days)} {t('ago')}, {t(m.cadence)})"
+                          f"{ago(m.age_days)}, {t(m.cadence)})"
                           for m in report.stale_metrics))
     return text
 
@@ -297,7 +303,7 @@ def exceptions_table(report: Report, width: int) -> Table | Text:
     table.add_column(t("Next date"), no_wrap=True)
     table.add_column(t("Since"), no_wrap=True)
     if width >= 110:
-        table.add_column(t("Owner"), overflow="fold", max_width=16)
+        table.add_column(t("Owner"), overflow="fold", max_width=16, min_width=len(t("Owner")))
     table.add_column(t("Reason"), overflow="fold", ratio=1, min_width=16)
     for e in report.exceptions:
         row: list[Text | str] = [Text(literal(e.id)), status_text(e.status),
