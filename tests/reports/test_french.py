@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
 from report_support import AS_OF
+
 from support import SMALL_TOML, ledger_digest
 
 SPACES = re.compile("[\u00a0\u202f]")
