@@ -124,3 +124,20 @@ def test_the_french_workbook_has_french_headings_and_date_formats(french,
     due = sheet.cell(2, header.index("Échéance") + 1)
     assert due.number_format == "dd/mm/yyyy" and due.value.year == 2026
     assert sheet.cell(2, header.index("Statut") + 1).value == "▼ hors trajectoire"
+
+
+def test_the_readme_s_french_board_pack_is_real_output(cli) -> None:  # noqa: ANN001
+    """README shows the French example's report; regenerate it when this fails:
+    cd docs/examples/plan-regional && mibtrack report --as-of 30/11/2025 --format markdown."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("--as-of 30/11/2025 --format markdown\n", 1)[1].split("```", 1)[0]
+    result = cli("report", "--as-of", "30/11/2025", "--format", "markdown",
+                 root=root / "docs" / "examples" / "plan-regional")
+    assert result.code == 0, result.err
+
+    def tables(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith(("|", "#", "- "))]
+
+    assert tables(result.out) == tables(block)
+    assert "Points d'attention" in block and "cofinancement à voter" in block

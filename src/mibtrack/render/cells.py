@@ -34,7 +34,7 @@ def actual_text(r: ObjectiveResult, currency: str) -> str:
 
 def goal_text(r: ObjectiveResult, currency: str) -> str:
     if r.kind == "milestone":
-        return t("done")
+        return "réalisation" if t("done") != "done" else "done"
     if r.kind == "composite":
         return t("all of") + " " + ", ".join(literal(c) for c in r.children)
     if r.target_min is not None:
@@ -113,6 +113,11 @@ def late_text(r: ObjectiveResult) -> str:
     if r.status == "missed":
         return t("missed")
     return "—"
+
+
+def colon() -> str:
+    """`:` in English, ` :` in French (a no-break space before it)."""
+    return "\u00a0:" if t("to") != "to" else ":"
 
 
 def group_name(r: ObjectiveResult) -> str:

@@ -46,11 +46,15 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 break-inside:avoid;page-break-inside:avoid;overflow-wrap:break-word}
 .card.wide{grid-column:1/-1}
 .scroll{overflow-x:auto}
+section.overview{display:grid;grid-template-columns:auto 1fr;column-gap:32px;align-items:start}
+section.overview h2{grid-column:1/-1}
+.aside h3{margin-top:.4em}
 .reason{margin:.4em 0;padding:.3em .6em;background:#fff8e1;border-left:4px solid #b58900}
 .reason strong{margin-right:.3em}
 table.exceptions{width:100%}
 table.exceptions td.reason-cell{min-width:16em}
 table.exceptions tr.rollup td{color:#333;font-style:italic}
+table.exceptions td.date,table.exceptions td.num,.status{white-space:nowrap}
 .periods table{width:100%}
 .periods th,.periods td,table.exceptions th,table.exceptions td,table.summary th,
 table.summary td{overflow-wrap:normal;word-break:normal;hyphens:none}
@@ -72,7 +76,8 @@ blockquote{margin:.5em 0;padding:.2em .8em;border-left:3px solid var(--line);col
 font-size:.9rem}
 .periods{overflow-x:auto}
 footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
-@media (max-width:600px){body{font-size:14px}h1{font-size:1.3rem}.card{padding:10px}}
+@media (max-width:600px){section.overview{display:block}body{font-size:14px}
+h1{font-size:1.3rem}.card{padding:10px}}
 @media print{
 @page{size:A4;margin:12mm 10mm}
 body{background:#fff;font-size:8.5pt;line-height:1.3}
@@ -85,8 +90,9 @@ section.subgroup{break-before:auto}
 .card{border:1px solid #999;padding:2.5mm 3mm;box-shadow:none;break-inside:avoid;
 page-break-inside:avoid}
 .card.wide{grid-column:1/-1}
-dl.numbers{grid-template-columns:repeat(3,1fr);margin:.2em 0}
-svg.chart{max-height:38mm}
+dl.numbers{grid-template-columns:repeat(4,1fr);gap:0 6px;margin:.2em 0}
+dt{font-size:6.5pt}
+svg.chart{max-height:30mm}
 figcaption{display:none}
 blockquote{font-size:7.5pt}
 h2,h3{break-after:avoid;page-break-after:avoid}
@@ -322,8 +328,8 @@ def _exceptions(report: Report, anchors: dict[str, int]) -> str:
             f'<td class=num data-value="{_exact(e.gap if e.gap is not None else e.gap_points)}">'
             f'{_e(cells.gap_text(e, currency))}</td>'
             f'<td class=num data-value="{_exact(e.days_behind)}">{_e(cells.behind_text(e))}</td>'
-            f'<td data-value="{_exact(e.next_date)}">{_e(cells.next_text(e))}</td>'
-            f'<td data-value="{_exact(e.since)}">{_e(cells.since_text(e))}</td>'
+            f'<td class=date data-value="{_exact(e.next_date)}">{_e(cells.next_text(e))}</td>'
+            f'<td class=date data-value="{_exact(e.since)}">{_e(cells.since_text(e))}</td>'
             f'<td class="reason-cell" data-field="reason">{_e(e.reason) or "—"}</td></tr>')
     return (f'<section class="exceptions" aria-labelledby="exceptions-heading">{heading}'
             f'<div class="scroll"><table class="exceptions"><thead><tr>{head}</tr></thead>'
@@ -396,12 +402,12 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 </header>
 <main>
 <section class="front">
-<section aria-labelledby="summary-heading">
+<section class="overview" aria-labelledby="summary-heading">
 <h2 id="summary-heading">{escape(t("Summary"))}</h2>
 <table class="summary"><thead><tr><th>{escape(t("Status"))}</th>\
 <th class=num>{escape(t("Objectives"))}</th></tr></thead>
 <tbody>{summary_rows}</tbody></table>
-{stale}{period_note}
+<div class="aside">{stale}{period_note}</div>
 </section>
 {_exceptions(report, anchors)}
 </section>

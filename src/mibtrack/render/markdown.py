@@ -92,14 +92,15 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
     if sourced:
         out += ["", f"## {t('Sources')}", ""]
         for r in sourced:
-            out += [f"- **{md(r.id)}**: {md(r.source)}"]
+            out += [f"- **{md(r.id)}**{cells.colon()} {md(r.source)}"]
     noted = [r for r in report.objectives if report.recent_notes.get(r.id)]
     if noted:
-        out += ["", f"## {t('Notes')}", "",
-                f"{t('Notes dated from')} {day(report.notes_from)} {t('to')} "
-                f"{day(report.as_of)}.", ""]
+        span = (f"Notes datées du {day(report.notes_from)} au {day(report.as_of)}."
+                if t("to") != "to" else
+                f"Notes dated from {day(report.notes_from)} to {day(report.as_of)}.")
+        out += ["", f"## {t('Notes')}", "", span, ""]
         for r in noted:
-            out += [f"- **{md(r.id)}** {day(n.date)}: {md(n.text)}"
+            out += [f"- **{md(r.id)}** {day(n.date)}{cells.colon()} {md(n.text)}"
                     + (f" ({md(n.source)})" if n.source else "")
                     for n in report.recent_notes[r.id]]
     if periods is not None:

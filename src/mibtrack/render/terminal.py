@@ -139,7 +139,7 @@ def _actual_cell(result: ObjectiveResult, currency: str) -> str:
 
 def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
-        return t("done")
+        return cells.goal_text(result, currency)
     if result.kind == "composite":
         return f"{t('all')} {len(result.children)}"
     if result.target_min is not None:
