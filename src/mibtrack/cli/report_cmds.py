@@ -253,8 +253,11 @@ def check(
     else:
         from ..render.text import literal
 
+        reasons = {e.id: e.reason for e in report_value.exceptions if e.reason}
         for r in breaches:
-            echo(f"{r.status}: {literal(r.id)} — {literal(r.title)}{_why(r)}")
+            reason = getattr(r, "reason", None) or reasons.get(r.id)
+            echo(f"{r.status}: {literal(r.id)} — {literal(r.title)}{_why(r)}"
+                 + (f" — {literal(reason)}" if reason else ""))
         for m in stale_breaches:
             echo(f"stale: metric {literal(m.metric)} last observed {m.last_observed} "
                  f"({m.age_days} days ago, {m.cadence} cadence)")

@@ -58,6 +58,18 @@ FRENCH: dict[str, str] = {
     "objective": "objectif", "status": "statut", "progress": "avancement",
     "actual": "réalisé", "when": "échéance", "plan": "prévu", "variance": "écart",
     "trend": "tendance", "at due": "à l'échéance", "title": "intitulé",
+    # show
+    "kind": "type", "metric": "indicateur", "direction": "sens", "baseline": "référence",
+    "period": "période", "checkpoints": "jalons intermédiaires", "planned now": "prévu à date",
+    "schedule": "calendrier", "forecast at due": "prévision à l'échéance", "note": "note",
+    "state": "état", "late": "retard", "children": "composantes", "weights": "pondérations",
+    "source": "source", "reason": "motif", "date": "date",
+    "planned": "prévu", "evidence": "pièces", "plan vs actual, by quarter":
+        "prévu / réalisé, par trimestre", "plan vs actual vs forecast":
+        "prévu / réalisé / prévision", "not enough data (needs 2 points)":
+        "données insuffisantes (2 mesures au moins)", "never at this pace":
+        "jamais à ce rythme", "above the range's upper end": "au-dessus de la fourchette",
+    "increase": "hausse", "decrease": "baisse",
     # kinds and default groups
     "target": "cible", "milestone": "jalon", "composite": "composite", "limit": "plafond",
     "Targets": "Cibles", "Milestones": "Jalons", "Composites": "Composites",

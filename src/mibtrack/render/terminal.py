@@ -17,7 +17,8 @@ from ..model import Entry, Objective, Project
 from . import cells
 from .cells import percent, points
 from .charts import column_dates, plan_actual_chart, sparkline
-from .i18n import ago, day, t
+from .i18n import ago, day, moment, t
+from .i18n import day as shown
 from .periodic import PeriodicView
 from .text import amount, compact, literal
 
@@ -368,6 +369,18 @@ def render_report_table(report: Report, *, width: int, color: bool,
     return buffer.getvalue()
 
 
+def _reason(evaluator: Evaluator, objective_id: str, day: dt.date,
+            result: ObjectiveResult) -> str | None:
+    """The objective's current reason (SPEC R2), as reports give it."""
+    reason = getattr(result, "reason", None)
+    if reason is not None:
+        return reason
+    from ..compute.exceptions import reason_of
+
+    found = reason_of(evaluator.ledger, objective_id, day)
+    return found.text if found else None
+
+
 def show_renderables(project: Project, objective: Objective, evaluator: Evaluator,
                      day: dt.date, known_at: dt.datetime | None, entries: Sequence[Entry],
                      width: int) -> list[Any]:
@@ -380,8 +393,8 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     head.append(literal(objective.id), style="bold")
     head.append(f"  {literal(objective.title)}\n")
     head.append_text(status_text(result.status, result.stale))
-    head.append(f"  as of {day}" + (f", as known at {known_at:%Y-%m-%d %H:%M:%S} UTC"
-                                   if known_at else ""))
+    head.append(f"  {t('as of')} {shown(day)}" + (f", {t('as known at')} {moment(known_at)}"
+                                                  if known_at else ""))
     parts: list[Any] = [head]
 
     facts = Table.grid(padding=(0, 2))
@@ -389,10 +402,12 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     facts.add_column(overflow="fold")
 
     def fact(name: str, value: object) -> None:
+        if isinstance(value, dt.date):
+            value = shown(value)
         if value not in (None, "", ()):
-            facts.add_row(name, Text(literal(str(value))))
+            facts.add_row(t(name), Text(literal(str(value))))
 
-    fact("kind", objective.kind)
+    fact("kind", t(objective.kind))
     if objective.kind == "target":
         unit = result.unit
         fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
@@ -403,46 +418,47 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                            f"{amount(objective.target_max, unit, currency)}")
         else:
             fact("target", amount(objective.target, unit, currency))
-        fact("period", f"{project.start_of(objective)} → {objective.due}")
-        fact("checkpoints", ", ".join(f"{c.date}: {amount(c.value, unit, currency)}"
+        fact("period", f"{shown(project.start_of(objective))} → {shown(objective.due)}")
+        fact("checkpoints", ", ".join(f"{shown(c.date)}: {amount(c.value, unit, currency)}"
                                       for c in objective.checkpoints))
         fact("actual", amount(result.actual, unit, currency))
         fact("planned now", amount(result.planned, unit, currency, places=2))
-        fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        fact("progress", f"{percent(result.progress)} ({t('plan')} {percent(result.expected)})")
         if result.schedule_variance_days is not None:
-            days = result.schedule_variance_days
-            fact("schedule", "on schedule" if days == 0 else
-                 f"{abs(days)} days {'behind' if days < 0 else 'ahead of'} plan")
+            fact("schedule", cells.schedule_text(result))
         fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2)
-             if result.forecast_at_due is not None else "not enough data (needs 2 points)")
-        fact("ETA", result.eta or ("never at this pace" if result.forecast_at_due is not None
+             if result.forecast_at_due is not None else t("not enough data (needs 2 points)"))
+        fact("ETA", result.eta or (t("never at this pace") if result.forecast_at_due is not None
                                    else None))
         if result.above_range:
-            fact("note", "above the range's upper end")
+            fact("note", t("above the range's upper end"))
     elif objective.kind == "milestone":
         fact("due", objective.due)
-        fact("state", result.state or "no event yet")
+        fact("state", t(result.state) if result.state else t("no event yet"))
         fact("expected", result.expected_date)
         fact("done", result.done_date)
-        fact("late", f"{result.late_days} days" if result.late_days else None)
+        fact("late", cells.late_text(result) if result.late_days or result.state == "slipped"
+             else None)
     else:
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
         fact("due", objective.due)
-        fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        fact("progress", f"{percent(result.progress)} ({t('plan')} {percent(result.expected)})")
     fact("owner", objective.owner)
     fact("source", objective.source)
+    fact("reason", _reason(evaluator, objective.id, day, result))
     parts.append(facts)
 
     dates = history_dates(project, objective, day)
     history = evaluator.series(objective.id, dates)
-    table = _table("plan vs actual, by quarter")
+    table = _table(t("plan vs actual, by quarter"))
     for column in ("date", "status", "actual", "planned", "variance", "progress", "plan"):
-        table.add_column(column, justify="right" if column not in ("date", "status") else "left")
+        table.add_column(t(column) if column != "plan" or t("plan") == "plan" else "attendu",
+                         justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
-        table.add_row(str(when), Text(row.status, style=STATUS_STYLE.get(row.status)),
+        table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status)),
                       compact(row.actual, row.unit, currency) if row.kind == "target"
-                      else (row.state or "—"),
+                      else (t(row.state) if row.state else "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
@@ -450,10 +466,10 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     if result.kind == "target" and width >= 40:
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
-        parts.append(Text("plan vs actual vs forecast", style="bold"))
+        parts.append(Text(t("plan vs actual vs forecast"), style="bold"))
         parts.append(plan_actual_chart(result, chart_dates,
                                        evaluator.series(objective.id, chart_dates), day,
                                        currency, height=10 if width >= 60 else 6))
-    parts.append(Text("evidence", style="bold"))
+    parts.append(Text(t("evidence"), style="bold"))
     parts.append(entries_table(entries, entries, project))
     return parts
