@@ -131,3 +131,25 @@ def test_since_equals_walking_back_day_by_day(obs, events, cadence, checkpoint, 
 
         assert since(status_at, when, floor, change_days(p, ledger, objective)) == \
             since_by_days(status_at, when, floor), objective.id
+
+
+def test_since_stays_cheap_and_right_for_a_long_run_of_daily_observations() -> None:
+    # 3 a day against a plan of 10000 over 2024-2027 (6.8 a day): off-track from the second
+    # day on (2024-01-02: 6 vs a plan of 6.8, r = 0.88 < 0.9) for almost three years
+    p = project(target("t", target=10000, start="2024-01-01", due="2027-12-31"),
+                metrics={"m": {"id": "m", "unit": "jobs", "aggregate": "latest",
+                               "cadence": "monthly"}})
+    led = Ledger()
+    when, value = day("2024-01-01"), 0
+    while when <= day("2026-11-30"):
+        value += 3
+        led.obs("m", str(value), str(when))
+        when += ONE
+    ledger = effective_ledger(led.entries)
+    evaluator = Evaluator(p, ledger)
+    t = day("2026-11-30")
+    status_at = lambda d: evaluator.evaluate("t", d).status  # noqa: E731
+    found = since(status_at, t, day("2023-12-31"), change_days(p, ledger, p.objectives[0]))
+    assert found == day("2024-01-02")
+    assert len(evaluator._memo) <= 40  # not one evaluation per day of the run (1065)
+    assert since_by_days(status_at, t, day("2023-12-31")) == found  # the definition agrees
