@@ -86,3 +86,13 @@ def test_the_report_workbook_is_not_mistaken_for_an_import(cli, tmp_path: Path,
     result = cli("import", str(out))
     assert result.code == 2 and "unknown column" in result.err
     assert ledger_digest(project) == before
+
+
+def test_a_workbook_dry_run_writes_nothing(cli, project: Path, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "dry.xlsx", [["metric", "value", "date"],
+                                            ["jobs", 7, dt.date(2025, 3, 31)]])
+    before = ledger_digest(project)
+    result = cli("import", str(path), "--dry-run")
+    assert result.code == 0, result.err
+    assert "line 2: observation jobs 7 on 2025-03-31" in result.out
+    assert "nothing written" in result.out and ledger_digest(project) == before

@@ -362,8 +362,16 @@ def render_report_table(report: Report, *, width: int, color: bool,
         out.print(table)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
+    noted = [(r.id, n) for r in report.objectives for n in report.recent_notes.get(r.id, ())]
+    if noted:
+        out.print(Rule(Text(t("Recent notes"), style="bold"), align="left"))
+        for objective_id, n in noted:
+            line = Text(f"{day(n.date)}  ", style="dim")
+            line.append(literal(objective_id), style="bold")
+            line.append(f"  {literal(n.text)}" + (f" ({literal(n.source)})" if n.source else ""))
+            out.print(line)
     if periods is not None:
-        out.print(Rule(Text(f"by {periods.period}", style="bold"), align="left"))
+        out.print(Rule(Text(t(f"by {periods.period}"), style="bold"), align="left"))
         for table in period_tables(report, periods, width):
             out.print(table)
     return buffer.getvalue()
