@@ -35,8 +35,9 @@ def test_the_markdown_board_pack_reads_french(french) -> None:  # noqa: ANN001
     assert "Point d'avancement au **30/04/2025**" in out
     assert "## Synthèse" in out and "## Points d'attention" in out
     assert "| ▼ hors trajectoire | 1 |" in out
-    # funding: 1.5M + 2M = 3 500 000 €; jobs' variance 52 − 66.347469 = −14,35 emplois
-    assert "| 3 500 000 € |" in out and "-14,35 jobs" in out
+    # funding: 1.5M + 2M = 3 500 000 €; jobs (quarterly) is read as at its last report,
+    # 2025-03-31: plan 100 × 455/731 = 62.243502, variance 52 − 62.243502 = −10,24 jobs
+    assert "| 3 500 000 € |" in out and "-10,24 jobs" in out
     assert "réalisé le 15/07/2024, 15 jours de retard (échéance 30/06/2024)" in out
     assert "2025-04-30" not in out and "off-track" not in out
 
@@ -71,7 +72,7 @@ def test_french_csv_has_semicolons_and_decimal_commas(french) -> None:  # noqa: 
     assert header.startswith("id;kind;group;title;status")
     jobs = dict(zip(header.split(";"), next(r for r in rows if r.startswith("jobs;")).split(";"),
                     strict=True))
-    assert jobs["planned"] == "66,347469" and jobs["actual"] == "52"
+    assert jobs["planned"] == "62,243502" and jobs["actual"] == "52"  # plan at 2025-03-31
 
 
 def test_french_export_imports_back(french, project: Path, tmp_path: Path) -> None:  # noqa: ANN001

@@ -36,10 +36,11 @@ def test_the_summary_sheet_has_one_typed_row_per_objective_exceptions_first(
     # jobs is the one exception (off-track), so it comes first; then the others by group
     assert [r[0] for r in rows] == ["jobs", "funding", "launch"]
     jobs = dict(zip(header, rows[0], strict=True))
-    # jobs: 52 on 2025-03-31; plan at 2025-04-30 = 100 × 485/731 = 66.347469
+    # jobs: 52 on 2025-03-31, a quarterly metric read as at that report (τ): plan at
+    # 2025-03-31 = 100 × 455/731 = 62.243502
     assert jobs["Actual"] == 52 and isinstance(jobs["Actual"], int | float)
-    assert jobs["Planned now"] == pytest.approx(66.347469)
-    assert jobs["Variance"] == pytest.approx(52 - 66.347469)
+    assert jobs["Planned now"] == pytest.approx(62.243502)
+    assert jobs["Variance"] == pytest.approx(52 - 62.243502)
     assert jobs["Status"] == "▼ off-track"
     assert jobs["Due"] == dt.datetime(2026, 1, 1)  # a date cell, not text
     assert jobs["Target"] == 100 and jobs["Baseline"] == 0

@@ -23,6 +23,7 @@ from .app import (
     print_json,
     session,
     warn,
+    warn_ledger,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -47,6 +48,7 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None, 
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator, part=chosen,
                                             period=period or "quarter")
+    warn_ledger(ledger.conflicts, daily.fold.orphans(project))
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -70,7 +72,7 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
            locale: LocaleOpt = None) -> None:
     """One line per objective: progress against plan, status, forecast."""
     from ..render.i18n import use_locale
-    from ..render.terminal import report_header, stale_lines, status_table
+    from ..render.terminal import reason_lines, report_header, stale_lines, status_table
 
     chosen_locale = _locale(locale)
     report = _report(as_of, known_at, part=(group, owner, tag))
@@ -81,6 +83,8 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
     with use_locale(chosen_locale or report.program.locale):
         out.print(report_header(report))
         out.print(status_table(report, out.width))
+        if (reasons := reason_lines(report.objectives)) is not None:
+            out.print(reasons)
         if (stale := stale_lines(report)) is not None:
             out.print(stale)
 
@@ -135,7 +139,7 @@ def _evidence(report_value):  # noqa: ANN001, ANN202
     moment = report_value.known_at
     entries = [e for e in session().workspace.content.entries
                if moment is None or e.recorded_at <= moment]
-    metrics = {r.metric for r in report_value.objectives if r.metric}
+    metrics = {m for r in report_value.objectives if (m := getattr(r, "metric", None))}
     objectives = {r.id for r in report_value.objectives}
     records = []
     for record in applied_records(project, entries, until=report_value.as_of):
@@ -189,6 +193,7 @@ def show(
 ) -> None:
     """One objective in depth: its declaration, every entry bearing on it, plan vs actual."""
     from ..compute import Evaluator, effective_ledger
+    from ..compute.ledger_state import orphans
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
@@ -204,8 +209,10 @@ def show(
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
-    evaluator = Evaluator(project, effective_ledger(content.entries, moment))
+    folded = effective_ledger(content.entries, moment, project.renames)
+    evaluator = Evaluator(project, folded)
     entries = select(project, known, objective=objective)
+    warn_ledger(folded.conflicts, orphans(folded, project))
     if json_output:
         print_json(show_document(project, declared, evaluator, day, moment, entries))
         return
@@ -240,7 +247,10 @@ def check(
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
     report_value = _report(as_of, known_at, part=(group, owner, tag))
-    breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
+    # Targets, limits and milestones only: a composite's trouble is its children's, counted
+    # once (SPEC R2); composites are reported on their own line (`rollups`).
+    breaches = [r for r in report_value.objectives
+                if r.kind != "composite" and at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
     if json_output:
         print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
@@ -249,6 +259,7 @@ def check(
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
                     "summary": report_value.summary,
+                    "rollups": report_value.rollups,
                     "objectives": report_value.objectives})
     else:
         from ..render.text import literal
@@ -271,12 +282,21 @@ def check(
 
 def _why(result) -> str:  # noqa: ANN001
     from ..render.terminal import percent
+    from ..render.text import literal
 
+    reason = f": {literal(result.reason)}" if result.reason else ""
     if result.kind == "milestone":
         if result.state == "slipped":
-            return f" (due {result.due}, slipped to {result.expected_date})"
-        return f" (due {result.due})"
+            return f" (due {result.due}, slipped to {result.expected_date}){reason}"
+        return f" (due {result.due}){reason}"
+    if result.kind == "limit":
+        if result.status == "missed":
+            return f" ({result.breaches} observations outside by {result.due}){reason}"
+        if result.breached_since is not None:
+            return f" (outside since {result.breached_since}, headroom {result.headroom})" \
+                + reason
+        return f" (inside, headroom {result.headroom}; the forecast at due is outside)" + reason
     if result.kind == "target" and result.actual is None:
-        return f" (nothing observed yet, due {result.due})"
+        return f" (nothing observed yet, due {result.due}){reason}"
     return f" (progress {percent(result.progress)} vs {percent(result.expected)} planned" + \
-        (f", due {result.due})" if result.due else ")")
+        (f", due {result.due})" if result.due else ")") + reason

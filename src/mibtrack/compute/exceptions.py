@@ -72,15 +72,18 @@ class ExceptionItem(_Record):
     group: str | None = Field(description="Reporting group, as declared.")
     unit: str | None = Field(description="The metric's unit (targets).")
     gap: Decimal | None = Field(
-        description="Targets: the variance A − P in the metric's unit (negative = short).")
+        description="Targets: the variance A − P in the metric's unit (negative = short); "
+                    "limits: the headroom (negative outside).")
     gap_points: Decimal | None = Field(description="progress − expected.")
     days_behind: int | None = Field(
         description="Days behind: targets −schedule variance; a slipped milestone its "
-                    "expected date − due; a missed one as_of − due. Positive = late.")
+                    "expected date − due; a missed one as_of − due; a breached limit "
+                    "as_of − breached_since. Positive = late.")
     reason: str | None = Field(
-        description="The note of its newest note or milestone entry dated on or before "
-                    "as_of (user text).")
-    reason_date: dt.date | None = Field(description="The day that note is dated.")
+        description="Its current reason (the result's `reason`: the note of its newest note "
+                    "or milestone entry dated on or before as_of; user text).")
+    worst_child: str | None = Field(
+        description="A roll-up: the id of its most severe part (`worst_child`).")
     next_date: dt.date | None = Field(
         description="The next date to watch: a slipped milestone's expected date, else a "
                     "target's ETA when it has one, else the due date.")
@@ -104,13 +107,6 @@ def dated_notes(ledger: EffectiveLedger, objective_id: str) -> list[tuple[dt.dat
               for e in ledger.events_of(objective_id) if e.note]
     found.sort(key=lambda item: (item[0], item[1]))
     return found
-
-
-def reason_of(ledger: EffectiveLedger, objective_id: str, t: dt.date) -> DatedNote | None:
-    """SPEC R2 reason: the note of the newest `note` or `milestone` entry dated on or before t
-    (of two on one day, the later recorded)."""
-    dated = [note for day, _, note in dated_notes(ledger, objective_id) if day <= t]
-    return dated[-1] if dated else None
 
 
 def recent_notes(ledger: EffectiveLedger, objective_id: str, t: dt.date,
@@ -262,7 +258,6 @@ def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Any,
 
 def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
           objective: Objective, r, t: dt.date) -> ExceptionItem:  # noqa: ANN001
-    reason = reason_of(ledger, r.id, t)
     expected_date = getattr(r, "expected_date", None)
     days_behind: int | None = None
     if r.kind == "milestone":
@@ -272,6 +267,9 @@ def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
             days_behind = max(0, (expected_date - r.due).days)
     elif r.status == "missed" and r.due is not None and t > r.due:
         days_behind = (t - r.due).days
+    elif r.kind == "limit":
+        breached = getattr(r, "breached_since", None)
+        days_behind = None if breached is None else (t - breached).days
     elif getattr(r, "schedule_variance_days", None) is not None:
         days_behind = -r.schedule_variance_days
     eta = getattr(r, "eta", None)
@@ -291,9 +289,10 @@ def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
     return ExceptionItem(
         id=r.id, kind=r.kind, title=r.title, status=r.status, rollup=r.kind == "composite",
         owner=r.owner, group=r.group, unit=getattr(r, "unit", None),
-        gap=getattr(r, "variance", None), gap_points=getattr(r, "variance_points", None),
-        days_behind=days_behind, reason=reason.text if reason else None,
-        reason_date=reason.date if reason else None, next_date=next_date,
+        gap=getattr(r, "headroom", None) if r.kind == "limit" else getattr(r, "variance", None),
+        gap_points=getattr(r, "variance_points", None), days_behind=days_behind,
+        reason=r.reason, worst_child=worst.id if (worst := getattr(r, "worst_child", None))
+        else None, next_date=next_date,
         next_date_kind=next_kind, due=r.due,
         since=since(status_at, t, project.program.start - _ONE_DAY,
                     change_days(project, ledger, objective, observed)),

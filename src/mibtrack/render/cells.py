@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..compute import ObjectiveResult
-from .i18n import day, days, days_behind, t
+from .i18n import day, days, days_behind, plural, t
 from .i18n import percent as percent
 from .i18n import points as points
 from .text import amount, literal
@@ -17,6 +17,31 @@ STATUS_MARK = {
     "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
     "no-data": "?", "not-started": "○",
 }
+
+
+#: Statuses that show the objective's current reason beside them (SPEC R2 "reason").
+TROUBLE = ("at-risk", "off-track", "missed")
+
+
+def reason_text(r: ObjectiveResult) -> str:
+    """The current reason when the objective is in trouble, else empty (user text)."""
+    return literal(r.reason) if r.status in TROUBLE and r.reason else ""
+
+
+def rollup_counts(summary: dict[str, int]) -> str:
+    """`▼ 1 off-track, ● 2 on-track`: the statuses present, worst first."""
+    return ", ".join(f"{STATUS_MARK.get(s, '')} {n} {t(s)}" for s, n in summary.items() if n) \
+        or t("none")
+
+
+def limit_text(r: ObjectiveResult, currency: str) -> str:
+    """A limit's bounds: `at least 40 %`, `at most €150k`, `€25 to €40`."""
+    if r.min is not None and r.max is not None:
+        low, high = amount(r.min, r.unit, currency), amount(r.max, r.unit, currency)
+        return f"de {low} à {high}" if t("to") != "to" else f"{low} to {high}"
+    if r.min is not None:
+        return f"{t('at least')} {amount(r.min, r.unit, currency)}"
+    return f"{t('at most')} {amount(r.max, r.unit, currency)}"
 
 
 def status_label(status: str) -> str:
@@ -37,6 +62,8 @@ def goal_text(r: ObjectiveResult, currency: str) -> str:
         return "réalisation" if t("done") != "done" else "done"
     if r.kind == "composite":
         return t("all of") + " " + ", ".join(literal(c) for c in r.children)
+    if r.kind == "limit":
+        return limit_text(r, currency)
     if r.target_min is not None:
         low, high = amount(r.target_min, r.unit, currency), amount(r.target_max, r.unit, currency)
         return f"de {low} à {high}" if t("to") != "to" else f"{low} to {high}"
@@ -75,7 +102,7 @@ def schedule_text(r: ObjectiveResult) -> str:
 
 
 def forecast_text(r: ObjectiveResult, currency: str) -> str:
-    if r.kind != "target":
+    if r.kind not in ("target", "limit"):
         return "—"
     if r.forecast_at_due is None:
         return t("not enough data")
@@ -91,6 +118,12 @@ def when_text(r: ObjectiveResult) -> str:
         if r.state == "slipped" and r.expected_date is not None:
             return f"{t('slipped: expected')} {day(r.expected_date)} ({t('due')} {day(r.due)})"
         return f"{t('due')} {day(r.due)}"
+    if r.kind == "limit":
+        if r.breached_since is not None:
+            return f"{t('outside since')} {day(r.breached_since)} ({t('until')} {day(r.due)})"
+        breaches = f", {r.breaches} {plural(r.breaches, t('breach'), t('breaches'))}" \
+            if r.breaches else ""
+        return f"{t('holds until')} {day(r.due)}{breaches}"
     if r.eta is not None:
         return f"{t('ETA ')}{day(r.eta)}"
     if r.kind == "target" and r.forecast_at_due is not None and r.status != "achieved":
@@ -134,14 +167,9 @@ def section_title(section: Any) -> str:
 # --------------------------------------------------------------------------- exceptions
 
 def reason_of(report: Any, r: Any) -> str | None:
-    """The objective's current reason (SPEC R2), as the report holds it."""
-    reason = getattr(r, "reason", None)
-    if reason is not None:
-        return reason
-    for e in report.exceptions:
-        if e.id == r.id:
-            return e.reason
-    return None
+    """The objective's current reason (SPEC R2), as the report holds it: shown beside every
+    objective that has one (and always beside the exceptions)."""
+    return r.reason
 
 
 def gap_text(e: Any, currency: str) -> str:

@@ -167,6 +167,22 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
             _number("Late", "late_days", r.late_days, cells.late_text(r)),
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
         ]
+    elif r.kind == "limit":
+        parts += [
+            _number("Actual", "actual", r.actual, amount(r.actual, r.unit, currency)),
+            _number("Limit", "min" if r.min is not None else "max",
+                    r.min if r.min is not None else r.max, cells.limit_text(r, currency)),
+            _number("Headroom", "headroom", r.headroom, amount(r.headroom, r.unit, currency)),
+            _number("Within", "within", r.within,
+                    "—" if r.within is None else ("yes" if r.within else "no")),
+            _number("Outside since", "breached_since", r.breached_since,
+                    str(r.breached_since or "—")),
+            _number("Breaches", "breaches", r.breaches,
+                    "—" if r.breaches is None else str(r.breaches)),
+            _number("Forecast at due", "forecast_at_due", r.forecast_at_due,
+                    cells.forecast_text(r, currency)),
+            _number("Period", "due", r.due, f"{r.start} → {r.due}"),
+        ]
     else:
         parts += [
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
@@ -175,6 +191,9 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
                     cells.points(r.variance_points)),
             _number("Due", "due", r.due, day(r.due)),
         ]
+        if r.worst_child is not None:
+            parts.append(_number("Worst part", "worst_child", r.worst_child.id,
+                                 f"{r.worst_child.id} ({r.worst_child.status})"))
     return '<dl class="numbers">' + "".join(parts) + "</dl>"
 
 
@@ -208,6 +227,12 @@ def _summary_text(r: ObjectiveResult, currency: str) -> str:
         if fr:
             return literal(f"Jalon : {cells.when_text(r)} ; état : {state}.")
         return literal(f"Milestone {cells.when_text(r)}; state: {state}.")
+    if r.kind == "limit":
+        now = (f"{t('Actual')} {amount(r.actual, r.unit, currency)}" if r.actual is not None
+               else ("Aucune mesure à ce jour" if fr else "Nothing observed yet"))
+        against = "pour une limite de" if fr else "against a limit of"
+        return literal(f"{now} {against} {cells.limit_text(r, currency)}; "
+                       f"{cells.when_text(r)}.")
     if fr:
         return literal(f"Avancement {cells.percent(r.progress)} pour un prévu de "
                        f"{cells.percent(r.expected)}, sur {len(r.children)} parties : "
@@ -222,7 +247,7 @@ def _chart(r: ObjectiveResult, report: Report, index: int) -> str:
     chart_id = f"chart-{index}"
     title = literal(f"{r.id}: {r.title}")
     desc = _summary_text(r, report.program.currency)
-    if r.kind == "target":
+    if r.kind in ("target", "limit"):
         svg = svgchart.target_chart(r, report.as_of, report.program.currency, chart_id,
                                     title, desc)
     elif r.kind == "milestone":
@@ -407,7 +432,10 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 <table class="summary"><thead><tr><th>{escape(t("Status"))}</th>\
 <th class=num>{escape(t("Objectives"))}</th></tr></thead>
 <tbody>{summary_rows}</tbody></table>
-<div class="aside">{stale}{period_note}</div>
+<div class="aside"><p class="meta" data-field="rollups">{escape(t("Roll-ups"))} \
+({escape(t("composites, counted apart"))}){escape(cells.colon())} \
+{escape(cells.rollup_counts(report.rollups))}.</p>
+{stale}{period_note}</div>
 </section>
 {_exceptions(report, anchors)}
 </section>

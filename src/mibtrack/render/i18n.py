@@ -71,7 +71,7 @@ FRENCH: dict[str, str] = {
         "jamais à ce rythme", "above the range's upper end": "au-dessus de la fourchette",
     "increase": "hausse", "decrease": "baisse",
     # kinds and default groups
-    "target": "cible", "milestone": "jalon", "composite": "composite", "limit": "plafond",
+    "target": "cible", "milestone": "jalon", "composite": "composite",
     "Targets": "Cibles", "Milestones": "Jalons", "Composites": "Composites",
     "Limits": "Plafonds et planchers",
     # milestone states
@@ -112,7 +112,20 @@ FRENCH: dict[str, str] = {
     "as known at the time of writing": "état connu à la date d'édition",
     "Status as of": "Point d'avancement au", "Programme": "Programme",
     "and": "et", "all of": "tous :", "parts": "parties", "to": "à",
-    "overall": "ensemble", "target range": "fourchette cible", "exp.": "prévu le", "all": "tous",
+    "overall": "ensemble", "composites, counted apart": "comptés à part",
+    "out": "hors bornes le", "roll-ups": "composites",
+    "step (each checkpoint's value from its date on)":
+        "par paliers (chaque jalon vaut à partir de sa date)",
+    "worst part": "partie la plus en difficulté", "below the range's lower end":
+        "au-dessous de la fourchette", "evaluated at": "évalué au",
+    "80 % interval": "intervalle à 80 %", "chance to meet": "probabilité d'atteinte",
+    "limit": "limite", "within": "dans les bornes", "headroom": "marge",
+    "floor": "plancher", "ceiling": "plafond", "none": "aucun", "at least": "au moins",
+    "at most": "au plus",
+    "outside since": "hors bornes depuis le", "until": "jusqu'au",
+    "holds until": "tenu jusqu'au", "breach": "dépassement", "breaches": "dépassements",
+    "Roll-ups": "Objectifs composites", "worst": "le plus en difficulté",
+    "target range": "fourchette cible", "exp.": "prévu le", "all": "tous",
     "Notes dated from": "Notes datées du", "as of": "au",
     "as known at": "état connu au", "last observed": "dernière mesure le",
     "last": "dernière mesure le", "ago": "", "By month": "Par mois",

@@ -66,6 +66,8 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
     out += ["", f"## {t('Summary')}", ""]
     out += _table([t("Status"), t("Objectives")],
                   [[cells.status_label(s), str(n)] for s, n in report.summary.items()], {1})
+    out += ["", f"{t('Roll-ups')} ({t('composites, counted apart')}){cells.colon()} "
+            f"{cells.rollup_counts(report.rollups)}."]
     if report.stale_metrics:
         out += ["", t("Stale metrics (no fresh data within their cadence and a half):"), ""]
         out += [f"- {md(m.metric)}: {t('last observed')} {day(m.last_observed)}, "

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
 from . import cells
-from .cells import percent, points
+from .cells import TROUBLE, percent, points, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
 from .i18n import ago, day, moment, t
 from .i18n import day as shown
@@ -49,10 +49,17 @@ def objectives_table(project: Project) -> Table:
             goal = f"{objective.metric}: {goal}"
         elif objective.kind == "composite":
             goal = " + ".join(objective.children)
+        elif objective.kind == "limit":
+            unit = project.metrics[objective.metric].unit
+            bounds = [f"≥ {amount(objective.min, unit, program.currency)}"] \
+                if objective.min is not None else []
+            bounds += [f"≤ {amount(objective.max, unit, program.currency)}"] \
+                if objective.max is not None else []
+            goal = f"{objective.metric}: {' and '.join(bounds)}"
         else:
             goal = "done"
         table.add_row(Text(literal(objective.id)), objective.kind, Text(literal(objective.title)),
-                      Text(literal(goal)), str(objective.due or ""))
+                      Text(literal(goal)), str(project.due_of(objective)))
     return table
 
 
@@ -141,6 +148,12 @@ def _actual_cell(result: ObjectiveResult, currency: str) -> str:
 def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
         return cells.goal_text(result, currency)
+    if result.kind == "limit":
+        low = None if result.min is None else compact(result.min, result.unit, currency)
+        high = None if result.max is None else compact(result.max, result.unit, currency)
+        if low and high:
+            return f"{low.removesuffix(' ' + (result.unit or ''))}–{high}"
+        return f"≥ {low}" if low else f"≤ {high}"
     if result.kind == "composite":
         return f"{t('all')} {len(result.children)}"
     if result.target_min is not None:
@@ -161,6 +174,9 @@ def _when_cell(result: ObjectiveResult) -> str:
         if result.state == "slipped" and result.expected_date is not None:
             return f"{t('exp.')} {day(result.expected_date)}"
         return f"{t('due')} {day(result.due)}"
+    if result.kind == "limit":
+        return f"{t('out')} {day(result.breached_since)}" if result.breached_since \
+            else f"{t('to')} {day(result.due)}"
     if result.eta is not None:
         return f"{t('ETA ')}{day(result.eta)}"
     if result.kind == "target" and result.status not in ("achieved", "not-started") \
@@ -263,6 +279,22 @@ def report_header(report: Report) -> Text:
         if index:
             text.append("  ")
         text.append(f"{STATUS_MARK[status]} {count} {t(status)}", style=STATUS_STYLE.get(status))
+    if any(report.rollups.values()):
+        text.append(f"\n{t('roll-ups')}: {rollup_counts(report.rollups)}")
+    return text
+
+
+def reason_lines(results: Sequence[ObjectiveResult]) -> Text | None:
+    """Why each objective in trouble is there: its current reason, one line each."""
+    troubled = [r for r in results if r.status in TROUBLE and r.reason]
+    if not troubled:
+        return None
+    text = Text()
+    for index, r in enumerate(troubled):
+        if index:
+            text.append("\n")
+        text.append(f"{STATUS_MARK[r.status]} {literal(r.id)}: ", style=STATUS_STYLE.get(r.status))
+        text.append(literal(r.reason))
     return text
 
 
@@ -276,16 +308,17 @@ def stale_lines(report: Report) -> Text | None:
     return text
 
 
-def report_sections(report: Report, width: int) -> list[tuple[str, Table]]:
+def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text | None]]:
     """The status table split by each objective's group (or kind when it has none), in the
-    order of `[program] groups`; a nested group's heading is `Axis 1 › Recommendation 3`."""
+    order of `[program] groups`, each with the reasons of its objectives in trouble; a nested
+    group's heading is `Axis 1 › Recommendation 3`."""
     from ..compute.parts import sections
 
     out = []
     for section in sections(report.objectives, report.program.groups):
         part = report.model_copy(update={"objectives": section.results})
         name = " › ".join(section.path) if section.path else cells.section_title(section)
-        out.append((literal(name), status_table(part, width)))
+        out.append((literal(name), status_table(part, width), reason_lines(section.results)))
     return out
 
 
@@ -357,9 +390,11 @@ def render_report_table(report: Report, *, width: int, color: bool,
     out.print(report_header(report))
     out.print(Rule(Text(t("Exceptions"), style="bold"), align="left"))
     out.print(exceptions_table(report, width))
-    for name, table in report_sections(report, width):
+    for name, table, reasons in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
+        if reasons is not None:
+            out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
     noted = [(r.id, n) for r in report.objectives for n in report.recent_notes.get(r.id, ())]
@@ -375,18 +410,6 @@ def render_report_table(report: Report, *, width: int, color: bool,
         for table in period_tables(report, periods, width):
             out.print(table)
     return buffer.getvalue()
-
-
-def _reason(evaluator: Evaluator, objective_id: str, day: dt.date,
-            result: ObjectiveResult) -> str | None:
-    """The objective's current reason (SPEC R2), as reports give it."""
-    reason = getattr(result, "reason", None)
-    if reason is not None:
-        return reason
-    from ..compute.exceptions import reason_of
-
-    found = reason_of(evaluator.ledger, objective_id, day)
-    return found.text if found else None
 
 
 def show_renderables(project: Project, objective: Objective, evaluator: Evaluator,
@@ -427,6 +450,8 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         else:
             fact("target", amount(objective.target, unit, currency))
         fact("period", f"{shown(project.start_of(objective))} → {shown(objective.due)}")
+        if objective.plan == "step":
+            fact("plan", t("step (each checkpoint's value from its date on)"))
         fact("checkpoints", ", ".join(f"{shown(c.date)}: {amount(c.value, unit, currency)}"
                                       for c in objective.checkpoints))
         fact("actual", amount(result.actual, unit, currency))
@@ -440,6 +465,31 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                                    else None))
         if result.above_range:
             fact("note", t("above the range's upper end"))
+        if result.below_range:
+            fact("note", "below the range's lower end")
+        if result.evaluated_at is not None and result.evaluated_at != day:
+            fact("evaluated at", f"{result.evaluated_at} (the last report; the next is not "
+                                 f"due yet)")
+        if result.forecast_low is not None:
+            fact("80 % interval", f"{amount(result.forecast_low, unit, currency, places=2)} to "
+                                  f"{amount(result.forecast_high, unit, currency, places=2)}")
+            fact("chance to meet", percent(result.p_meet))
+        if result.late_days:
+            fact("late", f"achieved {result.late_days} days after due")
+    elif objective.kind == "limit":
+        unit = result.unit
+        fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
+        fact("limit", ", ".join(
+            ([f"at least {amount(objective.min, unit, currency)}"] if objective.min is not None
+             else []) + ([f"at most {amount(objective.max, unit, currency)}"]
+                         if objective.max is not None else [])))
+        fact("period", f"{result.start} → {result.due}")
+        fact("actual", amount(result.actual, unit, currency))
+        fact("within", None if result.within is None else ("yes" if result.within else "no"))
+        fact("headroom", amount(result.headroom, unit, currency))
+        fact("outside since", result.breached_since)
+        fact("breaches", result.breaches)
+        fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2))
     elif objective.kind == "milestone":
         fact("due", objective.due)
         fact("state", t(result.state) if result.state else t("no event yet"))
@@ -450,11 +500,15 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     else:
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
-        fact("due", objective.due)
+        fact("due", result.due)
         fact("progress", f"{percent(result.progress)} ({t('plan')} {percent(result.expected)})")
+        if result.worst_child is not None:
+            fact("worst part", f"{result.worst_child.id} ({t(result.worst_child.status)})")
+        if result.children_by_status:
+            fact("parts", ", ".join(f"{n} {t(s)}" for s, n in result.children_by_status.items()))
+    fact("reason", result.reason)
     fact("owner", objective.owner)
     fact("source", objective.source)
-    fact("reason", _reason(evaluator, objective.id, day, result))
     parts.append(facts)
 
     dates = history_dates(project, objective, day)
@@ -465,13 +519,13 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                          justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
         table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status)),
-                      compact(row.actual, row.unit, currency) if row.kind == "target"
-                      else (t(row.state) if row.state else "—"),
+                      compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
+                      else (t(row.state) if getattr(row, "state", None) else "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
     parts.append(table)
-    if result.kind == "target" and width >= 40:
+    if result.kind in ("target", "limit") and width >= 40:
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
         parts.append(Text(t("plan vs actual vs forecast"), style="bold"))

@@ -126,7 +126,7 @@ class _Writer:
 
 def _checkpoint(r: ObjectiveResult, as_of: dt.date) -> tuple[dt.date | None, Decimal | None]:
     """The plan's next checkpoint from the as-of date on, else its last one."""
-    inner = list(r.plan_points[1:-1])
+    inner = list(getattr(r, "plan_points", ())[1:-1])
     if not inner:
         return None, None
     coming = [p for p in inner if p.date >= as_of]
@@ -151,13 +151,16 @@ def _summary_rows(report: Report, w: _Writer) -> list[list[Any]]:
         rows.append([
             r.id, r.title, r.group, r.owner, (cells.status_label(r.status), w.status[r.status]),
             e.since if e is not None else None, r.unit,
-            (r.baseline, unit_fmt), checkpoint_date, (checkpoint, unit_fmt),
-            (r.target if r.target is not None else r.target_min, unit_fmt),
-            (r.target_max, unit_fmt), (r.actual, unit_fmt), (r.planned, unit_fmt),
-            (r.variance, unit_fmt), (r.progress, w.percent), (r.expected, w.percent),
-            (r.forecast_at_due, unit_fmt), (getattr(r, "forecast_low", None), unit_fmt),
-            (getattr(r, "forecast_high", None), unit_fmt), r.due,
-            e.next_date if e is not None else (r.expected_date or r.eta or r.due),
+            (getattr(r, "baseline", None), unit_fmt), checkpoint_date, (checkpoint, unit_fmt),
+            (r.target if r.target is not None else
+             r.target_min if r.target_min is not None else r.min, unit_fmt),
+            (r.target_max if r.target_max is not None else r.max, unit_fmt),
+            (r.actual, unit_fmt), (r.planned, unit_fmt),
+            (r.variance if r.kind != "limit" else r.headroom, unit_fmt),
+            (r.progress, w.percent), (r.expected, w.percent),
+            (r.forecast_at_due, unit_fmt), (r.forecast_low, unit_fmt),
+            (r.forecast_high, unit_fmt), r.due,
+            e.next_date if e is not None else (r.eta or r.due),
             (e.days_behind, w.integer) if e is not None else None, reason, r.source,
         ])
     return rows
@@ -171,7 +174,7 @@ def _period_rows(periods: PeriodicView, w: _Writer) -> list[list[Any]]:
         rows.append([p.objective, p.end, (cells.status_label(x.status), w.status[x.status]),
                      (x.actual, unit_fmt), (x.planned, unit_fmt), (x.variance, unit_fmt),
                      (x.progress, w.percent), (x.expected, w.percent), x.unit,
-                     t(x.state) if x.state else None])
+                     t(state) if (state := getattr(x, "state", None)) else None])
     return rows
 
 
