@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..compute import ObjectiveResult
+from ..compute import ObjectiveResult, Report
 from .i18n import day, days, days_behind, plural, t
 from .i18n import percent as percent
 from .i18n import points as points
@@ -205,3 +205,41 @@ def since_text(e: Any) -> str:
 
 def number_cell(value: Decimal | None) -> str:
     return "—" if value is None else format(value, "f")
+
+
+def known_text(report: Report) -> str:
+    """"as known at …": the report's known-at, else the moment the ledger was read (so a
+    report reproduced with `--known-at <generated_at>` reads the same)."""
+    from .i18n import moment as shown_moment
+
+    moment = report.known_at or report.generated_at
+    if moment is None:
+        return t("as known now")
+    return f"{t('as known at')} {shown_moment(moment)}"
+
+
+def stamp_pairs(report: Report) -> list[tuple[str, str]]:
+    """The provenance stamp as (label, value) pairs, for a document's footer."""
+    from ..values import format_moment
+
+    generated = format_moment(report.generated_at) if report.generated_at else "—"
+    known = report.known_at or report.generated_at
+    pairs = [("As of", str(report.as_of)),
+             ("As known at", format_moment(known) if known else "now"),
+             ("Generated at", generated),
+             ("Plan version", report.plan_version or "—"),
+             ("Ledger head", report.ledger_head or "—"),
+             ("mibtrack", report.mibtrack_version)]
+    if report.generated_at is not None:
+        pairs.append(("Reproduce with", f"mibtrack report --as-of {report.as_of} "
+                                        f"--known-at {generated}"))
+    return pairs
+
+
+def revised(r: ObjectiveResult) -> str:
+    """The mark of an objective whose plan was revised, with how; "" when it was not."""
+    if r.revision is None:
+        return ""
+    from .plans import revision_text
+
+    return revision_text(r.revision)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..values import canonical
 from . import cells
-from .i18n import ago, current, day, moment, t
+from .i18n import ago, current, day, t
 from .text import amount, literal
 
 if TYPE_CHECKING:
@@ -76,6 +76,10 @@ blockquote{margin:.5em 0;padding:.2em .8em;border-left:3px solid var(--line);col
 font-size:.9rem}
 .periods{overflow-x:auto}
 footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
+.mta-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px}
+.mta svg{width:100%;height:auto}
+.stamp{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
+.stamp div{display:contents}.stamp dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:600px){section.overview{display:block}body{font-size:14px}
 h1{font-size:1.3rem}.card{padding:10px}}
 @media print{
@@ -281,6 +285,9 @@ def _card(r: ObjectiveResult, report: Report, index: int,
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
              f'{_e(cells.when_text(r))}</p>',
              _reason(report, r), _numbers(r, currency), _chart(r, report, index)]
+    if r.revision is not None:
+        parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
+                     f"✎ {_e(cells.revised(r))}</p>")
     if r.owner:
         parts.append(f"<p>{escape(t('Owner'))}{' :' if current() == 'fr' else ':'} "
                      f"{_e(r.owner)}</p>")
@@ -361,12 +368,38 @@ def _exceptions(report: Report, anchors: dict[str, int]) -> str:
             f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
+def _trends(report: Report) -> str:
+    """Milestone trend analysis: one chart per milestone with two reporting dates or more."""
+    from .mta import mta_svg
+
+    figures = [f'<figure class="mta" data-objective="{_e(t.id)}"><figcaption>{_e(t.id)}: '
+               f'{_e(t.title)} ({t.slips} slip{"s" if t.slips != 1 else ""}'
+               f'{f", done {t.done}" if t.done else ""})</figcaption>'
+               f'{mta_svg(t, f"mta-{n}")}</figure>'
+               for n, t in enumerate(report.milestone_trends, 1) if len(t.points) > 1]
+    if not figures:
+        return ""
+    return (f'<section class="trends" aria-labelledby="mta-heading"><h2 id="mta-heading">'
+            f"Milestone trends</h2><p class=meta>Forecast date of each milestone at each "
+            f"reporting date: a level line is on schedule, a step up is a slip, the line ends "
+            f"on the diagonal when done.</p>\n<div class=\"mta-charts\">{''.join(figures)}"
+            f"</div></section>\n")
+
+
+def _stamp_field(label: str) -> str:
+    return {"Generated at": "generated_at", "As of": "as_of_stamp", "As known at": "known_at",
+            "Plan version": "plan_version", "Ledger head": "ledger_head",
+            "mibtrack": "mibtrack_version", "Reproduce with": "reproduce"}[label]
+
+
 def render_html(report: Report, periods: PeriodicView | None = None) -> str:
     from ..compute.parts import sections
 
     program = report.program
-    known = (f"{t('as known at')} {moment(report.known_at)}" if report.known_at
-             else t("as known at the time of writing"))
+    known = cells.known_text(report)
+    stamp = "".join(f'<div><dt>{escape(t(label))}</dt><dd data-field="{_stamp_field(label)}">'
+                    f"<code>{escape(value)}</code></dd></div>"
+                    for label, value in cells.stamp_pairs(report))
     name = _e(f"{program.name} ({program.code})")
     summary_rows = "".join(
         f'<tr data-status="{s}"><td><span style="color:{STATUS_COLOUR[s]}">'
@@ -405,6 +438,7 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
     if report.part:
         part = (f'<p class="meta" data-field="part">{escape(t("Part"))}: ' + ", ".join(
             f"{escape(t(k))} {_e(v)}" for k, v in report.part.items()) + "</p>")
+    trends = _trends(report)
     period_note = (f"<p class=meta>Periodic view by {periods.period}: each objective from its "
                    f"start to the as-of date, the last period cut at {report.as_of}.</p>"
                    if periods is not None and current() == "en" else "")
@@ -440,9 +474,10 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 {_exceptions(report, anchors)}
 </section>
 {chr(10).join(body)}
-</main>
+{trends}</main>
 <footer>{escape(t("Made by mibtrack from objectives.toml and the ledger. Status symbols:"))} \
-{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.</footer>
+{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.
+<dl class="stamp">{stamp}</dl></footer>
 </body>
 </html>
 """

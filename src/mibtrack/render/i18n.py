@@ -112,7 +112,11 @@ FRENCH: dict[str, str] = {
     "as known at the time of writing": "état connu à la date d'édition",
     "Status as of": "Point d'avancement au", "Programme": "Programme",
     "and": "et", "all of": "tous :", "parts": "parties", "to": "à",
-    "overall": "ensemble", "composites, counted apart": "comptés à part",
+    "overall": "ensemble", "As of": "Au", "As known at": "État connu au",
+    "Generated at": "Édité le", "Plan version": "Version du plan",
+    "Ledger head": "Tête du registre", "Reproduce with": "Pour reproduire",
+    "revised": "révisé", "Plan revisions": "Révisions du plan",
+    "composites, counted apart": "comptés à part",
     "out": "hors bornes le", "roll-ups": "composites",
     "step (each checkpoint's value from its date on)":
         "par paliers (chaque jalon vaut à partir de sa date)",

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import cells
-from .i18n import ago, day, moment, t
+from .i18n import ago, day, t
 from .text import literal
 
 if TYPE_CHECKING:
@@ -55,8 +55,7 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
     from ..compute.parts import sections
 
     program, currency = report.program, report.program.currency
-    known = (f"{t('as known at')} {moment(report.known_at)}" if report.known_at
-             else t("as known now"))
+    known = cells.known_text(report)
     out = [f"# {md(program.name)} ({md(program.code)})", "",
            f"{t('Programme')} {day(program.start)} → {day(program.end)}. "
            f"{t('Status as of')} **{day(report.as_of)}**, {known}."]
@@ -81,7 +80,8 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
         elif not section.new_heads or section.new_heads[-1][1] != section.path[-1]:
             out += [""]
         rows = [[md(r.id), md(r.title),
-                 cells.status_label(r.status) + (f" ⌛ {t('stale')}" if r.stale else ""),
+                 cells.status_label(r.status) + (f" ⌛ {t('stale')}" if r.stale else "")
+                 + (f" ✎ {t('revised')}" if r.revision else ""),
                  md(cells.actual_text(r, currency)), md(cells.goal_text(r, currency)),
                  cells.percent(r.progress), cells.percent(r.expected),
                  md(cells.variance_text(r, currency)), md(cells.forecast_text(r, currency)),
@@ -90,6 +90,10 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
         out += _table([t("Objective"), t("Title"), t("Status"), t("Actual"), t("Target"),
                        t("Progress"), t("Plan"), t("Variance"), t("Forecast at due"),
                        t("When"), t("Reason")], rows, {5, 6, 7})
+    revised = [r for r in report.objectives if r.revision]
+    if revised:
+        out += ["", f"## {t('Plan revisions')}", ""]
+        out += [f"- **{md(r.id)}** {md(cells.revised(r))}" for r in revised]
     sourced = [r for r in report.objectives if r.source]
     if sourced:
         out += ["", f"## {t('Sources')}", ""]
@@ -122,4 +126,7 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
                             cells.percent(p.result.progress), cells.percent(p.result.expected)]
                            for p in rows_of], {2, 3, 4, 5, 6})
             out.append("")
+    out += ["", "---", ""]
+    out += [f"{t(label)}{cells.colon()} `{value}`  " for label, value in cells.stamp_pairs(report)]
+    out[-1] = out[-1].rstrip()
     return "\n".join(out).rstrip("\n") + "\n"
