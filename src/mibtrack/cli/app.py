@@ -161,6 +161,16 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                      help="Only facts dated on or after this day.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
+GroupFilter = Annotated[str | None, typer.Option(
+    "--group", metavar="G", help="Only this group's objectives (and its nested groups: "
+                                 "\"Axis 1\" takes \"Axis 1 > Recommendation 3\").")]
+OwnerFilter = Annotated[str | None, typer.Option("--owner", metavar="O",
+                        help="Only the objectives this owner holds.")]
+TagFilter = Annotated[str | None, typer.Option("--tag", metavar="T",
+                      help="Only the objectives with this tag.")]
+LocaleOpt = Annotated[str | None, typer.Option(
+    "--locale", metavar="LANG", help="en or fr: the language of labels and the format of "
+                                     "dates and numbers (default: [program] locale).")]
 RecordedSinceOpt = Annotated[str | None, typer.Option(
     "--recorded-since", metavar="WHEN",
     help="Only entries recorded after this moment (a UTC timestamp, e.g. a report's "
@@ -335,8 +345,9 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
                   since: str | None, until: str | None) -> EntryFilters:
     """Refuse an undeclared metric or objective and bad dates (exit 2) before reading."""
     from ..errors import UsageError
-    from ..values import parse_date
+    from ..values import parse_date_in
 
+    locale = project.program.locale
     if metric is not None and metric not in project.metrics:
         raise UsageError(f"unknown metric {metric!r}",
                          f"declared metrics: {', '.join(sorted(project.metrics))}")
@@ -344,8 +355,8 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
         raise UsageError(f"unknown objective {objective!r}",
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     return EntryFilters(metric, objective,
-                        parse_date(since, "--since") if since else None,
-                        parse_date(until, "--until") if until else None)
+                        parse_date_in(since, "--since", locale) if since else None,
+                        parse_date_in(until, "--until", locale) if until else None)
 
 
 def print_json(value: Any) -> None:
@@ -360,10 +371,18 @@ def today() -> Any:
     return dt.date.today()
 
 
-def as_of_date(text: str | None) -> Any:
-    from ..values import parse_date
+def input_locale(text: str | None = None) -> str:
+    """The project's locale, for reading what people type (`31/03/2026` and `1 250` under
+    fr); a plain ISO date or number needs no project, so it is not loaded for one."""
+    if text is not None and not any(c in text for c in "/ ,%€\u00a0\u202f"):
+        return "en"
+    return session().workspace.project.program.locale
 
-    return parse_date(text, "--as-of") if text else today()
+
+def as_of_date(text: str | None) -> Any:
+    from ..values import parse_date_in
+
+    return parse_date_in(text, "--as-of", input_locale(text)) if text else today()
 
 
 def known_at_moment(text: str | None) -> Any:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from html import escape
 
 from ..compute import ObjectiveResult
+from .i18n import day as shown_day
+from .i18n import t
 from .text import compact
 
 ACTUAL, PLAN, FORECAST, TARGET, ASOF = "#1f4e9c", "#595959", "#a6501a", "#1b7837", "#111111"
@@ -92,22 +94,24 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
         plan.append((right, plan[-1][1]))  # and the target after the due date
     if plan:
         ax.plot([d for d, _ in plan], [v for _, v in plan], color=PLAN, linewidth=1.2,
-                marker="s", markersize=3, label="plan")
+                marker="s", markersize=3, label=t("plan"))
     if r.target_min is not None and r.target_max is not None:
         ax.axhspan(_f(r.target_min), _f(r.target_max), color=TARGET, alpha=0.15, linewidth=0,
-                   label="target range")
+                   label=t("target range"))
     elif getattr(r, "goal", None) is not None:
-        ax.axhline(_f(r.goal), color=TARGET, linewidth=1, label="target")  # type: ignore[attr-defined]
+        ax.axhline(_f(r.goal), color=TARGET, linewidth=1,  # type: ignore[attr-defined]
+                   label=t("target"))
     for bound, label in ((r.min, "floor"), (r.max, "ceiling")):  # a limit's bounds
         if bound is not None:
-            ax.axhline(_f(bound), color=TARGET, linewidth=1, linestyle="-.", label=label)
+            ax.axhline(_f(bound), color=TARGET, linewidth=1, linestyle="-.", label=t(label))
     if r.forecast_line:
         ax.plot([p.date for p in r.forecast_line], [_f(p.value) for p in r.forecast_line],
-                color=FORECAST, linestyle=(0, (4, 3)), linewidth=1.4, label="forecast")
+                color=FORECAST, linestyle=(0, (4, 3)), linewidth=1.4, label=t("forecast"))
     if r.actual_series:
         ax.plot([p.date for p in r.actual_series], [_f(p.value) for p in r.actual_series],
-                color=ACTUAL, linewidth=1.8, marker="o", markersize=4, label="actual")
-    ax.axvline(as_of, color=ASOF, linestyle=":", linewidth=1, label=f"as of {as_of}")
+                color=ACTUAL, linewidth=1.8, marker="o", markersize=4, label=t("actual"))
+    ax.axvline(as_of, color=ASOF, linestyle=":", linewidth=1,
+               label=f"{t('as of')} {shown_day(as_of)}")
     if r.due is not None:
         ax.axvline(r.due, color=TARGET, linestyle="--", linewidth=0.6, alpha=0.6)
     _date_axis(ax)
@@ -124,11 +128,12 @@ def milestone_chart(r: ObjectiveResult, as_of: dt.date, program_start: dt.date, 
     ax = fig.add_subplot()
     marks: list[tuple[dt.date, str, str, str]] = []
     if r.due is not None:
-        marks.append((r.due, f"due {r.due}", "D", "#333333"))
+        marks.append((r.due, f"{t('due')} {shown_day(r.due)}", "D", "#333333"))
     if r.done_date is not None:
-        marks.append((r.done_date, f"done {r.done_date}", "o", DONE))
+        marks.append((r.done_date, f"{t('done on')} {shown_day(r.done_date)}", "o", DONE))
     if r.expected_date is not None and r.state == "slipped":
-        marks.append((r.expected_date, f"expected {r.expected_date}", "X", SLIPPED))
+        marks.append((r.expected_date, f"{t('expected')} {shown_day(r.expected_date)}", "X",
+                      SLIPPED))
     days = [m[0] for m in marks] + [as_of, program_start]
     left, right = min(days), max(days)
     pad = dt.timedelta(days=max(30, (right - left).days // 12))
@@ -138,7 +143,8 @@ def milestone_chart(r: ObjectiveResult, as_of: dt.date, program_start: dt.date, 
                 label=label)
         ax.annotate(label, (day, 0), xytext=(0, 10 if index % 2 == 0 else -16),
                     textcoords="offset points", ha="center", fontsize=7, color=color)
-    ax.axvline(as_of, color=ASOF, linestyle=":", linewidth=1, label=f"as of {as_of}")
+    ax.axvline(as_of, color=ASOF, linestyle=":", linewidth=1,
+               label=f"{t('as of')} {shown_day(as_of)}")
     ax.set_xlim(left - pad, right + pad)
     ax.set_ylim(-1, 1)
     ax.set_yticks([])
@@ -154,15 +160,15 @@ def composite_chart(r: ObjectiveResult, children: Sequence[ObjectiveResult], cha
     fig = _figure(chart_id, 5.6, 0.8 + 0.32 * (len(children) + 1))
     ax = fig.add_subplot()
     rows = [*children, r]
-    labels = [c.id for c in children] + ["overall"]
+    labels = [c.id for c in children] + [t("overall")]
     ys = list(range(len(rows)))[::-1]
     progress = [min(1.0, max(0.0, _f(c.progress))) if c.progress is not None else 0.0
                 for c in rows]
     expected = [min(1.0, max(0.0, _f(c.expected))) if c.expected is not None else 0.0
                 for c in rows]
-    ax.barh(ys, progress, color=ACTUAL, height=0.55, label="progress")
+    ax.barh(ys, progress, color=ACTUAL, height=0.55, label=t("progress"))
     ax.plot(expected, ys, linestyle="none", marker="|", markersize=14, markeredgewidth=2,
-            color=ASOF, label="plan")
+            color=ASOF, label=t("plan"))
     ax.set_yticks(ys, labels)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
