@@ -138,7 +138,8 @@ def generate_user(n: int, root: Path) -> None:
     at = dt.datetime(2025, 1, 1, 6, tzinfo=dt.UTC)
     step = 600 * 86400 // max(1, cron)  # 600 days of cron, whatever N
     for i in range(cron):
-        at += dt.timedelta(seconds=rng.randrange(1, 2 * step + 1), microseconds=rng.randrange(10**6))
+        at += dt.timedelta(seconds=rng.randrange(1, 2 * step + 1),
+                           microseconds=rng.randrange(10**6))
         day = at.date()
         metric, value, unit = _row(rng, day, level, 0.5 + 0.5 * i / max(1, cron))
         fields = draft("observation", as_of=day, metric=metric, value=value, source="cron",

@@ -94,8 +94,26 @@ def parse_fields(line: bytes) -> dict[str, Any]:
     return data
 
 
+_fast: Any = None  # ledger.lines, imported on first use (msgspec: start-up time)
+
+
 def decode(line: bytes, where: str) -> Entry:
-    """Parse and check one stored line (without its newline); `where` is `file:line`."""
+    """Parse and check one stored line (without its newline); `where` is `file:line`.
+
+    A canonical observation line is read by the compiled reader (`ledger.lines`, proven
+    equal to the model by tests/test_lines.py); any other line by the model itself."""
+    global _fast
+    if _fast is None:
+        from . import lines as _fast
+    if len(line) <= MAX_LINE_BYTES:
+        obs = _fast.read_checked(line)
+        if obs is not None:
+            return _fast.to_entry(obs)
+    return decode_model(line, where)
+
+
+def decode_model(line: bytes, where: str) -> Entry:
+    """`decode` by the pydantic model alone: the definition every faster reader is held to."""
     try:
         data = parse_fields(line)
     except ValueError as exc:
