@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from mibtrack.errors import ProjectError
 from mibtrack.ledger import lines
+from mibtrack.ledger.codec import _FIELD_ORDER as _ORDER
 from mibtrack.ledger.codec import decode, decode_model, encode
 from mibtrack.model import Observation
 
@@ -84,6 +85,9 @@ def _agree(line: bytes) -> None:
         entry = lines.to_entry(fast)
         assert entry == model
         assert entry.model_dump(mode="json") == model.model_dump(mode="json")
+        assert entry.model_fields_set == model.model_fields_set
+        assert str(entry.value) == str(model.value)  # the same spelling: "100", never "1E+2"
+        assert list(entry.__dict__) == list(model.__dict__)
     assert decode(line, "f:1") == model
 
 
@@ -93,7 +97,11 @@ def test_every_canonical_valid_line_takes_the_fast_path(fields) -> None:  # noqa
     line = encode(fields)[:-1]
     obs = lines.read_checked(line)
     assert obs is not None, line
-    assert lines.to_entry(obs) == decode_model(line, "f:1")
+    entry, model = lines.to_entry(obs), decode_model(line, "f:1")
+    assert entry == model
+    assert entry.model_fields_set == model.model_fields_set
+    assert (str(entry.value), repr(entry.recorded_at)) == (str(model.value),
+                                                           repr(model.recorded_at))
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
@@ -175,3 +183,23 @@ def test_a_duplicated_key_is_never_read_fast() -> None:
     assert lines.read_checked(doubled) is None
     with pytest.raises(ProjectError, match="duplicate key 'seq'"):
         decode(doubled, "f:1")
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.sampled_from(["type", "as_of", "metric", "value", "objective",
+                                        "source", "note", "key", "reason", "seq", "v"]),
+                       st.one_of(st.text(), st.integers(-10**20, 10**20)), min_size=1))
+def test_the_encoder_writes_the_bytes_json_dumps_writes(fields) -> None:  # noqa: ANN001
+    # the format's definition (docs/ledger-format.md) is json.dumps' compact form; the
+    # encoder writes it with msgspec, byte for byte the same (escapes, non-ASCII, numbers)
+    fields = {**fields, "prev": "0" * 64}
+    try:
+        expected_body = json.dumps({k: fields[k] for k in _ORDER if k in fields},
+                                   ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate: neither can write it
+        with pytest.raises(UnicodeEncodeError):
+            encode(fields)
+        return
+    line = encode(fields)
+    assert line.startswith(expected_body[:-1] + b',"id":"')
+    assert line.endswith(b'"}\n')

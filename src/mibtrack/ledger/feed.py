@@ -226,6 +226,13 @@ def _tail(fd: int, size: int) -> tuple[bytes, bool]:
     return buf[:-1].rsplit(b"\n", 1)[-1], False
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An entry just appended, by its id only (`append(…, decoded=False)`)."""
+
+    id: str
+
+
 #: Told, under the feed's lock, of each append that succeeded: (feed, stat just before the
 #: write, stat just after fsync). Whatever it does or raises, the append has succeeded.
 OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
@@ -233,12 +240,15 @@ OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 
 def append(path: Path, writer: str, drafts: list[dict[str, Any]],
            on_appended: OnAppended | None = None,
-           guard: Callable[[int, int], None] | None = None) -> list[Entry]:
+           guard: Callable[[int, int], None] | None = None,
+           decoded: bool = True) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
     refuse (the idempotency-key check uses it). On any failure the feed is cut back to its
-    size before the call: a refused or failed append leaves nothing behind.
+    size before the call: a refused or failed append leaves nothing behind. Every line is
+    read back by the strict reader before anything is written; `decoded=False` (an import
+    of many rows) keeps only the ids of the entries, not the entries, as `Written`.
     """
     with locked(path) as fd:
         before = os.fstat(fd)
@@ -269,7 +279,8 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
             seq += 1
             line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
                            "recorded_at": recorded_at, **draft, "prev": prev})
-            entries.append(decode(line[:-1], f"{path}:{seq}"))
+            entry = decode(line[:-1], f"{path}:{seq}")
+            entries.append(entry if decoded else Written(entry.id))  # type: ignore[arg-type]
             lines.append(line)
             prev = sha256(line[:-1])
         data = b"".join(lines)

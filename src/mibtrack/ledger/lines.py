@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
+from pydantic_core import TzInfo
 
 from ..errors import MibtrackError
 from ..model import ID_PATTERN, WRITER_PATTERN, Observation
@@ -184,12 +185,31 @@ def read_checked(line: bytes) -> ObservationLine | None:
     return obs
 
 
+_new = object.__new__
+_from_iso = dt.datetime.fromisoformat
+_UTC = TzInfo(0)  # the zone pydantic gives a moment read from text ending in Z
+_set = object.__setattr__
+_ALWAYS = frozenset(("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
+                     "prev", "id"))
+
+
 def to_entry(obs: ObservationLine) -> Observation:
-    """The model's Observation for a checked line, built without validating it again."""
+    """The model's Observation for a checked line, built as the model builds it from that
+    line (same values, same fields set) without validating it a second time."""
+    value = obs.value
     fields: dict[str, Any] = {
-        "v": 1, "seq": obs.seq, "type": "observation", "writer": obs.writer,
-        "recorded_at": dt.datetime.fromisoformat(obs.recorded_at),
-        "as_of": dt.date.fromisoformat(obs.as_of), "metric": obs.metric,
-        "value": check_value(Decimal(obs.value)), "source": obs.source, "note": obs.note,
-        "key": obs.key, "prev": obs.prev, "id": obs.id}
-    return Observation.model_construct(**fields)
+        "v": 1, "seq": obs.seq, "writer": obs.writer,
+        "recorded_at": _from_iso(obs.recorded_at[:-1]).replace(tzinfo=_UTC),
+        "as_of": dt.date.fromisoformat(obs.as_of),
+        "source": obs.source, "note": obs.note,
+        "key": obs.key, "prev": obs.prev, "id": obs.id, "type": "observation",
+        "metric": obs.metric,
+        "value": Decimal(value) if _VALUE_FAST(value) else check_value(Decimal(value))}
+    given = _ALWAYS.union(name for name in ("source", "note", "key")
+                          if fields[name] is not None)
+    entry = _new(Observation)
+    _set(entry, "__dict__", {name: fields[name] for name in Observation.model_fields})
+    _set(entry, "__pydantic_fields_set__", set(given))
+    _set(entry, "__pydantic_extra__", None)
+    _set(entry, "__pydantic_private__", None)
+    return entry

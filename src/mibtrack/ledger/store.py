@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,9 +131,11 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]]) -> list[Appended]:
+    def append(self, writer: str, drafts: list[dict[str, Any]],
+               decoded: bool = True) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
-        are skipped, with other content refused (exit 2) before anything is written."""
+        are skipped, with other content refused (exit 2) before anything is written.
+        `decoded=False` (an import): each new result's entry is only its id (`Written`)."""
         if not self.root.is_dir():
             raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
         path = self.feed_path(writer)
@@ -166,7 +169,8 @@ class Ledger:
             fresh_keys = {d["key"] for d in fresh if "key" in d}
             guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
             try:
-                written = iter(feeds.append(path, writer, fresh, self.on_appended, guard))
+                written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
+                                          decoded=decoded))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]
@@ -200,38 +204,76 @@ class Ledger:
         return moved
 
     def _find_keys(self, keys: set[str], own: Path) -> dict[str, tuple[Entry, dict[str, Any]]]:
-        """Entries already holding one of `keys`: each line's key is picked out by a byte
-        pattern (one pass, however many keys: an import brings thousands), then parsed."""
+        """Entries already holding one of `keys`. Canonical observation lines are read by
+        the strict reader (`ledger.lines`), which gives the key without parsing the line
+        again; any other line's key is picked out by a byte pattern, then the line parsed.
+        Feeds are mapped and read a slice at a time."""
         import json
+        import mmap
 
+        from . import lines as reader
         from .codec import decode
+        from .scan import line_slices
 
         needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
         found: dict[str, tuple[Entry, dict[str, Any]]] = {}
+        strict, canonical, refused = reader.decode_struct, reader.encode, reader.REFUSED
         for path in self.feed_paths():
-            # lines of an import cut short are not recorded facts: set them aside as readers do
-            data = feeds.without_unfinished_batch(path, path.read_bytes())
-            if not any(needle in data for needle in needles):
-                continue
-            lines, _ = feeds.split_lines(data)
-            for number, line in enumerate(lines, start=1):
-                match = _KEY_FIELD.search(line)
-                if match is None:
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size == 0:
                     continue
-                try:
-                    key = json.loads(match[1])
-                except ValueError:
+                if feeds.pending_path(path).exists():
+                    # lines of an import cut short are not recorded facts: set them aside
+                    data: Any = feeds.without_unfinished_batch(path, handle.read())
+                else:
+                    data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            try:
+                if not any(data.find(needle) >= 0 for needle in needles):
                     continue
-                if key in keys and key not in found:
-                    try:
-                        fields = parse_fields(line)
-                    except ValueError as exc:  # one stderr line (exit 3), not exit 70
-                        raise ProjectError(f"{path}:{number}: invalid ledger entry: {exc}",
-                                           "run `mibtrack verify`; entries are never "
-                                           "edited by hand") from None
-                    if fields.get("key") == key:
-                        found[key] = (decode(line, f"{path}:{number}"), fields)
+                end = data.rfind(b"\n") + 1
+                number = 0
+                for _, chunk in line_slices(data, end):
+                    for line in chunk:
+                        number += 1
+                        try:
+                            obs = strict(line)
+                        except refused:
+                            obs = None
+                        if obs is not None and canonical(obs) == line:
+                            key = obs.key
+                            if key is None or key not in keys or key in found:
+                                continue
+                            found[key] = (decode(line, f"{path}:{number}"),
+                                          _struct_fields(obs))
+                            continue
+                        match = _KEY_FIELD.search(line)
+                        if match is None:
+                            continue
+                        try:
+                            key = json.loads(match[1])
+                        except ValueError:
+                            continue
+                        if key in keys and key not in found:
+                            try:
+                                fields = parse_fields(line)
+                            except ValueError as exc:  # one stderr line (exit 3), not exit 70
+                                raise ProjectError(f"{path}:{number}: invalid ledger entry: "
+                                                   f"{exc}", "run `mibtrack verify`; entries "
+                                                   "are never edited by hand") from None
+                            if fields.get("key") == key:
+                                found[key] = (decode(line, f"{path}:{number}"), fields)
+            finally:
+                if isinstance(data, mmap.mmap):
+                    data.close()
         return found
+
+
+def _struct_fields(obs: Any) -> dict[str, Any]:
+    """A line's fields as `parse_fields` gives them, from the strict reader's struct."""
+    import msgspec
+
+    return {k: v for k, v in msgspec.structs.asdict(obs).items() if v is not None}
 
 
 #: A line's `"key":"…"` (a quote inside a JSON string is escaped, so this cannot match text).
