@@ -60,8 +60,8 @@ def validate() -> None:
         for problem in exc.problems[1:]:
             sys.stderr.write(f"mibtrack: {problem}\n")
         raise Problems([exc.problems[0]]) from None
-    content = ws.content
-    for problem in _references(project, content):
+    problems, entries = _references(project, ws.ledger)
+    for problem in problems:
         warn(problem)
     broken = [v for v in ws.ledger.verify() if v.problem]
     for verdict in broken[1:]:
@@ -70,23 +70,53 @@ def validate() -> None:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
-         f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
+         f"{entries} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(project, content) -> list[str]:  # noqa: ANN001
-    """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
-    problems = []
-    ids = content.by_id()
-    for entry in content.entries:
-        where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
-        if entry.type == "observation" and entry.metric not in project.metrics:
-            problems.append(f"{where}: metric '{entry.metric}' is not declared; it is ignored")
-        elif entry.type in ("milestone", "note") and project.objective(entry.objective) is None:
-            problems.append(f"{where}: objective '{entry.objective}' is not declared; ignored")
-        elif entry.type in ("correction", "void") and entry.target_entry not in ids:
-            problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
-                            "ledger (a feed missing from this clone?)")
-    return problems
+def _references(project, ledger) -> tuple[list[str], int]:  # noqa: ANN001
+    """Entries that name what objectives.toml no longer declares (kept, but worth a look),
+    in ledger order, and how many entries there are. Every feed streams by once (memory
+    does not grow with the ledger); corrections and voids are found first, so only the
+    ids they target are looked for."""
+    from ..ledger.scan import amendment_lines, scan_feed
+
+    paths = ledger.feed_paths()
+    targets = {e.target_entry for p in paths for e in amendment_lines(p)}  # type: ignore[attr-defined]
+    seen: set[str] = set()  # the targets found
+    found: list[tuple[tuple, str]] = []  # (ledger order, problem)
+    amendments: list = []
+    metrics = project.metrics
+
+    def where(writer: str, seq: int, entry_id: str) -> str:
+        return f"entry {entry_id[:12]} ({writer} #{seq})"
+
+    def rows(batch: list[tuple]) -> None:
+        for seq, writer, recorded, _, _, metric, _, _, _, entry_id in batch:
+            if entry_id in targets:
+                seen.add(entry_id)
+            if metric not in metrics:
+                found.append(((recorded, writer, seq), f"{where(writer, seq, entry_id)}"
+                              f": metric '{metric}' is not declared; it is ignored"))
+
+    def entry(e) -> None:  # noqa: ANN001
+        if e.id in targets:
+            seen.add(e.id)
+        order = (e.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), e.writer, e.seq)
+        text = where(e.writer, e.seq, e.id)
+        if e.type == "observation" and e.metric not in metrics:
+            found.append((order, f"{text}: metric '{e.metric}' is not declared; it is ignored"))
+        elif e.type in ("milestone", "note") and project.objective(e.objective) is None:
+            found.append((order, f"{text}: objective '{e.objective}' is not declared; ignored"))
+        elif e.type in ("correction", "void"):
+            amendments.append((order, text, e.target_entry))
+
+    entries = sum(scan_feed(path, rows, entry).lines for path in paths)
+    for order, text, target in amendments:
+        if target not in seen:
+            found.append((order, f"{text}: targets entry {target[:12]}, not in the ledger (a "
+                          "feed missing from this clone?)"))
+    found.sort(key=lambda item: item[0])
+    return [problem for _, problem in found], entries
 
 
 @app.command()

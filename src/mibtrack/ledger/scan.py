@@ -110,6 +110,24 @@ def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object
     return Scanned(number, base + end, torn)
 
 
+def scan_feed(path: Path, observe_rows: ObserveRows, add: Callable[[object], None]
+              ) -> Scanned:
+    """`scan` of a whole feed, mapped (memory does not grow with it); the lines of a batch
+    append that never completed (see `feed.without_unfinished_batch`) are set aside."""
+    from .feed import pending_path, without_unfinished_batch
+
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return Scanned(0, 0, None)
+        if pending_path(path).exists():
+            return scan(path, without_unfinished_batch(path, handle.read()), observe_rows, add)
+        from ..snapshot import steady
+
+        with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return scan(path, view, observe_rows, add)
+
+
 _PREV, _ID = itemgetter(8), itemgetter(9)
 
 
