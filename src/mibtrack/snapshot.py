@@ -254,19 +254,28 @@ def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[To
     with open(path, "rb") as handle, steady(handle):
         before = os.fstat(handle.fileno())
         size = before.st_size
-        data = os.pread(handle.fileno(), max(0, size - start), start)
-        end = start + data.rfind(b"\n") + 1
+        # mapped, not read: scan takes a slice at a time, so memory stays flat
+        data: Any = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) \
+            if size > start else b""
+        offset = start if data else 0
+        end = (data.rfind(b"\n", offset) + 1 or offset) if data else start
         reuse = kept[:end // CHUNK]
-        if hasher is None:
-            fresh = _mapped_digests(handle.fileno(), len(reuse) * CHUNK, end)
-            found = scan(path, data, fold.observe_rows, fold.add, first_line=first, base=start)
-        else:
-            digests = hasher.submit(_mapped_digests, handle.fileno(), len(reuse) * CHUNK, end)
-            try:
+        try:
+            if hasher is None:
+                fresh = _mapped_digests(handle.fileno(), len(reuse) * CHUNK, end)
                 found = scan(path, data, fold.observe_rows, fold.add, first_line=first,
-                             base=start)
-            finally:
-                fresh = digests.result()
+                             base=start - offset, start=offset)
+            else:
+                digests = hasher.submit(_mapped_digests, handle.fileno(),
+                                        len(reuse) * CHUNK, end)
+                try:
+                    found = scan(path, data, fold.observe_rows, fold.add, first_line=first,
+                                 base=start - offset, start=offset)
+                finally:
+                    fresh = digests.result()
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
         del data
         after = os.fstat(handle.fileno())
     if found.torn_at is not None:

@@ -60,13 +60,13 @@ def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
 
 
 def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object], None],
-         first_line: int = 1, base: int = 0) -> Scanned:
-    """Feed every complete line of `data` (the feed's bytes from offset `base`, at a line
-    start; bytes or a mapping) to `observe_rows` (canonical observations, in batches) or
-    `add` (every other entry, decoded)."""
+         first_line: int = 1, base: int = 0, start: int = 0) -> Scanned:
+    """Feed every complete line of `data[start:]` (`data`: the feed's bytes from offset
+    `base`, as bytes or a mapping; `start` at a line start) to `observe_rows` (canonical
+    observations, in batches) or `add` (every other entry, decoded)."""
     from . import lines as reader
 
-    end = data.rfind(b"\n") + 1
+    end = data.rfind(b"\n", start) + 1 or start
     torn = base + end if end < len(data) else None
     number = first_line - 1
     strict, canonical, line_ok = reader.decode_struct, reader.encode, reader.Checks().line_ok
@@ -89,7 +89,7 @@ def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object
         rows.clear()
         held.clear()
 
-    for _, lines in line_slices(data, end):
+    for _, lines in line_slices(data, end, start):
         for line in lines:
             number += 1
             try:
