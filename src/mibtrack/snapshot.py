@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
+from .ledger import scan as scan_module
 from .ledger.feed import TornTail
 from .ledger.scan import amendment_lines, scan
 from .model import Project
@@ -348,7 +349,11 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
             running = pool.map(_fold_piece, jobs)
             digests = {path: _feed_digests(path, start, sizes[path], kept.get(path.name, []))
                        for path, start, _ in feeds}
-            results = list(running)
+            results = []
+            for (_, start, stop), result in zip(jobs, running, strict=True):
+                results.append(result)
+                if scan_module.progress is not None:
+                    scan_module.progress(stop - start)
     finally:
         _FORK_FOLD = None
     lines: dict[Path, int] = {path: first - 1 for path, _, first in feeds}

@@ -18,6 +18,7 @@ from .app import (
     entry_filters,
     ledger_content,
     print_json,
+    reading_progress,
     session,
     warn,
 )
@@ -60,10 +61,12 @@ def validate() -> None:
         for problem in exc.problems[1:]:
             sys.stderr.write(f"mibtrack: {problem}\n")
         raise Problems([exc.problems[0]]) from None
-    problems, entries = _references(project, ws.ledger)
+    with reading_progress("checking entries"):
+        problems, entries = _references(project, ws.ledger)
     for problem in problems:
         warn(problem)
-    broken = [v for v in ws.ledger.verify() if v.problem]
+    with reading_progress("verifying"):
+        broken = [v for v in ws.ledger.verify() if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
@@ -167,7 +170,8 @@ def verify(
     from ..errors import IntegrityError
 
     ledger = session().workspace.ledger
-    verdicts = ledger.verify()
+    with reading_progress("verifying"):
+        verdicts = ledger.verify()
     broken = [v for v in verdicts if v.problem]
     histories = []
     if history:

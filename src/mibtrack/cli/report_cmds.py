@@ -17,6 +17,7 @@ from .app import (
     known_at_moment,
     ledger_content,
     print_json,
+    reading_progress,
     session,
     warn,
 )
@@ -32,7 +33,8 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     workspace = session().workspace
     project = workspace.project
-    daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
+    with reading_progress("reading the ledger"):
+        daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
     for torn in daily.torn:
         warn(torn.warning())
     ledger = daily.fold.effective()

@@ -40,6 +40,15 @@ class Scanned:
 ObserveRows = Callable[[list[tuple[Any, ...]]], None]
 #: Bytes read at a time (whole lines): memory stays flat in the feed's size.
 SLICE = 4 << 20
+#: Told the size of each slice of feed read (by any reader here): a progress display sets
+#: it (the CLI does, on a terminal); None tells no one. Readers forked to other processes
+#: are counted by their parent as each one's work comes back.
+progress: Callable[[int], None] | None = None
+
+
+def _told(size: int) -> None:
+    if progress is not None:
+        progress(size)
 
 
 def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
@@ -56,6 +65,7 @@ def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
         lines = chunk.split(b"\n")
         lines.pop()
         yield at, lines
+        _told(stop - at)
         at = stop
 
 
@@ -238,4 +248,11 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_fast_chain_job, jobs))
+        done = []
+        for (path, _), result in zip(jobs, pool.map(_fast_chain_job, jobs), strict=True):
+            done.append(result)
+            try:
+                _told(path.stat().st_size)
+            except OSError:
+                pass
+        return done
