@@ -1,6 +1,7 @@
 """Generate a project whose ledger is built the way a programme office builds it.
 
     python bench/usershaped.py 100k bench/work/user-100k
+    python bench/usershaped.py 1000 100 bench/work/feeds-1000x100   # FEEDS PER_FEED DIR
 
 `bench/generate.py` spreads N entries over four writers, each recorded at its own moment,
 few with a key. Real ledgers grow otherwise, and this writes that shape, every line with
@@ -175,5 +176,32 @@ def generate_user(n: int, root: Path) -> None:
     csv.close()
 
 
+def generate_feeds(feeds: int, per_feed: int, root: Path) -> None:
+    """`feeds` writers' feeds of `per_feed` keyed observations each (offices merged by
+    git), for "cost grows with entries, not with feeds"."""
+    rng = random.Random(feeds * 31 + per_feed)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "objectives.toml").write_text(objectives_toml())
+    folder = root / "ledger"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.jsonl"):
+        old.unlink()
+    level = {m[0]: float(m[4]) for m in METRICS}
+    base = dt.datetime(2025, 1, 1, 6, tzinfo=dt.UTC)
+    for f in range(feeds):
+        feed = Feed(folder, f"office{f:04d}@mib")
+        at = base + dt.timedelta(seconds=f)
+        for i in range(per_feed):
+            at += dt.timedelta(seconds=rng.randrange(1, 3600))
+            day = at.date()
+            metric, value, _ = _row(rng, day, level, i / per_feed)
+            feed.write(draft("observation", as_of=day, metric=metric, value=value,
+                             source="office", key=f"o{f}:{i}"), _moment(at))
+        feed.close()
+
+
 if __name__ == "__main__":
-    generate_user(parse_size(sys.argv[1]), Path(sys.argv[2]))
+    if len(sys.argv) == 4:  # FEEDS PER_FEED DIR
+        generate_feeds(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        generate_user(parse_size(sys.argv[1]), Path(sys.argv[2]))

@@ -126,6 +126,8 @@ class Checks:
         self.writers: set[str] = set()
         self.metrics: set[str] = set()
         self.days: set[str] = set()
+        self.moments: set[str] = set()  # whole recorded_at texts seen valid (an import's
+        self.values: set[str] = set()  # batch shares one) and value texts seen valid
         self._good: dict[str, set[str]] = {"writer": self.writers, "metric": self.metrics,
                                            "day": self.days, "clock": set(), "value": set()}
         self._rules = {"writer": _writer_ok, "metric": _identifier_ok, "day": _day_ok,
@@ -144,15 +146,26 @@ class Checks:
 
     def line_ok(self, obs: ObservationLine) -> bool:
         """Every per-value rule but the hex of `prev` and `id` (see `hex_ok`)."""
-        moment = obs.recorded_at
+        moment, value = obs.recorded_at, obs.value
+        moments, values = self.moments, self.values
         if (obs.writer in self.writers and obs.metric in self.metrics
-                and obs.as_of in self.days and moment[:10] in self.days
-                and _CLOCK_FAST(moment, 10) and _VALUE_FAST(obs.value)):
+                and obs.as_of in self.days
+                and (moment in moments or (moment[:10] in self.days and _CLOCK_FAST(moment, 10)
+                                           and _remember(moments, moment)))
+                and (value in values or (_VALUE_FAST(value) and _remember(values, value)))):
             return True
         ok = self.ok
         return (ok("writer", obs.writer) and ok("metric", obs.metric)
                 and ok("day", obs.as_of) and ok("day", moment[:10])
                 and ok("clock", moment[10:]) and ok("value", obs.value))
+
+
+def _remember(seen: set[str], text: str) -> bool:
+    """Add `text` to a bounded memo of values seen valid; True."""
+    if len(seen) >= _MEMO:
+        seen.clear()
+    seen.add(text)
+    return True
 
 
 def hex_ok(items: list[ObservationLine]) -> bool:
