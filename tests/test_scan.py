@@ -81,3 +81,15 @@ def test_readers_tell_the_progress_hook_every_byte_they_read(tmp_path: Path) -> 
         assert sum(told) == len(data)
     finally:
         scan_module.progress = None
+
+
+def test_a_fold_with_a_whole_second_moment_reads_back_from_its_state() -> None:
+    """pydantic dumps 10:07:00.000000Z as 10:07:00Z, which the ledger's strict moment
+    refuses: the cached fold must keep the ledger's form, or the cache never loads."""
+    line = encode({"v": 1, "seq": 1, "type": "note", "writer": "w", "objective": "launch",
+                   "recorded_at": "2026-11-01T10:07:00.000000Z", "as_of": "2026-11-01",
+                   "note": "board", "prev": GENESIS})
+    fold = DailyFold({"m": "sum"})
+    fold.add(decode(line[:-1], "w.jsonl:1"))
+    again = DailyFold.from_state(fold.to_state())
+    assert again.others == fold.others

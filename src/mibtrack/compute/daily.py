@@ -191,7 +191,11 @@ class DailyFold:
             # columns (days, then values): lists load faster than objects
             "sums": {m: [list(bucket), list(bucket.values())] for m, bucket in self.sums.items()},
             "latest": {m: _latest_columns(levels) for m, levels in self.latest.items()},
-            "others": [e.model_dump(mode="json") for e in self.others],  # type: ignore[attr-defined]
+            # moments in the ledger's own text form: pydantic writes a whole second without
+            # its microseconds, which the model (rightly) refuses to read back
+            "others": [{**e.model_dump(mode="json"),  # type: ignore[attr-defined]
+                        "recorded_at": moment_text(e.recorded_at)}  # type: ignore[attr-defined]
+                       for e in self.others],
         }
 
     @classmethod
