@@ -148,7 +148,7 @@ class Ledger:
             # a guard re-reads what the writer's own feed gained since, and if a key turned up
             # there (a concurrent run of the same cron job) nothing is written and we look again
             own_size = path.stat().st_size if path.exists() else 0
-            existing = self._find_keys(set(keyed), path) if keyed else {}
+            existing = self._find_keys(set(keyed), path, decoded) if keyed else {}
             results: list[Appended | None] = []
             fresh: list[dict[str, Any]] = []
             for draft in drafts:
@@ -203,7 +203,8 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], own: Path) -> dict[str, tuple[Entry, dict[str, Any]]]:
+    def _find_keys(self, keys: set[str], own: Path, decoded: bool = True
+                   ) -> dict[str, tuple[Entry, dict[str, Any]]]:
         """Entries already holding one of `keys`. Canonical observation lines are read by
         the strict reader (`ledger.lines`), which gives the key without parsing the line
         again; any other line's key is picked out by a byte pattern, then the line parsed.
@@ -218,6 +219,7 @@ class Ledger:
         needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
         found: dict[str, tuple[Entry, dict[str, Any]]] = {}
         strict, canonical, refused = reader.decode_struct, reader.encode, reader.REFUSED
+        line_ok = reader.Checks().line_ok
         for path in self.feed_paths():
             with open(path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
@@ -244,8 +246,12 @@ class Ledger:
                             key = obs.key
                             if key is None or key not in keys or key in found:
                                 continue
-                            found[key] = (decode(line, f"{path}:{number}"),
-                                          _struct_fields(obs))
+                            fields = _struct_fields(obs)
+                            if decoded or not (line_ok(obs) and reader.hex_ok([obs])):
+                                # the entry itself, or the model's refusal of the line
+                                found[key] = (decode(line, f"{path}:{number}"), fields)
+                            else:
+                                found[key] = (feeds.Written(obs.id), fields)  # type: ignore[assignment]
                             continue
                         match = _KEY_FIELD.search(line)
                         if match is None:
