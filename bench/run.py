@@ -219,16 +219,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--big-runs", type=int, default=1)
+    parser.add_argument("--src", default=str(REPO / "src"),
+                        help="the mibtrack source tree to time (another checkout's src/, to "
+                             "compare before and after in one machine state)")
     parser.add_argument("--generator", action="store_true",
                         help="also time status and verify on bench/generate.py's shape")
     args = parser.parse_args()
+    ENV["PYTHONPATH"] = args.src
     # An installed package runs from compiled .pyc files, as typer/rich/pydantic do in the
     # bare-import baseline; with PYTHONDONTWRITEBYTECODE set, mibtrack's modules would
     # otherwise be compiled again by every timed run.
-    compileall.compile_dir(str(REPO / "src"), quiet=1)
+    compileall.compile_dir(args.src, quiet=1)
     load = os.getloadavg()
     report = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+              "src": args.src, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                           "load_before": [round(x, 2) for x in load]},
               "sizes": {}, "generator": {}}
     shipped = bench_shipped(args.runs)
@@ -249,9 +253,11 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     stamp = report["when"].replace(":", "").replace("-", "")[:15]
     text = json.dumps(report, indent=2) + "\n"
-    (out / f"{stamp}.json").write_text(text)
-    (out / "latest.json").write_text(text)
-    print(f"wrote bench/results/{stamp}.json")
+    own = Path(args.src).resolve() == (REPO / "src").resolve()
+    suffix = "" if own else "-other-src"  # a comparison run never replaces latest.json
+    (out / f"{stamp}{suffix}.json").write_text(text)
+    (out / f"latest{suffix}.json").write_text(text)
+    print(f"wrote bench/results/{stamp}{suffix}.json")
 
 
 if __name__ == "__main__":
