@@ -100,9 +100,17 @@ def steady(handle: Any) -> Iterator[None]:
 
 def _hash_range(view: Any, at: int, stop: int) -> list[str]:
     """SHA-256 of each CHUNK of view[at:stop] (at is a multiple of CHUNK), without copies."""
+    from .ledger.scan import SLICE, release
+
+    digests = []
     with memoryview(view) as whole:
-        return [hashlib.sha256(whole[k:min(k + CHUNK, stop)]).hexdigest()
-                for k in range(at, stop, CHUNK)]
+        for k in range(at, stop, CHUNK):
+            digest, end = hashlib.sha256(), min(k + CHUNK, stop)
+            for piece in range(k, end, SLICE):  # a slice at a time, given back once hashed:
+                digest.update(whole[piece:min(piece + SLICE, end)])  # memory stays flat
+                release(view, piece, min(piece + SLICE, end))
+            digests.append(digest.hexdigest())
+    return digests
 
 
 def _digests(ends: dict[Path, int], kept: dict[str, list[str]] | None = None

@@ -70,7 +70,7 @@ _CLOCK = re.compile(r"T\d\d:\d\d:\d\d\.\d{6}Z\Z")
 #: The codec's own definition of a stored value's spelling (`codec.parse_fields`).
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _HEX = b"0123456789abcdef"
-_MEMO = 1 << 18  # distinct values remembered per field (bounded memory)
+_MEMO = 1 << 16  # distinct values remembered per field (bounded memory: a few MB)
 
 
 def _writer_ok(text: str) -> bool:

@@ -51,6 +51,20 @@ def _told(size: int) -> None:
         progress(size)
 
 
+def release(data: Any, start: int, stop: int) -> None:
+    """Give back the pages of a mapped feed's bytes [start, stop) once read: they stay in
+    the page cache, but not in this process's memory, which so stays flat however big the
+    feed (a mapped page read once would otherwise count until the mapping is closed)."""
+    if isinstance(data, mmap.mmap):
+        first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE if start else 0
+        last = stop // mmap.PAGESIZE * mmap.PAGESIZE
+        if last > first:
+            try:
+                data.madvise(mmap.MADV_DONTNEED, first, last - first)
+            except (AttributeError, OSError, ValueError):  # not on this system: no matter
+                pass
+
+
 def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
     """(offset, the complete lines of `data[offset:…]`) a slice of about `size` bytes at a
     time, up to `end` (just after a newline)."""
@@ -66,6 +80,7 @@ def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
         lines.pop()
         yield at, lines
         _told(stop - at)
+        release(data, at, stop)
         at = stop
 
 
