@@ -111,7 +111,7 @@ def without_unfinished_batch(path: Path, data: bytes) -> bytes:
     return data[:start]
 
 
-def _begin_batch(path: Path, size: int, data: bytes) -> None:
+def _begin_batch(path: Path, size: int, data: bytes | bytearray) -> None:
     from json import dumps
 
     journal = dumps({"size": size, "length": len(data), "sha256": sha256(data)}).encode()
@@ -273,7 +273,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                      "run `mibtrack verify`") from None
             prev = sha256(last)
         recorded_at = format_moment(utc_now())
-        lines: list[bytes] = []
+        data = bytearray()  # the batch, grown in place (no list of lines, no join)
         entries: list[Entry] = []
         for draft in drafts:
             seq += 1
@@ -281,15 +281,15 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                            "recorded_at": recorded_at, **draft, "prev": prev})
             entry = decode(line[:-1], f"{path}:{seq}")
             entries.append(entry if decoded else Written(entry.id))  # type: ignore[arg-type]
-            lines.append(line)
+            data += line
             prev = sha256(line[:-1])
-        data = b"".join(lines)
-        if len(lines) > 1:
+        if len(entries) > 1:
             _begin_batch(path, size, data)
         try:
             written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
+            with memoryview(data) as view:  # a short write resumes without copying the rest
+                while written < len(data):
+                    written += os.write(fd, view[written:])
             os.fsync(fd)
         except OSError as exc:
             try:

@@ -139,7 +139,8 @@ class Ledger:
         if not self.root.is_dir():
             raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
         path = self.feed_path(writer)
-        drafts = [{k: v for k, v in d.items() if v is not None} for d in drafts]
+        if any(None in d.values() for d in drafts):  # (a copy only when there is one)
+            drafts = [{k: v for k, v in d.items() if v is not None} for d in drafts]
         keyed = {d["key"]: d for d in drafts if "key" in d}
         if len(keyed) < sum(1 for d in drafts if "key" in d):
             drafts, keyed = _dedupe_keys(drafts)
