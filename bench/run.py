@@ -97,6 +97,7 @@ def _fresh(root: Path, objectives: Path) -> None:
 #: hledger needs ~8.6 GB at 1M postings: timed up to this many only (unless --hledger).
 HLEDGER_UP_TO = 100_000
 WITH_HLEDGER = [False]
+NO_IMPORT = [False]
 
 
 def _anchors(root: Path, runs: int, rows: dict, n: int = 0) -> None:
@@ -137,6 +138,8 @@ def bench_user(label: str, runs: int) -> dict:
         "status after one record", mibtrack(root, "status"), runs,
         before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)),
                                       "--date", "2026-06-30")))
+    if NO_IMPORT[0]:
+        return {"entries": n, "results": rows}
     target = HERE / "work" / f"user-{label}-import"
     csv = str(root / "import.csv")
     rows["import"] = measure("import N rows (empty project)", mibtrack(target, "import", csv),
@@ -231,11 +234,14 @@ def main() -> None:
                              "compare before and after in one machine state)")
     parser.add_argument("--hledger", action="store_true",
                         help=f"time hledger above {HLEDGER_UP_TO} postings too (GBs of memory)")
+    parser.add_argument("--no-import", action="store_true",
+                        help="skip the three import rows (minutes at 1M)")
     parser.add_argument("--generator", action="store_true",
                         help="also time status and verify on bench/generate.py's shape")
     args = parser.parse_args()
     ENV["PYTHONPATH"] = args.src
     WITH_HLEDGER[0] = args.hledger
+    NO_IMPORT[0] = args.no_import
     # An installed package runs from compiled .pyc files, as typer/rich/pydantic do in the
     # bare-import baseline; with PYTHONDONTWRITEBYTECODE set, mibtrack's modules would
     # otherwise be compiled again by every timed run.

@@ -19,9 +19,13 @@ class Result:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's environment: fixed writer, no colour, no MIBTRACK_DIR."""
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) \
+        -> None:
+    """No test sees the developer's environment: fixed writer, no colour, no MIBTRACK_DIR,
+    no signing key (the user's config dir is an empty folder)."""
     monkeypatch.delenv("MIBTRACK_DIR", raising=False)
+    monkeypatch.delenv("MIBTRACK_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     monkeypatch.setenv("MIBTRACK_WRITER", "tester")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")

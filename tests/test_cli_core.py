@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mibtrack.cli import run
-from support import ledger_digest
+from support import ledger_digest, without_notices
 
 
 def lines(text: str) -> list[str]:
@@ -16,7 +16,8 @@ def lines(text: str) -> list[str]:
 
 def test_record_prints_the_new_entry_id_and_log_shows_it(cli) -> None:
     result = cli("record", "jobs", "40", "--date", "2025-03-31", "--source", "HR survey")
-    assert result.code == 0 and result.err == ""
+    # a project made before plan versions only gets the notice saying how to record one
+    assert result.code == 0 and without_notices(result.err) == ""
     [entry_id] = lines(result.out)
     assert len(entry_id) == 64
     logged = json.loads(cli("log", "--json").out)
@@ -311,35 +312,6 @@ def test_init_honours_mibtrack_dir_and_prepares_git(tmp_path: Path, monkeypatch,
     assert (target / "objectives.toml").is_file() and not (tmp_path / "objectives.toml").exists()
     assert (target / ".gitignore").read_text() == ".mibtrack/\n"
     assert "ledger/*.jsonl -text" in (target / ".gitattributes").read_text()
-
-
-def test_validate_names_entries_objectives_toml_no_longer_declares(cli, project: Path) -> None:
-    # three entries name things the file stops declaring, one void's target lives in a feed
-    # missing from this clone; each is a warning (exit 0), in ledger order, and every
-    # entry is counted: 2 (alice) + 2 (bob) = 4
-    assert cli("--writer", "alice", "record", "funding_eur", "5", "--date", "2025-01-01").code == 0
-    gone = cli("--writer", "alice", "record", "jobs", "7", "--date", "2025-01-02").out.strip()
-    assert cli("--writer", "bob", "milestone", "launch", "done", "--date", "2025-01-03").code == 0
-    assert cli("--writer", "bob", "void", gone[:12], "--reason", "typo").code == 0
-    text = (project / "objectives.toml").read_text()
-    head = text[:text.index("[metrics.funding_eur]")]  # the programme and metrics.jobs
-    jobs = text[text.index("[[objectives]]"):text.index("[[objectives]]\nid = \"funding\"")]
-    (project / "objectives.toml").write_text(head + jobs)
-    (project / "ledger" / "alice.jsonl").rename(project / "alice.jsonl.away")
-    result = cli("validate")
-    assert result.code == 0, result.err
-    assert result.out == "ok: 1 objectives, 1 metrics, 2 entries in 1 feed\n"
-    warned = lines(result.err)
-    assert len(warned) == 2
-    assert "(bob #1): objective 'launch' is not declared" in warned[0]
-    assert f"(bob #2): targets entry {gone[:12]}, not in the ledger" in warned[1]
-    (project / "alice.jsonl.away").rename(project / "ledger" / "alice.jsonl")
-    result = cli("validate")
-    assert result.out == "ok: 1 objectives, 1 metrics, 4 entries in 2 feeds\n"
-    warned = lines(result.err)
-    assert len(warned) == 2  # funding_eur, then launch; the void's target is back
-    assert "(alice #1): metric 'funding_eur' is not declared" in warned[0]
-    assert "(bob #1): objective 'launch'" in warned[1]
 
 
 def test_long_reads_show_progress_on_a_terminal_only(cli, project: Path,

@@ -38,10 +38,11 @@ keys = st.one_of(st.none(), st.text(min_size=1, max_size=12),
 hashes = st.text(st.sampled_from(HEX), min_size=64, max_size=64)
 
 
-def _fields(writer, metric, day, moment, value, source, note, key, prev, seq):  # noqa: ANN001, ANN202
+def _fields(writer, metric, day, moment, value, source, note, key, prev, seq,  # noqa: ANN001, ANN202
+            sig=None):  # noqa: ANN001
     return {"v": 1, "seq": seq, "type": "observation", "writer": writer, "recorded_at": moment,
             "as_of": day, "metric": metric, "value": value, "source": source, "note": note,
-            "key": key, "prev": prev}
+            "key": key, "prev": prev, "sig": sig}
 
 
 valid_fields = st.builds(
@@ -49,7 +50,9 @@ valid_fields = st.builds(
     texts.filter(lambda t: t is None or len(t) <= 12), texts.filter(lambda t: t is None or
                                                                     len(t) <= 12),
     st.one_of(st.none(), st.text(min_size=1, max_size=20)), hashes,
-    st.integers(1, 10**12))
+    st.integers(1, 10**12),
+    st.one_of(st.none(), st.text(st.sampled_from("AZaz09+/"), min_size=4, max_size=90)
+              .map(lambda t: t + "=")))
 
 #: Field values the model refuses (or that are spelled so the fast path declines them).
 BAD = {
@@ -66,6 +69,9 @@ BAD = {
     "seq": [0, -1, True, 1.0, "1", 10**30],
     "v": [2, True, "1", None],
     "type": ["Observation", "note"],
+    "sig": ["", "a b", "é", "a===", "x" * 2001],
+    "evidence": ["0" * 64 + ":1:a.pdf", "bad"],
+    "recovered_from": ["0" * 64, "X"],
 }
 
 

@@ -13,8 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from .compute.report import ObjectiveResult, Report, StaleMetric
+from .compute.diff import DiffReport
+from .compute.plans import PlanChange
+from .compute.report import AnyResult, Report, StaleMetric
 from .compute.status import Status
+from .compute.trends import MilestoneTrend
 from .model import (
     Correction,
     Entry,
@@ -24,6 +27,7 @@ from .model import (
     Note,
     Objective,
     Observation,
+    PlanEntry,
     Program,
     Void,
 )
@@ -55,7 +59,12 @@ def _document_report_models() -> None:
               and issubclass(m, report.ReportRecord) and m is not report.ReportRecord]
     for model in models:  # in definition order: a model's parts are rebuilt before it
         fields = model.model_fields
-        for name, doc in _attribute_docstrings(model).items():
+        docs: dict[str, str] = {}
+        for cls in reversed(model.__mro__):  # inherited fields keep their base's docstring
+            if isinstance(cls, type) and issubclass(cls, report.ReportRecord) \
+                    and cls is not report.ReportRecord:
+                docs.update(_attribute_docstrings(cls))
+        for name, doc in docs.items():
             if name in fields and fields[name].description is None:
                 fields[name].description = doc
         model.model_rebuild(force=True)
@@ -91,7 +100,8 @@ def _with_status(model: type[BaseModel]) -> type[BaseModel]:
     )
 
 
-_LOGGED = tuple(_with_status(m) for m in (Observation, MilestoneEvent, Correction, Void, Note))
+_LOGGED = tuple(_with_status(m) for m in (Observation, MilestoneEvent, Correction, Void, Note,
+                                          PlanEntry))
 
 
 class LogDocument(_Doc):
@@ -99,7 +109,7 @@ class LogDocument(_Doc):
 
     schema_version: Literal[1]
     entries: list[  # type: ignore[valid-type]
-        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]
+        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 
 
 class ObjectivesDocument(_Doc):
@@ -117,6 +127,8 @@ class RecordDocument(_Doc):
     schema_version: Literal[1]
     already_recorded: bool = Field(description="The key was recorded before: nothing written.")
     entry: Entry
+    dry_run: bool = Field(default=False, description="--dry-run: the entry that would be "
+                                                     "written; nothing was (present only then).")
 
 
 class FeedReport(_Doc):
@@ -127,12 +139,33 @@ class FeedReport(_Doc):
     problem: str | None
 
 
+class KeyedEntry(_Doc):
+    """One entry holding a key recorded more than once."""
+
+    feed: str = Field(description="Feed file name, e.g. alice.jsonl.")
+    line: int = Field(description="Line in that feed (its seq).")
+    id: str = Field(description="The entry's id.")
+
+
+class KeyFinding(_Doc):
+    """A key recorded more than once in the ledger (SPEC R2: a key names one fact)."""
+
+    key: str
+    kind: Literal["duplicate", "conflict"] = Field(
+        description="duplicate: copies of one fact, counted once (a notice); conflict: the "
+                    "key names different facts (exit 4), the earliest recorded is used.")
+    entries: list[KeyedEntry] = Field(
+        description="duplicate: every copy; conflict: the first copy of each version; "
+                    "earliest recorded first.")
+
+
 class VerifyDocument(_Doc):
     """`mibtrack verify --json`."""
 
     schema_version: Literal[1]
     ok: bool
     feeds: list[FeedReport]
+    keys: list[KeyFinding] = Field(description="Keys recorded more than once.")
 
 
 class ExportedFact(_Doc):
@@ -170,13 +203,20 @@ class CheckDocument(_Doc):
     schema_version: Literal[1]
     as_of: dt.date
     known_at: dt.datetime | None
+    generated_at: dt.datetime = Field(description="Provenance: when the ledger was read.")
+    plan_version: str = Field(description="Provenance: SHA-256 of the plan version used.")
+    ledger_head: str = Field(description="Provenance: SHA-256 of the feeds' newest ids.")
+    mibtrack_version: str
+    since: dt.datetime | None = Field(description="--since: only what got worse since then.")
     fail_on: Literal["at-risk", "off-track", "missed"]
     stale: bool = Field(description="--stale was given: stale metrics count as breaches.")
     ok: bool = Field(description="No breach: check exits 0.")
-    breaches: list[str] = Field(description="Ids of objectives at or past --fail-on.")
+    breaches: list[str] = Field(description="Ids of objectives at or past --fail-on (with "
+                                            "--since: that also got worse since then).")
     stale_metrics: list[StaleMetric]
-    summary: dict[str, int]
-    objectives: list[ObjectiveResult]
+    summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
+    rollups: dict[str, int] = Field(description="Composites by status.")
+    objectives: list[AnyResult]
 
 
 class HistoryPoint(_Doc):
@@ -196,10 +236,33 @@ class ShowDocument(_Doc):
     as_of: dt.date
     known_at: dt.datetime | None
     objective: Objective
-    result: ObjectiveResult
+    result: AnyResult
     history: list[HistoryPoint]
+    trend: MilestoneTrend | None = Field(
+        description="A milestone's forecast date at each reporting date (else null).")
     entries: list[  # type: ignore[valid-type]
-        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]
+        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
+
+
+class PlanVersionItem(_Doc):
+    version: int = Field(description="1 = the first recorded.")
+    sha256: str = Field(description="SHA-256 of objectives.toml's bytes (ledger/plans/).")
+    decided: dt.date
+    recorded_at: dt.datetime
+    writer: str
+    reason: str
+    entry: str = Field(description="Id of its `plan` entry.")
+    changes: list[PlanChange] = Field(description="What it changed from the version before.")
+
+
+class PlansDocument(_Doc):
+    """`mibtrack plans --json`."""
+
+    schema_version: Literal[1]
+    objectives_sha256: str = Field(description="SHA-256 of objectives.toml as it is now.")
+    unrecorded: bool = Field(description="objectives.toml differs from the newest version.")
+    unrecorded_changes: list[PlanChange]
+    versions: list[PlanVersionItem]
 
 
 #: What `mibtrack schema --kind` can describe.
@@ -215,6 +278,8 @@ SCHEMAS: dict[str, Any] = {
     "report": Report,
     "check": CheckDocument,
     "show": ShowDocument,
+    "plans": PlansDocument,
+    "diff": DiffReport,
 }
 KINDS = tuple(SCHEMAS)
 

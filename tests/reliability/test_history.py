@@ -67,7 +67,8 @@ def test_clean_history_passes(tmp_path: Path) -> None:
     record(root, "a", 99)  # uncommitted growth is fine too
     code, out, err = cli("--dir", root, "verify", "--history", "--json")
     assert code == 0, err
-    history = json.loads(out)["history"]
+    history = [h for h in json.loads(out)["history"]
+               if h["feed"] == "a.jsonl"]  # not the feed holding init's plan version
     assert history == [{"feed": "a.jsonl", "commits": 4, "ok": True, "commit": None,
                         "previous": None, "problem": None}]
 
@@ -154,3 +155,68 @@ def test_committed_torn_tail_then_repaired_is_not_a_dropped_tail(tmp_path: Path)
     commit(root, "repaired and recorded")
     code, out, err = cli("--dir", root, "verify", "--history")
     assert code == 0, out + err
+
+
+@pytest.mark.parametrize("how", ["strategy-ours", "checkout-during-merge"])
+def test_a_merge_that_drops_a_parents_entries_is_caught_naming_the_merge(tmp_path: Path,
+                                                                         how: str) -> None:
+    """git's simplified history (what `git log -- FEED` follows) skips the side a merge took
+    nothing from; every edge of the history, merges included, is checked instead."""
+    from .test_git_merge import clone
+
+    origin = git_project(tmp_path / "origin")
+    record(origin, "b", 1, 2)
+    commit(origin, "base")
+    a, b = clone(origin, tmp_path / "a"), clone(origin, tmp_path / "b")
+    record(b, "b", 3)  # b's third entry: the merge below loses it
+    side = commit(b, "b records a third value")
+    record(a, "a", 10)
+    commit(a, "a records")
+    git(a, "fetch", "-q", str(b), "main")
+    if how == "strategy-ours":
+        git(a, "merge", "-q", "-s", "ours", "--no-edit", "FETCH_HEAD")
+    else:
+        git(a, "merge", "-q", "--no-commit", "FETCH_HEAD")
+        git(a, "checkout", "HEAD", "--", "ledger/b.jsonl")
+        git(a, "commit", "-q", "--no-edit")
+    bad = git(a, "rev-parse", "HEAD")
+    assert cli("--dir", a, "verify")[0] == 0, "each feed's chain is intact: only git knows"
+    # 2 lines of 3 kept, so b's version at the merge's second parent is not a prefix
+    assert git(a, "log", "--format=%h", "--", "ledger/b.jsonl").split() == \
+        [git(origin, "rev-parse", "--short", "HEAD")], "git's simplified history skips it"
+    code, out, err = cli("--dir", a, "verify", "--history", "--json")
+    assert code == 4
+    [feed] = [h for h in json.loads(out)["history"] if h["feed"] == "b.jsonl"]
+    assert feed["commit"] == bad and feed["previous"] == side
+    assert feed["problem"].startswith("dropped tail: ") and "(1 line) removed" in feed["problem"]
+    code, out, err = cli("--dir", a, "verify", "--history")
+    assert f"commit {bad[:12]}: dropped tail" in err and f"commit {side[:12]}" in err
+
+
+def test_a_squash_and_force_push_is_caught_while_git_still_holds_the_old_commits(
+        tmp_path: Path) -> None:
+    """The history is replaced by one squashed commit without the last entry, and the
+    branch moved to it (what a clone does after `git fetch` of a force-push and `git reset
+    --hard`): no edge of the new history shows it, the old commit is only in the reflog."""
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1, 2)
+    commit(root, "two")
+    record(root, "a", 3)
+    old = commit(root, "three")
+    feed = root / "ledger" / "a.jsonl"
+    data = feed.read_bytes()
+    feed.write_bytes(data[: data.rfind(b"\n", 0, len(data) - 1) + 1])  # entry 3 dropped
+    git(root, "add", "-A")
+    squashed = git(root, "commit-tree", git(root, "write-tree"), "-m", "squash")
+    git(root, "reset", "-q", "--hard", squashed)
+    assert git(root, "rev-list", "HEAD").split() == [squashed]
+    code, out, err = cli("--dir", root, "verify", "--history", "--json")
+    [history] = json.loads(out)["history"]
+    figure("history", f"squash + force-push dropping an entry: verify --history exit {code}: "
+           f"{history['problem']}")
+    assert code == 4
+    assert history["commit"] == "working copy" and history["previous"] == old
+    assert history["problem"] == (
+        f"dropped tail: {len(data) - len(feed.read_bytes())} bytes (1 line) removed; commit "
+        f"{old[:12]} is no longer in the history, only in git's reflog (a reset, rebase, "
+        "squash or force-push dropped it)")

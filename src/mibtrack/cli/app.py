@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,18 +39,46 @@ class Session:
     writer: str | None = None
     debug: bool = False
     quiet: bool = False
+    key_file: str | None = None
+    #: Warnings and notices for stderr, printed when the command ends unrefused (a refused
+    #: command prints exactly its error line).
+    messages: list[str] = field(default_factory=list)
 
     @cached_property
     def workspace(self) -> Workspace:
         from ..project import Workspace, find_root
 
-        return Workspace(find_root(self.dir))
+        workspace = Workspace(find_root(self.dir))
+        workspace.ledger.signer = self.signer
+        return workspace
+
+    @cached_property
+    def signing_key(self) -> Any:
+        """--key-file, else $MIBTRACK_SIGNING_KEY, else `mibtrack keygen`'s key, else None."""
+        from ..ledger.signing import find_key
+
+        return find_key(self.key_file)
+
+    def signer(self) -> Any:
+        """What signs new lines; refuses (exit 2) when signatures are required and there is
+        no key, before anything is written."""
+        from ..errors import UsageError
+
+        key = self.signing_key
+        if key is not None:
+            return key.sign
+        if self.workspace.project.program.signatures == "required":
+            raise UsageError("signatures are required (objectives.toml) and there is no "
+                             "signing key", "run `mibtrack keygen` and have an authorised "
+                             "writer run `mibtrack writers add`, or give --key-file")
+        return None
 
     def writer_id(self) -> str:
         from ..ledger import default_writer
         from ..ledger.store import check_writer
 
-        return check_writer(self.writer or os.environ.get("MIBTRACK_WRITER") or default_writer())
+        chosen = self.writer or os.environ.get("MIBTRACK_WRITER")
+        return check_writer(chosen or default_writer(self.workspace.root))
 
 
 _current: list[Session] = [Session()]
@@ -68,11 +96,16 @@ def _global(
                         "at or above here holding objectives.toml).")] = None,
     writer: Annotated[str | None, typer.Option("--writer", metavar="ID",
                       help="Writer id naming your feed in ledger/ "
-                           "(default: $MIBTRACK_WRITER, else user@host).")] = None,
+                           "(default: $MIBTRACK_WRITER, else this clone's own id, user@host+"
+                           "suffix, kept in .mibtrack/writer).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                      help="Print only errors and what scripts need.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
     = False,
+    key_file: Annotated[str | None, typer.Option("--key-file", metavar="PATH",
+                        help="Ed25519 private key (OpenSSH format) that signs new entries "
+                             "(default: $MIBTRACK_SIGNING_KEY, else the key `mibtrack "
+                             "keygen` made, if any).")] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
                        is_eager=True)] = False,
 ) -> None:
@@ -81,7 +114,7 @@ def _global(
 
         typer.echo(f"mibtrack {__version__}")
         raise typer.Exit(0)
-    _current[0] = Session(dir=dir, writer=writer, debug=debug, quiet=quiet)
+    _current[0] = Session(dir=dir, writer=writer, debug=debug, quiet=quiet, key_file=key_file)
 
 
 # ------------------------------------------------------------------ shared option types
@@ -104,6 +137,13 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                      help="Only facts dated on or after this day.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
+RecordedSinceOpt = Annotated[str | None, typer.Option(
+    "--recorded-since", metavar="WHEN",
+    help="Only entries recorded after this moment (a UTC timestamp, e.g. a report's "
+         "generated_at; a date means from the start of that day).")]
+RecordedUntilOpt = Annotated[str | None, typer.Option(
+    "--recorded-until", metavar="WHEN",
+    help="Only entries recorded at or before this moment (a date: the end of that day).")]
 KeyOpt = Annotated[str | None, typer.Option("--key", metavar="KEY",
                    help="Idempotency key: recording the same key and content again does nothing.")]
 
@@ -130,7 +170,35 @@ def echo(text: str = "") -> None:
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"mibtrack: warning: {text}\n")
+    """A warning line for stderr, printed once the command has not been refused."""
+    session().messages.append(f"mibtrack: warning: {text}")
+
+
+def notice(text: str) -> None:
+    """A notice line for stderr (silenced by --quiet), printed as warnings are."""
+    if not session().quiet:
+        session().messages.append(f"mibtrack: notice: {text}")
+
+
+def flush_messages() -> None:
+    """Print the warnings and notices gathered (and the no-plan-version notice of a project
+    made before plan versions): the command was not refused."""
+    s = session()
+    if "workspace" in s.__dict__:
+        try:
+            if s.workspace.ledger.root.is_dir() and not s.workspace.has_plan_versions():
+                from ..plans import NO_PLAN_NOTICE
+
+                notice(NO_PLAN_NOTICE)
+        except OSError:
+            pass
+    for line in dict.fromkeys(s.messages):
+        sys.stderr.write(line + "\n")
+    s.messages.clear()
+
+
+def drop_messages() -> None:
+    session().messages.clear()
 
 
 def info(text: str) -> None:
@@ -180,6 +248,21 @@ def reading_progress(label: str) -> Iterator[None]:
             bar.stop()
 
 
+def plan_choice(known_at: Any = None, strict: bool = False, entries: Any = None) -> Any:
+    """The plan version a reading command uses as known at `known_at`, warning (once) when
+    objectives.toml has changes not recorded as a plan version; `strict`: refuse them.
+    `entries`: the ledger's plan entries when already read."""
+    choice = session().workspace.plan(known_at, entries)
+    if (line := choice.warning()) is not None:
+        if strict:
+            from ..errors import ProjectError
+
+            raise ProjectError("objectives.toml has changes not recorded as a plan version "
+                               "(--strict)", "run `mibtrack replan --reason R` to record them")
+        warn(line)
+    return choice
+
+
 def ledger_content() -> Any:
     """The project's ledger as read now, warning about torn tails (they never hide the good
     entries: reading commands use those and exit 0)."""
@@ -187,6 +270,68 @@ def ledger_content() -> Any:
     for torn in content.torn:
         warn(torn.warning())
     return content
+
+
+def warn_ledger(conflicts: Any, orphans: Any) -> None:
+    """What a reading command says about the ledger besides its answer (SPEC R2): each key
+    recorded with other content (the earliest recorded is used), and once per id each
+    orphan (entries under an id objectives.toml neither declares nor names as renamed)."""
+    for conflict in conflicts:
+        warn(conflict.warning())
+    for orphan in orphans:
+        warn(orphan.warning())
+
+
+def warn_entries(project: Any, entries: Any) -> None:
+    """`warn_ledger` for commands that read every entry (log, export)."""
+    from ..compute.ledger_state import effective_ledger, orphans
+
+    folded = effective_ledger(entries, None, project.renames)
+    warn_ledger(folded.conflicts, orphans(folded, project))
+
+
+@dataclass(frozen=True)
+class RecordedFilters:
+    """`--known-at/--recorded-since/--recorded-until`: which entries by when recorded."""
+
+    known_at: Any = None
+    after: Any = None
+    until: Any = None
+
+    def known(self, entries: list[Any]) -> list[Any]:
+        """The entries as known at --known-at (later ones, corrections included, do not
+        exist yet)."""
+        if self.known_at is None:
+            return entries
+        return [e for e in entries if e.recorded_at <= self.known_at]
+
+    def window(self, items: list[Any], moment: Any = lambda e: e.recorded_at) -> list[Any]:
+        """Those recorded after --recorded-since and at or before --recorded-until."""
+        return [e for e in items
+                if (self.after is None or moment(e) > self.after)
+                and (self.until is None or moment(e) <= self.until)]
+
+
+def recorded_filters(known_at: str | None, since: str | None, until: str | None
+                     ) -> RecordedFilters:
+    """Parse them (bad input exits 2 before anything is read)."""
+    import datetime as dt
+
+    from ..errors import UsageError
+    from ..values import end_of_day, parse_date, parse_moment
+
+    after = None
+    if since is not None:
+        text = since.strip()
+        if len(text) == 10:  # a date: from the start of that day
+            after = end_of_day(parse_date(text, "--recorded-since") - dt.timedelta(days=1))
+        else:
+            after = parse_moment(text, "--recorded-since")
+    end = parse_moment(until, "--recorded-until") if until is not None else None
+    if after is not None and end is not None and end <= after:
+        raise UsageError(f"--recorded-until {until} is not after --recorded-since {since}",
+                         "swap them")
+    return RecordedFilters(known_at_moment(known_at), after, end)
 
 
 @dataclass(frozen=True)

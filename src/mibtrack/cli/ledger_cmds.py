@@ -22,6 +22,8 @@ from .app import (
 )
 
 _NEGATIVE_OK = {"ignore_unknown_options": True}
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Check everything and say what would be recorded; write nothing.")]
 
 
 def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
@@ -37,7 +39,13 @@ def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
     return day
 
 
-def _append(drafts: list[dict], json_output: bool) -> None:
+EvidenceOpt = Annotated[list[str] | None, typer.Option(
+    "--evidence", metavar="FILE", help="A document behind the fact (repeatable): kept in "
+    "evidence/<sha256>/ and named by the entry.")]
+
+
+def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
+            evidence: list[str] | None = None) -> None:
     from ..errors import UsageError
 
     for draft in drafts:
@@ -46,15 +54,75 @@ def _append(drafts: list[dict], json_output: bool) -> None:
             raise UsageError(f"--key {key!r} is not usable",
                              "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
-    results = s.workspace.ledger.append(s.writer_id(), drafts)
+    created: list = []
+    if evidence:
+        from ..ledger.evidence import field_of, prepare, store
+
+        prepared = prepare(evidence)
+        drafts = [{**d, "evidence": field_of([doc for _, doc in prepared])} for d in drafts]
+        s.writer_id(), s.signer()  # refusals that need no ledger come before any copy
+        if not dry_run:
+            created = store(s.workspace.root, prepared)
+    try:
+        results = s.workspace.ledger.append(s.writer_id(), drafts, dry_run=dry_run)
+    except BaseException:
+        for path in created:  # a refused command has written nothing
+            path.unlink(missing_ok=True)
+            try:
+                path.parent.rmdir()
+            except OSError:
+                pass
+        raise
     for result in results:
         if json_output:
-            print_json({"schema_version": 1, "already_recorded": result.already,
-                        "entry": result.entry})
+            document = {"schema_version": 1, "already_recorded": result.already,
+                        "entry": result.entry}
+            print_json({**document, "dry_run": True} if dry_run else document)
+        elif dry_run:
+            from ..render.text import literal
+
+            echo(literal(f"dry run: {_described(result.entry)}: "
+                         + (f"already recorded (key {result.entry.key!r})"
+                            if result.already else "would be recorded")
+                         + "; nothing written"))
         else:
             if result.already:
                 info(f"already recorded (key {result.entry.key!r}): nothing written")
             echo(result.entry.id)
+
+
+def _described(entry) -> str:  # noqa: ANN001
+    """An entry in a few words: `observation jobs 40 on 2025-03-31`."""
+    if entry.type == "observation":
+        what = f"{entry.metric} {entry.value}"
+    elif entry.type == "milestone":
+        what = f"{entry.objective} {entry.status}" + (
+            f" (expected {entry.expected})" if entry.expected else "")
+    elif entry.type == "note":
+        what = f"{entry.objective} {entry.note!r}"
+    else:
+        what = f"of {entry.target_entry[:12]}"
+    return f"{entry.type} {what} on {entry.as_of}"
+
+
+def _unknown_metric(metric: str, project) -> None:  # noqa: ANN001
+    from ..errors import UsageError
+
+    renamed = project.renames.metrics.get(metric)
+    if renamed is not None:
+        raise UsageError(f"metric {metric!r} was renamed to {renamed!r}",
+                         f"record it as {renamed}")
+    raise UsageError(f"unknown metric {metric!r}",
+                     f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
+
+
+def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:  # noqa: ANN001
+    from ..errors import UsageError
+
+    problem = metric.out_of_bounds(amount)
+    if problem is not None:
+        raise UsageError(f"{what} {typed!r} is {problem}",
+                         "check for a typing mistake (the bounds are in objectives.toml)")
 
 
 def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
@@ -62,6 +130,10 @@ def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
 
     project = session().workspace.project
     objective = project.objective(objective_id)
+    if objective is None and objective_id in project.renames.objectives:
+        renamed = project.renames.objectives[objective_id]
+        raise UsageError(f"objective {objective_id!r} was renamed to {renamed!r}",
+                         f"record it as {renamed}")
     if objective is None:
         ids = ", ".join(o.id for o in project.objectives if kind is None or o.kind == kind)
         raise UsageError(f"unknown objective {objective_id!r}",
@@ -81,21 +153,22 @@ def record(
     source: SourceOpt = None,
     note: NoteOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Record a metric's value on a day (an observation); prints the new entry's id."""
-    from ..errors import UsageError
     from ..ledger import draft
     from ..values import parse_value
 
     project = session().workspace.project
     if metric not in project.metrics:
-        raise UsageError(f"unknown metric {metric!r}",
-                         f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
+        _unknown_metric(metric, project)
     amount = parse_value(value)
+    _in_bounds(project.metrics[metric], amount, value)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
-                   note=note, key=key)], json_output)
+                   note=note, key=key)], json_output, dry_run, evidence)
 
 
 @app.command()
@@ -109,11 +182,14 @@ def milestone(
     source: SourceOpt = None,
     note: NoteOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Record a milestone event: done, at-risk, slipped (with --expected) or reopened."""
     from ..errors import UsageError
     from ..ledger import draft
+    from ..model import slip_problem
     from ..values import parse_date
 
     _objective(objective, "milestone")
@@ -127,8 +203,27 @@ def milestone(
         raise UsageError(f"--expected goes with `slipped`, not `{status}`")
     as_of = _fact_date(date)
     expected_day = parse_date(expected, "--expected") if expected else None
+    if (problem := slip_problem(as_of, expected_day)) is not None:
+        raise UsageError(f"--expected: {problem}", "a milestone slips to a later date; check "
+                         "--expected and --date")
+    if status == "done":
+        _refuse_done_twice(objective, as_of, key)
     _append([draft("milestone", as_of=as_of, objective=objective, status=status,
-                   expected=expected_day, source=source, note=note, key=key)], json_output)
+                   expected=expected_day, source=source, note=note, key=key)], json_output,
+            dry_run, evidence)
+
+
+def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:  # noqa: ANN001
+    """`done` on a milestone already done as of that date, as the ledger knows it now, is a
+    mistake (SPEC R2) — unless it repeats the very entry by its key (then it is a no-op)."""
+    from ..errors import UsageError
+
+    state = session().workspace.daily().fold.effective().already_done(objective, as_of, key)
+    if state is not None:
+        raise UsageError(f"milestone {objective!r} is already done as of {as_of} (done on "
+                         f"{state.as_of}, entry {state.id[:12]})",
+                         "record `reopened` first if it was undone, or `mibtrack correct "
+                         "ENTRY --date` the earlier entry's date")
 
 
 @app.command()
@@ -160,6 +255,11 @@ def correct(
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry was wrong")
     new_value = parse_value(value, "--value") if value is not None else None
+    if new_value is not None:
+        project = session().workspace.project
+        metric = project.metrics.get(project.renames.metric(target.metric))
+        if metric is not None:
+            _in_bounds(metric, new_value, value, "--value")
     new_date = _fact_date(date) if date is not None else None
     _append([draft("correction", as_of=today(), target_entry=target.id, value=new_value,
                    date=new_date, reason=reason)], json_output)
@@ -181,6 +281,9 @@ def void(
     if target.type == "void":
         raise UsageError(f"entry {target.id[:12]} is itself a void",
                          "record the fact again instead of voiding a void")
+    if target.type == "plan":
+        raise UsageError(f"entry {target.id[:12]} is a plan version: plan history is never "
+                         "retracted", "edit objectives.toml and run `mibtrack replan --reason R`")
     _refuse_voided(content, target.id)
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry is retracted")
@@ -194,7 +297,9 @@ def note(
     date: DateOpt = None,
     source: SourceOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Attach a free-text note to an objective."""
     from ..errors import UsageError
@@ -204,7 +309,7 @@ def note(
     if not text.strip():
         raise UsageError("the note is empty", "write the text to attach")
     _append([draft("note", as_of=_fact_date(date), objective=objective, note=text,
-                   source=source, key=key)], json_output)
+                   source=source, key=key)], json_output, dry_run, evidence)
 
 
 def _refuse_voided(content, entry_id: str) -> None:  # noqa: ANN001

@@ -8,8 +8,11 @@ import typer
 
 from .app import (
     JsonFlag,
+    KnownAt,
     MetricFilter,
     ObjectiveFilter,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
     SinceOpt,
     UntilOpt,
     app,
@@ -19,8 +22,10 @@ from .app import (
     ledger_content,
     print_json,
     reading_progress,
+    recorded_filters,
     session,
     warn,
+    warn_entries,
 )
 
 
@@ -41,9 +46,21 @@ def init(
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
     root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
+    writer = session().writer_id()  # a bad writer id is refused before anything is written
     created = write_project(root, template)
     for path in created:
         echo(f"created {path}")
+    # the first plan version: objectives.toml as written, so later edits are revisions
+    from ..plans import record_version
+    from ..project import Workspace
+    from .app import today
+
+    ws = Workspace(root)
+    _, appended = record_version(root, ws.ledger, ws.objectives_bytes, writer,
+                                 "initial plan (mibtrack init)", today(), today())
+    if appended is not None:
+        echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
+             "then `mibtrack replan --reason R` records each revision")
 
 
 @app.command()
@@ -62,64 +79,43 @@ def validate() -> None:
             sys.stderr.write(f"mibtrack: {problem}\n")
         raise Problems([exc.problems[0]]) from None
     with reading_progress("checking entries"):
-        problems, entries = _references(project, ws.ledger)
-    for problem in problems:
+        content = ws.content
+    for problem in _references(project, content):
         warn(problem)
     with reading_progress("verifying"):
-        broken = [v for v in ws.ledger.verify() if v.problem]
+        broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    from ..compute.ledger_state import effective_ledger, orphans
+    from ..errors import ProjectError
+
+    lost = orphans(effective_ledger(content.entries, None, project.renames), project)
+    for orphan in lost[1:]:
+        sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
+    if lost:
+        raise ProjectError(lost[0].warning())
+    from ..ledger.plans import read_copy
+
+    for entry in content.entries:  # every plan version's copy is there, byte for byte
+        if entry.type == "plan":
+            read_copy(ws.ledger.root, entry.sha256, entry.id)
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
-         f"{entries} entries in {feeds} feed{'s' if feeds != 1 else ''}")
+         f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(project, ledger) -> tuple[list[str], int]:  # noqa: ANN001
-    """Entries that name what objectives.toml no longer declares (kept, but worth a look),
-    in ledger order, and how many entries there are. Every feed streams by once (memory
-    does not grow with the ledger); corrections and voids are found first, so only the
-    ids they target are looked for."""
-    from ..ledger.scan import amendment_lines, scan_feed
-
-    paths = ledger.feed_paths()
-    targets = {e.target_entry for p in paths for e in amendment_lines(p)}  # type: ignore[attr-defined]
-    seen: set[str] = set()  # the targets found
-    found: list[tuple[tuple, str]] = []  # (ledger order, problem)
-    amendments: list = []
-    metrics = project.metrics
-
-    def where(writer: str, seq: int, entry_id: str) -> str:
-        return f"entry {entry_id[:12]} ({writer} #{seq})"
-
-    def rows(batch: list[tuple]) -> None:
-        for seq, writer, recorded, _, _, metric, _, _, _, entry_id in batch:
-            if entry_id in targets:
-                seen.add(entry_id)
-            if metric not in metrics:
-                found.append(((recorded, writer, seq), f"{where(writer, seq, entry_id)}"
-                              f": metric '{metric}' is not declared; it is ignored"))
-
-    def entry(e) -> None:  # noqa: ANN001
-        if e.id in targets:
-            seen.add(e.id)
-        order = (e.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), e.writer, e.seq)
-        text = where(e.writer, e.seq, e.id)
-        if e.type == "observation" and e.metric not in metrics:
-            found.append((order, f"{text}: metric '{e.metric}' is not declared; it is ignored"))
-        elif e.type in ("milestone", "note") and project.objective(e.objective) is None:
-            found.append((order, f"{text}: objective '{e.objective}' is not declared; ignored"))
-        elif e.type in ("correction", "void"):
-            amendments.append((order, text, e.target_entry))
-
-    entries = sum(scan_feed(path, rows, entry).lines for path in paths)
-    for order, text, target in amendments:
-        if target not in seen:
-            found.append((order, f"{text}: targets entry {target[:12]}, not in the ledger (a "
-                          "feed missing from this clone?)"))
-    found.sort(key=lambda item: item[0])
-    return [problem for _, problem in found], entries
+def _references(project, content) -> list[str]:  # noqa: ANN001
+    """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
+    problems = []
+    ids = content.by_id()
+    for entry in content.entries:  # undeclared ids are orphans: `validate` refuses them
+        where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
+        if entry.type in ("correction", "void") and entry.target_entry not in ids:
+            problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
+                            "ledger (a feed missing from this clone?)")
+    return problems
 
 
 @app.command()
@@ -141,6 +137,9 @@ def log(
     objective: ObjectiveFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
+    known_at: KnownAt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
@@ -148,15 +147,18 @@ def log(
     from ..render.documents import entries_document
     from ..render.terminal import entries_table
 
+    recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
-    chosen = select(project, content.entries, **filters.as_kwargs())
+    entries = recorded.known(content.entries)
+    chosen = recorded.window(select(project, entries, **filters.as_kwargs()))
+    warn_entries(project, entries)
     if json_output:
-        print_json(entries_document(chosen, content.entries))
+        print_json(entries_document(chosen, entries))
     else:
-        console().print(entries_table(chosen, content.entries, project))
+        console().print(entries_table(chosen, entries, project))
 
 
 @app.command()
@@ -169,9 +171,12 @@ def verify(
     """Recompute every feed's hash chain; report the first broken entry of each (exit 4)."""
     from ..errors import IntegrityError
 
-    ledger = session().workspace.ledger
+    ws = session().workspace
+    ledger = ws.ledger
     with reading_progress("verifying"):
-        verdicts = ledger.verify()
+        verdicts = ledger.verify(ws.project.program.signatures)
+    for notice in ledger.notices:
+        warn(notice)
     broken = [v for v in verdicts if v.problem]
     histories = []
     if history:
@@ -179,13 +184,21 @@ def verify(
 
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h for h in histories if h.problem]
+    copies = _plan_copies(ledger) if not broken else []
+    keys = _key_findings(ledger)
+    conflicts = [k for k in keys if k[0] == "conflict"]
     if json_output:
         document = {
             "schema_version": 1,
-            "ok": not broken and not rewritten,
+            "ok": not broken and not rewritten and not conflicts,
             "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
                        "line": v.problem.line if v.problem else None,
                        "problem": v.problem.problem if v.problem else None} for v in verdicts],
+            "keys": [{"key": found.key, "kind": kind,
+                      "entries": [{"feed": place.split(" line ")[0],
+                                   "line": int(place.split(" line ")[1]), "id": entry_id}
+                                  for place, entry_id in zip(found.places, ids, strict=True)]}
+                     for kind, found, ids in keys],
         }
         if history:
             document["history"] = [
@@ -205,22 +218,81 @@ def verify(
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+        for kind, found, _ in keys:
+            echo(f"notice: {found.notice()}" if kind == "duplicate" else
+                 f"CONFLICT {_conflict_text(found)}")
+    if copies:
+        raise copies[0]
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
                              f"history; first: {rewritten[0].problem.describe()}",
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
+    if conflicts and not broken and not rewritten:
+        raise IntegrityError(f"{_conflict_text(conflicts[0][1])}"
+                             + (f" (and {len(conflicts) - 1} more conflicting keys)"
+                                if len(conflicts) > 1 else ""),
+                             "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
+                             "key, only the earliest recorded version counts")
     if broken:
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
-        elif "fork" in first.problem:
-            hint = "each clone needs its own writer id (MIBTRACK_WRITER): see docs/team.md"
+        elif first.problem.startswith("evidence "):
+            hint = ("a document was changed after an entry named it: restore the original "
+                    "(the entry holds its SHA-256) from git or a backup")
+        elif any(word in first.problem for word in ("signed", "signature", "writers")):
+            hint = ("each entry must be signed by a key that ledger/writers lists for its "
+                    "writer id, valid when it was recorded: see `mibtrack writers list` and "
+                    "README \"Security model\"")
+        elif "fork" in first.problem or "conflict marker" in first.problem:
+            from ..ledger.codec import recover_hint
+
+            hint = recover_hint(str(first.path))
         else:
             hint = ("restore the feed from git or a backup; `mibtrack verify --history` "
                     "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{first.describe()}", hint)
+
+
+def _plan_copies(ledger) -> list:  # noqa: ANN001
+    """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
+    warning (a clone without it cannot report with that version), a changed one an error."""
+    from ..errors import IntegrityError, ProjectError
+    from ..ledger.plans import plan_entries, read_copy
+
+    changed = []
+    for entry in plan_entries(ledger.feed_paths()):
+        try:
+            read_copy(ledger.root, entry.sha256, entry.id)
+        except IntegrityError as exc:
+            changed.append(exc)
+        except ProjectError as exc:
+            warn(exc.line())
+    return changed
+def _key_findings(ledger):  # noqa: ANN001, ANN202
+    """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
+    copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
+    naming different facts (the earliest recorded is used)."""
+    from ..compute.ledger_state import known_in_order, resolve
+    from ..ledger.scan import amendment_lines, repeated_key_entries
+
+    paths = ledger.feed_paths()
+    given = repeated_key_entries(paths)
+    if not given:
+        return []
+    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
+                                   None))
+    return [*(("duplicate", copies, copies.ids) for copies in rules.duplicates),
+            *(("conflict", conflict, tuple(ids[0] for ids in conflict.versions))
+              for conflict in rules.conflicts)]
+
+
+def _conflict_text(conflict) -> str:  # noqa: ANN001
+    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
+                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
+    return f"key {conflict.key!r} names different facts: {versions}"
 
 
 @app.command()
@@ -231,3 +303,41 @@ def repair() -> None:
         echo(f"quarantined a torn tail to {path}")
     if not moved:
         echo("nothing to repair: no feed ends with a torn line")
+
+
+@app.command()
+def recover(
+    feed: Annotated[str, typer.Argument(help="The forked feed: its file name in ledger/ "
+                                             "(alice.jsonl) or its writer id.")],
+    to: Annotated[str | None, typer.Option("--to", metavar="WRITER",
+                  help="The feed the other side's entries are re-recorded in (default: "
+                       "WRITER+fork<hex>).")] = None,
+) -> None:
+    """Recover a forked feed (two clones appended under one writer id; git conflict
+    markers): keep both sides, losing nothing."""
+    from ..errors import UsageError
+    from ..ledger.recover import recover as recover_feed
+    from ..ledger.store import FEED_SUFFIX, check_writer
+
+    ledger = session().workspace.ledger
+    writer = check_writer(feed.rsplit("/", 1)[-1].removesuffix(FEED_SUFFIX))
+    if to is not None:
+        check_writer(to)
+        if to == writer:
+            raise UsageError("--to names the forked feed itself",
+                             "give a new writer id for the other side's entries")
+    done = recover_feed(ledger.feed_path(writer), writer, to)
+    if done.quarantined is None:
+        echo(f"nothing to recover: {done.feed.name} is not forked ({done.kept} entries in one "
+             "chain)")
+        return
+    echo(f"copied {done.feed.name} as it was to {done.quarantined}")
+    echo(f"kept {done.kept} entries in {done.feed.name} (the common part and one side)")
+    if done.recovered_feed is not None:
+        echo(f"re-recorded the other side's {done.moved} entries in "
+             f"{done.recovered_feed.name}, each naming its original (recovered_from)")
+    if done.dropped:
+        echo(f"left {done.dropped} lines that are no entries of this feed (git conflict "
+             "markers) in the quarantine copy only")
+    echo("next: `mibtrack verify`, commit ledger/, and on the clone that wrote the other side "
+         "use a writer id of its own (unset MIBTRACK_WRITER)")

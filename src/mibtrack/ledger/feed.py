@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import IntegrityError, ProjectError
+from ..errors import IntegrityError, ProjectError, UsageError
 from ..model import LEDGER_FORMAT_VERSION, Entry
 from ..values import format_moment, utc_now
-from .codec import GENESIS, decode, encode, id_matches, parse_fields, sha256
+from .codec import (
+    GENESIS,
+    conflict_marker,
+    conflict_problem,
+    decode,
+    encode,
+    id_matches,
+    parse_fields,
+    sha256,
+)
 
 QUARANTINE = "quarantine"
 
@@ -57,6 +66,18 @@ class Break:
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}: {self.problem}"
+
+
+def clock_gap(earlier: str, later: str) -> str:
+    """How far apart two stored moments are, for people: `2 d 3 h 4 min 5.000001 s`."""
+    import datetime as dt
+
+    gap = dt.datetime.fromisoformat(later) - dt.datetime.fromisoformat(earlier)
+    minutes, seconds = divmod(gap.total_seconds(), 60)
+    hours, minutes = divmod(int(minutes), 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join([*parts, f"{seconds:.6f}".rstrip("0").rstrip(".") + " s"])
 
 
 def split_lines(data: bytes) -> tuple[list[bytes], int]:
@@ -141,11 +162,14 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
         return 0, Break(path, 0, f"cannot be read ({exc.strerror})")
     lines, end = split_lines(without_unfinished_batch(path, data))
     prev = GENESIS
+    newest: str | None = None  # recorded_at never decreases along a feed
     seen_prev: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
         try:
             fields = parse_fields(line)
         except ValueError as exc:
+            if conflict_marker(line):
+                return number - 1, Break(path, number, conflict_problem(line))
             return number - 1, Break(path, number, f"not a ledger entry ({exc})")
         if not id_matches(line):
             return number - 1, Break(path, number, "entry bytes do not match its id "
@@ -171,6 +195,12 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
             decode(line, f"{path}:{number}")
         except ProjectError as exc:
             return number - 1, Break(path, number, exc.message.split(": ", 2)[-1])
+        moment = fields["recorded_at"]
+        if newest is not None and moment < newest:
+            return number - 1, Break(path, number, f"recorded_at {moment} goes back "
+                                     f"{clock_gap(moment, newest)} before line {number - 1}'s "
+                                     f"{newest} (a clock set back)")
+        newest = moment
         seen_prev[prev] = number
         prev = sha256(line)
     if end < len(data):
@@ -241,14 +271,17 @@ OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 def append(path: Path, writer: str, drafts: list[dict[str, Any]],
            on_appended: OnAppended | None = None,
            guard: Callable[[int, int], None] | None = None,
+           sign: Callable[[bytes], str] | None = None,
            decoded: bool = True) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
-    refuse (the idempotency-key check uses it). On any failure the feed is cut back to its
-    size before the call: a refused or failed append leaves nothing behind. Every line is
-    read back by the strict reader before anything is written; `decoded=False` (an import
-    of many rows) keeps only the ids of the entries, not the entries, as `Written`.
+    refuse (the idempotency-key check uses it). `sign`, when given, signs each line
+    (codec.encode). On any failure the feed is cut back to its
+    size before the call: a refused or failed append leaves nothing behind.
+    Every line is read back by the strict reader before anything is written;
+    `decoded=False` (an import of many rows) keeps only the ids of the entries,
+    not the entries, as `Written`.
     """
     with locked(path) as fd:
         before = os.fstat(fd)
@@ -260,29 +293,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                  "run `mibtrack repair` to quarantine it, then record again")
         if guard is not None:
             guard(fd, size)
-        prev, seq = GENESIS, 0
-        if last:
-            # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
-            # chained new entries onto a line with duplicate keys or a changed byte
-            try:
-                seq = parse_fields(last).get("seq")
-            except ValueError:
-                seq = None
-            if type(seq) is not int or not id_matches(last):
-                raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
-                                     "run `mibtrack verify`") from None
-            prev = sha256(last)
-        recorded_at = format_moment(utc_now())
-        data = bytearray()  # the batch, grown in place (no list of lines, no join)
-        entries: list[Entry] = []
-        for draft in drafts:
-            seq += 1
-            line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
-                           "recorded_at": recorded_at, **draft, "prev": prev})
-            entry = decode(line[:-1], f"{path}:{seq}")
-            entries.append(entry if decoded else Written(entry.id))  # type: ignore[arg-type]
-            data += line
-            prev = sha256(line[:-1])
+        data, entries = _chained(path, writer, drafts, last, sign, decoded)
         if len(entries) > 1:
             _begin_batch(path, size, data)
         try:
@@ -308,6 +319,63 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
             except Exception:  # noqa: BLE001, S110 - only a cache hint: never fails an append
                 pass
         return entries
+
+
+def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
+             sign: Callable[[bytes], str] | None = None, decoded: bool = True
+             ) -> tuple[bytearray, list[Entry]]:
+    """The bytes (and entries) `drafts` become, chained after the feed's `last` line; each
+    line read back by the strict reader (`decoded=False`: only its id is kept, `Written`).
+
+    Refuses a clock behind the feed's newest entry: recorded_at never goes back in a feed.
+    """
+    prev, seq, newest = GENESIS, 0, None
+    if last:
+        # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
+        # chained new entries onto a line with duplicate keys or a changed byte
+        try:
+            fields = parse_fields(last)
+        except ValueError:
+            fields = {}
+        seq, newest = fields.get("seq"), fields.get("recorded_at")
+        if type(seq) is not int or not isinstance(newest, str) or not id_matches(last):
+            raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
+                                 "run `mibtrack verify`") from None
+        prev = sha256(last)
+    recorded_at = format_moment(utc_now())
+    if newest is not None and recorded_at < newest:
+        raise UsageError(f"the clock ({recorded_at}) is behind the newest entry of {path} "
+                         f"({newest}) by {clock_gap(recorded_at, newest)}",
+                         "set this machine's clock right (NTP), then record again: "
+                         "recorded_at never goes back in a feed")
+    data = bytearray()  # the batch, grown in place (no list of lines, no join)
+    entries: list[Entry] = []
+    for draft in drafts:
+        seq += 1
+        line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
+                       "recorded_at": recorded_at, **draft, "prev": prev}, sign)
+        entry = decode(line[:-1], f"{path}:{seq}")
+        entries.append(entry if decoded else Written(entry.id))  # type: ignore[arg-type]
+        data += line
+        prev = sha256(line[:-1])
+    return data, entries
+
+
+def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:
+    """The entries `append` would write now, without writing (nor creating) anything; the
+    same refusals (a torn tail, a bad last line)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return _chained(path, writer, drafts, b"")[1]
+    try:
+        last, torn = _tail(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    if torn:
+        raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
+                             "run `mibtrack repair` to quarantine it, then record again")
+    return _chained(path, writer, drafts, last)[1]
 
 
 def quarantine(path: Path) -> Path | None:

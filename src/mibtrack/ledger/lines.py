@@ -50,8 +50,11 @@ class ObservationLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True,
     value: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     source: str | None = None
     note: str | None = None
+    evidence: str | None = None  # rare: a line holding one is read by the model
     key: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    recovered_from: str | None = None  # rare: a line holding one is read by the model
     prev: _Hash
+    sig: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     id: _Hash
 
 
@@ -70,6 +73,7 @@ _CLOCK = re.compile(r"T\d\d:\d\d:\d\d\.\d{6}Z\Z")
 #: The codec's own definition of a stored value's spelling (`codec.parse_fields`).
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _HEX = b"0123456789abcdef"
+_SIG = re.compile(r"[A-Za-z0-9+/]+={0,2}").fullmatch  # the model's pattern for `sig`
 _MEMO = 1 << 16  # distinct values remembered per field (bounded memory: a few MB)
 
 
@@ -146,6 +150,10 @@ class Checks:
 
     def line_ok(self, obs: ObservationLine) -> bool:
         """Every per-value rule but the hex of `prev` and `id` (see `hex_ok`)."""
+        if obs.evidence is not None or obs.recovered_from is not None:
+            return False  # rare fields: the model reads those lines
+        if obs.sig is not None and not _SIG(obs.sig):
+            return False
         moment, value = obs.recorded_at, obs.value
         moments, values = self.moments, self.values
         if (obs.writer in self.writers and obs.metric in self.metrics
@@ -216,9 +224,10 @@ def to_entry(obs: ObservationLine) -> Observation:
         "as_of": dt.date.fromisoformat(obs.as_of),
         "source": obs.source, "note": obs.note,
         "key": obs.key, "prev": obs.prev, "id": obs.id, "type": "observation",
+        "evidence": None, "recovered_from": None, "sig": obs.sig,
         "metric": obs.metric,
         "value": Decimal(value) if _VALUE_FAST(value) else check_value(Decimal(value))}
-    given = _ALWAYS.union(name for name in ("source", "note", "key")
+    given = _ALWAYS.union(name for name in ("source", "note", "key", "sig")
                           if fields[name] is not None)
     entry = _new(Observation)
     _set(entry, "__dict__", {name: fields[name] for name in Observation.model_fields})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -216,7 +217,7 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
         return None
     with view:
         end = view.rfind(b"\n") + 1
-        prev = GENESIS
+        prev, newest = GENESIS, ""
         read, line_ok = reader.read, reader.Checks().line_ok
         hash_of = _sha256
         number = 0
@@ -225,8 +226,9 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
                 number += 1
                 obs = read(line) if len(line) <= MAX_LINE_BYTES else None
                 if obs is not None:
+                    moment = obs.recorded_at
                     if (obs.prev != prev or obs.writer != writer or obs.seq != number
-                            or not line_ok(obs)
+                            or moment < newest or not line_ok(obs)
                             or hash_of(line[:-73] + b"}").hexdigest() != obs.id):
                         return None
                 else:
@@ -235,9 +237,12 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
                         decode(line, f"{path}:{number}")
                     except (ValueError, ProjectError):
                         return None
+                    moment = fields["recorded_at"]
                     if (not id_matches(line) or fields.get("prev") != prev
-                            or fields.get("seq") != number or fields.get("writer") != writer):
+                            or fields.get("seq") != number or fields.get("writer") != writer
+                            or moment < newest):
                         return None
+                newest = moment  # recorded_at never decreases along a feed
                 prev = hash_of(line).hexdigest()
     if end < size:
         return number, Break(path, number + 1, f"torn last line ({size - end} bytes "
@@ -271,3 +276,121 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
             except OSError:
                 pass
         return done
+
+
+#: A line's key field: `"key":"…"` (a quote inside a JSON string is escaped, so this cannot
+#: match inside text; the string's body unrolled: one class run at a time). Keys are
+#: compared as written: the encoder writes one spelling.
+_KEY_FIELD = re.compile(rb'"key"[ \t]*:[ \t]*("[^"\\\n]*(?:\\.[^"\\\n]*)*")')
+#: Cheap test that a feed holds any key at all (a needle ending in a rare byte).
+_KEY_NEEDLE = b'"key'
+
+
+def _complete(view: bytes | mmap.mmap) -> int:
+    """Offset after the last complete line (a torn tail is not an entry)."""
+    return view.rfind(b"\n") + 1
+
+
+def repeated_key_entries(paths: list[Path]) -> list[object]:
+    """Every entry whose key is recorded more than once in the whole ledger (in one feed or
+    across feeds), decoded: the keyed entries `DailyFold` must be given up front. One pass
+    counts the keys (skipped for a feed holding none), a second decodes the lines of the
+    repeated ones; a line that does not decode is left for the full read to name."""
+    from collections import Counter
+
+    counts: Counter[bytes] = Counter()
+    holding = []
+    for path in paths:
+        with _mapped(path) as view:
+            if view is None or view.find(_KEY_NEEDLE) < 0:
+                continue
+            holding.append(path)
+            counts.update(m[1] for m in _KEY_FIELD.finditer(view, 0, _complete(view)))
+    repeated = {key for key, count in counts.items() if count > 1}
+    if not repeated:
+        return []
+    found: list[object] = []
+    for path in holding:
+        with _mapped(path) as view:
+            if view is None:
+                continue
+            for match in _KEY_FIELD.finditer(view, 0, _complete(view)):
+                if match[1] in repeated:
+                    first = view.rfind(b"\n", 0, match.start()) + 1
+                    last = view.find(b"\n", match.end())
+                    try:
+                        found.append(decode(view[first:last], str(path)))
+                    except ProjectError:
+                        pass
+    return found
+
+
+#: Above this many keyed lines appended since a cache was saved, the cache is not updated
+#: (a full read finds repeated keys in one pass): each is otherwise searched for in every feed.
+KEYS_SEARCHED = 32
+
+
+def keys_recorded_elsewhere(paths: list[Path], ranges: dict[Path, int]) -> tuple[bool | None, int]:
+    """Is a key of the lines appended since `ranges` (path → offset read up to) recorded
+    anywhere else in the ledger? (None: too many keys were appended to tell cheaply), and
+    how many keyed lines were appended. Each appended key is searched for as written."""
+    appended: list[bytes] = []
+    for path, start in ranges.items():
+        with _mapped(path) as view:
+            if view is None or view.find(_KEY_NEEDLE, start) < 0:
+                continue
+            appended += [m[0] for m in _KEY_FIELD.finditer(view, start, _complete(view))]
+    if not appended:
+        return False, 0
+    if len(appended) > KEYS_SEARCHED:
+        return None, len(appended)
+    if len(set(appended)) < len(appended):
+        return True, len(appended)
+    total = 0
+    for path in paths:
+        with _mapped(path) as view:
+            if view is not None:
+                stop = _complete(view)
+                total += sum(_count(view, field, stop) for field in appended)
+    return total > len(appended), len(appended)
+
+
+def _count(view: mmap.mmap, needle: bytes, stop: int) -> int:
+    """Occurrences of `needle` in view[:stop] (an mmap has find, not count)."""
+    count, at = 0, view.find(needle, 0, stop)
+    while at >= 0:
+        count += 1
+        at = view.find(needle, at + len(needle), stop)
+    return count
+
+
+class _mapped:  # noqa: N801 - used as a context manager like open()
+    """A feed mapped read-only (None when empty or unreadable), under a shared lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = None
+        self.view = None
+        self.lock = None
+
+    def __enter__(self) -> mmap.mmap | None:
+        from ..snapshot import steady
+
+        try:
+            self.handle = open(self.path, "rb")  # noqa: SIM115
+            if os.fstat(self.handle.fileno()).st_size == 0:
+                return None
+            self.lock = steady(self.handle)
+            self.lock.__enter__()
+            self.view = mmap.mmap(self.handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return None
+        return self.view
+
+    def __exit__(self, *exc: object) -> None:
+        if self.view is not None:
+            self.view.close()
+        if self.lock is not None:
+            self.lock.__exit__(None, None, None)
+        if self.handle is not None:
+            self.handle.close()

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError, ProjectError, UsageError
-from ..model import CONTENT_FIELDS, WRITER_PATTERN, Entry
+from ..model import WRITER_PATTERN, Entry, fact_content
 from . import feed as feeds
 from .codec import parse_fields
 
 FEED_SUFFIX = ".jsonl"
 
 
-def default_writer() -> str:
+#: Where a clone keeps its own writer id (never committed: `.mibtrack/` is git-ignored).
+WRITER_FILE = Path(".mibtrack") / "writer"
+
+
+def host_writer() -> str:
     """user@host, cleaned to the characters a feed file name may hold."""
     import getpass
     import socket
@@ -26,7 +30,55 @@ def default_writer() -> str:
     except Exception:  # noqa: BLE001 - no user name in some containers
         user = "user"
     raw = f"{user}@{socket.gethostname().split('.')[0]}"
-    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+") or "writer"
+    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+")[:100] or "writer"
+
+
+def default_writer(root: Path | None = None) -> str:
+    """This clone's writer id: user@host plus a short random suffix, chosen once and kept
+    in `<root>/.mibtrack/writer`, so two clones (even on machines with the same user@host)
+    never append to one feed by mistake. Without a project root: plain user@host."""
+    if root is None:
+        return host_writer()
+    import os
+    import secrets
+
+    path = root / WRITER_FILE
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        kept = ""
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror})",
+                           "fix its permissions, or set MIBTRACK_WRITER") from None
+    if kept:
+        if not re.match(WRITER_PATTERN, kept):
+            raise ProjectError(f"{path}: {kept[:40]!r} is not a usable writer id",
+                               "delete the file (a new id is chosen) or set MIBTRACK_WRITER")
+        return kept
+    chosen = f"{host_writer()}+{secrets.token_hex(3)}"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():  # the folder ignores itself, whatever the project's .gitignore
+            ignore.write_text("*\n", encoding="utf-8")
+        # written whole beside it, then linked into place: a concurrent command of this
+        # clone either wins the link or reads the winner's complete file
+        draft_path = path.with_name(f"writer.{os.getpid()}.{secrets.token_hex(4)}")
+        with open(draft_path, "w", encoding="utf-8") as out:
+            out.write(f"{chosen}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft_path, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip() or chosen
+        finally:
+            draft_path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be written ({exc.strerror})",
+                           "fix the project folder's permissions, or set MIBTRACK_WRITER") \
+            from None
+    return chosen
 
 
 def check_writer(writer: str) -> str:
@@ -101,8 +153,9 @@ class FeedVerdict:
     problem: feeds.Break | None
 
 
-def content_of(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: fields.get(k) for k in CONTENT_FIELDS}
+def content_of(fields: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two records with one key the same fact (`model.fact_content`)."""
+    return fact_content(fields)
 
 
 class Ledger:
@@ -112,6 +165,11 @@ class Ledger:
         self.root = root
         #: Told of each successful append (the incremental cache's receipts).
         self.on_appended = on_appended
+        #: What the last `verify` noticed that is no break (keys not listed, when optional).
+        self.notices: list[str] = []
+        #: Gives the signer of new lines (or None: unsigned), asked once per append, so a
+        #: key is loaded only by commands that write.
+        self.signer: Callable[[], Callable[[bytes], str] | None] | None = None
 
     def feed_path(self, writer: str) -> Path:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
@@ -131,10 +189,11 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]],
+    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False,
                decoded: bool = True) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
         are skipped, with other content refused (exit 2) before anything is written.
+        `dry_run`: the same checks and the entries that would be written; nothing is.
         `decoded=False` (an import): each new result's entry is only its id (`Written`)."""
         if not self.root.is_dir():
             raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
@@ -149,7 +208,7 @@ class Ledger:
             # a guard re-reads what the writer's own feed gained since, and if a key turned up
             # there (a concurrent run of the same cron job) nothing is written and we look again
             own_size = path.stat().st_size if path.exists() else 0
-            existing = self._find_keys(set(keyed), path, decoded) if keyed else {}
+            existing = self._find_keys(set(keyed), path) if keyed else {}
             results: list[Appended | None] = []
             fresh: list[dict[str, Any]] = []
             for draft in drafts:
@@ -158,7 +217,7 @@ class Ledger:
                     found = existing[key]
                     if content_of(found[1]) != content_of(_stringified(draft)):
                         raise UsageError(f"key {key!r} was already recorded with other content "
-                                         f"(entry {found[1]['id'][:12]})",
+                                         f"(entry {found[1]['id'][:12]}, {found[2]})",
                                          "use a new key, or `mibtrack correct` the earlier "
                                          "entry")
                     results.append(Appended(found[0], already=True))
@@ -167,20 +226,29 @@ class Ledger:
                     fresh.append(draft)
             if not fresh:
                 return [r for r in results if r is not None]
+            if dry_run:
+                previewed = iter(feeds.preview(path, writer, fresh))
+                return [r if r is not None else Appended(next(previewed)) for r in results]
             fresh_keys = {d["key"] for d in fresh if "key" in d}
             guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
+            sign = self.signer() if self.signer is not None else None
             try:
                 written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
-                                          decoded=decoded))
+                                            sign, decoded=decoded))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]
         raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
                              "run the command again once the other writers are done")
 
-    def verify(self) -> list[FeedVerdict]:
-        """Recompute every feed's chain; report the first break of each."""
+    def verify(self, signatures: str = "optional") -> list[FeedVerdict]:
+        """Recompute every feed's chain, clock and signatures; report the first break of
+        each (and of ledger/writers). With `signatures="required"`, an unsigned entry and a
+        key not authorised for its writer at its moment are breaks too; notices that are no
+        break are left in `self.notices`."""
         from .scan import fast_chains
+
+        self.notices = []
 
         verdicts = []
         jobs = [(path, path.name[: -len(FEED_SUFFIX)]) for path in self.feed_paths()]
@@ -194,7 +262,52 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        return verdicts
+        return self._evidence(self._signatures(verdicts, signatures == "required"))
+
+    def _evidence(self, verdicts: list[FeedVerdict]) -> list[FeedVerdict]:
+        """Every document an entry names: missing is a notice, changed a break."""
+        from .evidence import check
+
+        problems = check(self.root.parent, [v.path for v in verdicts
+                                            if v.path.name.endswith(FEED_SUFFIX)])
+        self.notices.extend(p.describe() + " — restore it from where it came (it is named by "
+                            "its SHA-256)" for p in problems if not p.changed)
+        changed = {}
+        for problem in problems:
+            if problem.changed:
+                changed.setdefault(problem.feed, problem)
+        out = []
+        for verdict in verdicts:
+            found = changed.get(verdict.path)
+            if found is not None and (verdict.problem is None
+                                      or found.line < verdict.problem.line):
+                verdict = FeedVerdict(verdict.path, found.line - 1,
+                                      feeds.Break(verdict.path, found.line, found.problem))
+            out.append(verdict)
+        return out
+
+    def _signatures(self, verdicts: list[FeedVerdict], required: bool) -> list[FeedVerdict]:
+        from .signing import WRITERS_FILE, check_signatures, signatures_present
+
+        # a broken feed's lines before the break still count (its writers entries)
+        good = [(v.path, v.entries if v.problem else None) for v in verdicts]
+        writers = self.root / WRITERS_FILE
+        if not required and not writers.exists() and not signatures_present(good):
+            return verdicts  # the unsigned path: one byte search per feed, nothing parsed
+        report = check_signatures(self.root, good, required)
+        self.notices = report.notices
+        out = []
+        for verdict in verdicts:
+            found = report.problems.pop(verdict.path, None)
+            if found is not None and (verdict.problem is None
+                                      or found.line < verdict.problem.line):
+                verdict = FeedVerdict(verdict.path, found.line - 1,
+                                      feeds.Break(verdict.path, found.line, found.problem))
+            out.append(verdict)
+        for found in report.problems.values():  # ledger/writers
+            out.append(FeedVerdict(found.path, len(report.state),
+                                   feeds.Break(found.path, found.line, found.problem)))
+        return out
 
     def repair(self) -> list[Path]:
         """Quarantine every torn tail; return the quarantine files written."""
@@ -204,83 +317,41 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], own: Path, decoded: bool = True
-                   ) -> dict[str, tuple[Entry, dict[str, Any]]]:
-        """Entries already holding one of `keys`. Canonical observation lines are read by
-        the strict reader (`ledger.lines`), which gives the key without parsing the line
-        again; any other line's key is picked out by a byte pattern, then the line parsed.
-        Feeds are mapped and read a slice at a time."""
+    def _find_keys(self, keys: set[str], own: Path
+                   ) -> dict[str, tuple[Entry, dict[str, Any], str]]:
+        """Entries already holding one of `keys`: each line's key is picked out by a byte
+        pattern (one pass, however many keys: an import brings thousands), then parsed."""
         import json
-        import mmap
 
-        from . import lines as reader
         from .codec import decode
-        from .scan import line_slices
 
         needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
-        found: dict[str, tuple[Entry, dict[str, Any]]] = {}
-        strict, canonical, refused = reader.decode_struct, reader.encode, reader.REFUSED
-        line_ok = reader.Checks().line_ok
+        found: dict[str, tuple[Entry, dict[str, Any], str]] = {}
         for path in self.feed_paths():
-            with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size == 0:
+            # lines of an import cut short are not recorded facts: set them aside as readers do
+            data = feeds.without_unfinished_batch(path, path.read_bytes())
+            if not any(needle in data for needle in needles):
+                continue
+            lines, _ = feeds.split_lines(data)
+            for number, line in enumerate(lines, start=1):
+                match = _KEY_FIELD.search(line)
+                if match is None:
                     continue
-                if feeds.pending_path(path).exists():
-                    # lines of an import cut short are not recorded facts: set them aside
-                    data: Any = feeds.without_unfinished_batch(path, handle.read())
-                else:
-                    data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            try:
-                if not any(data.find(needle) >= 0 for needle in needles):
+                try:
+                    key = json.loads(match[1])
+                except ValueError:
                     continue
-                end = data.rfind(b"\n") + 1
-                number = 0
-                for _, chunk in line_slices(data, end):
-                    for line in chunk:
-                        number += 1
-                        try:
-                            obs = strict(line)
-                        except refused:
-                            obs = None
-                        if obs is not None and canonical(obs) == line:
-                            key = obs.key
-                            if key is None or key not in keys or key in found:
-                                continue
-                            fields = _struct_fields(obs)
-                            if decoded or not (line_ok(obs) and reader.hex_ok([obs])):
-                                # the entry itself, or the model's refusal of the line
-                                found[key] = (decode(line, f"{path}:{number}"), fields)
-                            else:
-                                found[key] = (feeds.Written(obs.id), fields)  # type: ignore[assignment]
-                            continue
-                        match = _KEY_FIELD.search(line)
-                        if match is None:
-                            continue
-                        try:
-                            key = json.loads(match[1])
-                        except ValueError:
-                            continue
-                        if key in keys and key not in found:
-                            try:
-                                fields = parse_fields(line)
-                            except ValueError as exc:  # one stderr line (exit 3), not exit 70
-                                raise ProjectError(f"{path}:{number}: invalid ledger entry: "
-                                                   f"{exc}", "run `mibtrack verify`; entries "
-                                                   "are never edited by hand") from None
-                            if fields.get("key") == key:
-                                found[key] = (decode(line, f"{path}:{number}"), fields)
-            finally:
-                if isinstance(data, mmap.mmap):
-                    data.close()
+                if key in keys and key not in found:
+                    try:
+                        fields = parse_fields(line)
+                    except ValueError as exc:  # one stderr line (exit 3), not exit 70
+                        raise ProjectError(f"{path}:{number}: invalid ledger entry: {exc}",
+                                           "run `mibtrack verify`; entries are never "
+                                           "edited by hand") from None
+                    if fields.get("key") == key:
+                        found[key] = (decode(line, f"{path}:{number}"), fields,
+                                      f"{path.name} line {number}")
         return found
-
-
-def _struct_fields(obs: Any) -> dict[str, Any]:
-    """A line's fields as `parse_fields` gives them, from the strict reader's struct."""
-    import msgspec
-
-    return {k: v for k, v in msgspec.structs.asdict(obs).items() if v is not None}
 
 
 #: A line's `"key":"…"` (a quote inside a JSON string is escaped, so this cannot match text).

@@ -19,8 +19,10 @@ def objectives_document(project: Project) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "program": project.program,
         "metrics": list(project.metrics.values()),
-        "objectives": [{**o.model_dump(), "start": project.start_of(o)} if o.kind == "target"
-                       else o for o in project.objectives],
+        "objectives": [{**o.model_dump(), "start": project.start_of(o)}
+                       if o.kind == "target" else
+                       {**o.model_dump(), "start": project.start_of(o), "due": project.due_of(o)}
+                       if o.kind == "limit" else o for o in project.objectives],
     }
 
 
@@ -37,9 +39,14 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
                               "seq": entry.seq, "as_of": entry.as_of,
                               "recorded_at": entry.recorded_at}
     for name in ("metric", "value", "objective", "status", "expected", "target_entry", "date",
-                 "reason", "source", "note", "key"):
+                 "sha256", "decided", "reason", "source", "note", "key"):
         if name in type(entry).model_fields:
             record[name] = getattr(entry, name)
+    if entry.evidence:
+        from ..ledger.evidence import parse_field
+
+        record["evidence"] = [{"name": d.name, "size": d.size, "sha256": d.sha256,
+                               "path": d.relpath} for d in parse_field(entry.evidence)]
     record["prev"] = entry.prev
     if everything:
         record.update(entry_status(entry, everything))
@@ -53,7 +60,8 @@ def entries_document(chosen: Sequence[Entry], everything: Sequence[Entry]) -> di
 
 def history_dates(project: Project, objective: Objective, day: dt.date) -> tuple[dt.date, ...]:
     """Quarter ends from the objective's start up to the as-of day (the day itself last)."""
-    start = project.start_of(objective) if objective.kind == "target" else project.program.start
+    start = (project.start_of(objective) if objective.kind in ("target", "limit")  # type: ignore[arg-type]
+             else project.program.start)
     if day <= start:
         return (day,)
     from ..compute import period_ends

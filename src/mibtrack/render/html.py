@@ -60,6 +60,10 @@ blockquote{margin:.5em 0;padding:.2em .8em;border-left:3px solid var(--line);col
 font-size:.9rem}
 .periods{overflow-x:auto}
 footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
+.mta-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px}
+.mta svg{width:100%;height:auto}
+.stamp{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
+.stamp div{display:contents}.stamp dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:600px){body{font-size:14px}h1{font-size:1.3rem}.card{padding:10px}}
 @media print{
 @page{size:A4;margin:14mm 12mm}
@@ -138,6 +142,22 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
                     "—" if r.late_days is None else f"{r.late_days} days"),
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
         ]
+    elif r.kind == "limit":
+        parts += [
+            _number("Actual", "actual", r.actual, amount(r.actual, r.unit, currency)),
+            _number("Limit", "min" if r.min is not None else "max",
+                    r.min if r.min is not None else r.max, cells.limit_text(r, currency)),
+            _number("Headroom", "headroom", r.headroom, amount(r.headroom, r.unit, currency)),
+            _number("Within", "within", r.within,
+                    "—" if r.within is None else ("yes" if r.within else "no")),
+            _number("Outside since", "breached_since", r.breached_since,
+                    str(r.breached_since or "—")),
+            _number("Breaches", "breaches", r.breaches,
+                    "—" if r.breaches is None else str(r.breaches)),
+            _number("Forecast at due", "forecast_at_due", r.forecast_at_due,
+                    cells.forecast_text(r, currency)),
+            _number("Period", "due", r.due, f"{r.start} → {r.due}"),
+        ]
     else:
         parts += [
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
@@ -146,6 +166,9 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
                     cells.points(r.variance_points)),
             _number("Due", "due", r.due, str(r.due or "—")),
         ]
+        if r.worst_child is not None:
+            parts.append(_number("Worst part", "worst_child", r.worst_child.id,
+                                 f"{r.worst_child.id} ({r.worst_child.status})"))
     return '<dl class="numbers">' + "".join(parts) + "</dl>"
 
 
@@ -164,6 +187,11 @@ def _summary_text(r: ObjectiveResult, currency: str) -> str:
         return literal(text) + "."
     if r.kind == "milestone":
         return literal(f"Milestone {cells.when_text(r)}; state: {r.state or 'no event yet'}.")
+    if r.kind == "limit":
+        now = (f"Actual {amount(r.actual, r.unit, currency)}" if r.actual is not None
+               else "Nothing observed yet")
+        return literal(f"{now} against a limit of {cells.limit_text(r, currency)}; "
+                       f"{cells.when_text(r)}.")
     return literal(f"Progress {cells.percent(r.progress)} against {cells.percent(r.expected)} "
                    f"planned, over {len(r.children)} parts: {', '.join(r.children)}.")
 
@@ -174,7 +202,7 @@ def _chart(r: ObjectiveResult, report: Report, index: int) -> str:
     chart_id = f"chart-{index}"
     title = literal(f"{r.id}: {r.title}")
     desc = _summary_text(r, report.program.currency)
-    if r.kind == "target":
+    if r.kind in ("target", "limit"):
         svg = svgchart.target_chart(r, report.as_of, report.program.currency, chart_id,
                                     title, desc)
     elif r.kind == "milestone":
@@ -194,8 +222,13 @@ def _card(r: ObjectiveResult, report: Report, index: int,
              f'data-status="{r.status}" aria-labelledby="objective-{index}-title">',
              f'<h3 id="objective-{index}-title">{_e(r.title)}</h3>',
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
-             f'{_e(cells.when_text(r))}</p>',
-             _numbers(r, currency), _chart(r, report, index)]
+             f'{_e(cells.when_text(r))}</p>']
+    if reason := cells.reason_text(r):
+        parts.append(f'<p class="reason" data-field="reason">Why: {_e(reason)}</p>')
+    parts += [_numbers(r, currency), _chart(r, report, index)]
+    if r.revision is not None:
+        parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
+                     f"✎ {_e(cells.revised(r))}</p>")
     if r.owner:
         parts.append(f"<p>Owner: {_e(r.owner)}</p>")
     if r.source:
@@ -237,10 +270,36 @@ def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> s
             f'</tbody></table></div>')
 
 
+def _trends(report: Report) -> str:
+    """Milestone trend analysis: one chart per milestone with two reporting dates or more."""
+    from .mta import mta_svg
+
+    figures = [f'<figure class="mta" data-objective="{_e(t.id)}"><figcaption>{_e(t.id)}: '
+               f'{_e(t.title)} ({t.slips} slip{"s" if t.slips != 1 else ""}'
+               f'{f", done {t.done}" if t.done else ""})</figcaption>'
+               f'{mta_svg(t, f"mta-{n}")}</figure>'
+               for n, t in enumerate(report.milestone_trends, 1) if len(t.points) > 1]
+    if not figures:
+        return ""
+    return (f'<section class="trends" aria-labelledby="mta-heading"><h2 id="mta-heading">'
+            f"Milestone trends</h2><p class=meta>Forecast date of each milestone at each "
+            f"reporting date: a level line is on schedule, a step up is a slip, the line ends "
+            f"on the diagonal when done.</p>\n<div class=\"mta-charts\">{''.join(figures)}"
+            f"</div></section>\n")
+
+
+def _stamp_field(label: str) -> str:
+    return {"Generated at": "generated_at", "As of": "as_of_stamp", "As known at": "known_at",
+            "Plan version": "plan_version", "Ledger head": "ledger_head",
+            "mibtrack": "mibtrack_version", "Reproduce with": "reproduce"}[label]
+
+
 def render_html(report: Report, periods: PeriodicView | None = None) -> str:
     program = report.program
-    known = (f"as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
-             else "as known at the time of writing")
+    known = cells.known_text(report)
+    stamp = "".join(f'<div><dt>{escape(label)}</dt><dd data-field="{_stamp_field(label)}">'
+                    f"<code>{escape(value)}</code></dd></div>"
+                    for label, value in cells.stamp_pairs(report))
     name = _e(f"{program.name} ({program.code})")
     summary_rows = "".join(
         f'<tr data-status="{s}"><td><span style="color:{STATUS_COLOUR[s]}">'
@@ -259,6 +318,7 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
         cards = "\n".join(_card(r, report, index, periods) for index, r in members)
         sections.append(f'<section><h2>{_e(group)}</h2>\n<div class="cards">\n{cards}\n'
                         f'</div></section>')
+    trends = _trends(report)
     period_note = (f"<p class=meta>Periodic view by {periods.period}: each objective from its "
                    f"start to the as-of date, the last period cut at {report.as_of}.</p>"
                    if periods is not None else "")
@@ -281,12 +341,15 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 <h2 id="summary-heading">Summary</h2>
 <table class="summary"><thead><tr><th>Status</th><th class=num>Objectives</th></tr></thead>
 <tbody>{summary_rows}</tbody></table>
+<p class="meta" data-field="rollups">Roll-ups (composites, counted apart): \
+{escape(cells.rollup_counts(report.rollups))}.</p>
 {stale}{period_note}
 </section>
 {chr(10).join(sections)}
-</main>
+{trends}</main>
 <footer>Made by mibtrack from objectives.toml and the ledger. Status symbols: \
-{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.</footer>
+{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.
+<dl class="stamp">{stamp}</dl></footer>
 </body>
 </html>
 """

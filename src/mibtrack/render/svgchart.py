@@ -120,18 +120,21 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
     """Actual points and line, plan through its checkpoints, forecast dashed to the due date,
     the target line (a band for a range) and the as-of day."""
     height = 240
-    xs = [p.date for p in r.plan_points] + [p.date for p in r.actual_series] + \
+    plan_points = getattr(r, "plan_points", ())  # a limit has no plan
+    xs = [p.date for p in plan_points] + [p.date for p in r.actual_series] + \
         [p.date for p in r.forecast_line] + [as_of]
     left, right = min(xs), max(xs)
-    plan = [(p.date, float(p.value)) for p in r.plan_points]
+    plan = [(p.date, float(p.value)) for p in plan_points]
     if plan and left < plan[0][0]:
         plan.insert(0, (left, plan[0][1]))  # the plan is the baseline before the start
     if plan and right > plan[-1][0]:
         plan.append((right, plan[-1][1]))  # and the target after the due date
     values = [v for _, v in plan] + [float(p.value) for p in r.actual_series] + \
         [float(p.value) for p in r.forecast_line]
-    bounds = [r.target_min, r.target_max] if r.target_min is not None else [r.goal]
-    values += [float(b) for b in bounds if b is not None]
+    limits = [(getattr(r, "min", None), "floor"), (getattr(r, "max", None), "ceiling")]
+    bounds = [r.target_min, r.target_max] if r.target_min is not None else \
+        [getattr(r, "goal", None)]
+    values += [float(b) for b in bounds + [bound for bound, _ in limits] if b is not None]
     ticks = _nice_ticks(min(values, default=0.0), max(values, default=1.0))
     frame = _Frame(left, right, ticks[0], ticks[-1], height)
     body: list[str] = []
@@ -153,14 +156,19 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
                     f'height="{max(0.5, bottom - top):.1f}" fill="{TARGET}" '
                     f'fill-opacity="0.15"/>')
         legend.append(("target range", TARGET, None))
-    elif r.goal is not None:
-        y = frame.y(float(r.goal))
+    elif getattr(r, "goal", None) is not None:
+        y = frame.y(float(r.goal))  # type: ignore[attr-defined]
         body.append(_path([(frame.x0, y), (frame.x1, y)], TARGET, 1))
         legend.append(("target", TARGET, None))
+    for bound, label in limits:  # a limit's floor and ceiling
+        if bound is not None:
+            y = frame.y(float(bound))
+            body.append(_path([(frame.x0, y), (frame.x1, y)], TARGET, 1, "6 2 1 2"))
+            legend.append((label, TARGET, "6 2 1 2"))
     if plan:
         body.append(_path([(frame.x(d), frame.y(v)) for d, v in plan], PLAN, 1.2))
         body += [_dot(frame.x(p.date), frame.y(float(p.value)), PLAN, 2, square=True)
-                 for p in r.plan_points]
+                 for p in plan_points]
         legend.append(("plan", PLAN, None))
     if r.forecast_line:
         body.append(_path([(frame.x(p.date), frame.y(float(p.value))) for p in r.forecast_line],
