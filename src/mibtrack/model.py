@@ -465,6 +465,12 @@ class WritersChange(_EntryBase):
     public_key: str = Field(pattern=r"^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$", max_length=200)
     valid_after: Moment | None = None
     valid_before: Moment | None = None
+    #: Each feed's newest entry when the change was made, `<writer>:<seq>:<id>` one per
+    #: line: the unsigned entries up to there are vouched for by this signed entry, so a
+    #: ledger that adopts signatures keeps its history valid once they are required.
+    sealed: str | None = Field(default=None, max_length=10_000_000, pattern=(
+        r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}:[1-9]\d{0,17}:[0-9a-f]{64}"
+        r"(?:\n[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}:[1-9]\d{0,17}:[0-9a-f]{64})*$"))
 
 
 class PlanEntry(_EntryBase):

@@ -28,7 +28,8 @@ _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
                 "objective", "status", "expected", "target_entry", "date", "sha256", "decided",
                 "reason", "source", "note", "evidence", "key", "action", "principal",
-                "public_key", "valid_after", "valid_before", "recovered_from", "prev", "sig")
+                "public_key", "valid_after", "valid_before", "sealed", "recovered_from", "prev",
+                "sig")
 _ENTRY = TypeAdapter(Entry)
 
 

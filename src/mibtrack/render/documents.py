@@ -39,7 +39,8 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
                               "seq": entry.seq, "as_of": entry.as_of,
                               "recorded_at": entry.recorded_at}
     for name in ("metric", "value", "objective", "status", "expected", "target_entry", "date",
-                 "sha256", "decided", "reason", "source", "note", "key"):
+                 "sha256", "decided", "reason", "source", "note", "key", "action", "principal",
+                 "public_key", "valid_after", "valid_before", "recovered_from"):
         if name in type(entry).model_fields:
             record[name] = getattr(entry, name)
     if entry.evidence:
