@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
@@ -239,6 +241,47 @@ def info(text: str) -> None:
     """Progress chatter for people, on stderr, silenced by --quiet."""
     if not session().quiet:
         sys.stderr.write(text + "\n")
+
+
+#: Reading more than this many bytes of feeds shows a progress bar (on a terminal only).
+PROGRESS_FROM_BYTES = 32 << 20
+
+
+@contextmanager
+def reading_progress(label: str) -> Iterator[None]:
+    """A progress bar on stderr while the feeds are read, once more than
+    PROGRESS_FROM_BYTES have been read (a cold read, not a warm one); on a terminal only,
+    never with --quiet, NO_COLOR or in a pipe."""
+    if not on_terminal(sys.stderr) or session().quiet:
+        yield
+        return
+    from ..ledger import scan
+
+    paths = session().workspace.ledger.feed_paths()
+    total = sum(p.stat().st_size for p in paths if p.exists())
+    if total < PROGRESS_FROM_BYTES:
+        yield
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), DownloadColumn(),
+                   console=console(stderr=True), transient=True)
+    task = bar.add_task(label, total=total)
+    seen = [0]
+
+    def told(size: int) -> None:
+        seen[0] += size
+        if seen[0] >= PROGRESS_FROM_BYTES and not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=min(seen[0], total))
+
+    scan.progress = told
+    try:
+        yield
+    finally:
+        scan.progress = None
+        if bar.live.is_started:
+            bar.stop()
 
 
 def plan_choice(known_at: Any = None, strict: bool = False, entries: Any = None) -> Any:

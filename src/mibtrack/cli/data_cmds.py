@@ -95,7 +95,7 @@ def import_(
             bar.add_task(f"writing {len(plan.rows)} entries", total=None)
         s = session()
         try:
-            results = ws.ledger.append(s.writer_id(), plan.drafts)
+            results = ws.ledger.append(s.writer_id(), plan.drafts, decoded=False)
         except UsageError as exc:
             raise _with_line(exc, plan) from None
     new = sum(1 for r in results if not r.already)

@@ -23,6 +23,7 @@ from .app import (
     ledger_content,
     plan_choice,
     print_json,
+    reading_progress,
     session,
     today,
     warn,
@@ -61,12 +62,14 @@ def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN
 
     workspace = session().workspace
     if moment is None:  # objectives.toml as it is; the fold (cached) holds the plan entries
-        daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
+        with reading_progress("reading the ledger"):
+            daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
         choice = plan_choice(None, strict, [e for e in daily.fold.others
                                             if getattr(e, "type", None) == "plan"])
     else:  # the plan in force then, found first: its metrics shape the fold
         choice = plan_choice(moment, strict)
-        daily = workspace.daily(moment, choice.project)
+        with reading_progress("reading the ledger"):
+            daily = workspace.daily(moment, choice.project)
     base = choice.book.find(baseline) if baseline is not None else None
     project = choice.project
     chosen = check_part(project, Part(*part))
