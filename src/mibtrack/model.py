@@ -353,6 +353,11 @@ Day = Annotated[dt.date, BeforeValidator(_stored_day)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
+#: An entry's `evidence` field: documents `<sha256>:<size>:<name>`, one per line.
+EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255}"
+                     r"(?:\n[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255})*$")
+
+
 class _EntryBase(Record):
     """What every ledger line holds (see docs/ledger-format.md)."""
 
@@ -366,6 +371,9 @@ class _EntryBase(Record):
     as_of: Day
     source: str | None = None
     note: str | None = None
+    #: The documents behind the fact, one per line, `<sha256>:<size>:<name>`, kept at
+    #: evidence/<sha256>/<name> (see ledger/evidence.py).
+    evidence: str | None = Field(default=None, pattern=EVIDENCE_PATTERN, max_length=100_000)
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
     #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the
@@ -457,6 +465,12 @@ class WritersChange(_EntryBase):
     public_key: str = Field(pattern=r"^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$", max_length=200)
     valid_after: Moment | None = None
     valid_before: Moment | None = None
+    #: Each feed's newest entry when the change was made, `<writer>:<seq>:<id>` one per
+    #: line: the unsigned entries up to there are vouched for by this signed entry, so a
+    #: ledger that adopts signatures keeps its history valid once they are required.
+    sealed: str | None = Field(default=None, max_length=10_000_000, pattern=(
+        r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}:[1-9]\d{0,17}:[0-9a-f]{64}"
+        r"(?:\n[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}:[1-9]\d{0,17}:[0-9a-f]{64})*$"))
 
 
 class PlanEntry(_EntryBase):

@@ -247,19 +247,3 @@ def read_provenance(feed_paths: list[Path], choice: PlanChoice, known_at: dt.dat
     return Provenance(generated_at=generated, plan_version=choice.plan_version, ledger_head=head)
 
 
-def signatures_required_since(book: PlanBook, file_project: Project) -> dt.datetime | None:
-    """Since when `signatures = "required"` holds, by the plan versions: requiring
-    signatures does not turn the history recorded before into breaks (the first plan
-    version, recorded by `init` before any key exists, included). Entries recorded at or
-    before the returned moment may be unsigned: just before the oldest version of the newest
-    run of recorded versions that require signatures (that version itself is signed: replan
-    needs a key then); when only objectives.toml requires them (not recorded yet), the
-    newest version's recording. None: no plan version, so every entry must be signed."""
-    if not book.versions or file_project.program.signatures != "required":
-        return None
-    since = book.versions[-1].entry.recorded_at
-    for version in reversed(book.versions):
-        if book.project(version).program.signatures != "required":
-            break
-        since = version.entry.recorded_at - dt.timedelta(microseconds=1)
-    return since

@@ -38,6 +38,8 @@ class Session:
     debug: bool = False
     quiet: bool = False
     key_file: str | None = None
+    #: Set by `writers add|revoke`, which check who may make the change themselves.
+    writers_change: bool = False
     #: Warnings and notices for stderr, printed when the command ends unrefused (a refused
     #: command prints exactly its error line).
     messages: list[str] = field(default_factory=list)
@@ -63,13 +65,37 @@ class Session:
         from ..errors import UsageError
 
         key = self.signing_key
+        required = self.workspace.project.program.signatures == "required"
         if key is not None:
+            if required and not self.writers_change:
+                self._authorised(key)
             return key.sign
-        if self.workspace.project.program.signatures == "required":
+        if required:
             raise UsageError("signatures are required (objectives.toml) and there is no "
                              "signing key", "run `mibtrack keygen` and have an authorised "
                              "writer run `mibtrack writers add`, or give --key-file")
         return None
+
+    def _authorised(self, key: Any) -> None:
+        """With signatures required, refuse (exit 2, nothing written) an entry that
+        ledger/writers says `verify` would reject: the key is not listed for this writer
+        now."""
+        from ..errors import UsageError
+        from ..ledger.signing import WRITERS_FILE, authorised, parse_writers
+        from ..values import utc_now
+
+        path = self.workspace.ledger.root / WRITERS_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return  # `verify` names a missing or unreadable list
+        writer = self.writer_id()
+        why = authorised(parse_writers(text, str(path)), key.raw_public, writer, utc_now())
+        if why is not None:
+            raise UsageError(f"signatures are required and this entry would be rejected: "
+                             f"{why}", f"sign with a key ledger/writers lists for {writer!r} "
+                             "(--key-file), or have an authorised writer run `mibtrack "
+                             "writers add`")
 
     def writer_id(self) -> str:
         from ..ledger import default_writer

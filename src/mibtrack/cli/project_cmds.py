@@ -44,14 +44,16 @@ def init(
 
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
-    from ..ledger.store import check_writer
+    from ..ledger.store import check_writer, default_writer
 
     s = session()
     root = Path(s.dir or os.environ.get("MIBTRACK_DIR") or ".")
-    given = s.writer or os.environ.get("MIBTRACK_WRITER")
-    if given:
-        check_writer(given)  # a bad writer id is refused before anything is written
+    chosen = s.writer or os.environ.get("MIBTRACK_WRITER")
+    if chosen:
+        check_writer(chosen)  # a bad writer id is refused before anything is written
     created = write_project(root, template)
+    # the clone's own id is kept in the project, which exists only now
+    writer = chosen or default_writer(root)
     for path in created:
         echo(f"created {path}")
     # the first plan version: objectives.toml as written, so later edits are revisions;
@@ -64,7 +66,7 @@ def init(
     ws = Workspace(root.resolve())
     s.__dict__["workspace"] = ws  # the project just made is this command's
     ws.ledger.signer = s.signer
-    _, appended = record_version(ws.root, ws.ledger, ws.objectives_bytes, s.writer_id(),
+    _, appended = record_version(ws.root, ws.ledger, ws.objectives_bytes, writer,
                                  "initial plan (mibtrack init)", today(), today())
     if appended is not None:
         echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
@@ -89,7 +91,7 @@ def validate() -> None:
     content = ws.content
     for problem in _references(project, content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify(project.program.signatures, _required_since(ws))
+    broken = [v for v in ws.ledger.verify(project.program.signatures)
               if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
@@ -180,7 +182,7 @@ def verify(
 
     ws = session().workspace
     ledger = ws.ledger
-    verdicts = ledger.verify(ws.project.program.signatures, _required_since(ws))
+    verdicts = ledger.verify(ws.project.program.signatures)
     for notice in ledger.notices:
         warn(notice)
     broken = [v for v in verdicts if v.problem]
@@ -244,6 +246,9 @@ def verify(
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
+        elif first.problem.startswith("evidence "):
+            hint = ("a document was changed after an entry named it: restore the original "
+                    "(the entry holds its SHA-256) from git or a backup")
         elif any(word in first.problem for word in ("signed", "signature", "writers")):
             hint = ("each entry must be signed by a key that ledger/writers lists for its "
                     "writer id, valid when it was recorded: see `mibtrack writers list` and "
@@ -257,15 +262,6 @@ def verify(
                     "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{first.describe()}", hint)
-
-
-def _required_since(ws):  # noqa: ANN001, ANN202
-    """When signatures became required, by the plan versions (None: always)."""
-    if ws.project.program.signatures != "required":
-        return None
-    from ..plans import signatures_required_since
-
-    return signatures_required_since(ws.plan(None).book, ws.project)
 
 
 def _plan_copies(ledger) -> list:  # noqa: ANN001

@@ -239,15 +239,14 @@ class Ledger:
         raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
                              "run the command again once the other writers are done")
 
-    def verify(self, signatures: str = "optional", required_since: Any = None
-               ) -> list[FeedVerdict]:
+    def verify(self, signatures: str = "optional") -> list[FeedVerdict]:
         """Recompute every feed's chain, clock and signatures; report the first break of
         each (and of ledger/writers). With `signatures="required"`, an unsigned entry and a
         key not authorised for its writer at its moment are breaks too; notices that are no
-        break are left in `self.notices`. `required_since`: the moment signatures became
-        required (plan versions: `mibtrack.plans.signatures_required_since`); an unsigned
-        entry recorded at or before it is history, not a break."""
+        break are left in `self.notices`."""
         from .scan import fast_chains
+
+        self.notices = []
 
         verdicts = []
         jobs = [(path, path.name[: -len(FEED_SUFFIX)]) for path in self.feed_paths()]
@@ -261,19 +260,39 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        return self._signatures(verdicts, signatures == "required", required_since)
+        return self._evidence(self._signatures(verdicts, signatures == "required"))
 
-    def _signatures(self, verdicts: list[FeedVerdict], required: bool,
-                    required_since: Any = None) -> list[FeedVerdict]:
+    def _evidence(self, verdicts: list[FeedVerdict]) -> list[FeedVerdict]:
+        """Every document an entry names: missing is a notice, changed a break."""
+        from .evidence import check
+
+        problems = check(self.root.parent, [v.path for v in verdicts
+                                            if v.path.name.endswith(FEED_SUFFIX)])
+        self.notices.extend(p.describe() + " — restore it from where it came (it is named by "
+                            "its SHA-256)" for p in problems if not p.changed)
+        changed = {}
+        for problem in problems:
+            if problem.changed:
+                changed.setdefault(problem.feed, problem)
+        out = []
+        for verdict in verdicts:
+            found = changed.get(verdict.path)
+            if found is not None and (verdict.problem is None
+                                      or found.line < verdict.problem.line):
+                verdict = FeedVerdict(verdict.path, found.line - 1,
+                                      feeds.Break(verdict.path, found.line, found.problem))
+            out.append(verdict)
+        return out
+
+    def _signatures(self, verdicts: list[FeedVerdict], required: bool) -> list[FeedVerdict]:
         from .signing import WRITERS_FILE, check_signatures, signatures_present
 
         # a broken feed's lines before the break still count (its writers entries)
         good = [(v.path, v.entries if v.problem else None) for v in verdicts]
-        self.notices = []
         writers = self.root / WRITERS_FILE
         if not required and not writers.exists() and not signatures_present(good):
             return verdicts  # the unsigned path: one byte search per feed, nothing parsed
-        report = check_signatures(self.root, good, required, required_since)
+        report = check_signatures(self.root, good, required)
         self.notices = report.notices
         out = []
         for verdict in verdicts:

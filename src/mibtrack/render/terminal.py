@@ -81,6 +81,10 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
                 f"date {entry.date}" if entry.date else "") if p)
         elif entry.type == "void":
             about, value = f"voids {entry.target_entry[:12]}", ""
+        elif entry.type == "writers":
+            about = f"{entry.action} {entry.principal}"
+            value = f"until {entry.valid_before:%Y-%m-%dT%H:%M:%SZ}" if entry.valid_before \
+                else ""
         elif entry.type == "plan":
             about, value = f"plan {entry.sha256[:12]}", f"decided {entry.decided}"
         else:
