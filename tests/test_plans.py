@@ -232,3 +232,36 @@ def test_the_plan_entries_a_report_reads_are_those_the_feeds_hold(cli, project: 
     searched = plan_entries(workspace.ledger.feed_paths())
     assert sorted(e.id for e in folded) == sorted(e.id for e in searched)
     assert [e.reason for e in searched] == [f"round {n}" for n in range(4)]
+
+
+def test_three_revisions_target_objective_and_metric_rename(cli, project: Path) -> None:
+    """The plan revised three times: a target cut, an objective added, a metric renamed.
+    A rename is listed but is no revision: the evidence under the old id still counts."""
+    cli("record", "jobs", "40", "--date", "2025-01-01")
+    cli("replan", "--reason", "first recorded version", "--decided", "2024-01-05")
+    edit(project, "target = 100\n", "target = 80\n")
+    cli("replan", "--reason", "COPIL: target cut to 80", "--decided", "2024-07-10")
+    with (project / "objectives.toml").open("a", encoding="utf-8") as out:
+        out.write('\n[[objectives]]\nid = "hub"\ntitle = "Hub opened"\nkind = "milestone"\n'
+                  'due = 2026-06-30\n')
+    cli("replan", "--reason", "hub added by the board", "--decided", "2024-10-01")
+    edit(project, "[metrics.jobs]\n", '[metrics.direct_jobs]\nrenamed_from = ["jobs"]\n')
+    edit(project, 'metric = "jobs"\n', 'metric = "direct_jobs"\n')
+    renamed = cli("replan", "--reason", "metric named as in the HR system",
+                  "--decided", "2025-02-01")
+    assert renamed.code == 0, renamed.err
+    doc = document(cli, "plans", "--json")
+    assert [(v["version"], v["reason"]) for v in doc["versions"][1:]] == [
+        (2, "COPIL: target cut to 80"), (3, "hub added by the board"),
+        (4, "metric named as in the HR system")]
+    assert [[(c["subject"], c["id"], c["change"], c["field"], c["from"], c["to"])
+             for c in v["changes"]] for v in doc["versions"][1:]] == [
+        [("objective", "jobs", "changed", "target", 100, 80)],
+        [("objective", "hub", "added", None, None, None)],
+        [("metric", "direct_jobs", "renamed", "id", "jobs", "direct_jobs")]]
+    assert "- metric direct_jobs renamed from jobs" in cli("plans").out
+    # 40 recorded under `jobs` counts for `direct_jobs`: 40 of 80 at 2025-01-01 is 0.5
+    jobs = objective(document(cli, "status", "--as-of", "2025-01-01", "--json"), "jobs")
+    assert (jobs["actual"], jobs["progress"]) == (40, 0.5)
+    assert jobs["revision"]["version"] == 2  # the rename did not revise it
+    assert [c["field"] for c in jobs["revision"]["changes"]] == ["target"]

@@ -75,13 +75,16 @@ def test_a_board_report_is_reproduced_from_its_stamp(cli, project: Path) -> None
     board = {fmt: cli("report", "--as-of", "2025-03-31", "--format", fmt).out
              for fmt in ("json", "markdown", "html", "csv", "table")}
     stamp = json.loads(board["json"])
-    # afterwards: more evidence, a correction, and a revised plan (target cut, objective added)
+    # afterwards: more evidence, a correction, and a revised plan (target cut, objective
+    # added, metric renamed)
     cli("record", "jobs", "55", "--date", "2025-03-01")
     cli("correct", entry[:10], "--value", "45", "--reason", "recount")
     edit(project, "target = 100\n", "target = 80\n")
     with (project / "objectives.toml").open("a", encoding="utf-8") as out:
         out.write('\n[[objectives]]\nid = "hub"\ntitle = "Hub"\nkind = "milestone"\n'
                   'due = 2026-06-30\n')
+    edit(project, "[metrics.jobs]\n", '[metrics.direct_jobs]\nrenamed_from = ["jobs"]\n')
+    edit(project, 'metric = "jobs"\n', 'metric = "direct_jobs"\n')
     assert cli("replan", "--reason", "July COPIL").code == 0
     now = document(cli, "report", "--as-of", "2025-03-31", "--format", "json")
     assert now["plan_version"] != stamp["plan_version"] and len(now["objectives"]) == 4

@@ -245,3 +245,5 @@ def read_provenance(feed_paths: list[Path], choice: PlanChoice, known_at: dt.dat
         latest = dt.datetime.strptime(newest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
         generated = max(generated, latest)
     return Provenance(generated_at=generated, plan_version=choice.plan_version, ledger_head=head)
+
+

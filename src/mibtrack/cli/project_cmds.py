@@ -44,18 +44,29 @@ def init(
 
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
-    root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
-    writer = session().writer_id()  # a bad writer id is refused before anything is written
+    from ..ledger.store import check_writer, default_writer
+
+    s = session()
+    root = Path(s.dir or os.environ.get("MIBTRACK_DIR") or ".")
+    chosen = s.writer or os.environ.get("MIBTRACK_WRITER")
+    if chosen:
+        check_writer(chosen)  # a bad writer id is refused before anything is written
     created = write_project(root, template)
+    # the clone's own id is kept in the project, which exists only now
+    writer = chosen or default_writer(root)
     for path in created:
         echo(f"created {path}")
-    # the first plan version: objectives.toml as written, so later edits are revisions
+    # the first plan version: objectives.toml as written, so later edits are revisions;
+    # recorded by this clone's writer (its default id is made now the project exists),
+    # signed when a signing key is at hand
     from ..plans import record_version
     from ..project import Workspace
     from .app import today
 
-    ws = Workspace(root)
-    _, appended = record_version(root, ws.ledger, ws.objectives_bytes, writer,
+    ws = Workspace(root.resolve())
+    s.__dict__["workspace"] = ws  # the project just made is this command's
+    ws.ledger.signer = s.signer
+    _, appended = record_version(ws.root, ws.ledger, ws.objectives_bytes, writer,
                                  "initial plan (mibtrack init)", today(), today())
     if appended is not None:
         echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
@@ -80,7 +91,8 @@ def validate() -> None:
     content = ws.content
     for problem in _references(project, content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
+    broken = [v for v in ws.ledger.verify(project.program.signatures)
+              if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:

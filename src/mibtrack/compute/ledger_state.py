@@ -353,9 +353,7 @@ class Orphan:
     newest: dt.date  #: the newest as_of among them
 
     def warning(self) -> str:
-        one = self.count == 1
-        what = ("observation" if one else "observations") if self.kind == "metric" else (
-            "entry" if one else "entries")
+        what = "entry" if self.count == 1 else "entries"
         table = "[metrics]" if self.kind == "metric" else "[[objectives]]"
         return (f"{self.count} {what} under {self.kind} '{self.id}' (newest dated "
                 f"{self.newest}) count for nothing: objectives.toml does not declare it; "

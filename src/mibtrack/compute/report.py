@@ -721,7 +721,8 @@ def stamped(report: Report, provenance: Provenance, originals: dict[str, Origina
 def build_report(project: Project, entries: Iterable[object], as_of: dt.date,
                  known_at: dt.datetime | None = None) -> Report:
     """Where each objective stands at the end of `as_of`, as known at `known_at` (UTC)."""
-    return build_report_from_ledger(project, effective_ledger(entries, known_at), as_of)
+    return build_report_from_ledger(project, effective_ledger(entries, known_at, project.renames),
+                                    as_of)
 
 
 def period_ends(first: dt.date, last: dt.date, period: Period) -> tuple[dt.date, ...]:
