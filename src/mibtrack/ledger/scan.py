@@ -86,14 +86,16 @@ def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
 
 
 def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object], None],
-         first_line: int = 1, base: int = 0, start: int = 0) -> Scanned:
-    """Feed every complete line of `data[start:]` (`data`: the feed's bytes from offset
+         first_line: int = 1, base: int = 0, start: int = 0, stop: int | None = None
+         ) -> Scanned:
+    """Feed every complete line of `data[start:stop]` (`data`: the feed's bytes from offset
     `base`, as bytes or a mapping; `start` at a line start) to `observe_rows` (canonical
     observations, in batches) or `add` (every other entry, decoded)."""
     from . import lines as reader
 
-    end = data.rfind(b"\n", start) + 1 or start
-    torn = base + end if end < len(data) else None
+    stop = len(data) if stop is None else stop
+    end = data.rfind(b"\n", start, stop) + 1 or start
+    torn = base + end if end < stop else None
     number = first_line - 1
     strict, canonical, line_ok = reader.decode_struct, reader.encode, reader.Checks().line_ok
     refused = reader.REFUSED
@@ -178,7 +180,7 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
         from ..snapshot import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            at = view.find(needle, start)
+            at = find_released(view, needle, start)
             while at >= 0:
                 first = view.rfind(b"\n", start, at) + 1 if at > start else start
                 first = max(first, start)
@@ -191,8 +193,24 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
                     entry = None
                 if entry is not None and entry.type in ("correction", "void"):
                     found.append(entry)
-                at = view.find(needle, last)
+                at = find_released(view, needle, last)
     return found
+
+
+def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:
+    """`view.find(needle, start)`, a slice at a time, giving back the pages searched (a
+    search through a whole mapped feed would otherwise keep it all in this process's
+    memory)."""
+    size = len(view)
+    at = start
+    while at < size:
+        stop = min(size, at + SLICE)
+        found = view.find(needle, at, min(size, stop + len(needle) - 1))
+        if found >= 0:
+            return found
+        release(view, at, stop)
+        at = stop
+    return -1
 
 
 def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
