@@ -312,35 +312,60 @@ def _complete(view: bytes | mmap.mmap) -> int:
 def repeated_key_entries(paths: list[Path]) -> list[object]:
     """Every entry whose key is recorded more than once in the whole ledger (in one feed or
     across feeds), decoded: the keyed entries `DailyFold` must be given up front. One pass
-    counts the keys (skipped for a feed holding none), a second decodes the lines of the
-    repeated ones; a line that does not decode is left for the full read to name."""
+    keeps an 8-byte hash of each key (skipped for a feed holding none: a million keys take
+    8 MB, not the keys themselves), a second counts exactly the keys whose hash repeats and
+    decodes the lines of the repeated ones; a line that does not decode is left for the full
+    read to name. Feeds are searched a slice of whole lines at a time, pages given back."""
+    from array import array
     from collections import Counter
 
-    counts: Counter[bytes] = Counter()
+    hashes = array("q")
     holding = []
     for path in paths:
         with _mapped(path) as view:
             if view is None or view.find(_KEY_NEEDLE) < 0:
                 continue
             holding.append(path)
-            counts.update(m[1] for m in _KEY_FIELD.finditer(view, 0, _complete(view)))
-    repeated = {key for key, count in counts.items() if count > 1}
-    if not repeated:
+            hashes.extend(hash(m[1]) for m in _key_fields(view))
+    ordered = sorted(hashes)
+    del hashes
+    maybe = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+    del ordered
+    if not maybe:
         return []
-    found: list[object] = []
+    lines: list[tuple[bytes, bytes, Path]] = []  # (key, line, feed) of the candidates
     for path in holding:
         with _mapped(path) as view:
             if view is None:
                 continue
-            for match in _KEY_FIELD.finditer(view, 0, _complete(view)):
-                if match[1] in repeated:
+            for match in _key_fields(view):
+                if hash(match[1]) in maybe:
                     first = view.rfind(b"\n", 0, match.start()) + 1
                     last = view.find(b"\n", match.end())
-                    try:
-                        found.append(decode(view[first:last], str(path)))
-                    except ProjectError:
-                        pass
+                    lines.append((match[1], view[first:last], path))
+    counts = Counter(key for key, _, _ in lines)
+    found: list[object] = []
+    for key, line, path in lines:
+        if counts[key] > 1:
+            try:
+                found.append(decode(line, str(path)))
+            except ProjectError:
+                pass
     return found
+
+
+def _key_fields(view: mmap.mmap) -> Any:
+    """Every key field of a mapped feed's complete lines, searched a slice of whole lines
+    at a time, the pages searched given back (a key field never spans two lines)."""
+    end = _complete(view)
+    at = 0
+    while at < end:
+        stop = min(end, at + SLICE)
+        if stop < end:
+            stop = view.rfind(b"\n", at, stop) + 1 or view.find(b"\n", at + SLICE, end) + 1
+        yield from _KEY_FIELD.finditer(view, at, stop)
+        release(view, at, stop)
+        at = stop
 
 
 #: Above this many keyed lines appended since a cache was saved, the cache is not updated
