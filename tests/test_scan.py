@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mibtrack.compute.daily import DailyFold
 from mibtrack.errors import ProjectError
@@ -93,3 +95,26 @@ def test_a_fold_with_a_whole_second_moment_reads_back_from_its_state() -> None:
     fold.add(decode(line[:-1], "w.jsonl:1"))
     again = DailyFold.from_state(fold.to_state())
     assert again.others == fold.others
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 320), st.sampled_from([b"ab", b"abc", b"a"]),
+       st.integers(1, 40))
+def test_the_released_search_finds_what_find_finds(body, start, needle, slice_size) -> None:  # noqa: ANN001
+    """`find_released` searches a slice at a time (giving pages back): it must find exactly
+    what one `find` over the whole mapping finds, a needle across a slice boundary too."""
+    import mmap
+    import tempfile
+
+    from mibtrack.ledger import scan as scan_module
+
+    data = body + b"zz"  # never empty (a mapping cannot be)
+    with tempfile.TemporaryFile() as handle:
+        handle.write(data)
+        handle.flush()
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            saved, scan_module.SLICE = scan_module.SLICE, slice_size
+            try:
+                assert scan_module.find_released(view, needle, start) == data.find(needle, start)
+            finally:
+                scan_module.SLICE = saved

@@ -330,9 +330,11 @@ def _fold_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, int, int | 
     path, start, stop = job
     assert _FORK_FOLD is not None
     fold = _FORK_FOLD.empty_like()
-    with open(path, "rb") as handle:
-        data = os.pread(handle.fileno(), stop - start, start)
-    found = scan(path, data, fold.observe_rows, fold.add, first_line=1, base=start)
+    with open(path, "rb") as handle, \
+            mmap.mmap(handle.fileno(), stop, access=mmap.ACCESS_READ) as view:
+        # mapped, a slice at a time: each reader's memory stays flat, however big its piece
+        found = scan(path, view, fold.observe_rows, fold.add, first_line=1, start=start,
+                     stop=stop)
     return fold, found.lines, found.end, found.torn_at
 
 

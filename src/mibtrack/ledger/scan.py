@@ -86,14 +86,16 @@ def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
 
 
 def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object], None],
-         first_line: int = 1, base: int = 0, start: int = 0) -> Scanned:
-    """Feed every complete line of `data[start:]` (`data`: the feed's bytes from offset
+         first_line: int = 1, base: int = 0, start: int = 0, stop: int | None = None
+         ) -> Scanned:
+    """Feed every complete line of `data[start:stop]` (`data`: the feed's bytes from offset
     `base`, as bytes or a mapping; `start` at a line start) to `observe_rows` (canonical
     observations, in batches) or `add` (every other entry, decoded)."""
     from . import lines as reader
 
-    end = data.rfind(b"\n", start) + 1 or start
-    torn = base + end if end < len(data) else None
+    stop = len(data) if stop is None else stop
+    end = data.rfind(b"\n", start, stop) + 1 or start
+    torn = base + end if end < stop else None
     number = first_line - 1
     strict, canonical, line_ok = reader.decode_struct, reader.encode, reader.Checks().line_ok
     refused = reader.REFUSED
@@ -178,7 +180,7 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
         from ..snapshot import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            at = view.find(needle, start)
+            at = find_released(view, needle, start)
             while at >= 0:
                 first = view.rfind(b"\n", start, at) + 1 if at > start else start
                 first = max(first, start)
@@ -191,8 +193,24 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
                     entry = None
                 if entry is not None and entry.type in ("correction", "void"):
                     found.append(entry)
-                at = view.find(needle, last)
+                at = find_released(view, needle, last)
     return found
+
+
+def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:
+    """`view.find(needle, start)`, a slice at a time, giving back the pages searched (a
+    search through a whole mapped feed would otherwise keep it all in this process's
+    memory)."""
+    size = len(view)
+    at = start
+    while at < size:
+        stop = min(size, at + SLICE)
+        found = view.find(needle, at, min(size, stop + len(needle) - 1))
+        if found >= 0:
+            return found
+        release(view, at, stop)
+        at = stop
+    return -1
 
 
 def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
@@ -294,35 +312,60 @@ def _complete(view: bytes | mmap.mmap) -> int:
 def repeated_key_entries(paths: list[Path]) -> list[object]:
     """Every entry whose key is recorded more than once in the whole ledger (in one feed or
     across feeds), decoded: the keyed entries `DailyFold` must be given up front. One pass
-    counts the keys (skipped for a feed holding none), a second decodes the lines of the
-    repeated ones; a line that does not decode is left for the full read to name."""
+    keeps an 8-byte hash of each key (skipped for a feed holding none: a million keys take
+    8 MB, not the keys themselves), a second counts exactly the keys whose hash repeats and
+    decodes the lines of the repeated ones; a line that does not decode is left for the full
+    read to name. Feeds are searched a slice of whole lines at a time, pages given back."""
+    from array import array
     from collections import Counter
 
-    counts: Counter[bytes] = Counter()
+    hashes = array("q")
     holding = []
     for path in paths:
         with _mapped(path) as view:
             if view is None or view.find(_KEY_NEEDLE) < 0:
                 continue
             holding.append(path)
-            counts.update(m[1] for m in _KEY_FIELD.finditer(view, 0, _complete(view)))
-    repeated = {key for key, count in counts.items() if count > 1}
-    if not repeated:
+            hashes.extend(hash(m[1]) for m in _key_fields(view))
+    ordered = sorted(hashes)
+    del hashes
+    maybe = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+    del ordered
+    if not maybe:
         return []
-    found: list[object] = []
+    lines: list[tuple[bytes, bytes, Path]] = []  # (key, line, feed) of the candidates
     for path in holding:
         with _mapped(path) as view:
             if view is None:
                 continue
-            for match in _KEY_FIELD.finditer(view, 0, _complete(view)):
-                if match[1] in repeated:
+            for match in _key_fields(view):
+                if hash(match[1]) in maybe:
                     first = view.rfind(b"\n", 0, match.start()) + 1
                     last = view.find(b"\n", match.end())
-                    try:
-                        found.append(decode(view[first:last], str(path)))
-                    except ProjectError:
-                        pass
+                    lines.append((match[1], view[first:last], path))
+    counts = Counter(key for key, _, _ in lines)
+    found: list[object] = []
+    for key, line, path in lines:
+        if counts[key] > 1:
+            try:
+                found.append(decode(line, str(path)))
+            except ProjectError:
+                pass
     return found
+
+
+def _key_fields(view: mmap.mmap) -> Any:
+    """Every key field of a mapped feed's complete lines, searched a slice of whole lines
+    at a time, the pages searched given back (a key field never spans two lines)."""
+    end = _complete(view)
+    at = 0
+    while at < end:
+        stop = min(end, at + SLICE)
+        if stop < end:
+            stop = view.rfind(b"\n", at, stop) + 1 or view.find(b"\n", at + SLICE, end) + 1
+        yield from _KEY_FIELD.finditer(view, at, stop)
+        release(view, at, stop)
+        at = stop
 
 
 #: Above this many keyed lines appended since a cache was saved, the cache is not updated
