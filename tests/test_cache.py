@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -96,7 +97,10 @@ def test_corrupt_or_foreign_cache_is_ignored(cli, project: Path) -> None:  # noq
                  b"\xff\xfe garbage"):
         cache.write_bytes(junk)
         assert _status(cli) == good
-    assert cache.read_bytes().startswith(b"0" * 0)  # rewritten, still usable
+    # rewritten, still usable: the first line is the SHA-256 of the JSON body after it
+    digest, _, body = cache.read_bytes().partition(b"\n")
+    assert digest == hashlib.sha256(body).hexdigest().encode()
+    assert json.loads(body)
     assert _status(cli) == good
 
 
@@ -108,8 +112,11 @@ def test_unwritable_cache_never_fails_a_command(cli, project: Path) -> None:  # 
 
 def test_known_at_reads_in_full_and_matches(cli, project: Path) -> None:  # noqa: ANN001
     _seed(cli)
-    now = _status(cli, "--known-at", "2999-01-01")
+    warm = _status(cli)  # served from the cache
+    now = _status(cli, "--known-at", "2999-01-01")  # read in full: the cache is not used
     assert now["objectives"][0]["actual"] == 35
+    assert now.pop("known_at") is not None and warm.pop("known_at") is None
+    assert now == warm
 
 
 def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001

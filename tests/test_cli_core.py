@@ -56,7 +56,8 @@ def test_record_accepts_a_negative_value(cli) -> None:
     (("void", "ffff", "--reason", "x"), 2, "no entry with id 'ffff'"),
     (("correct", "zz", "--reason", "x"), 2, "is not an entry id"),
     (("note", "ghost", "hello"), 2, "unknown objective 'ghost'"),
-    (("status", "--as-of", "someday"), 2, ""),
+    (("status", "--as-of", "someday"), 2,
+     "--as-of 'someday' is not a date — write it as YYYY-MM-DD, e.g. 2025-06-30"),
     (("frobnicate",), 2, "No such command"),
 ])
 def test_bad_input_is_one_line_its_exit_code_and_nothing_written(
