@@ -13,10 +13,13 @@ A mutant is one operator applied at one site of one target function:
   minmax    `min(...)`↔`max(...)`
   return    `return X` → `return None`
 
-How: the parent imports mibtrack, pytest and hypothesis once; for each mutant it forks a
-child that compiles the mutated module, swaps the target function's code object in place
-(so every reference to it, including `from .formulas import eta` elsewhere, runs the mutant)
-and runs the test subset with `-x -q`. A mutant is *killed* when the subset fails, *timeout*
+How: pytest collects the test subset once, in this process (importing mibtrack and the
+tests); then, for each mutant, a forked child compiles the mutated function, swaps the
+target function's code object in place (so every reference to it, including
+`from .formulas import eta` elsewhere, runs the mutant) and runs the collected tests in
+order, stopping at the first failure (`-x`). The test that killed a mutant runs first for
+the next ones (mutants of one function mostly fall to the same test): only the speed
+changes, not the outcome. A mutant is *killed* when the subset fails, *timeout*
 when it runs longer than `--timeout` seconds (counted as killed: an infinite loop is caught),
 else it *survived*. Hypothesis runs with a fixed seed and keeps no example database, so a run gives
 the same result twice. Only function bodies are mutated: module constants are not.
@@ -34,9 +37,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -255,43 +259,94 @@ def _quiet_hypothesis() -> None:
     settings.load_profile("mutate")
 
 
-def run_one(mutant: Mutant | None, tests: tuple[str, ...], timeout: float) -> tuple[str, float]:
-    """'killed', 'survived' or 'timeout' (and seconds) for one mutant in a forked child."""
-    started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the child
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
-            if mutant is not None:
-                _apply(mutant)
-            _quiet_hypothesis()
-            import pytest
+class _Runner:
+    """A pytest plugin: the tests are collected once, in the parent; then, in place of
+    pytest's own test loop, each mutant runs them in a forked child, stopping at the first
+    failure."""
 
-            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                                "--hypothesis-seed", "0", *tests])
-            os._exit(0 if code == 0 else 1)
-        except BaseException:  # noqa: BLE001 - a mutant that cannot even load is killed
-            os._exit(2)
-    deadline = started + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            outcome = "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
-            return outcome, time.monotonic() - started
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout", time.monotonic() - started
-        time.sleep(0.05)
+    def __init__(self, todo: list[Mutant], timeout: float, say: Callable[[str], None],
+                 out: Path | None) -> None:
+        self.todo, self.timeout, self.say, self.out = todo, timeout, say, out
+        self.counts = {"killed": 0, "survived": 0, "timeout": 0}
+        self.baseline = ""
+        self.order: list[int] = []  #: the order the collected tests run in
+
+    def pytest_runtestloop(self, session: Any) -> bool:
+        import pytest
+
+        if session.testsfailed or not session.items:
+            raise pytest.UsageError("collection failed")
+        self.order = list(range(len(session.items)))
+        self.baseline, seconds = self._run(None, session, self.timeout * 4)
+        self.say(f"unmutated: {self.baseline} in {seconds:.0f}s ({len(session.items)} tests)")
+        if self.baseline != "survived":
+            return True
+        for mutant in self.todo:
+            outcome, seconds = self._run(mutant, session, self.timeout)
+            self.counts[outcome] += 1
+            self.say(f"{outcome:8} {mutant.name:42} line {mutant.line:4}  "
+                     f"{mutant.operator:8} {mutant.description}  ({seconds:.0f}s)")
+            if self.out:
+                with self.out.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps({"name": mutant.name, "line": mutant.line,
+                                          "operator": mutant.operator,
+                                          "description": mutant.description,
+                                          "outcome": outcome}) + "\n")
+        return True
+
+    def _run(self, mutant: Mutant | None, session: Any, timeout: float) -> tuple[str, float]:
+        """'killed', 'survived' or 'timeout' (and seconds) for one mutant in a child."""
+        started = time.monotonic()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            try:
+                os.close(read_end)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                plugins = session.config.pluginmanager
+                reporter = plugins.get_plugin("terminalreporter")
+                if reporter is not None:
+                    plugins.unregister(reporter)
+                if mutant is not None:
+                    _apply(mutant)
+                items = [session.items[i] for i in self.order]
+                for i, item in enumerate(items):
+                    following = items[i + 1] if i + 1 < len(items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                    if session.testsfailed:
+                        os.write(write_end, str(self.order[i]).encode())
+                        os._exit(1)
+                os._exit(0)
+            except BaseException:  # noqa: BLE001 - a mutant that cannot even load is killed
+                os._exit(2)
+        os.close(write_end)
+        deadline = started + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+                killer = os.read(read_end, 64)
+                os.close(read_end)
+                if killer:  # the test that killed it runs first from now on (move to front)
+                    index = int(killer)
+                    self.order.remove(index)
+                    self.order.insert(0, index)
+                return ("survived" if code == 0 else "killed"), time.monotonic() - started
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(read_end)
+                return "timeout", time.monotonic() - started
+            time.sleep(0.02)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="a module, function or module.function")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
-    parser.add_argument("--timeout", type=float, default=240.0)
+    parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--out", type=Path, help="append one JSON line per mutant")
     parser.add_argument("--skip", type=Path, help="a previous --out: skip mutants it holds")
     parser.add_argument("tests", nargs="*", default=list(TESTS))
@@ -304,38 +359,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.name:42} line {m.line:4}  {m.operator:8} {m.description}")
         print(f"{len(todo)} mutants")
         return 0
-    done: set[str] = set()
     if args.skip and args.skip.exists():
         done = {json.loads(line)["name"] for line in args.skip.read_text().splitlines()}
-    for module in TARGETS:  # import once, before forking
-        importlib.import_module(module)
-    import hypothesis  # noqa: F401
-    import pytest  # noqa: F401
+        todo = [m for m in todo if m.name not in done]
+    console = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")  # past pytest's capture
+    _quiet_hypothesis()
+    import pytest
 
-    import mibtrack.cli  # noqa: F401
-
-    baseline, seconds = run_one(None, tuple(args.tests), args.timeout * 4)
-    print(f"unmutated: {baseline} in {seconds:.0f}s", flush=True)
-    if baseline != "survived":
-        print("the test subset fails without any mutant: fix that first", file=sys.stderr)
+    runner = _Runner(todo, args.timeout, lambda line: print(line, file=console, flush=True),
+                     args.out)
+    pytest.main(["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                 "--hypothesis-seed", "0", *args.tests], plugins=[runner])
+    if runner.baseline != "survived":
+        print("the test subset fails without any mutant: fix that first", file=console)
         return 2
-    counts = {"killed": 0, "survived": 0, "timeout": 0}
-    for mutant in todo:
-        if mutant.name in done:
-            continue
-        outcome, seconds = run_one(mutant, tuple(args.tests), args.timeout)
-        counts[outcome] += 1
-        print(f"{outcome:8} {mutant.name:42} line {mutant.line:4}  {mutant.operator:8} "
-              f"{mutant.description}  ({seconds:.0f}s)", flush=True)
-        if args.out:
-            with args.out.open("a", encoding="utf-8") as out:
-                out.write(json.dumps({"name": mutant.name, "line": mutant.line,
-                                      "operator": mutant.operator,
-                                      "description": mutant.description,
-                                      "outcome": outcome}) + "\n")
-    total = sum(counts.values())
-    print(f"{total} mutants: {counts['killed']} killed, {counts['timeout']} timed out, "
-          f"{counts['survived']} survived")
+    counts = runner.counts
+    print(f"{sum(counts.values())} mutants: {counts['killed']} killed, {counts['timeout']} "
+          f"timed out, {counts['survived']} survived", file=console)
     return 0 if counts["survived"] == 0 else 1
 
 
