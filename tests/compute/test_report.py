@@ -91,17 +91,34 @@ def test_the_same_inputs_give_the_same_bytes_whatever_the_entry_order():
 
 
 def test_report_records_are_frozen_strict_and_documented():
-    import mibtrack.schema  # noqa: F401  (reads the field docstrings into the models)
-
     report = build_report(PROJECT, sample_ledger().entries, day("2024-02-20"))
     with pytest.raises(ValidationError):
         report.objectives[0].status = "achieved"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         SeriesPoint(date=day("2024-01-01"), value=D(1), colour="red")  # type: ignore[call-arg]
-    for record in (Report, ObjectiveResult, TargetResult, LimitResult, MilestoneResult,
-                   CompositeResult, ProgramInfo, SeriesPoint, StaleMetric):
-        undocumented = [n for n, f in record.model_fields.items() if not f.description]
+    # Every field is documented, in the JSON Schema (from the docstring under the field).
+    from mibtrack.schema import json_schema
+
+    schema = json_schema("status")
+    definitions = {"Report": schema, **schema["$defs"]}
+    for record in (Report, TargetResult, LimitResult, MilestoneResult, CompositeResult,
+                   ProgramInfo, SeriesPoint, StaleMetric):
+        properties = definitions[record.__name__]["properties"]
+        assert list(properties) == list(record.model_fields), record.__name__
+        undocumented = [n for n, p in properties.items() if not p.get("description")]
         assert undocumented == [], record.__name__
+    assert definitions["TargetResult"]["properties"]["actual"]["description"].startswith(
+        "Target, limit: A at the as-of date")
+
+
+def test_making_a_schema_leaves_the_report_models_as_they_are():
+    before = {name: field.description for name, field in TargetResult.model_fields.items()}
+    import mibtrack.schema
+
+    mibtrack.schema.json_schema("status")
+    after = {name: field.description for name, field in TargetResult.model_fields.items()}
+    assert after == before
+    assert before["actual"] is None  # the docstring is not copied into the model
 
 
 def test_each_kind_has_its_own_result_type_on_a_shared_base():
