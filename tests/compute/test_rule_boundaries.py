@@ -80,7 +80,8 @@ def test_expected_zero_is_on_plan_even_with_the_actual_behind_the_baseline(ledge
 
 
 def test_the_at_risk_threshold_defaults_to_nine_tenths(ledger):
-    # No `at_risk` in [program]: r = 0.45 / 0.5 = 0.9 is at-risk, 0.449999 against 0.51 a day later is not.
+    # No `at_risk` in [program]: r = 0.45 / 0.5 = 0.9 is at-risk; a day later,
+    # 0.449999 against 0.51 is not.
     proj = Project.model_validate({
         "program": {"name": "P", "code": "P", "start": "2024-01-01", "end": "2033-12-31",
                     "currency": "EUR"},
