@@ -300,7 +300,7 @@ def test_a_feed_being_read_cannot_be_cut_back_under_the_reader(cli, project) -> 
     import time
 
     from mibtrack.ledger import Ledger
-    from mibtrack.snapshot import steady
+    from mibtrack.ledger.feed import steady
 
     cli("record", "jobs", "10", "--date", "2025-01-01")
     feed = project / "ledger" / "tester.jsonl"

@@ -28,14 +28,11 @@ writing it are ignored. Reports as known at a moment (`--known-at`) always read 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import mmap
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
-from .ledger.feed import TornTail
+from .ledger.feed import TornTail, steady
 from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
 from .model import Project
 
@@ -83,18 +80,6 @@ def _trusted(mark: dict[str, Any]) -> bool:
     """A recorded stat that proves something: not racily close to when it was taken."""
     key = mark.get("stat")
     return key is not None and mark["at"] - max(key[3], key[4]) >= RACY_NS
-
-
-@contextmanager
-def steady(handle: Any) -> Iterator[None]:
-    """A shared flock while a feed is mapped: mibtrack only ever shrinks a feed (a failed
-    append cut back, `repair`) under the exclusive lock, so a mapped feed cannot shrink under
-    us — which would be a SIGBUS, not an error line. Appends wait the few ms it takes."""
-    fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _hash_range(view: Any, at: int, stop: int) -> list[str]:

@@ -160,7 +160,8 @@ def export(
     """The ledger with corrections applied and voided entries dropped (or --raw), as CSV
     or JSON; CSV cells are safe to open in a spreadsheet."""
     from ..errors import UsageError
-    from ..export import applied_records, raw_records
+    from ..export import applied_records, raw_entries
+    from ..render.documents import entry_record
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
@@ -168,8 +169,11 @@ def export(
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
-    build = raw_records if raw else applied_records
-    records = build(project, content.entries, **filters.as_kwargs())
+    if raw:
+        records = [entry_record(e) for e in raw_entries(project, content.entries,
+                                                          **filters.as_kwargs())]
+    else:
+        records = applied_records(project, content.entries, **filters.as_kwargs())
     warn_entries(project, content.entries)
     text = _render(records, fmt, raw)
     if output is None:
@@ -187,7 +191,7 @@ def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001
     import io
 
     from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv
-    from ..export import export_document
+    from ..render.documents import export_document
     from ..render.jsonout import dumps
 
     if fmt == "json":

@@ -33,6 +33,18 @@ from .codec import (
 QUARANTINE = "quarantine"
 
 
+@contextmanager
+def steady(handle: Any) -> Iterator[None]:
+    """A shared flock while a feed is mapped: mibtrack only ever shrinks a feed (a failed
+    append cut back, `repair`) under the exclusive lock, so a mapped feed cannot shrink under
+    us — which would be a SIGBUS, not an error line. Appends wait the few ms it takes."""
+    fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 @dataclass(frozen=True)
 class TornTail:
     """Bytes after the last newline of a feed: an append that never completed."""

@@ -182,7 +182,7 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
         size = os.fstat(handle.fileno()).st_size
         if size <= start:
             return found
-        from ..snapshot import steady
+        from .feed import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             at = view.find(needle, start)
@@ -366,7 +366,7 @@ class _mapped:  # noqa: N801 - used as a context manager like open()
         self.lock = None
 
     def __enter__(self) -> mmap.mmap | None:
-        from ..snapshot import steady
+        from .feed import steady
 
         try:
             self.handle = open(self.path, "rb")  # noqa: SIM115

@@ -457,9 +457,13 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
         parts.append(Text("plan vs actual vs forecast", style="bold"))
-        parts.append(plan_actual_chart(result, chart_dates,
-                                       evaluator.series(objective.id, chart_dates), day,
-                                       currency, height=10 if width >= 60 else 6))
+        chart = plan_actual_chart(result, chart_dates,
+                                  evaluator.series(objective.id, chart_dates), day,
+                                  height=10 if width >= 60 else 6)
+        drawn = Text()
+        for piece, style in chart:
+            drawn.append(piece, style=style)
+        parts.append(drawn)
     parts.append(Text("evidence", style="bold"))
     parts.append(entries_table(entries, entries, project))
     return parts
