@@ -270,6 +270,8 @@ class _Runner:
         self.counts = {"killed": 0, "survived": 0, "timeout": 0}
         self.baseline = ""
         self.order: list[int] = []  #: the order the collected tests run in
+        self.items: list[Any] = []
+        self.killer = ""  #: the test that killed the last mutant
 
     def pytest_runtestloop(self, session: Any) -> bool:
         import pytest
@@ -277,6 +279,7 @@ class _Runner:
         if session.testsfailed or not session.items:
             raise pytest.UsageError("collection failed")
         self.order = list(range(len(session.items)))
+        self.items = session.items
         self.baseline, seconds = self._run(None, session, self.timeout * 4)
         self.say(f"unmutated: {self.baseline} in {seconds:.0f}s ({len(session.items)} tests)")
         if self.baseline != "survived":
@@ -285,13 +288,15 @@ class _Runner:
             outcome, seconds = self._run(mutant, session, self.timeout)
             self.counts[outcome] += 1
             self.say(f"{outcome:8} {mutant.name:42} line {mutant.line:4}  "
-                     f"{mutant.operator:8} {mutant.description}  ({seconds:.0f}s)")
+                     f"{mutant.operator:8} {mutant.description}  ({seconds:.0f}s)"
+                     + (f"  by {self.killer}" if outcome == "killed" else ""))
             if self.out:
                 with self.out.open("a", encoding="utf-8") as out:
                     out.write(json.dumps({"name": mutant.name, "line": mutant.line,
                                           "operator": mutant.operator,
                                           "description": mutant.description,
-                                          "outcome": outcome}) + "\n")
+                                          "outcome": outcome,
+                                          "killed_by": self.killer or None}) + "\n")
         return True
 
     def _run(self, mutant: Mutant | None, session: Any, timeout: float) -> tuple[str, float]:
@@ -329,8 +334,10 @@ class _Runner:
                 code = os.waitstatus_to_exitcode(status)
                 killer = os.read(read_end, 64)
                 os.close(read_end)
+                self.killer = ""
                 if killer:  # the test that killed it runs first from now on (move to front)
                     index = int(killer)
+                    self.killer = self.items[index].nodeid
                     self.order.remove(index)
                     self.order.insert(0, index)
                 return ("survived" if code == 0 else "killed"), time.monotonic() - started
