@@ -95,8 +95,10 @@ def _with_line(exc, plan):  # noqa: ANN001, ANN202
     """A key conflict found by the ledger, pointed at the file's line."""
     from ..errors import UsageError
 
+    if exc.kind != "key-conflict":
+        return exc
     for row in plan.rows:
-        if repr(row.draft["key"]) in exc.message:
+        if row.draft["key"] == exc.key:
             return UsageError(f"{plan.path}:{row.line}: column key: {exc.message}",
                               f"{exc.hint}; nothing was imported" if exc.hint else None)
     return exc
@@ -121,7 +123,8 @@ def _dry_run(plan) -> None:  # noqa: ANN001
             raise _with_line(UsageError(
                 f"key {row.draft['key']!r} was already recorded with other content (entry "
                 f"{earlier[1]['id'][:12]}, {earlier[2]})",
-                "use a new key, or `mibtrack correct` the earlier entry"), plan)
+                "use a new key, or `mibtrack correct` the earlier entry",
+                kind="key-conflict", key=row.draft["key"], ids=(earlier[1]["id"],)), plan)
     for row in fresh:
         d = row.draft
         about = d.get("metric") or d.get("objective")

@@ -203,13 +203,13 @@ def verify(
                              "key, only the earliest recorded version counts")
     if broken:
         first = broken[0].problem
-        if "torn" in first.problem:
+        if first.kind == "torn":
             hint = None  # the problem already says to run `mibtrack repair`
-        elif any(word in first.problem for word in ("signed", "signature", "writers")):
+        elif first.kind == "signature":
             hint = ("each entry must be signed by a key that ledger/writers lists for its "
                     "writer id, valid when it was recorded: see `mibtrack writers list` and "
                     "README \"Security model\"")
-        elif "fork" in first.problem or "conflict marker" in first.problem:
+        elif first.kind in ("fork", "conflict-marker"):
             from ..ledger.codec import recover_hint
 
             hint = recover_hint(str(first.path))

@@ -261,7 +261,7 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
         prev = hash_of(line).hexdigest().encode()
     if end < size:
         return len(lines), Break(path, len(lines) + 1, f"torn last line ({size - end} bytes "
-                                 "of an interrupted write) — run `mibtrack repair`")
+                                 "of an interrupted write) — run `mibtrack repair`", "torn")
     return len(lines), None
 
 

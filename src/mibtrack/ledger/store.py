@@ -217,7 +217,8 @@ class Ledger:
                         raise UsageError(f"key {key!r} was already recorded with other content "
                                          f"(entry {found[1]['id'][:12]}, {found[2]})",
                                          "use a new key, or `mibtrack correct` the earlier "
-                                         "entry")
+                                         "entry", kind="key-conflict", key=key,
+                                         ids=(found[1]["id"],))
                     results.append(Appended(found[0], already=True))
                 else:
                     results.append(None)
@@ -277,11 +278,13 @@ class Ledger:
             if found is not None and (verdict.problem is None
                                       or found.line < verdict.problem.line):
                 verdict = FeedVerdict(verdict.path, found.line - 1,
-                                      feeds.Break(verdict.path, found.line, found.problem))
+                                      feeds.Break(verdict.path, found.line, found.problem,
+                                                  "signature"))
             out.append(verdict)
         for found in report.problems.values():  # ledger/writers
             out.append(FeedVerdict(found.path, len(report.state),
-                                   feeds.Break(found.path, found.line, found.problem)))
+                                   feeds.Break(found.path, found.line, found.problem,
+                                               "signature")))
         return out
 
     def repair(self) -> list[Path]:
@@ -374,7 +377,7 @@ def _dedupe_keys(drafts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], di
         elif key in keyed:
             if content_of(keyed[key]) != content_of(draft):
                 raise UsageError(f"key {key!r} appears twice with different content",
-                                 "give each record its own key")
+                                 "give each record its own key", kind="key-conflict", key=key)
         else:
             keyed[key] = draft
             kept.append(draft)
