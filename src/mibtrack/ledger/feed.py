@@ -76,7 +76,8 @@ class Break:
     line: int
     problem: str
     #: What kind of break, for code to act on: "torn", "fork", "conflict-marker",
-    #: "signature", "clock", "invalid-entry", "unreadable" or "chain" (any other).
+    #: "signature", "evidence", "clock", "invalid-entry", "unreadable" or "chain" (any
+    #: other).
     kind: str = "chain"
 
     def describe(self) -> str:
