@@ -280,7 +280,8 @@ def impurities(source: str, package: str = "mibtrack.compute") -> list[str]:
         else:
             continue
         found += [f"line {node.lineno}: imports {name}" for name in names
-                  if not any(name == m or name.startswith(m + ".") for m in PURE_MODULES)]
+                  if name != "mibtrack"  # the package root: only __version__
+                  and not any(name == m or name.startswith(m + ".") for m in PURE_MODULES)]
     return found
 
 
