@@ -44,10 +44,3 @@ def entries(cli):  # noqa: ANN001, ANN201
         return json.loads(result.out, parse_float=Decimal)["entries"]
 
     return read
-
-
-def facts(entries: list[dict]) -> list[tuple]:
-    """What a fact says, whoever wrote it and whenever: to compare two projects' ledgers."""
-    return sorted((e["type"], e["as_of"], e.get("metric"), e.get("value"), e.get("objective"),
-                   e.get("status"), e.get("expected"), e.get("source"), e.get("note"))
-                  for e in entries)

@@ -9,7 +9,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import facts
+from data_support import facts
+
 from support import without_provenance
 
 

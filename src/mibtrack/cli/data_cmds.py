@@ -142,8 +142,7 @@ def _dry_run(plan) -> None:  # noqa: ANN001
 
     s = session()
     ledger = s.workspace.ledger
-    found = ledger._find_keys({row.draft["key"] for row in plan.rows},
-                              ledger.feed_path(s.writer_id()))
+    found = ledger._find_keys({row.draft["key"] for row in plan.rows})
     fresh = []
     for row in plan.rows:
         earlier = found.get(row.draft["key"])

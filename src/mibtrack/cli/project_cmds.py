@@ -89,7 +89,7 @@ def validate() -> None:
             sys.stderr.write(f"mibtrack: {problem}\n")
         raise Problems([exc.problems[0]]) from None
     content = ws.content
-    for problem in _references(project, content):
+    for problem in _references(content):
         warn(problem)
     broken = [v for v in ws.ledger.verify(project.program.signatures)
               if v.problem]
@@ -115,7 +115,7 @@ def validate() -> None:
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(project, content) -> list[str]:  # noqa: ANN001
+def _references(content) -> list[str]:  # noqa: ANN001
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()

@@ -206,7 +206,7 @@ class Ledger:
             # a guard re-reads what the writer's own feed gained since, and if a key turned up
             # there (a concurrent run of the same cron job) nothing is written and we look again
             own_size = path.stat().st_size if path.exists() else 0
-            existing = self._find_keys(set(keyed), path) if keyed else {}
+            existing = self._find_keys(set(keyed)) if keyed else {}
             results: list[Appended | None] = []
             fresh: list[dict[str, Any]] = []
             for draft in drafts:
@@ -319,8 +319,7 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], own: Path
-                   ) -> dict[str, tuple[Entry, dict[str, Any], str]]:
+    def _find_keys(self, keys: set[str]) -> dict[str, tuple[Entry, dict[str, Any], str]]:
         """Entries already holding one of `keys`: each line's key is picked out by a byte
         pattern (one pass, however many keys: an import brings thousands), then parsed."""
         import json

@@ -24,7 +24,7 @@ _RC = {"svg.fonttype": "none", "text.parse_math": False, "font.size": 8,
        "axes.labelcolor": "#333333", "svg.image_inline": True}
 
 
-def _figure(chart_id: str, width: float, height: float):  # noqa: ANN202
+def _figure(width: float, height: float):  # noqa: ANN202
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
@@ -79,7 +79,7 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
                  title: str, desc: str) -> str:
     """Actual points and line, plan through its checkpoints, forecast dashed to the due date,
     the target line (a band for a range) and the as-of day."""
-    fig = _figure(chart_id, 5.6, 2.6)
+    fig = _figure(5.6, 2.6)
     ax = fig.add_subplot()
     plan_points = getattr(r, "plan_points", ())  # a limit has no plan
     xs = [p.date for p in plan_points] + [p.date for p in r.actual_series] + \
@@ -120,7 +120,7 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
 def milestone_chart(r: ObjectiveResult, as_of: dt.date, program_start: dt.date, chart_id: str,
                     title: str, desc: str) -> str:
     """A timeline: the due date, the done or expected date, the as-of day."""
-    fig = _figure(chart_id, 5.6, 1.5)
+    fig = _figure(5.6, 1.5)
     ax = fig.add_subplot()
     marks: list[tuple[dt.date, str, str, str]] = []
     if r.due is not None:
@@ -151,7 +151,7 @@ def milestone_chart(r: ObjectiveResult, as_of: dt.date, program_start: dt.date, 
 def composite_chart(r: ObjectiveResult, children: Sequence[ObjectiveResult], chart_id: str,
                     title: str, desc: str) -> str:
     """Each part's progress (bar) against where the plan says it should be (tick)."""
-    fig = _figure(chart_id, 5.6, 0.8 + 0.32 * (len(children) + 1))
+    fig = _figure(5.6, 0.8 + 0.32 * (len(children) + 1))
     ax = fig.add_subplot()
     rows = [*children, r]
     labels = [c.id for c in children] + ["overall"]

@@ -315,7 +315,7 @@ def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text |
     return sections
 
 
-def period_tables(report: Report, periods: PeriodicView, width: int) -> list[Table]:
+def period_tables(report: Report, periods: PeriodicView) -> list[Table]:
     """The periodic view: per objective, its value at each period end beside the plan."""
     currency = report.program.currency
     tables = []
@@ -364,7 +364,7 @@ def render_report_table(report: Report, *, width: int, color: bool,
         out.print(revisions)
     if periods is not None:
         out.print(Rule(Text(f"by {periods.period}", style="bold"), align="left"))
-        for table in period_tables(report, periods, width):
+        for table in period_tables(report, periods):
             out.print(table)
     out.print(Rule(style="dim"))
     out.print(stamp_text(report))
