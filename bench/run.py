@@ -1,13 +1,31 @@
-"""Time mibtrack against hledger and ledger on the same generated ledgers.
+"""Time mibtrack on the ledgers users build, each goal a ratio to an anchor timed in the
+same run.
 
-    python bench/run.py --sizes 10k,100k,1M [--runs 3] [--big-runs 1]
+    python bench/run.py --sizes 10k,100k,1M [--runs 3] [--big-runs 1] [--generator]
 
-For each size N, generates (once, into bench/work/N) a project and its journal with
-bench/generate.py, then times, side by side: `mibtrack status` cold (no cache), warm (cache
-up to date), after one more append; `report --format json`; `verify`; `hledger bal` and
-`ledger bal` when installed (`import` is timed only when the command exists). Medians of
---runs runs (--big-runs for N ≥ 1M), peak RSS of each child (os.wait4), ratios; plus the
-shipped MIB project's `status` against the bare import of typer+rich+pydantic. Writes
+For each size N, builds once (into bench/work/user-N) a project whose ledger is shaped as
+users build it (bench/usershaped.py: keyed imports sharing one recorded_at, cron records,
+several writers' feeds, corrections and voids) and times, side by side:
+
+| goal                                   | anchor (same run)                          |
+|----------------------------------------|--------------------------------------------|
+| `status` cold (no cache) ≤ 0.2×, 150 MB | `ledger bal` on the same postings          |
+| `verify` ≤ 3×, 150 MB                   | `sha256sum` of the same feeds               |
+| `validate` ≤ 2×, 150 MB                 | `verify`                                    |
+| `import` of N rows ≤ 1×, 300 MB         | `ledger bal`                                |
+| `import` again (all rows there) ≤ 1×    | the first `import`                          |
+| `import --dry-run` ≤ 1×                 | the first `import`                          |
+| `status` after one `record` ≤ 2×        | `status` on a 10-entry project              |
+
+and, on the shipped project (this repository's objectives.toml and ledger):
+
+| `status` ≤ 1.6×                         | bare `import typer, rich, pydantic`         |
+| `report --format html` ≤ 2×             | `report --format markdown`                  |
+
+`hledger bal` is timed too when installed (a second anchor, reported, not a goal).
+`--generator` also times the first benchmark's shape (bench/generate.py: four writers, few
+keys) for the status/verify rows. Medians of --runs runs (--big-runs at N ≥ 1M), peak RSS of
+each child (os.wait4). Prints every goal with its ratio, met or not, and writes
 bench/results/<UTC stamp>.json and bench/results/latest.json.
 """
 
@@ -29,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate import generate, parse_size  # noqa: E402
+from usershaped import generate_user  # noqa: E402
 
 PY = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1", "COLUMNS": "160",
@@ -59,7 +78,7 @@ def measure(name: str, argv: list[str], runs: int, before=None) -> dict:  # noqa
         peaks.append(peak)
     row = {"median_s": round(statistics.median(times), 3), "runs": runs,
            "all_s": [round(t, 3) for t in times], "peak_mb": round(max(peaks), 1)}
-    print(f"  {name:<28} {row['median_s']:>8.3f} s  {row['peak_mb']:>7.1f} MB  "
+    print(f"  {name:<34} {row['median_s']:>8.3f} s  {row['peak_mb']:>7.1f} MB  "
           f"(runs: {runs})", flush=True)
     return row
 
@@ -68,60 +87,141 @@ def mibtrack(root: Path, *args: str) -> list[str]:
     return [PY, "-m", "mibtrack", "--dir", str(root), *args]
 
 
-def has_import() -> bool:
-    out = subprocess.run([PY, "-m", "mibtrack", "--help"], env=ENV, capture_output=True,
-                         text=True).stdout
-    return " import " in out or "│ import" in out
+def _fresh(root: Path, objectives: Path) -> None:
+    """An empty project beside the big one: its objectives.toml, an empty ledger."""
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "ledger").mkdir(parents=True)
+    shutil.copy(objectives, root / "objectives.toml")
 
 
-def bench_size(label: str, runs: int) -> dict:
+#: hledger needs ~8.6 GB at 1M postings: timed up to this many only (unless --hledger).
+HLEDGER_UP_TO = 100_000
+WITH_HLEDGER = [False]
+NO_IMPORT = [False]
+
+
+def _anchors(root: Path, runs: int, rows: dict, n: int = 0) -> None:
+    for tool in ("ledger", "hledger"):
+        exe = shutil.which(tool)
+        if tool == "hledger" and n > HLEDGER_UP_TO and not WITH_HLEDGER[0]:
+            continue
+        if exe:
+            rows[f"{tool} bal"] = measure(f"{tool} bal (same postings)",
+                                          [exe, "-f", str(root / "journal.ledger"), "bal"], runs)
+    feeds = sorted(str(p) for p in (root / "ledger").glob("*.jsonl"))
+    rows["sha256sum"] = measure("sha256sum (same feeds)", ["sha256sum", *feeds], runs)
+
+
+def bench_user(label: str, runs: int) -> dict:
+    n = parse_size(label)
+    root = HERE / "work" / f"user-{label}"
+    if not (root / "import.csv").is_file():
+        print(f"generating user-shaped {label} …", flush=True)
+        generate_user(n, root)
+    small = HERE / "work" / "user-10"
+    if not (small / "import.csv").is_file():
+        generate_user(10, small)
+    cache = root / ".mibtrack"
+    print(f"user-shaped ledger, N = {label} ({n} entries)", flush=True)
+    rows: dict[str, dict] = {}
+    _anchors(root, runs, rows, n)
+    rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
+                                  before=lambda: shutil.rmtree(cache, ignore_errors=True))
+    rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
+    rows["validate"] = measure("validate", mibtrack(root, "validate"), runs)
+    timed(mibtrack(small, "status"))
+    rows["status 10 entries"] = measure("status, 10-entry project", mibtrack(small, "status"),
+                                        runs)
+    timed(mibtrack(root, "status"))  # the cache up to date
+    counter = iter(range(10**6))
+    rows["status after append"] = measure(
+        "status after one record", mibtrack(root, "status"), runs,
+        before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)),
+                                      "--date", "2026-06-30")))
+    if NO_IMPORT[0]:
+        return {"entries": n, "results": rows}
+    target = HERE / "work" / f"user-{label}-import"
+    csv = str(root / "import.csv")
+    rows["import"] = measure("import N rows (empty project)", mibtrack(target, "import", csv),
+                             runs, before=lambda: _fresh(target, root / "objectives.toml"))
+    rows["re-import"] = measure("import again (all there)", mibtrack(target, "import", csv),
+                                runs)
+    rows["import dry run"] = measure(
+        "import --dry-run (empty project)", mibtrack(target, "import", csv, "--dry-run"), runs,
+        before=lambda: _fresh(target, root / "objectives.toml"))
+    shutil.rmtree(target, ignore_errors=True)
+    return {"entries": n, "results": rows}
+
+
+def bench_generator(label: str, runs: int) -> dict:
     n = parse_size(label)
     root = HERE / "work" / label
     if not (root / "journal.ledger").is_file():
         print(f"generating {label} …", flush=True)
         generate(n, root)
     cache = root / ".mibtrack"
-    print(f"N = {label} ({n} entries)", flush=True)
+    print(f"generator-shaped ledger, N = {label} ({n} entries)", flush=True)
     rows: dict[str, dict] = {}
+    _anchors(root, runs, rows, n)
     rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
                                   before=lambda: shutil.rmtree(cache, ignore_errors=True))
-    timed(mibtrack(root, "status"))  # make sure the cache is up to date
-    rows["status warm"] = measure("status warm (cache)", mibtrack(root, "status"), runs)
-    counter = iter(range(10**6))
-    rows["status after append"] = measure(
-        "status after one append", mibtrack(root, "status"), runs,
-        before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)))))
-    rows["report json"] = measure("report --format json", mibtrack(root, "report", "--format",
-                                                                   "json"), runs)
     rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
-    if has_import():
-        csv = root / "import.csv"
-        with csv.open("w") as out:
-            out.write("metric,value,date\n")
-            for i in range(n):
-                out.write(f"direct_jobs,{i % 500},2024-01-{1 + i % 28:02d}\n")
-        rows["import"] = measure("import N rows (dry run)",
-                                 mibtrack(root, "import", str(csv), "--dry-run"), runs)
-    for tool in ("hledger", "ledger"):
-        exe = shutil.which(tool)
-        if exe:
-            rows[f"{tool} bal"] = measure(f"{tool} bal", [exe, "-f", str(root / "journal.ledger"),
-                                                         "bal"], runs)
-    ratios = {}
-    cold = rows["status cold"]["median_s"]
-    for tool in ("hledger bal", "ledger bal"):
-        if tool in rows:
-            ratios[f"{tool} / status cold"] = round(rows[tool]["median_s"] / cold, 2)
-    return {"entries": n, "results": rows, "ratios": ratios}
+    return {"entries": n, "results": rows}
 
 
-def bench_startup(runs: int) -> dict:
-    print("shipped MIB project", flush=True)
-    bare = measure("import typer+rich+pydantic", [PY, "-c", "import typer, rich, pydantic"],
-                   max(runs, 5))
-    status = measure("mibtrack status (MIB)", mibtrack(REPO, "status"), max(runs, 5))
-    return {"bare_import": bare, "status": status,
-            "ratio": round(status["median_s"] / bare["median_s"], 2)}
+def bench_shipped(runs: int) -> dict:
+    print("shipped project", flush=True)
+    runs = max(runs, 5)
+    return {
+        "bare import": measure("import typer, rich, pydantic",
+                               [PY, "-c", "import typer, rich, pydantic"], runs),
+        "status": measure("status", mibtrack(REPO, "status"), runs),
+        "report markdown": measure("report --format markdown",
+                                   mibtrack(REPO, "report", "--format", "markdown"), runs),
+        "report html": measure("report --format html",
+                               mibtrack(REPO, "report", "--format", "html"), runs),
+    }
+
+
+#: (what, its row, the anchor's row, at most this many times the anchor, at most MB)
+USER_GOALS = [
+    ("status cold", "status cold", "ledger bal", 0.2, 150),
+    ("verify", "verify", "sha256sum", 3, 150),
+    ("validate", "validate", "verify", 2, 150),
+    ("import N rows", "import", "ledger bal", 1, 300),
+    ("import again", "re-import", "import", 1, 300),
+    ("import --dry-run", "import dry run", "import", 1, 300),
+    ("status after one record", "status after append", "status 10 entries", 2, None),
+]
+SHIPPED_GOALS = [
+    ("status (start-up)", "status", "bare import", 1.6, None),
+    ("report --format html", "report html", "report markdown", 2, None),
+]
+
+
+def goals(rows: dict, table: list) -> list[dict]:
+    out = []
+    for what, name, anchor, most, mb in table:
+        if name not in rows or anchor not in rows:
+            continue
+        measured, base = rows[name], rows[anchor]
+        ratio = measured["median_s"] / base["median_s"] if base["median_s"] else float("inf")
+        met = ratio <= most and (mb is None or measured["peak_mb"] <= mb)
+        out.append({"goal": what, "measured_s": measured["median_s"],
+                    "peak_mb": measured["peak_mb"], "anchor": anchor,
+                    "anchor_s": base["median_s"], "ratio": round(ratio, 2), "at_most": most,
+                    "at_most_mb": mb, "met": met})
+    return out
+
+
+def show(title: str, found: list[dict]) -> None:
+    print(f"\n{title}")
+    print(f"  {'goal':<26} {'measured':>16} {'anchor':>26} {'ratio':>7} {'goal':>12}  met")
+    for g in found:
+        memory = f"≤ {g['at_most']}×" + (f", {g['at_most_mb']} MB" if g["at_most_mb"] else "")
+        print(f"  {g['goal']:<26} {g['measured_s']:>7.3f} s {g['peak_mb']:>5.0f} MB "
+              f"{g['anchor']:>17} {g['anchor_s']:>6.3f} s {g['ratio']:>6.2f}× {memory:>12}  "
+              f"{'yes' if g['met'] else 'NO'}")
 
 
 def main() -> None:
@@ -129,25 +229,51 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--big-runs", type=int, default=1)
+    parser.add_argument("--src", default=str(REPO / "src"),
+                        help="the mibtrack source tree to time (another checkout's src/, to "
+                             "compare before and after in one machine state)")
+    parser.add_argument("--hledger", action="store_true",
+                        help=f"time hledger above {HLEDGER_UP_TO} postings too (GBs of memory)")
+    parser.add_argument("--no-import", action="store_true",
+                        help="skip the three import rows (minutes at 1M)")
+    parser.add_argument("--generator", action="store_true",
+                        help="also time status and verify on bench/generate.py's shape")
     args = parser.parse_args()
+    ENV["PYTHONPATH"] = args.src
+    WITH_HLEDGER[0] = args.hledger
+    NO_IMPORT[0] = args.no_import
     # An installed package runs from compiled .pyc files, as typer/rich/pydantic do in the
-    # bare-import baseline; with PYTHONDONTWRITEBYTECODE set, mibtrack's ~40 modules would
-    # otherwise be compiled again by every timed run (~30 ms).
-    compileall.compile_dir(str(REPO / "src"), quiet=1)
+    # bare-import baseline; with PYTHONDONTWRITEBYTECODE set, mibtrack's modules would
+    # otherwise be compiled again by every timed run.
+    compileall.compile_dir(args.src, quiet=1)
+    load = os.getloadavg()
     report = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-              "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-              "import_command": has_import(), "sizes": {}}
-    report["mib_status"] = bench_startup(args.runs)
+              "src": args.src, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                          "load_before": [round(x, 2) for x in load]},
+              "sizes": {}, "generator": {}}
+    shipped = bench_shipped(args.runs)
+    report["shipped"] = {"results": shipped, "goals": goals(shipped, SHIPPED_GOALS)}
     for label in args.sizes.split(","):
         runs = args.big_runs if parse_size(label) >= 1_000_000 else args.runs
-        report["sizes"][label] = bench_size(label, runs)
+        one = bench_user(label, runs)
+        one["goals"] = goals(one["results"], USER_GOALS)
+        report["sizes"][label] = one
+        if args.generator:
+            report["generator"][label] = bench_generator(label, runs)
+    show("shipped project", report["shipped"]["goals"])
+    for label, one in report["sizes"].items():
+        show(f"user-shaped ledger, {label}", one["goals"])
+    print(f"\nload average before the run: {load[0]:.1f} (1 min), "
+          f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     stamp = report["when"].replace(":", "").replace("-", "")[:15]
     text = json.dumps(report, indent=2) + "\n"
-    (out / f"{stamp}.json").write_text(text)
-    (out / "latest.json").write_text(text)
-    print(f"wrote bench/results/{stamp}.json")
+    own = Path(args.src).resolve() == (REPO / "src").resolve()
+    suffix = "" if own else "-other-src"  # a comparison run never replaces latest.json
+    (out / f"{stamp}{suffix}.json").write_text(text)
+    (out / f"latest{suffix}.json").write_text(text)
+    print(f"wrote bench/results/{stamp}{suffix}.json")
 
 
 if __name__ == "__main__":

@@ -313,3 +313,31 @@ def test_init_honours_mibtrack_dir_and_prepares_git(tmp_path: Path, monkeypatch,
     assert (target / "objectives.toml").is_file() and not (tmp_path / "objectives.toml").exists()
     assert (target / ".gitignore").read_text() == ".mibtrack/\n"
     assert "ledger/*.jsonl -text" in (target / ".gitattributes").read_text()
+
+
+def test_long_reads_show_progress_on_a_terminal_only(cli, project: Path,
+                                                     monkeypatch) -> None:  # noqa: ANN001
+    """verify over a ledger bigger than the threshold: a bar on a terminal (stderr), not a
+    byte of it in a pipe."""
+    import importlib
+
+    app_module = importlib.import_module("mibtrack.cli.app")  # the module, not the Typer app
+    for day in range(1, 4):
+        assert cli("record", "jobs", str(day), "--date", f"2025-01-0{day}").code == 0
+    monkeypatch.setattr(app_module, "PROGRESS_FROM_BYTES", 1)
+    piped = cli("verify")
+    assert piped.code == 0 and piped.err == ""
+    from rich.progress import Progress
+
+    seen: list[tuple[str, float, float | None]] = []
+    stop = Progress.stop
+
+    def stopped(bar: Progress) -> None:
+        seen.extend((t.description, t.completed, t.total) for t in bar.tasks)
+        stop(bar)
+
+    monkeypatch.setattr(Progress, "stop", stopped)
+    monkeypatch.setattr(app_module, "on_terminal", lambda stream=None: True)
+    size = (project / "ledger" / "tester.jsonl").stat().st_size
+    assert cli("verify").code == 0
+    assert seen == [("verifying", size, size)]  # started, and every byte read was told

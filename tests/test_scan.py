@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mibtrack.compute.daily import DailyFold
 from mibtrack.errors import ProjectError
@@ -53,3 +55,66 @@ def test_prev_and_id_must_be_lowercase_hex(tmp_path: Path, field: str, bad: str)
     with pytest.raises(ProjectError) as scanned:
         _fold(path, b"".join(lines))
     assert scanned.value.message == caught.value.message
+
+
+def test_readers_tell_the_progress_hook_every_byte_they_read(tmp_path: Path) -> None:
+    """Each slice a reader takes is told to `scan.progress` (what the CLI's bar shows): a
+    feed of 3 lines is told its 3 lines' bytes, once by `scan`, once by `verify`."""
+    from mibtrack.ledger import Ledger
+    from mibtrack.ledger import scan as scan_module
+
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    prev, data = GENESIS, b""
+    for seq in (1, 2, 3):
+        line = encode({"v": 1, "seq": seq, "type": "observation", "writer": "w",
+                       "recorded_at": "2025-01-01T00:00:00.000000Z", "as_of": "2025-01-01",
+                       "metric": "m", "value": str(seq), "prev": prev})
+        prev = sha256(line[:-1])
+        data += line
+    (folder / "w.jsonl").write_bytes(data + b'{"torn')  # a torn tail is not read
+    told: list[int] = []
+    scan_module.progress = told.append
+    try:
+        scan_module.scan(folder / "w.jsonl", data, lambda rows: None, lambda entry: None)
+        assert sum(told) == len(data)
+        told.clear()
+        Ledger(folder).verify()
+        assert sum(told) == len(data)
+    finally:
+        scan_module.progress = None
+
+
+def test_a_fold_with_a_whole_second_moment_reads_back_from_its_state() -> None:
+    """pydantic dumps 10:07:00.000000Z as 10:07:00Z, which the ledger's strict moment
+    refuses: the cached fold must keep the ledger's form, or the cache never loads."""
+    line = encode({"v": 1, "seq": 1, "type": "note", "writer": "w", "objective": "launch",
+                   "recorded_at": "2026-11-01T10:07:00.000000Z", "as_of": "2026-11-01",
+                   "note": "board", "prev": GENESIS})
+    fold = DailyFold({"m": "sum"})
+    fold.add(decode(line[:-1], "w.jsonl:1"))
+    again = DailyFold.from_state(fold.to_state())
+    assert again.others == fold.others
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 320), st.sampled_from([b"ab", b"abc", b"a"]),
+       st.integers(1, 40))
+def test_the_released_search_finds_what_find_finds(body, start, needle, slice_size) -> None:  # noqa: ANN001
+    """`find_released` searches a slice at a time (giving pages back): it must find exactly
+    what one `find` over the whole mapping finds, a needle across a slice boundary too."""
+    import mmap
+    import tempfile
+
+    from mibtrack.ledger import scan as scan_module
+
+    data = body + b"zz"  # never empty (a mapping cannot be)
+    with tempfile.TemporaryFile() as handle:
+        handle.write(data)
+        handle.flush()
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            saved, scan_module.SLICE = scan_module.SLICE, slice_size
+            try:
+                assert scan_module.find_released(view, needle, start) == data.find(needle, start)
+            finally:
+                scan_module.SLICE = saved

@@ -33,7 +33,7 @@ from typing import Any, TextIO
 from .errors import MibtrackError, UsageError
 from .ledger import draft
 from .model import Project, slip_problem
-from .values import dots_group_thousands, parse_date, parse_value
+from .values import dots_group_thousands, parse_date_in, parse_value, parse_value_in
 
 OBSERVATION_COLUMNS = ("metric", "value")
 MILESTONE_COLUMNS = ("objective", "status")
@@ -152,22 +152,42 @@ def read_import(path: Path, project: Project, today: dt.date,
     except csv.Error as exc:
         raise UsageError(f"{name}:{reader.line_num}: unreadable header ({exc})") from None
     header_at = reader.line_num
+
+    def rows() -> Iterable[tuple[int, list[str]] | Problem]:
+        line = reader.line_num + 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Problem(name, line, None, f"unreadable row ({exc})",
+                              "check the quotes on this line")
+                return
+            yield line, cells
+            line = reader.line_num + 1
+
+    total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return check_rows(name, header_at, header, rows(), project, today, delimiter,
+                      decimal_comma=delimiter == ";" or project.program.locale == "fr",
+                      progress=progress, total=total)
+
+
+def check_rows(name: str, header_at: int, header: Sequence[str],
+               rows: Iterable[tuple[int, list[str]] | Problem], project: Project,
+               today: dt.date, delimiter: str, decimal_comma: bool,
+               progress: Progress | None = None, total: int = 0) -> ImportPlan:
+    """THE row checking of `import`, whatever the file: CSV lines or a workbook's rows, each
+    given with its line (row) number; a Problem stops the reading."""
     columns = _columns(name, header_at, header)
     plan = ImportPlan(name, delimiter, columns)
-    total = text.count("\n") + (0 if text.endswith("\n") else 1)
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
-    validator = _RowValidator(project, today, name, decimal_comma=delimiter == ";")
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
+    validator = _RowValidator(project, today, name, decimal_comma=decimal_comma)
+    for item in rows:
+        if isinstance(item, Problem):
+            plan.problems.append(item)
             break
-        except csv.Error as exc:
-            plan.problems.append(Problem(name, line, None, f"unreadable row ({exc})",
-                                         "check the quotes on this line"))
-            break
-        start, line = line, reader.line_num + 1
+        start, cells = item
         if progress is not None and start % 500 == 0:
             progress(start, total)
         if not any(cell.strip() for cell in cells):
@@ -278,7 +298,7 @@ class _RowValidator:
     def date(self, cell: str) -> dt.date:
         if not cell:
             raise UsageError("empty", "every row needs its date, YYYY-MM-DD")
-        day = parse_date(cell, "")
+        day = parse_date_in(cell, "", self.project.program.locale)
         if day > self.today:
             raise UsageError(f"{day} is in the future",
                              "record facts once they hold; plans belong in objectives.toml")
@@ -310,6 +330,8 @@ class _RowValidator:
     def value(self, cell: str) -> Decimal:
         if not cell:
             raise UsageError("empty", "every observation needs its value")
+        if self.project.program.locale == "fr":
+            return parse_value_in(cell, "", "fr")  # 1 250, 41,2 %, 1 000 000,00 €
         if self.decimal_comma and "," not in cell and not dots_group_thousands(cell):
             raise UsageError(f"{cell!r} has a decimal point in a semicolon-separated file",
                              "write decimals with a comma (1234,5) or save the file with commas")
@@ -343,7 +365,7 @@ class _RowValidator:
                 return self.problem(line, "expected", "a slipped milestone needs its expected "
                                     "date", "say when it is now expected, YYYY-MM-DD")
             try:
-                expected_day = parse_date(expected, "")
+                expected_day = parse_date_in(expected, "", self.project.program.locale)
             except MibtrackError as exc:
                 return self.problem(line, "expected", exc.message.strip(), exc.hint)
             if (slip := slip_problem(day, expected_day)) is not None:
@@ -371,14 +393,15 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def cell(value: Any) -> str:
+def cell(value: Any, decimal_comma: bool = False) -> str:
     """One CSV cell: numbers and dates as themselves, text neutralised, None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):
-        return format(value, "f") if isinstance(value, Decimal) else str(value)
+        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+        return text.replace(".", ",") if decimal_comma else text
     if isinstance(value, dt.datetime):
         from .values import format_moment
 
@@ -388,12 +411,14 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write_csv(out: TextIO, columns: Sequence[str], records: Iterable[dict[str, Any]]) -> int:
-    """A header and one line per record (CRLF, as RFC 4180 and spreadsheets expect)."""
-    writer = csv.writer(out, lineterminator="\r\n")
+def write_csv(out: TextIO, columns: Sequence[str], records: Iterable[dict[str, Any]],
+              french: bool = False) -> int:
+    """A header and one line per record (CRLF, as RFC 4180 and spreadsheets expect); in
+    French `;` between cells and the decimal comma (`import` reads it back)."""
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if french else ",")
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow([cell(record.get(name)) for name in columns])
+        writer.writerow([cell(record.get(name), french) for name in columns])
         count += 1
     return count

@@ -71,6 +71,10 @@ class Program(Record):
     #: r = progress / expected below this is off-track; between it and 1, at-risk.
     at_risk: Amount = Decimal("0.9")
     description: str | None = None
+    #: The language of labels and the format of dates and numbers in reports (SPEC R2).
+    locale: Literal["en", "fr"] = "en"
+    #: The order reports show groups in (a listed group brings its sub-groups along).
+    groups: tuple[str, ...] = ()
     #: "required": `verify` rejects unsigned entries and signatures by keys not in
     #: ledger/writers (see docs/security.md).
     signatures: Literal["optional", "required"] = "optional"

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
+from .ledger import scan as scan_module
 from .ledger.feed import TornTail, steady
 from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
 from .model import Project
@@ -84,9 +85,17 @@ def _trusted(mark: dict[str, Any]) -> bool:
 
 def _hash_range(view: Any, at: int, stop: int) -> list[str]:
     """SHA-256 of each CHUNK of view[at:stop] (at is a multiple of CHUNK), without copies."""
+    from .ledger.scan import SLICE, release
+
+    digests = []
     with memoryview(view) as whole:
-        return [hashlib.sha256(whole[k:min(k + CHUNK, stop)]).hexdigest()
-                for k in range(at, stop, CHUNK)]
+        for k in range(at, stop, CHUNK):
+            digest, end = hashlib.sha256(), min(k + CHUNK, stop)
+            for piece in range(k, end, SLICE):  # a slice at a time, given back once hashed:
+                digest.update(whole[piece:min(piece + SLICE, end)])  # memory stays flat
+                release(view, piece, min(piece + SLICE, end))
+            digests.append(digest.hexdigest())
+    return digests
 
 
 def _digests(ends: dict[Path, int], kept: dict[str, list[str]] | None = None
@@ -239,19 +248,28 @@ def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[To
     with open(path, "rb") as handle, steady(handle):
         before = os.fstat(handle.fileno())
         size = before.st_size
-        data = os.pread(handle.fileno(), max(0, size - start), start)
-        end = start + data.rfind(b"\n") + 1
+        # mapped, not read: scan takes a slice at a time, so memory stays flat
+        data: Any = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) \
+            if size > start else b""
+        offset = start if data else 0
+        end = (data.rfind(b"\n", offset) + 1 or offset) if data else start
         reuse = kept[:end // CHUNK]
-        if hasher is None:
-            fresh = _mapped_digests(handle.fileno(), len(reuse) * CHUNK, end)
-            found = scan(path, data, fold.observe_rows, fold.add, first_line=first, base=start)
-        else:
-            digests = hasher.submit(_mapped_digests, handle.fileno(), len(reuse) * CHUNK, end)
-            try:
+        try:
+            if hasher is None:
+                fresh = _mapped_digests(handle.fileno(), len(reuse) * CHUNK, end)
                 found = scan(path, data, fold.observe_rows, fold.add, first_line=first,
-                             base=start)
-            finally:
-                fresh = digests.result()
+                             base=start - offset, start=offset)
+            else:
+                digests = hasher.submit(_mapped_digests, handle.fileno(),
+                                        len(reuse) * CHUNK, end)
+                try:
+                    found = scan(path, data, fold.observe_rows, fold.add, first_line=first,
+                                 base=start - offset, start=offset)
+                finally:
+                    fresh = digests.result()
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
         del data
         after = os.fstat(handle.fileno())
     if found.torn_at is not None:
@@ -297,9 +315,11 @@ def _fold_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, int, int | 
     path, start, stop = job
     assert _FORK_FOLD is not None
     fold = _FORK_FOLD.empty_like()
-    with open(path, "rb") as handle:
-        data = os.pread(handle.fileno(), stop - start, start)
-    found = scan(path, data, fold.observe_rows, fold.add, first_line=1, base=start)
+    with open(path, "rb") as handle, \
+            mmap.mmap(handle.fileno(), stop, access=mmap.ACCESS_READ) as view:
+        # mapped, a slice at a time: each reader's memory stays flat, however big its piece
+        found = scan(path, view, fold.observe_rows, fold.add, first_line=1, start=start,
+                     stop=stop)
     return fold, found.lines, found.end, found.torn_at
 
 
@@ -324,7 +344,11 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
             running = pool.map(_fold_piece, jobs)
             digests = {path: _feed_digests(path, start, sizes[path], kept.get(path.name, []))
                        for path, start, _ in feeds}
-            results = list(running)
+            results = []
+            for (_, start, stop), result in zip(jobs, running, strict=True):
+                results.append(result)
+                if scan_module.progress is not None:
+                    scan_module.progress(stop - start)
     finally:
         _FORK_FOLD = None
     lines: dict[Path, int] = {path: first - 1 for path, _, first in feeds}

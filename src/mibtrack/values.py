@@ -162,3 +162,57 @@ def utc_now() -> dt.datetime:
 def format_moment(moment: dt.datetime) -> str:
     """UTC with microseconds and a Z, the one form stored in the ledger."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --------------------------------------------------------------------------- locale fr input
+
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_FR_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?$")
+_FR_DOTTED = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?\s*(?:k|K|M|G|B|bn)?$")
+_SPACES = " \u00a0\u202f"
+
+
+def parse_date_in(text: str, what: str = "date", locale: str = "en") -> dt.date:
+    """`parse_date`, and under `locale = "fr"` also `31/03/2026` (day first, always: a
+    `03/31/2026` is refused, there is no 31st month)."""
+    raw = text.strip()
+    match = _FR_DATE.match(raw) if locale == "fr" else None
+    if match is None:
+        if "/" in raw and locale != "fr":
+            raise UsageError(f"{what} {text!r} is not a date",
+                             "write it as YYYY-MM-DD, e.g. 2025-06-30 (31/03/2026 is read "
+                             "only with [program] locale = \"fr\")")
+        return parse_date(text, what)
+    day_, month, year = (int(part) for part in match.groups())
+    try:
+        day = dt.date(year, month, day_)
+    except ValueError as exc:
+        raise UsageError(f"{what} {text!r} is not a real date ({exc})",
+                         "write the day first: 31/03/2026") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"{what} {text!r} is out of range ({FIRST_DAY.year}–{LAST_DAY.year})",
+                         "check the year")
+    return day
+
+
+def parse_value_in(text: str, what: str = "value", locale: str = "en") -> Decimal:
+    """`parse_value`, and under `locale = "fr"` the way French is written: `1 250`,
+    `1 234,5`, `1.234,5`, `41,2 %`, `1 000 000,00 €`, `1,5k`. A `.` there only groups
+    thousands (`1.234,5`): `1.5` or `1,234.5` is refused as ambiguous."""
+    if locale != "fr":
+        return parse_value(text, what)
+    raw = text.strip()
+    for unit in ("€", "EUR", "%"):
+        if raw.endswith(unit):
+            raw = raw[: -len(unit)].rstrip(_SPACES)
+            break
+    if "." in raw and not _FR_DOTTED.match(raw):
+        raise UsageError(f"{what} {text!r} is ambiguous: under locale fr the decimal mark is "
+                         "the comma", "write 1234,5 (or 1 234,5); a point only groups "
+                         "thousands, as in 1.234,5")
+    if any(space in raw for space in _SPACES):
+        if not _FR_GROUPED.match(raw):
+            raise UsageError(f"{what} {text!r} is not a number",
+                             "group thousands by three, as in 1 250 or 1 000 000,00")
+        raw = "".join(c for c in raw if c not in _SPACES)
+    return parse_value(raw, what, decimal_comma=True)

@@ -141,7 +141,5 @@ def test_concurrent_signed_writers_one_feed(project: Path, tmp_path: Path, scale
     assert len(all_acked) == PROCS * count and lost == 0 and audit["corrupt"] == 0
     assert audit["problem"] is None
     assert audit["seqs"] == list(range(1, PROCS * count + 2))  # + the writers entry
-    # both feeds good: shared's signed chain, and init's unsigned plan version in tester's
-    # feed, vouched for by the seal of the writers entry (ledger/writers matches too)
-    assert [v.problem for v in verdicts] == [None, None], verdicts
+    assert all(v.problem is None for v in verdicts), verdicts  # ledger/writers matches too
     assert code == 0, out + err

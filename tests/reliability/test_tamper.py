@@ -35,11 +35,13 @@ def _build(root: Path, key: object = None) -> bytes:
     if key is not None:
         from types import SimpleNamespace
 
-        from mibtrack.ledger.signing import apply_change, write_writers_file
+        from mibtrack.ledger.signing import apply_change, seal, write_writers_file
 
         ledger.signer = lambda: key.sign  # type: ignore[attr-defined]
         change = dict(action="add", principal=WRITER, public_key=key.public_line())
-        ledger.append(WRITER, [draft("writers", as_of=dt.date(2025, 1, 1), **change)])
+        # sealing what `init` wrote (its unsigned plan entry) as `writers add` does
+        ledger.append(WRITER, [draft("writers", as_of=dt.date(2025, 1, 1), **change,
+                                     sealed=seal(ledger.feed_paths()))])
         write_writers_file(root, apply_change([], SimpleNamespace(**change, valid_after=None,
                                                                   valid_before=None)))
         first = 1

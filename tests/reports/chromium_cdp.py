@@ -182,3 +182,14 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def print_to_pdf(browser: Browser, path: Path) -> int:
+    """Print the page as the browser would on A4 (the page's own @page size and margins);
+    write the PDF and return its page count."""
+    data = base64.b64decode(browser.call("Page.printToPDF", preferCSSPageSize=True,
+                                         printBackground=True)["data"])
+    path.write_bytes(data)
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))

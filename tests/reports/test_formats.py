@@ -116,7 +116,8 @@ def test_markdown_tables_hold_the_json_numbers(seeded) -> None:  # noqa: ANN001
     assert header in result.out
     for want in expected:
         cells = rows[want["id"]]
-        assert len(cells) == 11  # R2 added the Reason column
+        assert len(cells) == 11  # … When, Reason
+        assert cells[10] == "—"  # no note recorded: no reason
         assert cells[1] == want["title"]
         assert cells[2].split()[1] == want["status"]
         assert cells[5] == percent(want["progress"])
@@ -238,7 +239,9 @@ def test_html_is_self_contained_and_summarises(seeded) -> None:  # noqa: ANN001
     assert re.findall(r"https?://[^\"' ]+", out) and all(
         u.startswith("http://www.w3.org/") for u in re.findall(r"https?://[^\"' ]+", out))
     assert "<script" not in out.lower() and "<link" not in out.lower()
-    assert " src=" not in out and " href=" not in out
+    assert " src=" not in out
+    # links only within the page (exceptions → their cards), never out of it
+    assert all(ref.startswith("#") for ref in re.findall(r' href="([^"]*)"', out))
     assert all(ref.startswith("#") for ref in re.findall(r"url\(([^)]*)\)", out))
     ids = re.findall(r' id="([^"]+)"', out)
     assert len(ids) == len(set(ids))  # many inline SVGs, no id clash
@@ -326,13 +329,13 @@ def test_render_functions_agree(project: Path, seeded) -> None:  # noqa: ANN001
     from mibtrack.render import FORMATS, render_report
     from mibtrack.render.periodic import periodic_view
 
-    assert set(FORMATS) == {"table", "markdown", "json", "csv", "html"}
+    assert set(FORMATS) == {"table", "markdown", "json", "csv", "html", "xlsx"}
     workspace = Workspace(project)
     evaluator = Evaluator(workspace.project, effective_ledger(workspace.content.entries))
     import datetime as dt
 
     report = build_report_from_ledger(workspace.project, evaluator.ledger,
-                                      dt.date.fromisoformat(AS_OF), evaluator)
+                                      dt.date.fromisoformat(AS_OF), evaluator, period="year")
     view = periodic_view(evaluator, report, "year")
     cli_json = report_json(seeded, "--period", "year")
     assert json.loads(render_report(report, "json", periods=view),

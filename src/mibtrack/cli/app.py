@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
@@ -161,6 +163,16 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                      help="Only facts dated on or after this day.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
+GroupFilter = Annotated[str | None, typer.Option(
+    "--group", metavar="G", help="Only this group's objectives (and its nested groups: "
+                                 "\"Axis 1\" takes \"Axis 1 > Recommendation 3\").")]
+OwnerFilter = Annotated[str | None, typer.Option("--owner", metavar="O",
+                        help="Only the objectives this owner holds.")]
+TagFilter = Annotated[str | None, typer.Option("--tag", metavar="T",
+                      help="Only the objectives with this tag.")]
+LocaleOpt = Annotated[str | None, typer.Option(
+    "--locale", metavar="LANG", help="en or fr: the language of labels and the format of "
+                                     "dates and numbers (default: [program] locale).")]
 RecordedSinceOpt = Annotated[str | None, typer.Option(
     "--recorded-since", metavar="WHEN",
     help="Only entries recorded after this moment (a UTC timestamp, e.g. a report's "
@@ -229,6 +241,47 @@ def info(text: str) -> None:
     """Progress chatter for people, on stderr, silenced by --quiet."""
     if not session().quiet:
         sys.stderr.write(text + "\n")
+
+
+#: Reading more than this many bytes of feeds shows a progress bar (on a terminal only).
+PROGRESS_FROM_BYTES = 32 << 20
+
+
+@contextmanager
+def reading_progress(label: str) -> Iterator[None]:
+    """A progress bar on stderr while the feeds are read, once more than
+    PROGRESS_FROM_BYTES have been read (a cold read, not a warm one); on a terminal only,
+    never with --quiet, NO_COLOR or in a pipe."""
+    if not on_terminal(sys.stderr) or session().quiet:
+        yield
+        return
+    from ..ledger import scan
+
+    paths = session().workspace.ledger.feed_paths()
+    total = sum(p.stat().st_size for p in paths if p.exists())
+    if total < PROGRESS_FROM_BYTES:
+        yield
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), DownloadColumn(),
+                   console=console(stderr=True), transient=True)
+    task = bar.add_task(label, total=total)
+    seen = [0]
+
+    def told(size: int) -> None:
+        seen[0] += size
+        if seen[0] >= PROGRESS_FROM_BYTES and not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=min(seen[0], total))
+
+    scan.progress = told
+    try:
+        yield
+    finally:
+        scan.progress = None
+        if bar.live.is_started:
+            bar.stop()
 
 
 def plan_choice(known_at: Any = None, strict: bool = False, entries: Any = None) -> Any:
@@ -335,8 +388,9 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
                   since: str | None, until: str | None) -> EntryFilters:
     """Refuse an undeclared metric or objective and bad dates (exit 2) before reading."""
     from ..errors import UsageError
-    from ..values import parse_date
+    from ..values import parse_date_in
 
+    locale = project.program.locale
     if metric is not None and metric not in project.metrics:
         raise UsageError(f"unknown metric {metric!r}",
                          f"declared metrics: {', '.join(sorted(project.metrics))}")
@@ -344,8 +398,8 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
         raise UsageError(f"unknown objective {objective!r}",
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     return EntryFilters(metric, objective,
-                        parse_date(since, "--since") if since else None,
-                        parse_date(until, "--until") if until else None)
+                        parse_date_in(since, "--since", locale) if since else None,
+                        parse_date_in(until, "--until", locale) if until else None)
 
 
 def print_json(value: Any) -> None:
@@ -360,10 +414,18 @@ def today() -> Any:
     return dt.date.today()
 
 
-def as_of_date(text: str | None) -> Any:
-    from ..values import parse_date
+def input_locale(text: str | None = None) -> str:
+    """The project's locale, for reading what people type (`31/03/2026` and `1 250` under
+    fr); a plain ISO date or number needs no project, so it is not loaded for one."""
+    if text is not None and not any(c in text for c in "/ ,%€\u00a0\u202f"):
+        return "en"
+    return session().workspace.project.program.locale
 
-    return parse_date(text, "--as-of") if text else today()
+
+def as_of_date(text: str | None) -> Any:
+    from ..values import parse_date_in
+
+    return parse_date_in(text, "--as-of", input_locale(text)) if text else today()
 
 
 def known_at_moment(text: str | None) -> Any:

@@ -40,9 +40,10 @@ def _progress_wanted(rows_hint: int) -> bool:
 
 @app.command("import")
 def import_(
-    file: Annotated[str, typer.Argument(metavar="FILE.csv",
+    file: Annotated[str, typer.Argument(metavar="FILE.csv|FILE.xlsx",
                     help="CSV with a header: metric,value,date or objective,status,date "
-                         "[,expected]; optional source,note,key.")],
+                         "[,expected]; optional source,note,key. A workbook (.xlsx): its "
+                         "first sheet, same columns.")],
     dry_run: Annotated[bool, typer.Option("--dry-run",
                        help="Check every row and show what would be recorded; write nothing.")]
     = False,
@@ -54,12 +55,16 @@ def import_(
 
     from ..csvio import read_import, read_text
     from ..errors import UsageError
+    from ..xlsxio import is_workbook, read_workbook, read_workbook_import
 
     path = Path(file)
-    text = read_text(path)  # a missing file is exit 2 before the project is even loaded
+    workbook = is_workbook(path)
+    # a missing or unreadable file is exit 2 before the project is even loaded
+    grid = read_workbook(path) if workbook else None
+    text = "" if workbook else read_text(path)
     ws = session().workspace
     project = ws.project
-    rows_hint = text.count("\n")
+    rows_hint = len(grid) if grid is not None else text.count("\n")
     bar = _progress_bar() if _progress_wanted(rows_hint) else None
     with bar if bar is not None else nullcontext():
         task = bar.add_task("checking lines", total=rows_hint) if bar is not None else None
@@ -68,7 +73,10 @@ def import_(
             if bar is not None:
                 bar.update(task, completed=done, total=total)
 
-        plan = read_import(path, project, today(), progress=advance, text=text)
+        if grid is not None:
+            plan = read_workbook_import(path, project, today(), cells=grid)
+        else:
+            plan = read_import(path, project, today(), progress=advance, text=text)
         plan.raise_if_bad()
         _refuse_done_twice(plan)
         plan.raise_if_bad()
@@ -87,7 +95,7 @@ def import_(
             bar.add_task(f"writing {len(plan.rows)} entries", total=None)
         s = session()
         try:
-            results = ws.ledger.append(s.writer_id(), plan.drafts)
+            results = ws.ledger.append(s.writer_id(), plan.drafts, decoded=False)
         except UsageError as exc:
             raise _with_line(exc, plan) from None
     new = sum(1 for r in results if not r.already)
@@ -210,7 +218,7 @@ def export(
     else:
         chosen = applied_records(project, entries, **filters.as_kwargs())
     records = recorded.window(chosen, lambda record: record["recorded_at"])
-    text = _render(records, fmt, raw)
+    text = _render(records, fmt, raw, french=project.program.locale == "fr")
     if output is None:
         if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes
             from ..render.text import control_codes_shown
@@ -223,7 +231,7 @@ def export(
     warn_entries(project, entries)
 
 
-def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001
+def _render(records, fmt: str, raw: bool, french: bool = False) -> str:  # noqa: ANN001
     import io
 
     from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv
@@ -233,7 +241,7 @@ def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001
     if fmt == "json":
         return dumps(export_document(records, raw))
     out = io.StringIO(newline="")
-    write_csv(out, RAW_COLUMNS if raw else EXPORT_COLUMNS, records)
+    write_csv(out, RAW_COLUMNS if raw else EXPORT_COLUMNS, records, french=french)
     return out.getvalue()
 
 

@@ -28,11 +28,12 @@ DryRunOpt = Annotated[bool, typer.Option(
 
 def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
     from ..errors import UsageError
-    from ..values import parse_date
+    from ..values import parse_date_in
+    from .app import input_locale
 
     if text is None:
         return today()
-    day = parse_date(text, what)
+    day = parse_date_in(text, what, input_locale(text))
     if day > today():
         raise UsageError(f"{what} {day} is in the future",
                          "record facts once they hold; plans belong in objectives.toml")
@@ -159,12 +160,12 @@ def record(
 ) -> None:
     """Record a metric's value on a day (an observation); prints the new entry's id."""
     from ..ledger import draft
-    from ..values import parse_value
+    from ..values import parse_value_in
 
     project = session().workspace.project
     if metric not in project.metrics:
         _unknown_metric(metric, project)
-    amount = parse_value(value)
+    amount = parse_value_in(value, "value", project.program.locale)
     _in_bounds(project.metrics[metric], amount, value)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
@@ -190,7 +191,8 @@ def milestone(
     from ..errors import UsageError
     from ..ledger import draft
     from ..model import slip_problem
-    from ..values import parse_date
+    from ..values import parse_date_in
+    from .app import input_locale
 
     _objective(objective, "milestone")
     statuses = ("done", "at-risk", "slipped", "reopened")
@@ -202,7 +204,8 @@ def milestone(
     if status != "slipped" and expected is not None:
         raise UsageError(f"--expected goes with `slipped`, not `{status}`")
     as_of = _fact_date(date)
-    expected_day = parse_date(expected, "--expected") if expected else None
+    expected_day = parse_date_in(expected, "--expected", input_locale(expected)) \
+        if expected else None
     if (problem := slip_problem(as_of, expected_day)) is not None:
         raise UsageError(f"--expected: {problem}", "a milestone slips to a later date; check "
                          "--expected and --date")
@@ -240,7 +243,8 @@ def correct(
     """Supersede an entry's value and/or date; the original stays in the ledger."""
     from ..errors import UsageError
     from ..ledger import draft
-    from ..values import parse_value
+    from ..values import parse_value_in
+    from .app import input_locale
 
     content = ledger_content()
     target = content.resolve(entry)
@@ -254,7 +258,8 @@ def correct(
     _refuse_voided(content, target.id)
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry was wrong")
-    new_value = parse_value(value, "--value") if value is not None else None
+    new_value = parse_value_in(value, "--value", input_locale(value)) \
+        if value is not None else None
     if new_value is not None:
         project = session().workspace.project
         metric = project.metrics.get(project.renames.metric(target.metric))

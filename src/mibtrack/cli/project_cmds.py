@@ -21,6 +21,7 @@ from .app import (
     entry_filters,
     ledger_content,
     print_json,
+    reading_progress,
     recorded_filters,
     session,
     warn,
@@ -88,11 +89,12 @@ def validate() -> None:
         for problem in exc.problems[1:]:
             sys.stderr.write(f"mibtrack: {problem}\n")
         raise Problems([exc.problems[0]]) from None
-    content = ws.content
+    with reading_progress("checking entries"):
+        content = ws.content
     for problem in _references(content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify(project.program.signatures)
-              if v.problem]
+    with reading_progress("verifying"):
+        broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
     if broken:
@@ -182,7 +184,8 @@ def verify(
 
     ws = session().workspace
     ledger = ws.ledger
-    verdicts = ledger.verify(ws.project.program.signatures)
+    with reading_progress("verifying"):
+        verdicts = ledger.verify(ws.project.program.signatures)
     for notice in ledger.notices:
         warn(notice)
     broken = [v for v in verdicts if v.problem]

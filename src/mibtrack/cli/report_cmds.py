@@ -9,8 +9,12 @@ import typer
 
 from .app import (
     AsOf,
+    GroupFilter,
     JsonFlag,
     KnownAt,
+    LocaleOpt,
+    OwnerFilter,
+    TagFilter,
     app,
     as_of_date,
     console,
@@ -19,6 +23,7 @@ from .app import (
     ledger_content,
     plan_choice,
     print_json,
+    reading_progress,
     session,
     today,
     warn,
@@ -35,38 +40,45 @@ BaselineOpt = Annotated[str | None, typer.Option(
 
 
 def _report(as_of: str | None, known_at: str | None, period: str | None = None,  # noqa: ANN202
-            baseline: str | None = None, strict: bool = False, trends: bool = False):
+            baseline: str | None = None, strict: bool = False, trends: bool = False,
+            part: tuple[str | None, str | None, str | None] = (None, None, None)):
     """Parse the dates first (bad input exits 2 before any file is read), then compute with
     the plan version in force at known-at, and stamp the result. With a period, also the
-    periodic view (returned as a pair)."""
+    periodic view (returned as a pair). `part` is (group, owner, tag): only those
+    objectives are reported."""
     day, moment = as_of_date(as_of), known_at_moment(known_at)
-    return _compute(day, moment, period, baseline, strict, trends)
+    return _compute(day, moment, period, baseline, strict, trends, part)
 
 
 def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN001, ANN202
-             trends=False):  # noqa: ANN001
+             trends=False, part=(None, None, None)):  # noqa: ANN001
     """The stamped report at `day` as known at `moment` (see `_report`); `trends`: with
     the milestone trend analysis (by `period`, default month)."""
     from ..compute import Evaluator, build_report_from_ledger
+    from ..compute.parts import Part, check_part
     from ..compute.report import stamped
     from ..plans import read_provenance
     from ..values import utc_now
 
     workspace = session().workspace
     if moment is None:  # objectives.toml as it is; the fold (cached) holds the plan entries
-        daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
+        with reading_progress("reading the ledger"):
+            daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
         choice = plan_choice(None, strict, [e for e in daily.fold.others
                                             if getattr(e, "type", None) == "plan"])
     else:  # the plan in force then, found first: its metrics shape the fold
         choice = plan_choice(moment, strict)
-        daily = workspace.daily(moment, choice.project)
+        with reading_progress("reading the ledger"):
+            daily = workspace.daily(moment, choice.project)
     base = choice.book.find(baseline) if baseline is not None else None
     project = choice.project
+    chosen = check_part(project, Part(*part))
     for torn in daily.torn:
         warn(torn.warning())
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
-    report_value = build_report_from_ledger(project, ledger, day, evaluator)
+    report_value = build_report_from_ledger(project, ledger, day, evaluator, part=chosen,
+                                            period=period or "quarter")
     warn_ledger(ledger.conflicts, daily.fold.orphans(project))
     provenance = read_provenance(workspace.ledger.feed_paths(), choice, moment, utc_now())
     base = base or (choice.book.versions[0] if choice.book.versions else None)
@@ -84,10 +96,22 @@ def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN
     return report_value, periodic_view(evaluator, report_value, period)
 
 
+def _locale(option: str | None) -> str | None:
+    """`--locale`, checked before anything is read (exit 2); None: the project's."""
+    from ..errors import UsageError
+    from ..render.i18n import LOCALES
+
+    if option is not None and option not in LOCALES:
+        raise UsageError(f"unknown locale {option!r}", f"use one of {', '.join(LOCALES)}")
+    return option
+
+
 @app.command()
 def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
-           baseline: BaselineOpt = None) -> None:
+           baseline: BaselineOpt = None, group: GroupFilter = None, owner: OwnerFilter = None,
+           tag: TagFilter = None, locale: LocaleOpt = None) -> None:
     """One line per objective: progress against plan, status, forecast."""
+    from ..render.i18n import use_locale
     from ..render.terminal import (
         reason_lines,
         report_header,
@@ -96,19 +120,21 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
         status_table,
     )
 
-    report = _report(as_of, known_at, baseline=baseline)
+    chosen_locale = _locale(locale)
+    report = _report(as_of, known_at, baseline=baseline, part=(group, owner, tag))
     if json_output:
         print_json(report)
         return
     out = console()
-    out.print(report_header(report))
-    out.print(status_table(report, out.width))
-    if (reasons := reason_lines(report.objectives)) is not None:
-        out.print(reasons)
-    if (stale := stale_lines(report)) is not None:
-        out.print(stale)
-    if (revisions := revision_lines(report)) is not None:
-        out.print(revisions)
+    with use_locale(chosen_locale or report.program.locale):
+        out.print(report_header(report))
+        out.print(status_table(report, out.width))
+        if (reasons := reason_lines(report.objectives)) is not None:
+            out.print(reasons)
+        if (stale := stale_lines(report)) is not None:
+            out.print(stale)
+        if (revisions := revision_lines(report)) is not None:
+            out.print(revisions)
 
 
 @app.command()
@@ -116,15 +142,20 @@ def report(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     output_format: Annotated[str, typer.Option("--format", metavar="FORMAT",
-                             help="table, markdown, json, csv or html.")] = "table",
+                             help="table, markdown, json, csv, html or xlsx (a workbook: "
+                                  "needs --output).")] = "table",
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                       help="Write to this file instead of stdout.")] = None,
     period: Annotated[str | None, typer.Option("--period", metavar="PERIOD",
                       help="month, quarter or year: each objective at the end of each period "
                            "from its start to the as-of date, beside the plan.")] = None,
     baseline: BaselineOpt = None,
+    group: GroupFilter = None,
+    owner: OwnerFilter = None,
+    tag: TagFilter = None,
+    locale: LocaleOpt = None,
 ) -> None:
-    """A board report: summary by status, then every objective by group."""
+    """A board report: summary by status, the exceptions, then every objective by group."""
     from ..errors import UsageError
     from ..render import FORMATS, render_report
     from ..render.periodic import PERIODS
@@ -133,12 +164,40 @@ def report(
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
     if period is not None and period not in PERIODS:
         raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
-    computed = _report(as_of, known_at, period, baseline, trends=True)
+    if output_format == "xlsx" and output is None:
+        raise UsageError("a workbook is not text: --format xlsx needs --output FILE.xlsx")
+    chosen_locale = _locale(locale)
+    if output_format == "xlsx" and period is None:
+        period = "quarter"  # the workbook's plan-vs-actual sheet
+    computed = _report(as_of, known_at, period, baseline, trends=True,
+                       part=(group, owner, tag))
     report_value, periods = computed if period is not None else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
-                         color=output is None and _tty(), periods=periods)
+                         color=output is None and _tty(), periods=periods,
+                         locale=chosen_locale,
+                         evidence=_evidence(report_value) if output_format == "xlsx" else ())
     _emit(text, output)
+
+
+def _evidence(report_value):  # noqa: ANN001, ANN202
+    """The facts behind the report's figures (corrections applied, as known at its
+    known-at, dated up to its as-of date), each with its metric's unit."""
+    from ..export import applied_records
+
+    project = session().workspace.project
+    moment = report_value.known_at
+    entries = [e for e in session().workspace.content.entries
+               if moment is None or e.recorded_at <= moment]
+    metrics = {m for r in report_value.objectives if (m := getattr(r, "metric", None))}
+    objectives = {r.id for r in report_value.objectives}
+    records = []
+    for record in applied_records(project, entries, until=report_value.as_of):
+        if record.get("metric") in metrics or record.get("objective") in objectives:
+            unit = project.metrics[record["metric"]].unit \
+                if record.get("metric") in project.metrics else None
+            records.append({**record, "unit": unit})
+    return records
 
 
 def _tty() -> bool:
@@ -147,11 +206,12 @@ def _tty() -> bool:
     return on_terminal()
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | bytes, output: str | None) -> None:
     """stdout, or a file written whole (temp file + rename) so a reader never sees half."""
     import sys
 
     if output is None:
+        assert isinstance(text, str)
         sys.stdout.write(text)
         return
     import os
@@ -162,7 +222,10 @@ def _emit(text: str, output: str | None) -> None:
     target = Path(output)
     temp = target.with_name(f".{target.name}.tmp")
     try:
-        temp.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            temp.write_bytes(text)
+        else:
+            temp.write_text(text, encoding="utf-8")
         os.replace(temp, target)
     except OSError as exc:
         temp.unlink(missing_ok=True)
@@ -184,6 +247,7 @@ def show(
         "--csv", help="Milestones: the trend table (forecast date at each reporting date) as "
                       "CSV.")] = False,
     json_output: JsonFlag = False,
+    locale: LocaleOpt = None,
 ) -> None:
     """One objective in depth: its declaration, every entry bearing on it, plan vs actual;
     for a milestone, its trend (forecast date at each reporting date)."""
@@ -197,6 +261,7 @@ def show(
 
     if period is not None and period not in PERIODS:
         raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
+    chosen_locale = _locale(locale)
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     project = plan_choice(moment).project
     declared = project.objective(objective)
@@ -226,10 +291,13 @@ def show(
         print_json({**show_document(project, declared, evaluator, day, moment, entries),
                     "trend": trend})
         return
+    from ..render.i18n import use_locale
+
     out = console()
-    for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
-                                       out.width):
-        out.print(renderable)
+    with use_locale(chosen_locale or project.program.locale):
+        for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
+                                           out.width):
+            out.print(renderable)
     if trend is not None and trend.points:
         from ..render.mta import mta_grid
 
@@ -256,6 +324,9 @@ def check(
         help="Only what got worse since this moment (a UTC timestamp, or a date meaning the "
              "end of that day): cron mails news, not the same lines every day.")] = None,
     json_output: JsonFlag = False,
+    group: GroupFilter = None,
+    owner: OwnerFilter = None,
+    tag: TagFilter = None,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
     from ..compute import at_or_past
@@ -267,7 +338,7 @@ def check(
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
     start = parse_moment(since, "--since") if since is not None else None
-    report_value = _report(as_of, known_at, strict=strict)
+    report_value = _report(as_of, known_at, strict=strict, part=(group, owner, tag))
     # Targets, limits and milestones only: a composite's trouble is its children's, counted
     # once (SPEC R2); composites are reported on their own line (`rollups`).
     breaches = [r for r in report_value.objectives

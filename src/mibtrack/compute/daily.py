@@ -226,8 +226,9 @@ class DailyFold:
             # columns (days, then values): lists load faster than objects
             "sums": {m: [list(bucket), list(bucket.values())] for m, bucket in self.sums.items()},
             "latest": {m: _latest_columns(levels) for m, levels in self.latest.items()},
-            "others": [e.model_dump(mode="json") for e in self.others],  # type: ignore[attr-defined]
-            "given": [e.model_dump(mode="json") for e in self.given  # type: ignore[attr-defined]
+            # moments in the ledger's own text form (`_stored`)
+            "others": [_stored(e) for e in self.others],
+            "given": [_stored(e) for e in self.given
                       if e.type == "observation"],  # type: ignore[attr-defined]
             "orphaned": self.orphaned,
             "renames": self.renames.model_dump(mode="json"),
@@ -291,6 +292,17 @@ class DailyFold:
             mine = self.orphaned.setdefault(metric, [0, day])
             mine[0] += count
             mine[1] = max(mine[1], day)
+
+
+def _stored(entry: object) -> dict:
+    """An entry as JSON data with its moments in the ledger's text form: pydantic writes a
+    whole second without its microseconds, which the model (rightly) refuses to read back,
+    and a cached fold that cannot be read back is never used again."""
+    data = entry.model_dump(mode="json")  # type: ignore[attr-defined]
+    for name in ("recorded_at", "valid_after", "valid_before"):
+        if data.get(name) is not None:
+            data[name] = moment_text(getattr(entry, name))
+    return data
 
 
 def _typed(items: list, kind: type) -> None:

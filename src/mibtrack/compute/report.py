@@ -29,6 +29,7 @@ from mibtrack.model import (
 )
 from mibtrack.values import canonical
 
+from .exceptions import DatedNote, ExceptionItem, find_exceptions, period_start, recent_notes
 from .formulas import (
     Forecast,
     MetricSeries,
@@ -46,6 +47,7 @@ from .formulas import (
     to_decimal,
 )
 from .ledger_state import EffectiveLedger, EffectiveMilestoneEvent, effective_ledger
+from .parts import Part
 from .plans import Original, Revision
 from .status import SEVERITY, Status, severity_rank
 from .trends import MilestoneTrend
@@ -78,6 +80,10 @@ class ProgramInfo(ReportRecord):
     """Currency of money metrics, e.g. EUR."""
     at_risk: Decimal
     """r = progress / expected below this is off-track; from it up to 1, at-risk."""
+    locale: Literal["en", "fr"] = "en"
+    """The language and number format of documents (`[program] locale`)."""
+    groups: tuple[str, ...] = ()
+    """The order of groups in reports (`[program] groups`); others follow as they appear."""
 
 
 class SeriesPoint(ReportRecord):
@@ -332,6 +338,17 @@ class Report(ReportRecord):
     """How many composites (roll-ups) have each status, every status listed, worst first."""
     stale_metrics: tuple[StaleMetric, ...]
     """Declared metrics that are stale at as_of, by metric id."""
+    part: dict[str, str] = {}
+    """The part of the programme reported on (`--group`, `--owner`, `--tag` given); empty
+    for the whole programme. Summary and exceptions count only that part."""
+    exceptions: tuple[ExceptionItem, ...] = ()
+    """The objectives at-risk, off-track or missed: leaves first, then roll-ups, worst
+    first; each with its gap, reason, next date and since when (compute/exceptions.py)."""
+    notes_from: dt.date | None = None
+    """The first day of the report's period: `recent_notes` are dated from it to as_of."""
+    recent_notes: dict[str, tuple[DatedNote, ...]] = {}
+    """By objective id: its notes and milestone notes dated in the report's period, newest
+    first (objectives without any are left out)."""
     milestone_trends: tuple[MilestoneTrend, ...] = ()
     """`report`: each milestone's forecast date at each reporting date (milestone trend
     analysis), month ends (or --period) from the programme's start; empty for `status`."""
@@ -677,10 +694,13 @@ def _by_ratio(progress: Fraction, expected: Fraction, at_risk: Fraction) -> Stat
 # --------------------------------------------------------------------------- entry points
 
 def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: dt.date,
-                             evaluator: Evaluator | None = None) -> Report:
-    """The report at `as_of` over an already folded ledger."""
+                             evaluator: Evaluator | None = None,
+                             part: Part | None = None, period: str = "quarter") -> Report:
+    """The report at `as_of` over an already folded ledger; `part` keeps only the objectives
+    it accepts (`--group/--owner/--tag`); `period` sets how far back recent notes reach."""
     evaluator = evaluator or Evaluator(project, ledger)
-    objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives)
+    objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives
+                       if not part or part.accepts(o))
     counts = {status: 0 for status in SEVERITY}
     rollups = {status: 0 for status in SEVERITY}
     for result in objectives:  # one late milestone is not counted again in its roll-ups
@@ -688,10 +708,17 @@ def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: d
     p = project.program
     return Report(
         program=ProgramInfo(name=p.name, code=p.code, start=p.start, end=p.end,
-                            currency=p.currency, at_risk=p.at_risk),
+                            currency=p.currency, at_risk=p.at_risk, locale=p.locale,
+                            groups=p.groups),
+        part=part.described() if part else {},
         as_of=as_of, known_at=ledger.known_at, objectives=objectives, summary=counts,
         rollups=rollups,
-        stale_metrics=evaluator.stale_metrics(as_of),
+        stale_metrics=tuple(m for m in evaluator.stale_metrics(as_of) if not part
+                            or m.metric in {getattr(r, "metric", None) for r in objectives}),
+        exceptions=find_exceptions(project, ledger, evaluator, objectives, as_of),
+        notes_from=(first := period_start(as_of, period)),
+        recent_notes={r.id: notes for r in objectives
+                      if (notes := recent_notes(ledger, r.id, as_of, first))},
     )
 
 

@@ -37,6 +37,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Compact JSON, keys in the order given, non-ASCII as UTF-8: the bytes of
+#: `json.dumps(…, ensure_ascii=False, separators=(",", ":")).encode()`, written by msgspec
+#: (held byte for byte equal to json.dumps by tests/test_lines.py). Set on first use.
+_compact: Any = None
+
+
 #: Signs a line's bytes before its signature (see signing.py): returns the `sig` text.
 Signer = Callable[[bytes], str]
 
@@ -49,7 +55,12 @@ def encode(fields: dict[str, Any], sign: Signer | None = None) -> bytes:
     unknown = set(fields) - set(_FIELD_ORDER) - {"id"}
     if unknown:  # pragma: no cover - a programming error, not user input
         raise ValueError(f"unknown ledger fields {sorted(unknown)}")
-    body = json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
+    global _compact
+    if _compact is None:
+        import msgspec
+
+        _compact = msgspec.json.Encoder().encode
+    body = _compact(ordered)
     if sign is not None:
         body = body[:-1] + b',"sig":"' + sign(body).encode() + b'"}'
     return body[:-1] + b',"id":"' + sha256(body).encode() + b'"}\n'
@@ -141,8 +152,26 @@ def recover_hint(where: str) -> str:
             "\"Working as a team with git\")")
 
 
+_fast: Any = None  # ledger.lines, imported on first use (msgspec: start-up time)
+
+
 def decode(line: bytes, where: str) -> Entry:
-    """Parse and check one stored line (without its newline); `where` is `file:line`."""
+    """Parse and check one stored line (without its newline); `where` is `file:line`.
+
+    A canonical observation line is read by the compiled reader (`ledger.lines`, proven
+    equal to the model by tests/test_lines.py); any other line by the model itself."""
+    global _fast
+    if _fast is None:
+        from . import lines as _fast
+    if len(line) <= MAX_LINE_BYTES:
+        obs = _fast.read_checked(line)
+        if obs is not None:
+            return _fast.to_entry(obs)
+    return decode_model(line, where)
+
+
+def decode_model(line: bytes, where: str) -> Entry:
+    """`decode` by the pydantic model alone: the definition every faster reader is held to."""
     try:
         data = parse_fields(line)
     except ValueError as exc:

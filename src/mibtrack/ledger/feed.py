@@ -148,7 +148,7 @@ def without_unfinished_batch(path: Path, data: bytes) -> bytes:
     return data[:start]
 
 
-def _begin_batch(path: Path, size: int, data: bytes) -> None:
+def _begin_batch(path: Path, size: int, data: bytes | bytearray) -> None:
     from json import dumps
 
     journal = dumps({"size": size, "length": len(data), "sha256": sha256(data)}).encode()
@@ -272,6 +272,13 @@ def _tail(fd: int, size: int) -> tuple[bytes, bool]:
     return buf[:-1].rsplit(b"\n", 1)[-1], False
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An entry just appended, by its id only (`append(…, decoded=False)`)."""
+
+    id: str
+
+
 #: Told, under the feed's lock, of each append that succeeded: (feed, stat just before the
 #: write, stat just after fsync). Whatever it does or raises, the append has succeeded.
 OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
@@ -280,13 +287,17 @@ OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 def append(path: Path, writer: str, drafts: list[dict[str, Any]],
            on_appended: OnAppended | None = None,
            guard: Callable[[int, int], None] | None = None,
-           sign: Callable[[bytes], str] | None = None) -> list[Entry]:
+           sign: Callable[[bytes], str] | None = None,
+           decoded: bool = True) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
     refuse (the idempotency-key check uses it). `sign`, when given, signs each line
     (codec.encode). On any failure the feed is cut back to its
     size before the call: a refused or failed append leaves nothing behind.
+    Every line is read back by the strict reader before anything is written;
+    `decoded=False` (an import of many rows) keeps only the ids of the entries,
+    not the entries, as `Written`.
     """
     with locked(path) as fd:
         before = os.fstat(fd)
@@ -298,14 +309,14 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                  "run `mibtrack repair` to quarantine it, then record again")
         if guard is not None:
             guard(fd, size)
-        lines, entries = _chained(path, writer, drafts, last, sign)
-        data = b"".join(lines)
-        if len(lines) > 1:
+        data, entries = _chained(path, writer, drafts, last, sign, decoded)
+        if len(entries) > 1:
             _begin_batch(path, size, data)
         try:
             written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
+            with memoryview(data) as view:  # a short write resumes without copying the rest
+                while written < len(data):
+                    written += os.write(fd, view[written:])
             os.fsync(fd)
         except OSError as exc:
             try:
@@ -327,8 +338,10 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
 
 
 def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
-             sign: Callable[[bytes], str] | None = None) -> tuple[list[bytes], list[Entry]]:
-    """The lines (and entries) `drafts` become, chained after the feed's `last` line.
+             sign: Callable[[bytes], str] | None = None, decoded: bool = True
+             ) -> tuple[bytearray, list[Entry]]:
+    """The bytes (and entries) `drafts` become, chained after the feed's `last` line; each
+    line read back by the strict reader (`decoded=False`: only its id is kept, `Written`).
 
     Refuses a clock behind the feed's newest entry: recorded_at never goes back in a feed.
     """
@@ -351,16 +364,17 @@ def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
                          f"({newest}) by {clock_gap(recorded_at, newest)}",
                          "set this machine's clock right (NTP), then record again: "
                          "recorded_at never goes back in a feed")
-    lines: list[bytes] = []
+    data = bytearray()  # the batch, grown in place (no list of lines, no join)
     entries: list[Entry] = []
     for draft in drafts:
         seq += 1
         line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
                        "recorded_at": recorded_at, **draft, "prev": prev}, sign)
-        entries.append(decode(line[:-1], f"{path}:{seq}"))
-        lines.append(line)
+        entry = decode(line[:-1], f"{path}:{seq}")
+        entries.append(entry if decoded else Written(entry.id))  # type: ignore[arg-type]
+        data += line
         prev = sha256(line[:-1])
-    return lines, entries
+    return data, entries
 
 
 def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:

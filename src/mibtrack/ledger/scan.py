@@ -1,21 +1,17 @@
 """Reading feeds fast, without giving up any strictness.
 
-The encoder writes one canonical form (fixed key order, compact JSON). An observation line
-in that form is matched, with every check `decode` makes, by one regular expression run over
-the whole feed: exactly the keys of an observation in their order (so no duplicate or
-unknown key), no bare numbers but `v` and `seq` (so no NaN, no float), a plain decimal value
-within the bounds (at most 15 integer digits and 6 places, no trailing zeros), well-formed
-JSON strings (no raw control characters, only JSON escapes), a writer, metric and hashes by
-their patterns; the calendar dates are then checked once per distinct day. A line that is
-not matched — another entry type, another spelling, anything doubtful — is decoded the slow,
-fully validated way, so it is accepted or refused exactly as before, with the same message.
+Canonical observation lines (nearly all of a big ledger) are read by the compiled strict
+reader `ledger.lines` (msgspec), which is held equal to the model by a property test; its
+per-value rules run once per distinct value, and `prev`/`id` are checked to be lowercase
+hex a batch of lines at a time. Any other line (another entry type, another spelling,
+anything doubtful) is decoded by `codec.decode`, so it is accepted or refused exactly as
+before, with the same message. Feeds are read a slice at a time, so memory does not grow
+with the feed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import mmap
 import os
 import re
@@ -23,59 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from ..errors import ProjectError
 from .codec import MAX_LINE_BYTES, decode
 
-#: A JSON string's body: runs of plain characters between escapes ("unrolled": one class
-#: run at a time instead of one alternation per character, 20% less regex time).
-_STR = r'[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*'
-_VALUE = r"0|-?(?:0\.\d{0,5}[1-9]|[1-9]\d{0,14}(?:\.\d{0,5}[1-9])?)"
-OBSERVATION = (
-    r'^\{"v":1,"seq":([1-9]\d{0,17}),"type":"observation",'
-    r'"writer":"([A-Za-z0-9][A-Za-z0-9._@+-]{0,127})",'
-    r'"recorded_at":"((\d{4}-\d\d-\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z)",'
-    r'"as_of":"(\d{4}-\d\d-\d\d)","metric":"([A-Za-z0-9][A-Za-z0-9._-]{0,63})",'
-    rf'"value":"({_VALUE})"(?:,"source":"{_STR}")?(?:,"note":"{_STR}")?'
-    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})"(?:,"sig":"[A-Za-z0-9+/]{{4,1998}}'
-    rf'={{0,2}}")?,"id":"([0-9a-f]{{64}})"\}}$'
-)
-#: On bytes (for `verify`, which hashes the bytes; compiled on first use); UTF-8 is
-#: checked on the whole feed. prev and id are any 64 bytes here: `fast_chain` compares them
-#: with digests it computes, which only lowercase hex can equal.
-OBSERVATION_BYTES_LOOSE_HEX = OBSERVATION.replace("[0-9a-f]{64}", '[^"]{64}').encode()
-#: On decoded text (the whole feed is checked to be UTF-8 first), for `scan`; `prev` and `id`
-#: are any 64 characters but a quote, checked to be lowercase hex a batch at a time
-#: (`_hex_ok`): half the time of a character class.
-OBSERVATION_LOOSE_HEX = re.compile(OBSERVATION.replace("[0-9a-f]{64}", '[^"]{64}'),
-                                   re.ASCII | re.MULTILINE)
-#: Longest line the fast path takes (characters, so bytes ≤ 4× this stay under the limit).
-_FAST_MAX = MAX_LINE_BYTES // 4
 _sha256 = hashlib.sha256
-
-
-class Days:
-    """ISO dates seen valid, each checked once."""
-
-    def __init__(self) -> None:
-        self.good: set[str] = set()
-
-    def valid(self, text: str) -> bool:
-        if text in self.good:
-            return True
-        try:
-            dt.date.fromisoformat(text)
-        except ValueError:
-            return False
-        self.good.add(text)
-        return True
-
-
-def key_ok(raw: str | None) -> bool:
-    """An idempotency key as the model wants it: 1 to 200 characters once unescaped."""
-    if raw is None:
-        return True
-    return 1 <= len(json.loads(f'"{raw}"')) <= 200
 
 
 @dataclass
@@ -88,89 +37,135 @@ class Scanned:
 
 
 #: Canonical observations, a batch at a time: rows of (seq, writer, recorded_at,
-#: recorded day, as_of, metric, value, key, prev, id) texts, as `DailyFold.observe_rows` takes them.
-ObserveRows = Callable[[list[tuple[str, ...]]], None]
-_BATCH = 1 << 15
+#: recorded day, as_of, metric, value, key, prev, id), as `DailyFold.observe_rows` takes them.
+ObserveRows = Callable[[list[tuple[Any, ...]]], None]
+#: Bytes read at a time (whole lines): memory stays flat in the feed's size.
+SLICE = 4 << 20
+#: Told the size of each slice of feed read (by any reader here): a progress display sets
+#: it (the CLI does, on a terminal); None tells no one. Readers forked to other processes
+#: are counted by their parent as each one's work comes back.
+progress: Callable[[int], None] | None = None
+
+
+def _told(size: int) -> None:
+    if progress is not None:
+        progress(size)
+
+
+def release(data: Any, start: int, stop: int) -> None:
+    """Give back the pages of a mapped feed's bytes [start, stop) once read: they stay in
+    the page cache, but not in this process's memory, which so stays flat however big the
+    feed (a mapped page read once would otherwise count until the mapping is closed)."""
+    if isinstance(data, mmap.mmap):
+        first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE if start else 0
+        last = stop // mmap.PAGESIZE * mmap.PAGESIZE
+        if last > first:
+            try:
+                data.madvise(mmap.MADV_DONTNEED, first, last - first)
+            except (AttributeError, OSError, ValueError):  # not on this system: no matter
+                pass
+
+
+def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
+    """(offset, the complete lines of `data[offset:…]`) a slice of about `size` bytes at a
+    time, up to `end` (just after a newline)."""
+    at = start
+    while at < end:
+        stop = min(end, at + size)
+        if stop < end:
+            stop = data.rfind(b"\n", at, stop) + 1
+            if stop <= at:  # one line longer than a slice
+                stop = data.find(b"\n", at + size, end) + 1
+        chunk = data[at:stop]
+        lines = chunk.split(b"\n")
+        lines.pop()
+        yield at, lines
+        _told(stop - at)
+        release(data, at, stop)
+        at = stop
+
+
+def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object], None],
+         first_line: int = 1, base: int = 0, start: int = 0, stop: int | None = None
+         ) -> Scanned:
+    """Feed every complete line of `data[start:stop]` (`data`: the feed's bytes from offset
+    `base`, as bytes or a mapping; `start` at a line start) to `observe_rows` (canonical
+    observations, in batches) or `add` (every other entry, decoded)."""
+    from . import lines as reader
+
+    stop = len(data) if stop is None else stop
+    end = data.rfind(b"\n", start, stop) + 1 or start
+    torn = base + end if end < stop else None
+    number = first_line - 1
+    strict, canonical, line_ok = reader.decode_struct, reader.encode, reader.Checks().line_ok
+    refused = reader.REFUSED
+    rows: list[tuple[Any, ...]] = []  # checked observations not yet folded…
+    held: list[bytes] = []  # …and their lines, from line `batch_at`
+    batch_at = number + 1
+
+    def flush() -> None:
+        if not rows:
+            return
+        if _hex_ok(rows):
+            observe_rows(rows[:])
+        else:  # some prev or id is not lowercase hex: the model refuses that line
+            for offset, (row, line) in enumerate(zip(rows, held, strict=True)):
+                if _hex_ok([row]):
+                    observe_rows([row])
+                else:
+                    add(decode(line, f"{path}:{batch_at + offset}"))
+        rows.clear()
+        held.clear()
+
+    for _, lines in line_slices(data, end, start):
+        for line in lines:
+            number += 1
+            try:
+                o = strict(line)
+            except refused:
+                o = None
+            if (o is not None and canonical(o) == line and len(line) <= MAX_LINE_BYTES
+                    and line_ok(o)):
+                if not rows:
+                    batch_at = number
+                rows.append((o.seq, o.writer, o.recorded_at, o.recorded_at[:10], o.as_of,
+                             o.metric, o.value, o.key, o.prev, o.id))
+                held.append(line)
+                continue
+            flush()
+            add(decode(line, f"{path}:{number}"))
+        flush()
+    return Scanned(number, base + end, torn)
+
+
+def scan_feed(path: Path, observe_rows: ObserveRows, add: Callable[[object], None]
+              ) -> Scanned:
+    """`scan` of a whole feed, mapped (memory does not grow with it); the lines of a batch
+    append that never completed (see `feed.without_unfinished_batch`) are set aside."""
+    from .feed import pending_path, without_unfinished_batch
+
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return Scanned(0, 0, None)
+        if pending_path(path).exists():
+            return scan(path, without_unfinished_batch(path, handle.read()), observe_rows, add)
+        from .feed import steady
+
+        with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return scan(path, view, observe_rows, add)
+
+
 _PREV, _ID = itemgetter(8), itemgetter(9)
 
 
-def _hex_ok(rows: list[tuple[str, ...]]) -> bool:
+def _hex_ok(rows: list[tuple[Any, ...]]) -> bool:
     """Are every row's prev and id lowercase hex (as the model's pattern wants)?"""
     blob = "".join(map(_PREV, rows)) + "".join(map(_ID, rows))
     try:
         return not blob.encode("ascii").translate(None, b"0123456789abcdef")
     except UnicodeEncodeError:
         return False
-
-
-def scan(path: Path, data: bytes, observe_rows: ObserveRows, add: Callable[[object], None],
-         first_line: int = 1, base: int = 0) -> Scanned:
-    """Feed every complete line of `data` (the feed's bytes from offset `base`, at a line
-    start) to `observe_rows` (fast canonical observations, in batches) or `add` (every other
-    entry, decoded)."""
-    end = data.rfind(b"\n") + 1
-    torn = base + end if end < len(data) else None
-    number = first_line - 1
-    try:
-        text = data[:end].decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is None:  # the slow path finds and names the bad line
-        for line in data[:end].split(b"\n")[:-1]:
-            number += 1
-            add(decode(line, f"{path}:{number}"))
-        return Scanned(number, base + end, torn)
-    del data
-    days = Days()
-    good = days.good
-    pos = batch_at = 0
-    rows: list[tuple[str, ...]] = []
-    keep = rows.append
-
-    def slow(chunk: str) -> None:
-        nonlocal number
-        for line in chunk.split("\n")[:-1]:
-            number += 1
-            add(decode(line.encode("utf-8"), f"{path}:{number}"))
-
-    def flush(stop: int) -> None:
-        """Fold the batch: the consecutive lines text[batch_at:stop], all matched."""
-        nonlocal number
-        if _hex_ok(rows):
-            number += len(rows)
-            observe_rows(rows)
-        else:  # some prev or id is not lowercase hex: those lines are decoded, and refused
-            for row, line in zip(rows, text[batch_at:stop].split("\n"), strict=False):
-                if _hex_ok([row]):
-                    number += 1
-                    observe_rows([row])
-                else:
-                    slow(line + "\n")
-        rows.clear()
-
-    for match in OBSERVATION_LOOSE_HEX.finditer(text):
-        start, stop = match.span()
-        if start != pos:
-            flush(pos)
-            slow(text[pos:start])
-        if not rows:
-            batch_at = start
-        pos = stop + 1
-        row = match.groups()
-        if (stop - start > _FAST_MAX
-                or (row[4] not in good and not days.valid(row[4]))
-                or (row[3] not in good and not days.valid(row[3]))
-                or (row[7] is not None and not key_ok(row[7]))):
-            flush(start)
-            slow(text[start:pos])
-            continue
-        keep(row)
-        if len(rows) >= _BATCH:
-            flush(pos)
-    flush(pos)
-    if pos < len(text):
-        slow(text[pos:])
-    return Scanned(number, base + end, torn)
 
 
 def amendment_lines(path: Path, start: int = 0) -> list[object]:
@@ -185,7 +180,7 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
         from .feed import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            at = view.find(needle, start)
+            at = find_released(view, needle, start)
             while at >= 0:
                 first = view.rfind(b"\n", start, at) + 1 if at > start else start
                 first = max(first, start)
@@ -198,71 +193,79 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
                     entry = None
                 if entry is not None and entry.type in ("correction", "void"):
                     found.append(entry)
-                at = view.find(needle, last)
+                at = find_released(view, needle, last)
     return found
 
 
-def _valid_day(text: bytes, good: set[bytes]) -> bool:
-    try:
-        dt.date.fromisoformat(text.decode())
-    except ValueError:
-        return False
-    good.add(text)
-    return True
+def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:
+    """`view.find(needle, start)`, a slice at a time, giving back the pages searched (a
+    search through a whole mapped feed would otherwise keep it all in this process's
+    memory)."""
+    size = len(view)
+    at = start
+    while at < size:
+        stop = min(size, at + SLICE)
+        found = view.find(needle, at, min(size, stop + len(needle) - 1))
+        if found >= 0:
+            return found
+        release(view, at, stop)
+        at = stop
+    return -1
 
 
 def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
     """`feed.check_chain` for a feed whose lines are all in order: (entries, None), or
-    (entries, torn-tail Break). Canonical observation lines are checked by one regex match
-    and two hashes; other lines exactly as `check_chain` does. At the first doubt (any
-    break, unreadable file, invalid UTF-8) it gives None, and `check_chain` is run to name
-    the problem exactly as before."""
+    (entries, torn-tail Break). Canonical observation lines are read by the strict reader
+    (`ledger.lines`) and checked with two hashes (`prev` and `id` must equal digests
+    computed here, so they are lowercase hex); other lines exactly as `check_chain` does.
+    The feed is mapped and read a slice at a time (flat memory). At the first doubt (any
+    break, an unreadable file) it gives None, and `check_chain` is run to name the problem
+    exactly as before."""
+    from . import lines as reader
     from .codec import GENESIS, id_matches, parse_fields
-    from .feed import Break, split_lines
+    from .feed import Break
 
     try:
-        data = path.read_bytes()
-        data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                return 0, None
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
         return None
-    lines, end = split_lines(data)
-    size = len(data)
-    del data
-    prev = GENESIS.encode()
-    own = writer.encode()
-    good: set[bytes] = set()  # dates seen valid
-    newest = b""
-    # prev and id are matched as any 64 bytes: each must equal a SHA-256 hex digest computed
-    # here, which only lowercase hex can (so the strict pattern's check is kept, for free)
-    match = re.compile(OBSERVATION_BYTES_LOOSE_HEX, re.MULTILINE).match
-    hash_of = _sha256
-    for number, line in enumerate(lines, start=1):
-        found = match(line) if len(line) <= MAX_LINE_BYTES else None
-        if found is not None:
-            seq, who, moment, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
-            if (line_prev != prev or who != own or int(seq) != number or moment < newest
-                    or hash_of(line[:-73] + b"}").hexdigest().encode() != entry_id
-                    or (day not in good and not _valid_day(day, good))
-                    or (recorded_day not in good and not _valid_day(recorded_day, good))
-                    or (key is not None and not key_ok(key.decode()))):
-                return None
-        else:
-            try:
-                fields = parse_fields(line)
-                decode(line, f"{path}:{number}")
-            except (ValueError, ProjectError):
-                return None
-            if (not id_matches(line) or fields.get("prev") != prev.decode()
-                    or fields.get("seq") != number or fields.get("writer") != writer
-                    or fields["recorded_at"].encode() < newest):
-                return None
-            moment = fields["recorded_at"].encode()
-        newest = moment  # recorded_at never decreases along a feed
-        prev = hash_of(line).hexdigest().encode()
+    with view:
+        end = view.rfind(b"\n") + 1
+        prev, newest = GENESIS, ""
+        read, line_ok = reader.read, reader.Checks().line_ok
+        hash_of = _sha256
+        number = 0
+        for _, lines in line_slices(view, end):
+            for line in lines:
+                number += 1
+                obs = read(line) if len(line) <= MAX_LINE_BYTES else None
+                if obs is not None:
+                    moment = obs.recorded_at
+                    if (obs.prev != prev or obs.writer != writer or obs.seq != number
+                            or moment < newest or not line_ok(obs)
+                            or hash_of(line[:-73] + b"}").hexdigest() != obs.id):
+                        return None
+                else:
+                    try:
+                        fields = parse_fields(line)
+                        decode(line, f"{path}:{number}")
+                    except (ValueError, ProjectError):
+                        return None
+                    moment = fields["recorded_at"]
+                    if (not id_matches(line) or fields.get("prev") != prev
+                            or fields.get("seq") != number or fields.get("writer") != writer
+                            or moment < newest):
+                        return None
+                newest = moment  # recorded_at never decreases along a feed
+                prev = hash_of(line).hexdigest()
     if end < size:
-        return len(lines), Break(path, len(lines) + 1, f"torn last line ({size - end} bytes "
-                                 "of an interrupted write) — run `mibtrack repair`", "torn")
-    return len(lines), None
+        return number, Break(path, number + 1, f"torn last line ({size - end} bytes "
+                             "of an interrupted write) — run `mibtrack repair`", "torn")
+    return number, None
 
 
 def _fast_chain_job(job: tuple[Path, str]) -> tuple[int, object] | None:
@@ -283,7 +286,14 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_fast_chain_job, jobs))
+        done = []
+        for (path, _), result in zip(jobs, pool.map(_fast_chain_job, jobs), strict=True):
+            done.append(result)
+            try:
+                _told(path.stat().st_size)
+            except OSError:
+                pass
+        return done
 
 
 #: A line's key field: `"key":"…"` (a quote inside a JSON string is escaped, so this cannot
@@ -302,35 +312,60 @@ def _complete(view: bytes | mmap.mmap) -> int:
 def repeated_key_entries(paths: list[Path]) -> list[object]:
     """Every entry whose key is recorded more than once in the whole ledger (in one feed or
     across feeds), decoded: the keyed entries `DailyFold` must be given up front. One pass
-    counts the keys (skipped for a feed holding none), a second decodes the lines of the
-    repeated ones; a line that does not decode is left for the full read to name."""
+    keeps an 8-byte hash of each key (skipped for a feed holding none: a million keys take
+    8 MB, not the keys themselves), a second counts exactly the keys whose hash repeats and
+    decodes the lines of the repeated ones; a line that does not decode is left for the full
+    read to name. Feeds are searched a slice of whole lines at a time, pages given back."""
+    from array import array
     from collections import Counter
 
-    counts: Counter[bytes] = Counter()
+    hashes = array("q")
     holding = []
     for path in paths:
         with _mapped(path) as view:
             if view is None or view.find(_KEY_NEEDLE) < 0:
                 continue
             holding.append(path)
-            counts.update(m[1] for m in _KEY_FIELD.finditer(view, 0, _complete(view)))
-    repeated = {key for key, count in counts.items() if count > 1}
-    if not repeated:
+            hashes.extend(hash(m[1]) for m in _key_fields(view))
+    ordered = sorted(hashes)
+    del hashes
+    maybe = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+    del ordered
+    if not maybe:
         return []
-    found: list[object] = []
+    lines: list[tuple[bytes, bytes, Path]] = []  # (key, line, feed) of the candidates
     for path in holding:
         with _mapped(path) as view:
             if view is None:
                 continue
-            for match in _KEY_FIELD.finditer(view, 0, _complete(view)):
-                if match[1] in repeated:
+            for match in _key_fields(view):
+                if hash(match[1]) in maybe:
                     first = view.rfind(b"\n", 0, match.start()) + 1
                     last = view.find(b"\n", match.end())
-                    try:
-                        found.append(decode(view[first:last], str(path)))
-                    except ProjectError:
-                        pass
+                    lines.append((match[1], view[first:last], path))
+    counts = Counter(key for key, _, _ in lines)
+    found: list[object] = []
+    for key, line, path in lines:
+        if counts[key] > 1:
+            try:
+                found.append(decode(line, str(path)))
+            except ProjectError:
+                pass
     return found
+
+
+def _key_fields(view: mmap.mmap) -> Any:
+    """Every key field of a mapped feed's complete lines, searched a slice of whole lines
+    at a time, the pages searched given back (a key field never spans two lines)."""
+    end = _complete(view)
+    at = 0
+    while at < end:
+        stop = min(end, at + SLICE)
+        if stop < end:
+            stop = view.rfind(b"\n", at, stop) + 1 or view.find(b"\n", at + SLICE, end) + 1
+        yield from _KEY_FIELD.finditer(view, at, stop)
+        release(view, at, stop)
+        at = stop
 
 
 #: Above this many keyed lines appended since a cache was saved, the cache is not updated

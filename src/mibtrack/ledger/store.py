@@ -189,15 +189,17 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False
-               ) -> list[Appended]:
+    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False,
+               decoded: bool = True) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
         are skipped, with other content refused (exit 2) before anything is written.
-        `dry_run`: the same checks and the entries that would be written; nothing is."""
+        `dry_run`: the same checks and the entries that would be written; nothing is.
+        `decoded=False` (an import): each new result's entry is only its id (`Written`)."""
         if not self.root.is_dir():
             raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
         path = self.feed_path(writer)
-        drafts = [{k: v for k, v in d.items() if v is not None} for d in drafts]
+        if any(None in d.values() for d in drafts):  # (a copy only when there is one)
+            drafts = [{k: v for k, v in d.items() if v is not None} for d in drafts]
         keyed = {d["key"]: d for d in drafts if "key" in d}
         if len(keyed) < sum(1 for d in drafts if "key" in d):
             drafts, keyed = _dedupe_keys(drafts)
@@ -233,7 +235,7 @@ class Ledger:
             sign = self.signer() if self.signer is not None else None
             try:
                 written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
-                                            sign))
+                                            sign, decoded=decoded))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]

@@ -46,15 +46,21 @@ def cell(value: Any) -> str | int:
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal):
-        return format(canonical(value), "f")
+        from .i18n import plain_number
+
+        return plain_number(canonical(value))  # 1234.5, or 1234,5 in French
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return safe_text(str(value))
 
 
 def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
+    """Columns named as in JSON (scripts read them); in French, `;` between cells and the
+    decimal comma, as a French spreadsheet opens it."""
+    from .i18n import french
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if french() else ",")
     from ..values import format_moment
 
     stamp = [cell(format_moment(report.generated_at) if name == "generated_at"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..values import canonical
 from . import cells
+from .i18n import ago, current, day, t
 from .text import amount, literal
 
 if TYPE_CHECKING:
@@ -42,7 +43,22 @@ th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertic
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,520px),1fr));gap:14px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:12px 14px;
-break-inside:avoid;page-break-inside:avoid;overflow-wrap:anywhere}
+break-inside:avoid;page-break-inside:avoid;overflow-wrap:break-word}
+.card.wide{grid-column:1/-1}
+.scroll{overflow-x:auto}
+section.overview{display:grid;grid-template-columns:auto 1fr;column-gap:32px;align-items:start}
+section.overview h2{grid-column:1/-1}
+.aside h3{margin-top:.4em}
+.reason{margin:.4em 0;padding:.3em .6em;background:#fff8e1;border-left:4px solid #b58900}
+.reason strong{margin-right:.3em}
+table.exceptions{width:100%}
+table.exceptions td.reason-cell{min-width:16em}
+table.exceptions tr.rollup td{color:#333;font-style:italic}
+table.exceptions td.date,table.exceptions td.num,.status{white-space:nowrap}
+.periods table{width:100%}
+.periods th,.periods td,table.exceptions th,table.exceptions td,table.summary th,
+table.summary td{overflow-wrap:normal;word-break:normal;hyphens:none}
+.periods th,.periods td{white-space:nowrap}
 .card .id{color:var(--muted);font-size:.85rem;font-family:ui-monospace,monospace}
 .status{font-weight:700;display:inline-block;padding:1px 8px;border:1.5px solid currentColor;
 border-radius:10px;font-size:.9rem}
@@ -64,15 +80,28 @@ footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
 .mta svg{width:100%;height:auto}
 .stamp{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
 .stamp div{display:contents}.stamp dd{margin:0;overflow-wrap:anywhere}
-@media (max-width:600px){body{font-size:14px}h1{font-size:1.3rem}.card{padding:10px}}
+@media (max-width:600px){section.overview{display:block}body{font-size:14px}
+h1{font-size:1.3rem}.card{padding:10px}}
 @media print{
-@page{size:A4;margin:14mm 12mm}
-body{background:#fff;font-size:10pt}
+@page{size:A4;margin:12mm 10mm}
+body{background:#fff;font-size:8.5pt;line-height:1.3}
 header,main,footer{max-width:none;padding:0}
-.cards{display:block}
-.card{border:1px solid #999;margin:0 0 8mm;box-shadow:none}
-h2{break-after:avoid;page-break-after:avoid}
-.periods{overflow:visible}
+h1{font-size:15pt}h2{font-size:12pt;margin:.6em 0 .3em}h3{font-size:10pt}
+section.front{break-after:page;page-break-after:always}
+section.group+section.group{break-before:page;page-break-before:always}
+section.subgroup{break-before:auto}
+.cards{display:grid;grid-template-columns:1fr 1fr;gap:3mm}
+.card{border:1px solid #999;padding:2.5mm 3mm;box-shadow:none;break-inside:avoid;
+page-break-inside:avoid}
+.card.wide{grid-column:1/-1}
+dl.numbers{grid-template-columns:repeat(4,1fr);gap:0 6px;margin:.2em 0}
+dt{font-size:6.5pt}
+svg.chart{max-height:30mm}
+figcaption{display:none}
+blockquote{font-size:7.5pt}
+h2,h3{break-after:avoid;page-break-after:avoid}
+.periods,.scroll{overflow:visible}
+.periods table{font-size:7.5pt}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
 """
@@ -96,6 +125,7 @@ def _exact(value: object) -> str:
 
 
 def _number(label: str, field: str, value: object, shown: str) -> str:
+    label = t(label)
     return (f'<div><dt>{escape(label)}</dt><dd data-field="{field}" '
             f'data-value="{escape(_exact(value), quote=True)}">{_e(shown)}</dd></div>')
 
@@ -105,8 +135,8 @@ def _status(r: ObjectiveResult) -> str:
     badge = (f'<span class="status" data-status="{r.status}" style="color:{colour}">'
              f'{escape(cells.status_label(r.status))}</span>')
     if r.stale:
-        badge += (f'<span class="stale" data-stale="true">stale: last observed '
-                  f'{r.last_observed}</span>')
+        badge += (f'<span class="stale" data-stale="true">{escape(t("stale"))}: '
+                  f'{escape(t("last observed"))} {day(r.last_observed)}</span>')
     return badge
 
 
@@ -125,21 +155,20 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
                     cells.schedule_text(r)),
             _number("Forecast at due", "forecast_at_due", r.forecast_at_due,
                     cells.forecast_text(r, currency)),
-            _number("ETA", "eta", r.eta, str(r.eta) if r.eta else "—"),
-            _number("Period", "due", r.due, f"{r.start} → {r.due}"),
+            _number("ETA", "eta", r.eta, day(r.eta)),
+            _number("Period", "due", r.due, f"{day(r.start)} → {day(r.due)}"),
             _number("Last observed", "last_observed", r.last_observed,
-                    str(r.last_observed or "never")),
+                    day(r.last_observed, t("never"))),
         ]
         if r.above_range:
-            parts.append(_number("Range", "above_range", r.above_range, "above the range"))
+            parts.append(_number("Range", "above_range", r.above_range, t("above the range")))
     elif r.kind == "milestone":
         parts += [
-            _number("State", "state", r.state, r.state or "no event yet"),
-            _number("Due", "due", r.due, str(r.due)),
-            _number("Done", "done_date", r.done_date, str(r.done_date or "—")),
-            _number("Expected", "expected_date", r.expected_date, str(r.expected_date or "—")),
-            _number("Late", "late_days", r.late_days,
-                    "—" if r.late_days is None else f"{r.late_days} days"),
+            _number("State", "state", r.state, t(r.state) if r.state else t("no event yet")),
+            _number("Due", "due", r.due, day(r.due)),
+            _number("Done", "done_date", r.done_date, day(r.done_date)),
+            _number("Expected", "expected_date", r.expected_date, day(r.expected_date)),
+            _number("Late", "late_days", r.late_days, cells.late_text(r)),
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
         ]
     elif r.kind == "limit":
@@ -164,7 +193,7 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
             _number("Expected", "expected", r.expected, cells.percent(r.expected)),
             _number("Variance", "variance_points", r.variance_points,
                     cells.points(r.variance_points)),
-            _number("Due", "due", r.due, str(r.due or "—")),
+            _number("Due", "due", r.due, day(r.due)),
         ]
         if r.worst_child is not None:
             parts.append(_number("Worst part", "worst_child", r.worst_child.id,
@@ -174,24 +203,44 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
 
 def _summary_text(r: ObjectiveResult, currency: str) -> str:
     """A sentence saying what the chart shows, for everyone (the chart's text alternative)."""
+    fr = current() == "fr"
     if r.kind == "target":
+        count = len(r.actual_series)
+        if fr:
+            now = (f"Réalisé {amount(r.actual, r.unit, currency)}" if r.actual is not None
+                   else "Aucune mesure à ce jour")
+            text = (f"{now}, pour un prévu à date de {cells.planned_text(r, currency)} et une "
+                    f"cible de {cells.goal_text(r, currency)} à l'échéance du {day(r.due)} ; "
+                    f"{count} mesure{'s' if count > 1 else ''}")
+            if r.forecast_at_due is not None:
+                text += f" ; prévision à l'échéance {cells.forecast_text(r, currency)}"
+                text += f", cible atteinte le {day(r.eta)}" if r.eta else ", cible non atteinte"
+            return literal(text) + "."
         now = (f"Actual {amount(r.actual, r.unit, currency)}" if r.actual is not None
                else "Nothing observed yet")
         text = (f"{now} against a plan of "
                 f"{cells.planned_text(r, currency)} by now and a target of "
                 f"{cells.goal_text(r, currency)} due {r.due}; "
-                f"{len(r.actual_series)} observation{'s' if len(r.actual_series) != 1 else ''}")
+                f"{count} observation{'s' if count != 1 else ''}")
         if r.forecast_at_due is not None:
             text += f"; forecast at due {cells.forecast_text(r, currency)}"
             text += f", reaching the target {r.eta}" if r.eta else ", not reaching the target"
         return literal(text) + "."
     if r.kind == "milestone":
-        return literal(f"Milestone {cells.when_text(r)}; state: {r.state or 'no event yet'}.")
+        state = t(r.state) if r.state else t("no event yet")
+        if fr:
+            return literal(f"Jalon : {cells.when_text(r)} ; état : {state}.")
+        return literal(f"Milestone {cells.when_text(r)}; state: {state}.")
     if r.kind == "limit":
-        now = (f"Actual {amount(r.actual, r.unit, currency)}" if r.actual is not None
-               else "Nothing observed yet")
-        return literal(f"{now} against a limit of {cells.limit_text(r, currency)}; "
+        now = (f"{t('Actual')} {amount(r.actual, r.unit, currency)}" if r.actual is not None
+               else ("Aucune mesure à ce jour" if fr else "Nothing observed yet"))
+        against = "pour une limite de" if fr else "against a limit of"
+        return literal(f"{now} {against} {cells.limit_text(r, currency)}; "
                        f"{cells.when_text(r)}.")
+    if fr:
+        return literal(f"Avancement {cells.percent(r.progress)} pour un prévu de "
+                       f"{cells.percent(r.expected)}, sur {len(r.children)} parties : "
+                       f"{', '.join(r.children)}.")
     return literal(f"Progress {cells.percent(r.progress)} against {cells.percent(r.expected)} "
                    f"planned, over {len(r.children)} parts: {', '.join(r.children)}.")
 
@@ -215,48 +264,64 @@ def _chart(r: ObjectiveResult, report: Report, index: int) -> str:
     return f'<figure>{svg}<figcaption>{escape(desc)}</figcaption></figure>'
 
 
+def _reason(report: Report, r: ObjectiveResult) -> str:
+    """Why: the objective's current reason, prominent on its card."""
+    reason = cells.reason_of(report, r)
+    if not reason:
+        return ""
+    return (f'<p class="reason" data-field="reason"><strong>{escape(t("Reason"))} :</strong>'
+            if current() == "fr" else
+            f'<p class="reason" data-field="reason"><strong>{escape(t("Reason"))}:</strong>') \
+        + f"{_e(reason)}</p>"
+
+
 def _card(r: ObjectiveResult, report: Report, index: int,
           periods: PeriodicView | None) -> str:
     currency = report.program.currency
-    parts = [f'<article class="card" id="objective-{index}" data-objective="{_e(r.id)}" '
+    wide = " wide" if periods is not None else ""
+    parts = [f'<article class="card{wide}" id="objective-{index}" data-objective="{_e(r.id)}" '
              f'data-status="{r.status}" aria-labelledby="objective-{index}-title">',
              f'<h3 id="objective-{index}-title">{_e(r.title)}</h3>',
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
-             f'{_e(cells.when_text(r))}</p>']
-    if reason := cells.reason_text(r):
-        parts.append(f'<p class="reason" data-field="reason">Why: {_e(reason)}</p>')
-    parts += [_numbers(r, currency), _chart(r, report, index)]
+             f'{_e(cells.when_text(r))}</p>',
+             _reason(report, r), _numbers(r, currency), _chart(r, report, index)]
     if r.revision is not None:
         parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
                      f"✎ {_e(cells.revised(r))}</p>")
     if r.owner:
-        parts.append(f"<p>Owner: {_e(r.owner)}</p>")
+        parts.append(f"<p>{escape(t('Owner'))}{' :' if current() == 'fr' else ':'} "
+                     f"{_e(r.owner)}</p>")
     if r.source:
-        parts.append(f'<blockquote class="source"><p>Source: {_e(r.source)}</p></blockquote>')
-    if r.notes:
-        items = "".join(f"<li><time>{n.date}</time> {_e(n.text)}"
+        parts.append(f'<blockquote class="source"><p>{escape(t("Source"))}'
+                     f'{" :" if current() == "fr" else ":"} {_e(r.source)}</p></blockquote>')
+    notes = report.recent_notes.get(r.id, ())
+    if notes:
+        items = "".join(f"<li><time datetime=\"{n.date}\">{day(n.date)}</time> {_e(n.text)}"
                         + (f' <span class="note-source">({_e(n.source)})</span>' if n.source
-                           else "") + "</li>" for n in r.notes)
-        parts.append(f'<section class="notes" aria-label="Notes"><h4>Notes</h4>'
-                     f'<ul>{items}</ul></section>')
+                           else "") + "</li>" for n in notes)
+        parts.append(f'<section class="notes" aria-label="{escape(t("Notes"))}">'
+                     f'<h4>{escape(t("Recent notes"))}</h4><ul>{items}</ul></section>')
     if periods is not None:
         parts.append(_period_table(r, periods, currency))
     parts.append("</article>")
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
 
 
 def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> str:
     rows = periods.of(r.id)
+    caption = escape(t("By " + periods.period))
     if not rows:
-        return f'<p class="periods">By {periods.period}: not started by the as-of date.</p>'
-    head = ("<tr><th>Period end</th><th>Status</th><th class=num>Actual</th>"
-            "<th class=num>Plan</th><th class=num>Variance</th><th class=num>Progress</th>"
-            "<th class=num>Expected</th></tr>")
+        return (f'<p class="periods">{caption}: '
+                f'{escape(t("Not started by the as-of date."))}</p>')
+    head = "".join(f"<th{' class=num' if i > 1 else ''}>{escape(t(name))}</th>" for i, name in
+                   enumerate(("Period end", "Status", "Actual", "Plan", "Variance", "Progress",
+                              "Expected")))
     body = []
     for p in rows:
         x = p.result
         body.append(
-            f'<tr data-date="{p.end}"><td>{p.end}</td><td>{escape(cells.status_label(x.status))}'
+            f'<tr data-date="{p.end}"><td>{day(p.end)}</td>'
+            f'<td>{escape(cells.status_label(x.status))}'
             f'</td><td class=num data-value="{_exact(x.actual)}">'
             f'{_e(cells.actual_text(x, currency))}</td>'
             f'<td class=num data-value="{_exact(x.planned)}">'
@@ -265,9 +330,42 @@ def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> s
             f'{_e(cells.variance_text(x, currency))}</td>'
             f'<td class=num>{cells.percent(x.progress)}</td>'
             f'<td class=num>{cells.percent(x.expected)}</td></tr>')
-    return (f'<div class="periods"><table data-period="{periods.period}"><caption>By '
-            f'{periods.period}</caption><thead>{head}</thead><tbody>{"".join(body)}'
+    return (f'<div class="periods"><table data-period="{periods.period}"><caption>'
+            f'{caption}</caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
             f'</tbody></table></div>')
+
+
+def _exceptions(report: Report, anchors: dict[str, int]) -> str:
+    """Exceptions first: a table on the first page, each row linked to its card."""
+    heading = f'<h2 id="exceptions-heading">{escape(t("Exceptions"))}</h2>'
+    if not report.exceptions:
+        return (f'<section class="exceptions" aria-labelledby="exceptions-heading">{heading}'
+                f'<p>{escape(t("Nothing at risk, off-track or missed."))}</p></section>')
+    currency = report.program.currency
+    head = "".join(f"<th{' class=num' if name in ('Gap', 'Days behind') else ''}>"
+                   f"{escape(t(name))}</th>" for name in
+                   ("Objective", "Status", "Owner", "Gap", "Days behind", "Next date", "Since",
+                    "Reason"))
+    rows = []
+    for e in report.exceptions:
+        colour = STATUS_COLOUR.get(e.status, "#333")
+        link = f'<a href="#objective-{anchors[e.id]}">{_e(e.id)}</a>' if e.id in anchors \
+            else _e(e.id)
+        rows.append(
+            f'<tr data-objective="{_e(e.id)}" data-status="{e.status}"'
+            f'{" class=rollup" if e.rollup else ""}><td>{link}<br><small>{_e(e.title)}</small>'
+            f'</td><td><span class="status" style="color:{colour}">'
+            f'{escape(cells.status_label(e.status))}</span></td>'
+            f'<td>{_e(e.owner) or "—"}</td>'
+            f'<td class=num data-value="{_exact(e.gap if e.gap is not None else e.gap_points)}">'
+            f'{_e(cells.gap_text(e, currency))}</td>'
+            f'<td class=num data-value="{_exact(e.days_behind)}">{_e(cells.behind_text(e))}</td>'
+            f'<td class=date data-value="{_exact(e.next_date)}">{_e(cells.next_text(e))}</td>'
+            f'<td class=date data-value="{_exact(e.since)}">{_e(cells.since_text(e))}</td>'
+            f'<td class="reason-cell" data-field="reason">{_e(e.reason) or "—"}</td></tr>')
+    return (f'<section class="exceptions" aria-labelledby="exceptions-heading">{heading}'
+            f'<div class="scroll"><table class="exceptions"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
 def _trends(report: Report) -> str:
@@ -295,9 +393,11 @@ def _stamp_field(label: str) -> str:
 
 
 def render_html(report: Report, periods: PeriodicView | None = None) -> str:
+    from ..compute.parts import sections
+
     program = report.program
     known = cells.known_text(report)
-    stamp = "".join(f'<div><dt>{escape(label)}</dt><dd data-field="{_stamp_field(label)}">'
+    stamp = "".join(f'<div><dt>{escape(t(label))}</dt><dd data-field="{_stamp_field(label)}">'
                     f"<code>{escape(value)}</code></dd></div>"
                     for label, value in cells.stamp_pairs(report))
     name = _e(f"{program.name} ({program.code})")
@@ -307,47 +407,75 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
         for s, n in report.summary.items())
     stale = ""
     if report.stale_metrics:
-        items = "".join(f"<li>{_e(m.metric)}: last observed {m.last_observed}, {m.age_days} "
-                        f"days ago ({m.cadence} cadence)</li>" for m in report.stale_metrics)
-        stale = f'<h3>Stale metrics</h3><ul class="stale-metrics">{items}</ul>'
-    groups: dict[str, list[tuple[int, ObjectiveResult]]] = {}
-    for index, r in enumerate(report.objectives, 1):
-        groups.setdefault(cells.group_name(r), []).append((index, r))
-    sections = []
-    for group, members in groups.items():
-        cards = "\n".join(_card(r, report, index, periods) for index, r in members)
-        sections.append(f'<section><h2>{_e(group)}</h2>\n<div class="cards">\n{cards}\n'
-                        f'</div></section>')
+        items = "".join(f"<li>{_e(m.metric)}: {escape(t('last observed'))} "
+                        f"{day(m.last_observed)}, {escape(ago(m.age_days))} "
+                        f"({escape(t(m.cadence))})</li>" for m in report.stale_metrics)
+        stale = f'<h3>{escape(t("Stale metrics"))}</h3><ul class="stale-metrics">{items}</ul>'
+    anchors = {r.id: index for index, r in enumerate(report.objectives, 1)}
+    body = []
+    open_top = False
+    for section in sections(report.objectives, program.groups):
+        for depth, head in section.new_heads:
+            if depth == 0:
+                if open_top:
+                    body.append("</section>")
+                body.append(f'<section class="group"><h2>{_e(head)}</h2>')
+                open_top = True
+            else:
+                level = min(6, depth + 2)
+                body.append(f'<h{level} class="subgroup">{_e(head)}</h{level}>')
+        if not section.path:
+            if open_top:
+                body.append("</section>")
+            body.append(f'<section class="group"><h2>'
+                        f'{_e(cells.section_title(section))}</h2>')
+            open_top = True
+        cards = "\n".join(_card(r, report, anchors[r.id], periods) for r in section.results)
+        body.append(f'<div class="cards">\n{cards}\n</div>')
+    if open_top:
+        body.append("</section>")
+    part = ""
+    if report.part:
+        part = (f'<p class="meta" data-field="part">{escape(t("Part"))}: ' + ", ".join(
+            f"{escape(t(k))} {_e(v)}" for k, v in report.part.items()) + "</p>")
     trends = _trends(report)
     period_note = (f"<p class=meta>Periodic view by {periods.period}: each objective from its "
                    f"start to the as-of date, the last period cut at {report.as_of}.</p>"
-                   if periods is not None else "")
+                   if periods is not None and current() == "en" else "")
+    title_word = t("Status as of")
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{current()}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{name} — status as of {report.as_of}</title>
+<title>{name} — {escape(title_word)} {day(report.as_of)}</title>
 <style>{CSS}</style>
 </head>
 <body>
 <header>
 <h1>{name}</h1>
-<p class="meta">Programme {program.start} → {program.end}</p>
-<p class="meta">Status as of <strong data-field="as_of">{report.as_of}</strong>, {known}.</p>
+<p class="meta">{escape(t("Programme"))} {day(program.start)} → {day(program.end)}</p>
+<p class="meta">{escape(title_word)} <strong data-field="as_of" data-value="{report.as_of}">\
+{day(report.as_of)}</strong>, {escape(known)}.</p>
+{part}
 </header>
 <main>
-<section aria-labelledby="summary-heading">
-<h2 id="summary-heading">Summary</h2>
-<table class="summary"><thead><tr><th>Status</th><th class=num>Objectives</th></tr></thead>
+<section class="front">
+<section class="overview" aria-labelledby="summary-heading">
+<h2 id="summary-heading">{escape(t("Summary"))}</h2>
+<table class="summary"><thead><tr><th>{escape(t("Status"))}</th>\
+<th class=num>{escape(t("Objectives"))}</th></tr></thead>
 <tbody>{summary_rows}</tbody></table>
-<p class="meta" data-field="rollups">Roll-ups (composites, counted apart): \
+<div class="aside"><p class="meta" data-field="rollups">{escape(t("Roll-ups"))} \
+({escape(t("composites, counted apart"))}){escape(cells.colon())} \
 {escape(cells.rollup_counts(report.rollups))}.</p>
-{stale}{period_note}
+{stale}{period_note}</div>
 </section>
-{chr(10).join(sections)}
+{_exceptions(report, anchors)}
+</section>
+{chr(10).join(body)}
 {trends}</main>
-<footer>Made by mibtrack from objectives.toml and the ledger. Status symbols: \
+<footer>{escape(t("Made by mibtrack from objectives.toml and the ledger. Status symbols:"))} \
 {escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.
 <dl class="stamp">{stamp}</dl></footer>
 </body>

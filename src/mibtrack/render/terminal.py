@@ -14,8 +14,11 @@ from rich.text import Text
 
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
-from .cells import TROUBLE, percent, rollup_counts
+from . import cells
+from .cells import TROUBLE, percent, points, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
+from .i18n import ago, day, moment, t
+from .i18n import day as shown
 from .periodic import PeriodicView
 from .text import amount, compact, literal
 
@@ -64,8 +67,12 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     voided = {e.target_entry for e in everything if e.type == "void"}
     corrected = {e.target_entry for e in everything if e.type == "correction"}
     table = _table()
-    for column in ("id", "as of", "type", "about", "value", "writer", "source / note"):
+    # ids, dates and types are read whole: never split across lines, however narrow
+    for column in ("id", "as of", "type"):
+        table.add_column(column, no_wrap=True, min_width=12 if column == "id" else None)
+    for column in ("about", "value", "writer"):
         table.add_column(column, overflow="fold")
+    table.add_column("source / note", overflow="fold", ratio=1)
     currency = project.program.currency
     for entry in chosen:
         if entry.type == "observation":
@@ -111,9 +118,9 @@ STATUS_MARK = {
 
 def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
     """Colour and a symbol, so status never depends on colour alone."""
-    text = Text(f"{STATUS_MARK.get(status, ' ')} {status}", style=STATUS_STYLE.get(status))
+    text = Text(f"{STATUS_MARK.get(status, ' ')} {t(status)}", style=STATUS_STYLE.get(status))
     if stale:
-        text.append(" ⌛" if short else " ⌛stale", style="yellow")
+        text.append(" ⌛" if short else f" ⌛{t('stale')}", style="yellow")
     return text
 
 
@@ -138,15 +145,15 @@ def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int 
 
 def _actual_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
-        return result.state or "—"
+        return t(result.state) if result.state else "—"
     if result.kind == "composite":
-        return f"{len(result.children)} parts"
+        return f"{len(result.children)} {t('parts')}"
     return compact(result.actual, result.unit, currency)
 
 
 def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
-        return "done"
+        return cells.goal_text(result, currency)
     if result.kind == "limit":
         low = None if result.min is None else compact(result.min, result.unit, currency)
         high = None if result.max is None else compact(result.max, result.unit, currency)
@@ -154,7 +161,7 @@ def _goal_cell(result: ObjectiveResult, currency: str) -> str:
             return f"{low.removesuffix(' ' + (result.unit or ''))}–{high}"
         return f"≥ {low}" if low else f"≤ {high}"
     if result.kind == "composite":
-        return f"all {len(result.children)}"
+        return f"{t('all')} {len(result.children)}"
     if result.target_min is not None:
         low = compact(result.target_min, result.unit, currency)
         high = compact(result.target_max, result.unit, currency)
@@ -166,28 +173,32 @@ def _when_cell(result: ObjectiveResult) -> str:
     """Short: the milestone's lateness or due date, the target's ETA."""
     if result.kind == "milestone":
         if result.done_date is not None:
-            return f"{result.late_days}d late" if result.late_days else "on time"
+            if not result.late_days:
+                return t("on time")
+            return f"{result.late_days} j de retard" if t("due") != "due" \
+                else f"{result.late_days}d late"
         if result.state == "slipped" and result.expected_date is not None:
-            return f"exp. {result.expected_date}"
-        return f"due {result.due}"
+            return f"{t('exp.')} {day(result.expected_date)}"
+        return f"{t('due')} {day(result.due)}"
     if result.kind == "limit":
-        return f"out {result.breached_since}" if result.breached_since else f"to {result.due}"
+        return f"{t('out')} {day(result.breached_since)}" if result.breached_since \
+            else f"{t('to')} {day(result.due)}"
     if result.eta is not None:
-        return f"ETA {result.eta}"
+        return f"{t('ETA ')}{day(result.eta)}"
     if result.kind == "target" and result.status not in ("achieved", "not-started") \
             and result.actual is not None:
-        return "no ETA"
+        return t("no ETA")
     if result.kind == "composite" and result.due is not None:
-        return f"due {result.due}"
+        return f"{t('due')} {day(result.due)}"
     return ""
 
 
 def _variance_cell(result: ObjectiveResult, currency: str) -> str:
     if result.variance is None:
-        return "—" if result.variance_points is None else \
-            f"{(result.variance_points * 100).quantize(Decimal(1)):+f} pts"
+        return points(result.variance_points)
     text = compact(result.variance, result.unit, currency)
-    return text if text.startswith("-") else f"+{text}"
+    return text if text.startswith("-") or not any(c in "123456789" for c in text) \
+        else f"+{text}"
 
 
 #: Columns of the sparkline of each target's recent actuals in `status` (when it fits).
@@ -200,16 +211,31 @@ def status_table(report: Report, width: int) -> Table:
     currency = report.program.currency
     table = _table()
     table.padding = (0, 1, 0, 0)  # with the box's one-space separator: a gap of two
-    columns: list[tuple[str, int, str]] = [("objective", 20, "left"), ("status", 14, "left"),
-                                           ("progress", 11, "left"), ("actual", 12, "right"),
-                                           ("when", 14, "left")]
+    # values are never cut short: a column is as wide as its longest value (at least the
+    # width it always had, at most a cap)
+    def fit(least: int, most: int, texts: list[str]) -> int:
+        return min(most, max([least] + [len(text) for text in texts]))
+
+    results = report.objectives
+    status_width = fit(14, 23, [f"? {t(r.status)}" + (" ⌛ " if r.stale else "")
+                                for r in results])
+    progress_width = fit(11, 13, [f"······ {percent(r.progress):>4}" for r in results])
+    columns: list[tuple[str, int, str]] = [
+        ("objective", 20, "left"), ("status", status_width, "left"),
+        ("progress", progress_width, "left"),
+        ("actual", fit(12, 20, [_actual_cell(r, currency) for r in results]), "right"),
+        ("when", fit(14, 22, [_when_cell(r) for r in results]), "left")]
     # optional columns, most useful first; each is added only if the table still fits
-    for extra, size, justify, after in (("target", 13, "right", "actual"),
-                                        ("plan", 5, "right", "target"),
-                                        ("variance", 15, "right", "plan"),
-                                        ("trend", TREND_WIDTH, "left", "progress"),
-                                        ("at due", 10, "right", "variance"),
-                                        ("title", 40, "left", "objective")):
+    for extra, size, justify, after in (
+            ("target", fit(13, 28, [_goal_cell(r, currency) for r in results]), "right",
+             "actual"),
+            ("plan", 5, "right", "target"),
+            ("variance", fit(15, 22, [_variance_cell(r, currency) for r in results]), "right",
+             "plan"),
+            ("trend", TREND_WIDTH, "left", "progress"),
+            ("at due", fit(10, 16, [compact(r.forecast_at_due, r.unit, currency)
+                                    for r in results]), "right", "variance"),
+            ("title", 40, "left", "objective")):
         used = sum(w for _, w, _ in columns) + 2 * len(columns)
         names = [name for name, _, _ in columns]
         if used + size <= width and after in names:  # plan only beside its target, etc.
@@ -217,11 +243,11 @@ def status_table(report: Report, width: int) -> Table:
                 size = min(60, width - used)
             columns.insert(names.index(after) + 1, (extra, size, justify))
     for name, size, justify in columns:
-        table.add_column(name, width=size, no_wrap=True, overflow="ellipsis",
+        table.add_column(t(name), width=size, no_wrap=True, overflow="ellipsis",
                          justify=justify)  # type: ignore[arg-type]
     for result in report.objectives:
         bar = progress_bar(result.progress, result.expected, 6)
-        bar.append(f" {percent(result.progress):>4}")
+        bar.append(f" {percent(result.progress):>{progress_width - 7}}")
         cells: dict[str, Text | str] = {
             "objective": Text(literal(result.id) + (" ✎" if result.revision else "")),
             "title": Text(literal(result.title)),
@@ -246,20 +272,25 @@ def report_header(report: Report, document: bool = False) -> Text:
     where the live `status` view says "as known now"."""
     program = report.program
     text = Text()
+
     text.append(literal(f"{program.name} ({program.code})"), style="bold")
-    text.append(f"  programme {program.start} → {program.end}\n")
-    text.append(f"as of {report.as_of}")
+    text.append(f"  {t('programme')} {day(program.start)} → {day(program.end)}\n")
+    text.append(f"{t('as of')} {day(report.as_of)}")
     from .cells import known_text
 
-    text.append(f", {known_text(report)}" if document or report.known_at else ", as known now")
+    text.append(f", {known_text(report)}" if document or report.known_at
+                else f", {t('as known now')}")
+    if report.part:
+        text.append(f"\n{t('Part')}: " + ", ".join(
+            f"{t(k)} {literal(v)}" for k, v in report.part.items()))
     counts = [(s, n) for s, n in report.summary.items() if n]
     text.append("\n")
     for index, (status, count) in enumerate(counts):
         if index:
             text.append("  ")
-        text.append(f"{STATUS_MARK[status]} {count} {status}", style=STATUS_STYLE.get(status))
+        text.append(f"{STATUS_MARK[status]} {count} {t(status)}", style=STATUS_STYLE.get(status))
     if any(report.rollups.values()):
-        text.append(f"\nroll-ups: {rollup_counts(report.rollups)}")
+        text.append(f"\n{t('roll-ups')}: {rollup_counts(report.rollups)}")
     return text
 
 
@@ -280,9 +311,10 @@ def reason_lines(results: Sequence[ObjectiveResult]) -> Text | None:
 def stale_lines(report: Report) -> Text | None:
     if not report.stale_metrics:
         return None
-    text = Text("stale: ", style="yellow")
-    text.append(", ".join(f"{literal(m.metric)} (last {m.last_observed}, {m.age_days} days ago, "
-                          f"{m.cadence})" for m in report.stale_metrics))
+    text = Text(f"{t('stale')}: ", style="yellow")
+    text.append(", ".join(f"{literal(m.metric)} ({t('last')} {day(m.last_observed)}, "
+                          f"{ago(m.age_days)}, {t(m.cadence)})"
+                          for m in report.stale_metrics))
     return text
 
 
@@ -303,16 +335,45 @@ def stamp_text(report: Report) -> Text:
 
 
 def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text | None]]:
-    """The status table split by each objective's group (or kind when it has none), each
-    with the reasons of its objectives in trouble."""
-    groups: dict[str, list[ObjectiveResult]] = {}
-    for result in report.objectives:
-        groups.setdefault(result.group or result.kind.capitalize() + "s", []).append(result)
-    sections = []
-    for name, results in groups.items():
-        part = report.model_copy(update={"objectives": tuple(results)})
-        sections.append((literal(name), status_table(part, width), reason_lines(results)))
-    return sections
+    """The status table split by each objective's group (or kind when it has none), in the
+    order of `[program] groups`, each with the reasons of its objectives in trouble; a nested
+    group's heading is `Axis 1 › Recommendation 3`."""
+    from ..compute.parts import sections
+
+    out = []
+    for section in sections(report.objectives, report.program.groups):
+        part = report.model_copy(update={"objectives": section.results})
+        name = " › ".join(section.path) if section.path else cells.section_title(section)
+        out.append((literal(name), status_table(part, width), reason_lines(section.results)))
+    return out
+
+
+def exceptions_table(report: Report, width: int) -> Table | Text:
+    """Exceptions first: what is at-risk, off-track or missed, with its gap, reason, next
+    date and since when (leaves, then roll-ups)."""
+    if not report.exceptions:
+        return Text(t("Nothing at risk, off-track or missed."), style="green")
+    currency = report.program.currency
+    table = _table()
+    table.padding = (0, 1, 0, 0)
+    table.add_column(t("Objective"), no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column(t("Status"), no_wrap=True)
+    table.add_column(t("Gap"), justify="right", no_wrap=True)
+    table.add_column(t("Days behind"), justify="right", no_wrap=True)
+    table.add_column(t("Next date"), no_wrap=True)
+    table.add_column(t("Since"), no_wrap=True)
+    if width >= 110:
+        table.add_column(t("Owner"), overflow="fold", max_width=16, min_width=len(t("Owner")))
+    table.add_column(t("Reason"), overflow="fold", ratio=1, min_width=16)
+    for e in report.exceptions:
+        row: list[Text | str] = [Text(literal(e.id)), status_text(e.status),
+                                 cells.gap_text(e, currency), cells.behind_text(e),
+                                 cells.next_text(e), cells.since_text(e)]
+        if width >= 110:
+            row.append(Text(literal(e.owner) or "—"))
+        row.append(Text(literal(e.reason) or "—"))
+        table.add_row(*row)
+    return table
 
 
 def period_tables(report: Report, periods: PeriodicView) -> list[Table]:
@@ -353,6 +414,8 @@ def render_report_table(report: Report, *, width: int, color: bool,
                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
                   markup=False)
     out.print(report_header(report, document=True))
+    out.print(Rule(Text(t("Exceptions"), style="bold"), align="left"))
+    out.print(exceptions_table(report, width))
     for name, table, reasons in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
@@ -362,8 +425,16 @@ def render_report_table(report: Report, *, width: int, color: bool,
         out.print(stale)
     if (revisions := revision_lines(report)) is not None:
         out.print(revisions)
+    noted = [(r.id, n) for r in report.objectives for n in report.recent_notes.get(r.id, ())]
+    if noted:
+        out.print(Rule(Text(t("Recent notes"), style="bold"), align="left"))
+        for objective_id, n in noted:
+            line = Text(f"{day(n.date)}  ", style="dim")
+            line.append(literal(objective_id), style="bold")
+            line.append(f"  {literal(n.text)}" + (f" ({literal(n.source)})" if n.source else ""))
+            out.print(line)
     if periods is not None:
-        out.print(Rule(Text(f"by {periods.period}", style="bold"), align="left"))
+        out.print(Rule(Text(t(f"by {periods.period}"), style="bold"), align="left"))
         for table in period_tables(report, periods):
             out.print(table)
     out.print(Rule(style="dim"))
@@ -383,8 +454,8 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     head.append(literal(objective.id), style="bold")
     head.append(f"  {literal(objective.title)}\n")
     head.append_text(status_text(result.status, result.stale))
-    head.append(f"  as of {day}" + (f", as known at {known_at:%Y-%m-%d %H:%M:%S} UTC"
-                                   if known_at else ""))
+    head.append(f"  {t('as of')} {shown(day)}" + (f", {t('as known at')} {moment(known_at)}"
+                                                  if known_at else ""))
     parts: list[Any] = [head]
 
     facts = Table.grid(padding=(0, 2))
@@ -392,10 +463,12 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     facts.add_column(overflow="fold")
 
     def fact(name: str, value: object) -> None:
+        if isinstance(value, dt.date):
+            value = shown(value)
         if value not in (None, "", ()):
-            facts.add_row(name, Text(literal(str(value))))
+            facts.add_row(t(name), Text(literal(str(value))))
 
-    fact("kind", objective.kind)
+    fact("kind", t(objective.kind))
     if objective.kind == "target":
         unit = result.unit
         fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
@@ -406,24 +479,22 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                            f"{amount(objective.target_max, unit, currency)}")
         else:
             fact("target", amount(objective.target, unit, currency))
-        fact("period", f"{project.start_of(objective)} → {objective.due}")
+        fact("period", f"{shown(project.start_of(objective))} → {shown(objective.due)}")
         if objective.plan == "step":
-            fact("plan", "step (each checkpoint's value from its date on)")
-        fact("checkpoints", ", ".join(f"{c.date}: {amount(c.value, unit, currency)}"
+            fact("plan", t("step (each checkpoint's value from its date on)"))
+        fact("checkpoints", ", ".join(f"{shown(c.date)}: {amount(c.value, unit, currency)}"
                                       for c in objective.checkpoints))
         fact("actual", amount(result.actual, unit, currency))
         fact("planned now", amount(result.planned, unit, currency, places=2))
-        fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        fact("progress", f"{percent(result.progress)} ({t('plan')} {percent(result.expected)})")
         if result.schedule_variance_days is not None:
-            days = result.schedule_variance_days
-            fact("schedule", "on schedule" if days == 0 else
-                 f"{abs(days)} days {'behind' if days < 0 else 'ahead of'} plan")
+            fact("schedule", cells.schedule_text(result))
         fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2)
-             if result.forecast_at_due is not None else "not enough data (needs 2 points)")
-        fact("ETA", result.eta or ("never at this pace" if result.forecast_at_due is not None
+             if result.forecast_at_due is not None else t("not enough data (needs 2 points)"))
+        fact("ETA", result.eta or (t("never at this pace") if result.forecast_at_due is not None
                                    else None))
         if result.above_range:
-            fact("note", "above the range's upper end")
+            fact("note", t("above the range's upper end"))
         if result.below_range:
             fact("note", "below the range's lower end")
         if result.evaluated_at is not None and result.evaluated_at != day:
@@ -451,34 +522,35 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2))
     elif objective.kind == "milestone":
         fact("due", objective.due)
-        fact("state", result.state or "no event yet")
+        fact("state", t(result.state) if result.state else t("no event yet"))
         fact("expected", result.expected_date)
         fact("done", result.done_date)
-        fact("late", f"{result.late_days} days" if result.late_days else None)
+        fact("late", cells.late_text(result) if result.late_days or result.state == "slipped"
+             else None)
     else:
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
         fact("due", result.due)
-        fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        fact("progress", f"{percent(result.progress)} ({t('plan')} {percent(result.expected)})")
         if result.worst_child is not None:
-            fact("worst part", f"{result.worst_child.id} ({result.worst_child.status})")
+            fact("worst part", f"{result.worst_child.id} ({t(result.worst_child.status)})")
         if result.children_by_status:
-            fact("parts", ", ".join(f"{n} {s}" for s, n in result.children_by_status.items()))
-    if result.status in TROUBLE:
-        fact("reason", result.reason)
+            fact("parts", ", ".join(f"{n} {t(s)}" for s, n in result.children_by_status.items()))
+    fact("reason", result.reason)
     fact("owner", objective.owner)
     fact("source", objective.source)
     parts.append(facts)
 
     dates = history_dates(project, objective, day)
     history = evaluator.series(objective.id, dates)
-    table = _table("plan vs actual, by quarter")
+    table = _table(t("plan vs actual, by quarter"))
     for column in ("date", "status", "actual", "planned", "variance", "progress", "plan"):
-        table.add_column(column, justify="right" if column not in ("date", "status") else "left")
+        table.add_column(t(column) if column != "plan" or t("plan") == "plan" else "attendu",
+                         justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
-        table.add_row(str(when), Text(row.status, style=STATUS_STYLE.get(row.status)),
+        table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status)),
                       compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
-                      else (getattr(row, "state", None) or "—"),
+                      else (t(row.state) if getattr(row, "state", None) else "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
@@ -486,7 +558,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     if result.kind in ("target", "limit") and width >= 40:
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
-        parts.append(Text("plan vs actual vs forecast", style="bold"))
+        parts.append(Text(t("plan vs actual vs forecast"), style="bold"))
         chart = plan_actual_chart(result, chart_dates,
                                   evaluator.series(objective.id, chart_dates), day,
                                   height=10 if width >= 60 else 6)
@@ -494,6 +566,6 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         for piece, style in chart:
             drawn.append(piece, style=style)
         parts.append(drawn)
-    parts.append(Text("evidence", style="bold"))
+    parts.append(Text(t("evidence"), style="bold"))
     parts.append(entries_table(entries, entries, project))
     return parts

@@ -36,27 +36,80 @@ def group_digits(value: Decimal) -> str:
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
+def singular_unit(unit: str) -> str:
+    """The unit for one: `companies` → `company`, `jobs` → `job` (`emplois` → `emploi`)."""
+    from .i18n import french
+
+    if french():
+        return unit[:-1] if len(unit) > 2 and unit[-1] in "sx" else unit
+    if unit.endswith("ies") and len(unit) > 4:
+        return unit[:-3] + "y"
+    if unit.endswith("s") and not unit.endswith("ss") and len(unit) > 2:
+        return unit[:-1]
+    return unit
+
+
+def with_unit(text: str, value: Decimal, unit: str | None) -> str:
+    """`240 jobs`, `1 company` (never `1 companies`)."""
+    if not unit:
+        return text
+    from .i18n import plural
+
+    return f"{text} {plural(value, singular_unit(unit), unit)}"
+
+
+def _is_money(unit: str | None, currency: str | None) -> bool:
+    return bool(unit and currency and unit.upper() == currency.upper())
+
+
 def amount(value: Decimal | None, unit: str | None, currency: str | None = None,
            places: int | None = None) -> str:
     """A value with its unit: `€30,000,000` for the programme's currency, `240 jobs` otherwise;
-    `places` rounds for display (plans and forecasts carry six decimals)."""
+    `places` rounds for display (plans and forecasts carry six decimals). In French:
+    `30 000 000 €`, `240 emplois`."""
     if value is None:
         return "—"
+    from .i18n import french, money, number
+
     if places is not None and value != value.quantize(Decimal(10) ** -places):
         value = value.quantize(Decimal(10) ** -places)
+    if value == 0:
+        value = abs(value)  # never "-0"
+    if french():
+        if _is_money(unit, currency):
+            return money(value, unit.upper())  # type: ignore[union-attr]
+        return with_unit(number(value), value, unit)
     text = group_digits(value)
-    if unit and currency and unit.upper() == currency.upper():
-        symbol = _CURRENCY_SYMBOLS.get(unit.upper())
+    if _is_money(unit, currency):
+        symbol = _CURRENCY_SYMBOLS.get(unit.upper())  # type: ignore[union-attr]
         if symbol:
             return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-    return f"{text} {unit}" if unit else text
+    return with_unit(text, value, unit)
 
 
 def compact(value: Decimal | None, unit: str | None, currency: str | None = None) -> str:
-    """At-a-glance form for tables: €30M, €1.25bn, 1.5k jobs, 23.2 companies."""
+    """At-a-glance form for tables: €30M, €1.25bn, 1.5k jobs, 23.2 companies; in French
+    30 M€, 1,25 Md€, 1,5 k emplois."""
     if value is None:
         return "—"
+    from .i18n import compact_money, compact_number, french
+
     magnitude = abs(value)
+    if french():
+        if magnitude < 1000:
+            rounded = value.quantize(Decimal(1) if magnitude >= 100 else Decimal("0.1"))
+            rounded = rounded.normalize() if rounded != rounded.to_integral() \
+                else rounded.to_integral()
+            if rounded == 0:
+                rounded = abs(rounded)
+            if _is_money(unit, currency):
+                return compact_money(rounded, unit.upper())  # type: ignore[union-attr]
+            from .i18n import number
+
+            return with_unit(number(rounded), rounded, unit)
+        if _is_money(unit, currency):
+            return compact_money(value, unit.upper())  # type: ignore[union-attr]
+        return with_unit(compact_number(value), value, unit)
     for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"),
                          (Decimal(10) ** 3, "k")):
         if magnitude >= size:
@@ -65,10 +118,12 @@ def compact(value: Decimal | None, unit: str | None, currency: str | None = None
             break
     else:
         places = Decimal(1) if magnitude >= 100 else Decimal("0.1")
-        text = f"{value.quantize(places).normalize():f}" if value != value.to_integral() \
-            else f"{value.to_integral():f}"
-    if unit and currency and unit.upper() == currency.upper() and \
-            unit.upper() in _CURRENCY_SYMBOLS:
-        symbol = _CURRENCY_SYMBOLS[unit.upper()]
+        shown = value.quantize(places).normalize() if value != value.to_integral() \
+            else value.to_integral()
+        if shown == 0:
+            shown = abs(shown)
+        text = f"{shown:f}"
+    if _is_money(unit, currency) and unit.upper() in _CURRENCY_SYMBOLS:  # type: ignore[union-attr]
+        symbol = _CURRENCY_SYMBOLS[unit.upper()]  # type: ignore[union-attr]
         return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-    return f"{text} {unit}" if unit else text
+    return with_unit(text, value, unit)

@@ -1,0 +1,149 @@
+"""A French programme's board pack: `[program] locale = "fr"` or `--locale fr` gives French
+labels and status words, dates 31/03/2026, numbers 1 234,5 and 30 000 000 € (Babel); CSV
+with `;` and the decimal comma; what people type read the French way. JSON never changes."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from html import unescape
+from pathlib import Path
+
+import pytest
+from report_support import AS_OF
+
+from support import SMALL_TOML, ledger_digest
+
+SPACES = re.compile("[\u00a0\u202f]")
+
+
+def plain(text: str) -> str:
+    """French typography uses no-break spaces; compare with ordinary ones."""
+    return SPACES.sub(" ", text)
+
+
+@pytest.fixture
+def french(project: Path, seeded):  # noqa: ANN001, ANN201
+    toml = SMALL_TOML.replace('currency = "EUR"', 'currency = "EUR"\nlocale = "fr"')
+    (project / "objectives.toml").write_text(toml, encoding="utf-8")
+    return seeded
+
+
+def test_the_markdown_board_pack_reads_french(french) -> None:  # noqa: ANN001
+    out = plain(french("report", "--as-of", AS_OF, "--format", "markdown").out)
+    assert "Point d'avancement au **30/04/2025**" in out
+    assert "## Synthèse" in out and "## Points d'attention" in out
+    assert "| ▼ hors trajectoire | 1 |" in out
+    # funding: 1.5M + 2M = 3 500 000 €; jobs (quarterly) is read as at its last report,
+    # 2025-03-31: plan 100 × 455/731 = 62.243502, variance 52 − 62.243502 = −10,24 jobs
+    assert "| 3 500 000 € |" in out and "-10,24 jobs" in out
+    assert "réalisé le 15/07/2024, 15 jours de retard (échéance 30/06/2024)" in out
+    body = out.split("\n---\n")[0]  # the provenance stamp below keeps machine values (ISO)
+    assert "2025-04-30" not in body and "off-track" not in out
+
+
+def test_the_terminal_and_html_read_french(french) -> None:  # noqa: ANN001
+    table = plain(french("report", "--as-of", AS_OF).out)
+    assert "au 30/04/2025" in table and "Points d'attention" in table
+    assert "3,5 M€" in table  # compact money: 3 500 000 €
+    html = plain(unescape(french("report", "--as-of", AS_OF, "--format", "html").out))
+    assert '<html lang="fr">' in html and "Synthèse" in html
+    assert "Point d'avancement au <strong" in html
+    status = plain(french("status", "--as-of", AS_OF).out)
+    assert "▼ hors trajectoire" in status and "programme 01/01/2024 → 31/12/2030" in status
+
+
+def test_locale_option_overrides_and_json_is_never_localised(seeded) -> None:  # noqa: ANN001
+    def document(*extra: str) -> dict:
+        doc = json.loads(seeded("report", "--as-of", AS_OF, "--format", "json", *extra).out,
+                         parse_float=Decimal)
+        doc.pop("generated_at")  # the moment the ledger was read: differs run to run
+        return doc
+
+    doc = document()
+    assert document("--locale", "fr") == doc
+    assert doc["program"]["locale"] == "en"
+    out = plain(seeded("report", "--as-of", AS_OF, "--format", "markdown",
+                       "--locale", "fr").out)
+    assert "## Synthèse" in out
+    bad = seeded("report", "--locale", "de")
+    assert bad.code == 2 and bad.err.startswith("mibtrack: unknown locale 'de'")
+
+
+def test_french_csv_has_semicolons_and_decimal_commas(french) -> None:  # noqa: ANN001
+    out = french("report", "--as-of", AS_OF, "--format", "csv").out
+    header, *rows = out.splitlines()
+    assert header.startswith("id;kind;group;title;status")
+    jobs = dict(zip(header.split(";"), next(r for r in rows if r.startswith("jobs;")).split(";"),
+                    strict=True))
+    assert jobs["planned"] == "62,243502" and jobs["actual"] == "52"  # plan at 2025-03-31
+
+
+def test_french_export_imports_back(french, project: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    exported = french("export").out
+    assert exported.startswith("date;metric;value;")
+    assert "2024-02-15;funding_eur;1500000;" in exported
+    path = tmp_path / "export.csv"
+    path.write_text(exported, encoding="utf-8")
+    fresh_project = tmp_path / "fresh"
+    (fresh_project / "ledger").mkdir(parents=True)
+    fresh_toml = (project / "objectives.toml").read_text(encoding="utf-8")
+    (fresh_project / "objectives.toml").write_text(fresh_toml, encoding="utf-8")
+    result = french("import", str(path), root=fresh_project)
+    assert result.code == 0, result.err
+    assert "imported 8 entries" in result.out  # 7 observations and the launch
+
+
+def test_french_input_on_the_command_line(french, project: Path) -> None:  # noqa: ANN001
+    result = french("record", "funding_eur", "1 000 000,00 €", "--date", "31/03/2025",
+                    "--json")
+    assert result.code == 0, result.err
+    entry = json.loads(result.out, parse_float=Decimal)["entry"]
+    assert (entry["value"], entry["as_of"]) == (1_000_000, "2025-03-31")
+    assert json.loads(french("record", "jobs", "41,2 %", "--date", "2025-04-01",
+                             "--json").out, parse_float=Decimal)["entry"]["value"] \
+        == Decimal("41.2")
+    before = ledger_digest(project)
+    for value, date in (("1.5", "2025-04-02"), ("1,234.5", "2025-04-02"),
+                        ("12", "03/31/2025")):
+        refused = french("record", "jobs", value, "--date", date)
+        assert refused.code == 2, (value, date)
+        assert len(refused.err.splitlines()) == 1 and refused.out == ""
+    assert ledger_digest(project) == before
+
+
+def test_slash_dates_are_refused_in_english(seeded) -> None:  # noqa: ANN001
+    result = seeded("record", "jobs", "12", "--date", "31/03/2025")
+    assert result.code == 2 and "YYYY-MM-DD" in result.err
+
+
+def test_the_french_workbook_has_french_headings_and_date_formats(french,
+                                                                  tmp_path: Path) -> None:  # noqa: ANN001
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "fr.xlsx"
+    assert french("report", "--as-of", AS_OF, "--format", "xlsx", "--output",
+                  str(out)).code == 0
+    sheet = openpyxl.load_workbook(out)["Summary"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["Identifiant", "Intitulé", "Axe", "Responsable", "Statut"]
+    due = sheet.cell(2, header.index("Échéance") + 1)
+    assert due.number_format == "dd/mm/yyyy" and due.value.year == 2026
+    assert sheet.cell(2, header.index("Statut") + 1).value == "▼ hors trajectoire"
+
+
+def test_the_readme_s_french_board_pack_is_real_output(cli) -> None:  # noqa: ANN001
+    """README shows the French example's report; regenerate it when this fails:
+    cd docs/examples/plan-regional && mibtrack report --as-of 30/11/2025 --format markdown."""
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("--as-of 30/11/2025 --format markdown\n", 1)[1].split("```", 1)[0]
+    result = cli("report", "--as-of", "30/11/2025", "--format", "markdown",
+                 root=root / "docs" / "examples" / "plan-regional")
+    assert result.code == 0, result.err
+
+    def tables(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith(("|", "#", "- "))]
+
+    assert tables(result.out) == tables(block)
+    assert "Points d'attention" in block and "cofinancement à voter" in block
