@@ -251,10 +251,11 @@ def test_plan_stays_between_baseline_and_target_and_expected_in_zero_one(t):
     assert Decimal(0) <= r.expected <= Decimal(1)
 
 
-#: What compute/ may import: the pure standard library, pydantic, the domain, itself.
+#: What compute/ may import: the pure standard library, pydantic, the domain and its errors,
+#: itself.
 PURE_MODULES = {"__future__", "bisect", "calendar", "collections", "dataclasses", "datetime",
                 "decimal", "fractions", "functools", "math", "typing", "pydantic",
-                "mibtrack.model", "mibtrack.values", "mibtrack.compute"}
+                "mibtrack.errors", "mibtrack.model", "mibtrack.values", "mibtrack.compute"}
 #: Calls that read a clock, a file, the environment or the terminal.
 IMPURE_CALLS = {"open", "print", "input", "now", "today", "utcnow", "utc_now", "time",
                 "monotonic", "getenv", "read_text", "read_bytes", "write_text", "write_bytes"}
