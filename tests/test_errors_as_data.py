@@ -62,7 +62,7 @@ def test_each_break_says_its_kind(ledger: Ledger) -> None:
     assert (marker.problem.kind, marker.problem.line) == ("conflict-marker", 2)
 
 
-def test_an_import_key_conflict_is_pointed_at_its_csv_line(cli, project: Path) -> None:  # noqa: ANN001
+def test_an_import_key_conflict_is_pointed_at_its_csv_line(cli, project: Path) -> None:
     assert cli("record", "jobs", "5", "--date", "2025-01-01", "--key", "it's: q1").code == 0
     csv = project / "rows.csv"
     csv.write_text("metric,value,date,key\njobs,6,2025-01-02,other\n"

@@ -65,7 +65,7 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _runtime_nodes(tree: ast.AST):  # noqa: ANN202
+def _runtime_nodes(tree: ast.AST):
     """Every node, except those under `if TYPE_CHECKING:` (annotations only: no import at
     run time)."""
     for node in ast.iter_child_nodes(tree):

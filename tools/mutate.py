@@ -212,7 +212,7 @@ def mutants(only: str | None = None) -> list[Mutant]:
     return found
 
 
-def _original(module: object, qualname: str):  # noqa: ANN202
+def _original(module: object, qualname: str):
     owner: object = module
     *outer, last = qualname.split(".")
     for name in outer:
@@ -324,7 +324,7 @@ class _Runner:
                         os.write(write_end, str(self.order[i]).encode())
                         os._exit(1)
                 os._exit(0)
-            except BaseException:  # noqa: BLE001 - a mutant that cannot even load is killed
+            except BaseException:
                 os._exit(2)
         os.close(write_end)
         deadline = started + timeout

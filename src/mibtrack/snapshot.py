@@ -152,7 +152,7 @@ def write_receipt(root: Path, feed: Path, before: os.stat_result,
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temp.write_text(json.dumps(pairs, separators=(",", ":")), encoding="ascii")
         os.replace(temp, target)
-    except Exception:  # noqa: BLE001, S110 - a receipt is an optimisation, never a failure
+    except Exception:
         pass
 
 
@@ -161,7 +161,7 @@ def _receipts(path: Path) -> list[list[list[int]]]:
         pairs = json.loads(path.read_bytes())
         return [[[int(x) for x in b], [int(x) for x in a]] for b, a in pairs
                 if len(b) == len(a) == 5]
-    except Exception:  # noqa: BLE001 - missing or damaged: no receipts
+    except Exception:
         return []
 
 
@@ -561,7 +561,7 @@ class DailyCache:
             if any(m.stat is not None and len(m.stat) != 5 for m in feeds.values()):
                 return None
             return {"objectives": str(data["objectives"]), "feeds": feeds, "fold": fold}
-        except Exception:  # noqa: BLE001 - any damage means "no cache"
+        except Exception:
             return None
 
     def _save(self, toml_digest: str, feeds: dict[str, FeedMark], fold: DailyFold) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 
 @pytest.fixture
-def write_csv(tmp_path: Path):  # noqa: ANN201
+def write_csv(tmp_path: Path):
     """write_csv("a.csv", text, encoding=..., bom=...) -> the file's path (bytes exact)."""
 
     def write(name: str, text: str, *, crlf: bool = False, bom: bool = False) -> Path:
@@ -35,7 +35,7 @@ def fresh_project(project: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def entries(cli):  # noqa: ANN001, ANN201
+def entries(cli):
     """entries(root=None) -> the entries of `log --json` (a list of dicts)."""
 
     def read(root: Path | None = None) -> list[dict]:

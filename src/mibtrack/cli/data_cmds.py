@@ -105,7 +105,7 @@ def import_(
              + (f"; {already} already recorded" if already else ""))
 
 
-def _refuse_done_twice(plan) -> None:  # noqa: ANN001
+def _refuse_done_twice(plan) -> None:
     """A `done` row for a milestone the ledger already has done as of that row's date is a
     bad row (SPEC R2), as `mibtrack milestone … done` refuses it; the row repeating that very
     event (its key) is not."""
@@ -129,7 +129,7 @@ def _refuse_done_twice(plan) -> None:  # noqa: ANN001
                 "record `reopened` first if it was undone"))
 
 
-def _with_line(exc, plan):  # noqa: ANN001, ANN202
+def _with_line(exc, plan):
     """A key conflict found by the ledger, pointed at the file's line."""
     from ..errors import UsageError
 
@@ -142,7 +142,7 @@ def _with_line(exc, plan):  # noqa: ANN001, ANN202
     return exc
 
 
-def _dry_run(plan) -> None:  # noqa: ANN001
+def _dry_run(plan) -> None:
     """What the import would record, row by row; a key conflict fails as the import would."""
     from ..errors import UsageError
     from ..ledger.store import content_of
@@ -174,7 +174,7 @@ def _dry_run(plan) -> None:  # noqa: ANN001
          + (f"; {already} already recorded" if already else "") + "; nothing written")
 
 
-def _progress_bar():  # noqa: ANN202
+def _progress_bar():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from .app import console
@@ -231,7 +231,7 @@ def export(
     warn_entries(project, entries)
 
 
-def _render(records, fmt: str, raw: bool, french: bool = False) -> str:  # noqa: ANN001
+def _render(records, fmt: str, raw: bool, french: bool = False) -> str:
     import io
 
     from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv

@@ -117,7 +117,7 @@ def validate() -> None:
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(content) -> list[str]:  # noqa: ANN001
+def _references(content) -> list[str]:
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
@@ -267,7 +267,7 @@ def verify(
                              f"{first.describe()}", hint)
 
 
-def _plan_copies(ledger) -> list:  # noqa: ANN001
+def _plan_copies(ledger) -> list:
     """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
     warning (a clone without it cannot report with that version), a changed one an error."""
     from ..errors import IntegrityError, ProjectError
@@ -282,7 +282,7 @@ def _plan_copies(ledger) -> list:  # noqa: ANN001
         except ProjectError as exc:
             warn(exc.line())
     return changed
-def _key_findings(ledger):  # noqa: ANN001, ANN202
+def _key_findings(ledger):
     """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
     copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
     naming different facts (the earliest recorded is used)."""
@@ -300,7 +300,7 @@ def _key_findings(ledger):  # noqa: ANN001, ANN202
               for conflict in rules.conflicts)]
 
 
-def _conflict_text(conflict) -> str:  # noqa: ANN001
+def _conflict_text(conflict) -> str:
     versions = " and ".join(f"{place} (entry {ids[0][:12]})"
                             for place, ids in zip(conflict.places, conflict.versions, strict=True))
     return f"key {conflict.key!r} names different facts: {versions}"

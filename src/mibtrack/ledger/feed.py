@@ -332,7 +332,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
         if on_appended is not None:
             try:
                 on_appended(path, before, os.fstat(fd))
-            except Exception:  # noqa: BLE001, S110 - only a cache hint: never fails an append
+            except Exception:
                 pass
         return entries
 

@@ -407,7 +407,7 @@ def _count(view: mmap.mmap, needle: bytes, stop: int) -> int:
     return count
 
 
-class _mapped:  # noqa: N801 - used as a context manager like open()
+class _mapped:
     """A feed mapped read-only (None when empty or unreadable), under a shared lock."""
 
     def __init__(self, path: Path) -> None:
@@ -420,7 +420,7 @@ class _mapped:  # noqa: N801 - used as a context manager like open()
         from .feed import steady
 
         try:
-            self.handle = open(self.path, "rb")  # noqa: SIM115
+            self.handle = open(self.path, "rb")
             if os.fstat(self.handle.fileno()).st_size == 0:
                 return None
             self.lock = steady(self.handle)

@@ -27,7 +27,7 @@ def host_writer() -> str:
 
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:
         user = "user"
     raw = f"{user}@{socket.gethostname().split('.')[0]}"
     return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+")[:100] or "writer"
