@@ -112,7 +112,7 @@ class _Doc(BaseModel):
 
 def _with_status(model: type[BaseModel]) -> type[BaseModel]:
     """An entry as `log --json` shows it: plus the ids of entries voiding or correcting it."""
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"Logged{model.__name__}", __base__=model,
         voided_by=(list[str], Field(description="Ids of voids of this entry.")),
         corrected_by=(list[str], Field(description="Ids of corrections of this entry.")),
@@ -127,7 +127,7 @@ class LogDocument(_Doc):
     """`mibtrack log --json`."""
 
     schema_version: Literal[1]
-    entries: list[  # type: ignore[valid-type]
+    entries: list[
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 
 
@@ -259,7 +259,7 @@ class ShowDocument(_Doc):
     history: list[HistoryPoint]
     trend: MilestoneTrend | None = Field(
         description="A milestone's forecast date at each reporting date (else null).")
-    entries: list[  # type: ignore[valid-type]
+    entries: list[
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 
 

@@ -67,7 +67,7 @@ def export_document(records: list[dict[str, Any]], raw: bool) -> dict[str, Any]:
 
 def history_dates(project: Project, objective: Objective, day: dt.date) -> tuple[dt.date, ...]:
     """Quarter ends from the objective's start up to the as-of day (the day itself last)."""
-    start = (project.start_of(objective) if objective.kind in ("target", "limit")  # type: ignore[arg-type]
+    start = (project.start_of(objective) if objective.kind in ("target", "limit")
              else project.program.start)
     if day <= start:
         return (day,)
