@@ -42,7 +42,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(project: Path, capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
+def cli(project: Path, capsys: pytest.CaptureFixture[str]):
     """cli("record", "jobs", "5") runs `mibtrack --dir <project> record jobs 5`."""
 
     def invoke(*args: str, root: Path | None = None) -> Result:

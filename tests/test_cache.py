@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -11,14 +12,14 @@ from mibtrack import snapshot
 CACHE = Path(".mibtrack") / "cache" / "daily.json"
 
 
-def _seed(cli) -> None:  # noqa: ANN001
+def _seed(cli) -> None:
     for value, day in (("10", "2024-03-01"), ("20", "2024-06-01"), ("35", "2024-09-01")):
         assert cli("record", "jobs", value, "--date", day).code == 0
     for value, day in (("1M", "2024-02-01"), ("2.5M", "2024-05-01")):
         assert cli("record", "funding_eur", value, "--date", day).code == 0
 
 
-def _status(cli, *extra: str) -> dict:  # noqa: ANN001
+def _status(cli, *extra: str) -> dict:
     result = cli("status", "--json", "--as-of", "2025-01-01", *extra)
     assert result.code == 0, result.err
     document = json.loads(result.out)
@@ -26,13 +27,13 @@ def _status(cli, *extra: str) -> dict:  # noqa: ANN001
     return document
 
 
-def _cold(cli, project: Path) -> dict:  # noqa: ANN001
+def _cold(cli, project: Path) -> dict:
     shutil.rmtree(project / ".mibtrack", ignore_errors=True)
     report = _status(cli)
     return report
 
 
-def test_append_then_status_equals_cold_status(cli, project: Path) -> None:  # noqa: ANN001
+def test_append_then_status_equals_cold_status(cli, project: Path) -> None:
     _seed(cli)
     _status(cli)
     assert (project / CACHE).is_file()
@@ -44,7 +45,7 @@ def test_append_then_status_equals_cold_status(cli, project: Path) -> None:  # n
     assert warm["objectives"][1]["actual"] == 4000000
 
 
-def test_correction_appended_after_caching_is_applied(cli, project: Path) -> None:  # noqa: ANN001
+def test_correction_appended_after_caching_is_applied(cli, project: Path) -> None:
     _seed(cli)
     _status(cli)
     entry = json.loads(cli("log", "--json").out)["entries"][2]["id"]
@@ -54,7 +55,7 @@ def test_correction_appended_after_caching_is_applied(cli, project: Path) -> Non
     assert warm == _cold(cli, project)
 
 
-def test_changed_byte_in_the_middle_is_noticed(cli, project: Path) -> None:  # noqa: ANN001
+def test_changed_byte_in_the_middle_is_noticed(cli, project: Path) -> None:
     _seed(cli)
     before = _status(cli)
     feed = project / "ledger" / "tester.jsonl"
@@ -69,7 +70,7 @@ def test_changed_byte_in_the_middle_is_noticed(cli, project: Path) -> None:  # n
     assert before["objectives"][0]["actual"] == 35
 
 
-def test_objectives_change_invalidates(cli, project: Path) -> None:  # noqa: ANN001
+def test_objectives_change_invalidates(cli, project: Path) -> None:
     _seed(cli)
     assert _status(cli)["objectives"][0]["actual"] == 35
     toml = project / "objectives.toml"
@@ -81,7 +82,7 @@ def test_objectives_change_invalidates(cli, project: Path) -> None:  # noqa: ANN
     assert _status(cli)["objectives"][0]["actual"] == 65
 
 
-def test_truncated_feed_is_noticed(cli, project: Path) -> None:  # noqa: ANN001
+def test_truncated_feed_is_noticed(cli, project: Path) -> None:
     _seed(cli)
     _status(cli)
     feed = project / "ledger" / "tester.jsonl"
@@ -90,7 +91,7 @@ def test_truncated_feed_is_noticed(cli, project: Path) -> None:  # noqa: ANN001
     assert _status(cli)["objectives"][0]["actual"] == 20
 
 
-def test_corrupt_or_foreign_cache_is_ignored(cli, project: Path) -> None:  # noqa: ANN001
+def test_corrupt_or_foreign_cache_is_ignored(cli, project: Path) -> None:
     _seed(cli)
     good = _status(cli)
     cache = project / CACHE
@@ -98,23 +99,29 @@ def test_corrupt_or_foreign_cache_is_ignored(cli, project: Path) -> None:  # noq
                  b"\xff\xfe garbage"):
         cache.write_bytes(junk)
         assert _status(cli) == good
-    assert cache.read_bytes().startswith(b"0" * 0)  # rewritten, still usable
+    # rewritten, still usable: the first line is the SHA-256 of the JSON body after it
+    digest, _, body = cache.read_bytes().partition(b"\n")
+    assert digest == hashlib.sha256(body).hexdigest().encode()
+    assert json.loads(body)
     assert _status(cli) == good
 
 
-def test_unwritable_cache_never_fails_a_command(cli, project: Path) -> None:  # noqa: ANN001
+def test_unwritable_cache_never_fails_a_command(cli, project: Path) -> None:
     _seed(cli)
     (project / ".mibtrack").write_text("a file where the folder should be")
     assert _status(cli)["objectives"][0]["actual"] == 35
 
 
-def test_known_at_reads_in_full_and_matches(cli, project: Path) -> None:  # noqa: ANN001
+def test_known_at_reads_in_full_and_matches(cli, project: Path) -> None:
     _seed(cli)
-    now = _status(cli, "--known-at", "2999-01-01")
+    warm = _status(cli)  # served from the cache
+    now = _status(cli, "--known-at", "2999-01-01")  # read in full: the cache is not used
     assert now["objectives"][0]["actual"] == 35
+    assert now.pop("known_at") is not None and warm.pop("known_at") is None
+    assert now == warm
 
 
-def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:
     _seed(cli)
     serial = _cold(cli, project)
     monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
@@ -123,14 +130,14 @@ def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:  
 
 # -- proofs without hashing (stat, append receipts), and where they must not be trusted
 
-def _later(monkeypatch, seconds: float = 10.0) -> None:  # noqa: ANN001
+def _later(monkeypatch, seconds: float = 10.0) -> None:
     """Make the cache record its stats `seconds` after the feeds' last write (not racy)."""
     real = snapshot._clock
     monkeypatch.setattr(snapshot, "_clock", lambda: real() + int(seconds * 1e9))
 
 
-def _no_hashing(monkeypatch) -> None:  # noqa: ANN001
-    def refuse(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+def _no_hashing(monkeypatch) -> None:
+    def refuse(*_args, **_kwargs):
         raise AssertionError("hashed a feed whose stat or receipts proved it")
 
     monkeypatch.setattr(snapshot, "_digests", refuse)
@@ -150,7 +157,7 @@ def _edit_same_size(feed: Path, old: bytes, new: bytes, keep_mtime: bool) -> Non
     assert feed.stat().st_size == stat.st_size
 
 
-def test_unchanged_stat_proves_without_hashing(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_unchanged_stat_proves_without_hashing(cli, project: Path, monkeypatch) -> None:
     _seed(cli)
     _later(monkeypatch)
     cold = _status(cli)
@@ -158,7 +165,7 @@ def test_unchanged_stat_proves_without_hashing(cli, project: Path, monkeypatch) 
     assert _status(cli) == cold
 
 
-def test_own_appends_are_proven_by_receipts(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_own_appends_are_proven_by_receipts(cli, project: Path, monkeypatch) -> None:
     _seed(cli)
     _later(monkeypatch)
     _status(cli)
@@ -172,7 +179,7 @@ def test_own_appends_are_proven_by_receipts(cli, project: Path, monkeypatch) -> 
     assert warm == _cold(cli, project)
 
 
-def test_edit_restoring_size_and_mtime_is_noticed(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_edit_restoring_size_and_mtime_is_noticed(cli, project: Path, monkeypatch) -> None:
     _seed(cli)
     _later(monkeypatch)  # the recorded stat is trusted: only ctime can tell
     assert _status(cli)["objectives"][0]["actual"] == 35
@@ -181,7 +188,7 @@ def test_edit_restoring_size_and_mtime_is_noticed(cli, project: Path, monkeypatc
     assert _status(cli)["objectives"][0]["actual"] == 95
 
 
-def test_racy_stat_is_not_trusted(cli, project: Path) -> None:  # noqa: ANN001
+def test_racy_stat_is_not_trusted(cli, project: Path) -> None:
     """An edit in the same timestamp tick as the cached stat leaves the stat unchanged:
     simulated by recording the edited feed's stat in the cache, taken just now (racy)."""
     _seed(cli)
@@ -196,7 +203,7 @@ def test_racy_stat_is_not_trusted(cli, project: Path) -> None:  # noqa: ANN001
     assert _status(cli)["objectives"][0]["actual"] == 95
 
 
-def test_append_by_hand_is_read(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_append_by_hand_is_read(cli, project: Path, monkeypatch) -> None:
     from mibtrack.ledger.codec import encode, sha256
 
     _seed(cli)
@@ -226,7 +233,7 @@ def test_receipt_chain() -> None:
     assert not snapshot._chain([[a, b], [b, a]], a, d)  # a loop ends
 
 
-def test_small_appends_do_not_rewrite_the_cache(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_small_appends_do_not_rewrite_the_cache(cli, project: Path, monkeypatch) -> None:
     _seed(cli)
     _later(monkeypatch)
     _status(cli)
@@ -241,7 +248,7 @@ def test_small_appends_do_not_rewrite_the_cache(cli, project: Path, monkeypatch)
     assert warm == _status(cli) == _cold(cli, project)
 
 
-def test_parallel_read_leaves_a_cache_proven_by_stat(cli, project: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_parallel_read_leaves_a_cache_proven_by_stat(cli, project: Path, monkeypatch) -> None:
     _seed(cli)
     monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(snapshot, "_cpus", lambda: 2)
@@ -295,7 +302,7 @@ def test_a_feed_being_read_cannot_be_cut_back_under_the_reader(cli, project) -> 
     import time
 
     from mibtrack.ledger import Ledger
-    from mibtrack.snapshot import steady
+    from mibtrack.ledger.feed import steady
 
     cli("record", "jobs", "10", "--date", "2025-01-01")
     feed = project / "ledger" / "tester.jsonl"

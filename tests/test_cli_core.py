@@ -57,7 +57,8 @@ def test_record_accepts_a_negative_value(cli) -> None:
     (("void", "ffff", "--reason", "x"), 2, "no entry with id 'ffff'"),
     (("correct", "zz", "--reason", "x"), 2, "is not an entry id"),
     (("note", "ghost", "hello"), 2, "unknown objective 'ghost'"),
-    (("status", "--as-of", "someday"), 2, ""),
+    (("status", "--as-of", "someday"), 2,
+     "--as-of 'someday' is not a date — write it as YYYY-MM-DD, e.g. 2025-06-30"),
     (("frobnicate",), 2, "No such command"),
 ])
 def test_bad_input_is_one_line_its_exit_code_and_nothing_written(
@@ -266,7 +267,7 @@ def test_init_writes_a_project_and_never_overwrites(tmp_path: Path, capsys) -> N
 def test_an_internal_failure_is_one_line_and_exit_70(cli, monkeypatch) -> None:
     import mibtrack.ledger.store as store
 
-    def boom(self):  # noqa: ANN001, ANN202
+    def boom(self):
         raise RuntimeError("disk gremlin")
 
     monkeypatch.setattr(store.Ledger, "read", boom)
@@ -315,7 +316,7 @@ def test_init_honours_mibtrack_dir_and_prepares_git(tmp_path: Path, monkeypatch,
 
 
 def test_long_reads_show_progress_on_a_terminal_only(cli, project: Path,
-                                                     monkeypatch) -> None:  # noqa: ANN001
+                                                     monkeypatch) -> None:
     """verify over a ledger bigger than the threshold: a bar on a terminal (stderr), not a
     byte of it in a pipe."""
     import importlib

@@ -86,7 +86,7 @@ def test_a_refused_record_keeps_no_copy(cli, project: Path, tmp_path: Path) -> N
 
 def test_an_append_refused_after_the_copy_takes_the_copy_back(cli, project: Path,
                                                              tmp_path: Path,
-                                                             monkeypatch) -> None:  # noqa: ANN001
+                                                             monkeypatch) -> None:
     import datetime as dt
 
     assert cli("record", "jobs", "1").code == 0

@@ -36,7 +36,7 @@ def clone(project: Path) -> Path:
 
 
 @pytest.fixture
-def write_csv(tmp_path: Path):  # noqa: ANN201
+def write_csv(tmp_path: Path):
     def write(name: str, text: str) -> Path:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")

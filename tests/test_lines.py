@@ -38,8 +38,8 @@ keys = st.one_of(st.none(), st.text(min_size=1, max_size=12),
 hashes = st.text(st.sampled_from(HEX), min_size=64, max_size=64)
 
 
-def _fields(writer, metric, day, moment, value, source, note, key, prev, seq,  # noqa: ANN001, ANN202
-            sig=None):  # noqa: ANN001
+def _fields(writer, metric, day, moment, value, source, note, key, prev, seq,
+            sig=None):
     return {"v": 1, "seq": seq, "type": "observation", "writer": writer, "recorded_at": moment,
             "as_of": day, "metric": metric, "value": value, "source": source, "note": note,
             "key": key, "prev": prev, "sig": sig}
@@ -99,7 +99,7 @@ def _agree(line: bytes) -> None:
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_fields)
-def test_every_canonical_valid_line_takes_the_fast_path(fields) -> None:  # noqa: ANN001
+def test_every_canonical_valid_line_takes_the_fast_path(fields) -> None:
     line = encode(fields)[:-1]
     obs = lines.read_checked(line)
     assert obs is not None, line
@@ -112,7 +112,7 @@ def test_every_canonical_valid_line_takes_the_fast_path(fields) -> None:  # noqa
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_fields, st.sampled_from(sorted(BAD)), st.data())
-def test_one_bad_field_is_refused_as_the_model_refuses_it(fields, name, data) -> None:  # noqa: ANN001
+def test_one_bad_field_is_refused_as_the_model_refuses_it(fields, name, data) -> None:
     fields[name] = data.draw(st.sampled_from(BAD[name]))
     try:
         line = encode(fields)[:-1]
@@ -128,7 +128,7 @@ def test_one_bad_field_is_refused_as_the_model_refuses_it(fields, name, data) ->
 @example({"v": 1, "seq": 1, "type": "observation", "writer": "a", "recorded_at":
           "2025-01-01T00:00:00.000000Z", "as_of": "2025-01-01", "metric": "m", "value": "1",
           "source": None, "note": None, "key": None, "prev": "0" * 64}, 0, 0, "duplicate")
-def test_mutated_lines_are_read_as_the_model_reads_them(fields, at, byte, how) -> None:  # noqa: ANN001
+def test_mutated_lines_are_read_as_the_model_reads_them(fields, at, byte, how) -> None:
     line = bytearray(encode(fields)[:-1])
     where = at % len(line)
     if how == "flip":
@@ -195,7 +195,7 @@ def test_a_duplicated_key_is_never_read_fast() -> None:
 @given(st.dictionaries(st.sampled_from(["type", "as_of", "metric", "value", "objective",
                                         "source", "note", "key", "reason", "seq", "v"]),
                        st.one_of(st.text(), st.integers(-10**20, 10**20)), min_size=1))
-def test_the_encoder_writes_the_bytes_json_dumps_writes(fields) -> None:  # noqa: ANN001
+def test_the_encoder_writes_the_bytes_json_dumps_writes(fields) -> None:
     # the format's definition (docs/ledger-format.md) is json.dumps' compact form; the
     # encoder writes it with msgspec, byte for byte the same (escapes, non-ASCII, numbers)
     fields = {**fields, "prev": "0" * 64}

@@ -100,7 +100,7 @@ def test_a_fold_with_a_whole_second_moment_reads_back_from_its_state() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300), st.integers(0, 320), st.sampled_from([b"ab", b"abc", b"a"]),
        st.integers(1, 40))
-def test_the_released_search_finds_what_find_finds(body, start, needle, slice_size) -> None:  # noqa: ANN001
+def test_the_released_search_finds_what_find_finds(body, start, needle, slice_size) -> None:
     """`find_released` searches a slice at a time (giving pages back): it must find exactly
     what one `find` over the whole mapping finds, a needle across a slice boundary too."""
     import mmap

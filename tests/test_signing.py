@@ -41,10 +41,10 @@ def keys(cli, tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def signed(cli, project: Path, keys: dict[str, Path]):  # noqa: ANN201
+def signed(cli, project: Path, keys: dict[str, Path]):
     """A project where alice authorised herself and bob, and each recorded one value."""
 
-    def as_(who: str, *args: str):  # noqa: ANN202
+    def as_(who: str, *args: str):
         return cli("--writer", who, "--key-file", str(keys[who]), *args)
 
     assert as_("alice", "writers", "add", "alice", f"{keys['alice']}.pub").code == 0
@@ -95,7 +95,7 @@ def test_a_signed_ledger_verifies_clean_when_signatures_are_required(cli, signed
     assert all(w["fingerprint"].startswith("SHA256:") for w in listed)
 
 
-def verify_fails(cli, feed: str, line: int, problem: str) -> None:  # noqa: ANN001
+def verify_fails(cli, feed: str, line: int, problem: str) -> None:
     result = cli("verify")
     assert result.code == 4, result.out + result.err
     assert f"BROKEN {feed}: {line - 1} entries; line {line}: {problem}" in result.out, result.out
@@ -126,7 +126,7 @@ def test_unsigned_entry_written_while_optional_is_rejected_once_required(
     verify_fails(cli, "carol.jsonl", 1, "unsigned entry (signatures are required)")
 
 
-def rewrite(feed: Path, number: int, change, resign=None) -> None:  # noqa: ANN001
+def rewrite(feed: Path, number: int, change, resign=None) -> None:
     """Change line `number` and re-hash the chain from there (ids and prevs consistent), as
     a forger with write access would; signatures are kept as they were (or re-made with
     `resign`)."""
@@ -188,7 +188,7 @@ def test_record_refuses_a_key_the_list_would_reject(cli, signed, project: Path,
     assert ledger_digest(project) == before
 
 
-def _optional_while(project: Path, action) -> None:  # noqa: ANN001
+def _optional_while(project: Path, action) -> None:
     """Do `action` as a tool that ignores the setting would (or with it off), then require
     signatures again: the forgeries below are written, and `verify` must reject them."""
     _unrequire(project)

@@ -29,7 +29,7 @@ def bounded(project: Path) -> Path:
 
 
 @pytest.fixture
-def write_csv(tmp_path: Path):  # noqa: ANN201
+def write_csv(tmp_path: Path):
     def write(name: str, text: str) -> Path:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")

@@ -17,7 +17,6 @@ from typing import Any
 from .csvio import EXPORT_COLUMNS
 from .ledger.query import select
 from .model import Entry, Project
-from .render.documents import SCHEMA_VERSION, entry_record
 
 
 def applied_entries(entries: Sequence[Entry], known_at: dt.datetime | None = None,
@@ -76,16 +75,10 @@ def applied_records(project: Project, entries: Sequence[Entry], *, metric: str |
     return records
 
 
-def raw_records(project: Project, entries: Sequence[Entry], *, metric: str | None = None,
+def raw_entries(project: Project, entries: Sequence[Entry], *, metric: str | None = None,
                 objective: str | None = None, since: dt.date | None = None,
-                until: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every entry as recorded (the same records as `log --json`, without voided_by…)."""
-    chosen = select(project, entries, metric=metric, objective=objective, since=since,
-                    until=until)
-    return [entry_record(e) for e in chosen]
-
-
-def export_document(records: list[dict[str, Any]], raw: bool) -> dict[str, Any]:
-    """`export --format json`: one document with a schema_version."""
-    return {"schema_version": SCHEMA_VERSION, "view": "raw" if raw else "applied",
-            "entries": records}
+                until: dt.date | None = None) -> list[Entry]:
+    """Every entry as recorded that the filters choose (`render.documents.entry_record`
+    makes each the record `log --json` shows, without voided_by…)."""
+    return list(select(project, entries, metric=metric, objective=objective, since=since,
+                       until=until))

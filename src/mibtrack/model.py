@@ -507,7 +507,7 @@ FACT_TYPES = frozenset({"observation", "milestone", "note"})
 def fact_content(fields: object) -> tuple[object, ...]:
     """What makes two keyed entries the same fact, from an Entry or a dict of its stored
     fields (decimals and dates compared as their canonical text)."""
-    get = fields.get if isinstance(fields, dict) else (  # type: ignore[union-attr]
+    get = fields.get if isinstance(fields, dict) else (
         lambda name: getattr(fields, name, None))
     out = []
     for name in (*CONTENT_FIELDS, "note"):

@@ -128,7 +128,7 @@ def parse_project(text: str, path: Path | str = OBJECTIVES_FILE) -> Project:
         project = Project.model_validate(raw)
     except ValidationError as exc:
         for error in exc.errors():
-            loc = _toml_loc(error["loc"], raw)
+            loc = _toml_loc(error["loc"])
             problem(loc, f"{_describe(loc)}: {_message(error)}")
         raise Problems(problems) from None
     for loc, message in _cross_check(project):
@@ -174,7 +174,7 @@ def _defaults(objective: Any, program: dict[str, Any]) -> Any:
     return filled
 
 
-def _toml_loc(loc: tuple[Any, ...], raw: dict[str, Any]) -> tuple[Any, ...]:
+def _toml_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Drop pydantic's union tags (`objectives.0.target.due` → `objectives.0.due`)."""
     parts = list(loc)
     if len(parts) >= 3 and parts[0] == "objectives" and parts[2] in {"target", "limit",

@@ -31,10 +31,6 @@ NO_PLAN_NOTICE = ("no plan version is recorded yet: run `mibtrack replan --reaso
                   "recorded version\"` to record objectives.toml as the plan")
 
 
-def first_version_hint() -> str:
-    return NO_PLAN_NOTICE
-
-
 def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 

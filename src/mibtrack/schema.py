@@ -7,6 +7,7 @@ where pydantic would say "number or string": `NumberDecimals` makes that one cha
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -51,36 +52,54 @@ def _attribute_docstrings(cls: type) -> dict[str, str]:
     return docs
 
 
-def _document_report_models() -> None:
-    """What `use_attribute_docstrings` would do for the report models, done only here."""
+@functools.cache
+def _report_field_docs() -> dict[str, dict[str, str]]:
+    """Report model name → field → the docstring under it (inherited fields keep their
+    base's): what `use_attribute_docstrings` would give, read only when a schema is made.
+    The models themselves are left as they are."""
     from .compute import report
 
-    models = [m for m in vars(report).values() if isinstance(m, type)
-              and issubclass(m, report.ReportRecord) and m is not report.ReportRecord]
-    for model in models:  # in definition order: a model's parts are rebuilt before it
-        fields = model.model_fields
+    found: dict[str, dict[str, str]] = {}
+    for model in vars(report).values():
+        if not (isinstance(model, type) and issubclass(model, report.ReportRecord)
+                and model is not report.ReportRecord):
+            continue
         docs: dict[str, str] = {}
-        for cls in reversed(model.__mro__):  # inherited fields keep their base's docstring
+        for cls in reversed(model.__mro__):
             if isinstance(cls, type) and issubclass(cls, report.ReportRecord) \
                     and cls is not report.ReportRecord:
                 docs.update(_attribute_docstrings(cls))
-        for name, doc in docs.items():
-            if name in fields and fields[name].description is None:
-                fields[name].description = doc
-        model.model_rebuild(force=True)
+        found[model.__name__] = {name: doc for name, doc in docs.items()
+                                 if name in model.model_fields}
+    return found
 
 
-_document_report_models()
+class _DocumentedReports(GenerateJsonSchema):
+    """Each report model's property gets its field's docstring as `description` (unless
+    the field declares one), in the generated schema only."""
+
+    def generate(self, schema: Any, mode: Any = "validation") -> dict[str, Any]:
+        generated = super().generate(schema, mode)
+        docs = _report_field_docs()
+        for name, definition in [("", generated), *generated.get("$defs", {}).items()]:
+            title = definition.get("title")
+            if title not in docs or (name and name != title):
+                continue
+            for field, prop in definition.get("properties", {}).items():
+                doc = docs[title].get(field)
+                if doc is not None and "description" not in prop:
+                    prop["description"] = doc
+        return self.sort(generated)
 
 
-class NumberDecimals(GenerateJsonSchema):
+class NumberDecimals(_DocumentedReports):
     """Decimals are JSON numbers in every document mibtrack writes."""
 
     def decimal_schema(self, schema: Any) -> dict[str, Any]:
         return {"type": "number"}
 
 
-class StoredDecimals(GenerateJsonSchema):
+class StoredDecimals(_DocumentedReports):
     """In a ledger line (docs/ledger-format.md) a decimal is a plain decimal string."""
 
     def decimal_schema(self, schema: Any) -> dict[str, Any]:
@@ -93,7 +112,7 @@ class _Doc(BaseModel):
 
 def _with_status(model: type[BaseModel]) -> type[BaseModel]:
     """An entry as `log --json` shows it: plus the ids of entries voiding or correcting it."""
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"Logged{model.__name__}", __base__=model,
         voided_by=(list[str], Field(description="Ids of voids of this entry.")),
         corrected_by=(list[str], Field(description="Ids of corrections of this entry.")),
@@ -108,7 +127,7 @@ class LogDocument(_Doc):
     """`mibtrack log --json`."""
 
     schema_version: Literal[1]
-    entries: list[  # type: ignore[valid-type]
+    entries: list[
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 
 
@@ -240,7 +259,7 @@ class ShowDocument(_Doc):
     history: list[HistoryPoint]
     trend: MilestoneTrend | None = Field(
         description="A milestone's forecast date at each reporting date (else null).")
-    entries: list[  # type: ignore[valid-type]
+    entries: list[
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 
 

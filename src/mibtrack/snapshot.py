@@ -28,14 +28,11 @@ writing it are ignored. Reports as known at a moment (`--known-at`) always read 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import mmap
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +41,7 @@ from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
 from .ledger import scan as scan_module
-from .ledger.feed import TornTail
+from .ledger.feed import TornTail, steady
 from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
 from .model import Project
 
@@ -84,18 +81,6 @@ def _trusted(mark: dict[str, Any]) -> bool:
     """A recorded stat that proves something: not racily close to when it was taken."""
     key = mark.get("stat")
     return key is not None and mark["at"] - max(key[3], key[4]) >= RACY_NS
-
-
-@contextmanager
-def steady(handle: Any) -> Iterator[None]:
-    """A shared flock while a feed is mapped: mibtrack only ever shrinks a feed (a failed
-    append cut back, `repair`) under the exclusive lock, so a mapped feed cannot shrink under
-    us — which would be a SIGBUS, not an error line. Appends wait the few ms it takes."""
-    fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _hash_range(view: Any, at: int, stop: int) -> list[str]:
@@ -167,7 +152,7 @@ def write_receipt(root: Path, feed: Path, before: os.stat_result,
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         temp.write_text(json.dumps(pairs, separators=(",", ":")), encoding="ascii")
         os.replace(temp, target)
-    except Exception:  # noqa: BLE001, S110 - a receipt is an optimisation, never a failure
+    except Exception:
         pass
 
 
@@ -176,7 +161,7 @@ def _receipts(path: Path) -> list[list[list[int]]]:
         pairs = json.loads(path.read_bytes())
         return [[[int(x) for x in b], [int(x) for x in a]] for b, a in pairs
                 if len(b) == len(a) == 5]
-    except Exception:  # noqa: BLE001 - missing or damaged: no receipts
+    except Exception:
         return []
 
 
@@ -576,7 +561,7 @@ class DailyCache:
             if any(m.stat is not None and len(m.stat) != 5 for m in feeds.values()):
                 return None
             return {"objectives": str(data["objectives"]), "feeds": feeds, "fold": fold}
-        except Exception:  # noqa: BLE001 - any damage means "no cache"
+        except Exception:
             return None
 
     def _save(self, toml_digest: str, feeds: dict[str, FeedMark], fold: DailyFold) -> None:

@@ -15,7 +15,8 @@ from .errors import UsageError
 #: with six decimal places without rounding.
 DECIMAL_CONTEXT = Context(prec=40)
 
-MAX_MAGNITUDE = Decimal(10) ** 15
+#: Values are below 10^MAX_EXPONENT in magnitude (judged by the exponent alone).
+MAX_EXPONENT = 15
 MAX_PLACES = 6
 
 _SUFFIXES = {"k": Decimal(10) ** 3, "K": Decimal(10) ** 3, "M": Decimal(10) ** 6,
@@ -50,8 +51,8 @@ def check_value(value: Decimal, what: str = "value", typed: str | None = None) -
         raise UsageError(f"{what} {shown} is not a finite number", "type a plain number like 1250")
     # judged by the exponent alone: arithmetic on 1e1000000 would overflow, and on
     # 1e-999999999 underflow to a silent 0
-    if value and value.adjusted() >= 15:
-        raise UsageError(f"{what} {shown} is too large (at most 10^15 in magnitude)",
+    if value and value.adjusted() >= MAX_EXPONENT:
+        raise UsageError(f"{what} {shown} is too large (at most 10^{MAX_EXPONENT} in magnitude)",
                          "check for extra digits")
     if value and value.adjusted() < -MAX_PLACES:
         raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places",
@@ -97,7 +98,8 @@ def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> 
             if match["suffix"] and value.adjusted() < 30:
                 value *= _SUFFIXES[match["suffix"]]
     except DecimalException:
-        raise UsageError(f"{what} {text!r} is too large (at most 10^15 in magnitude)",
+        raise UsageError(f"{what} {text!r} is too large (at most 10^{MAX_EXPONENT} in "
+                         "magnitude)",
                          "check for extra digits") from None
     return check_value(value, what, text)
 

@@ -12,7 +12,7 @@ import pytest
 
 
 @pytest.fixture
-def write_csv(tmp_path: Path):  # noqa: ANN201
+def write_csv(tmp_path: Path):
     """write_csv("a.csv", text, encoding=..., bom=...) -> the file's path (bytes exact)."""
 
     def write(name: str, text: str, *, crlf: bool = False, bom: bool = False) -> Path:
@@ -35,7 +35,7 @@ def fresh_project(project: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def entries(cli):  # noqa: ANN001, ANN201
+def entries(cli):
     """entries(root=None) -> the entries of `log --json` (a list of dicts)."""
 
     def read(root: Path | None = None) -> list[dict]:
@@ -44,10 +44,3 @@ def entries(cli):  # noqa: ANN001, ANN201
         return json.loads(result.out, parse_float=Decimal)["entries"]
 
     return read
-
-
-def facts(entries: list[dict]) -> list[tuple]:
-    """What a fact says, whoever wrote it and whenever: to compare two projects' ledgers."""
-    return sorted((e["type"], e["as_of"], e.get("metric"), e.get("value"), e.get("objective"),
-                   e.get("status"), e.get("expected"), e.get("source"), e.get("note"))
-                  for e in entries)

@@ -9,16 +9,17 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import facts
+from data_support import facts
+
 from support import without_provenance
 
 
-def _id(result) -> str:  # noqa: ANN001
+def _id(result) -> str:
     assert result.code == 0, result.err
     return result.out.strip()
 
 
-def _seed(cli) -> dict[str, str]:  # noqa: ANN001
+def _seed(cli) -> dict[str, str]:
     """Observations, a correction of value and of date, a void, milestone events, a note."""
     ids = {
         "jobs40": _id(cli("record", "jobs", "40", "--date", "2025-03-31", "--source", "HR",
@@ -144,7 +145,7 @@ def test_json_export_has_exact_numbers(cli) -> None:
 
 def test_filters_work_on_the_facts_as_corrected(cli) -> None:
     _seed(cli)
-    def values(*args: str) -> list[str]:  # noqa: E306
+    def values(*args: str) -> list[str]:
         result = cli("export", *args)
         assert result.code == 0, result.err
         return [r["value"] or r["status"] or r["note"] for r in _rows(result.out)]

@@ -7,7 +7,8 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import facts
+from data_support import facts
+
 from support import ledger_digest, without_notices
 
 PLAIN = """metric,value,date,source,note

@@ -51,7 +51,7 @@ def test_progress_bar_only_on_a_colour_terminal(project: Path, tmp_path: Path, e
 
 
 def test_export_to_a_terminal_shows_control_codes_instead_of_sending_them(
-        project: Path, cli) -> None:  # noqa: ANN001
+        project: Path, cli) -> None:
     cli("note", "jobs", "bell\x07 and \x1b[31mred", "--date", "2025-01-01")
     out = _on_a_terminal(["--dir", str(project), "export", "--format", "csv"],
                          {"NO_COLOR": "1"})

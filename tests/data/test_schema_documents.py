@@ -15,7 +15,7 @@ from mibtrack.schema import KINDS
 
 
 @pytest.fixture
-def schema(cli):  # noqa: ANN001, ANN201
+def schema(cli):
     def get(kind: str) -> dict:
         result = cli("schema", "--kind", kind)
         assert result.code == 0, result.err
@@ -30,7 +30,7 @@ def _check(document: dict, schema: dict) -> None:
     jsonschema.Draft202012Validator(schema).validate(document)
 
 
-def _json(result) -> dict:  # noqa: ANN001
+def _json(result) -> dict:
     assert result.code == 0, result.err
     return json.loads(result.out)
 

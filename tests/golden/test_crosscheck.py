@@ -19,10 +19,10 @@ end = 2030-12-31
 
 
 @pytest.fixture
-def programme(project: Path, cli):  # noqa: ANN001, ANN201
+def programme(project: Path, cli):
     """programme(toml_body) writes objectives.toml; returns a `status --json` reader."""
 
-    def write(body: str):  # noqa: ANN202
+    def write(body: str):
         (project / "objectives.toml").write_text(HEAD + body, encoding="utf-8")
 
         def status(as_of: str) -> dict:

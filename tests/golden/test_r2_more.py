@@ -16,7 +16,7 @@ def write(project: Path, body: str) -> None:
     (project / "objectives.toml").write_text(PROGRAM + body, encoding="utf-8")
 
 
-def ok(result) -> str:  # noqa: ANN001
+def ok(result) -> str:
     assert result.code == 0, result.err
     return result.out.strip()
 

@@ -34,7 +34,7 @@ SPEC_FIELDS = {
 
 
 @pytest.fixture
-def programme(project: Path):  # noqa: ANN201
+def programme(project: Path):
     """programme(toml) replaces the test project's objectives.toml (after [program])."""
 
     def write(body: str) -> None:
@@ -44,7 +44,7 @@ def programme(project: Path):  # noqa: ANN201
 
 
 @pytest.fixture
-def record(cli):  # noqa: ANN001, ANN201
+def record(cli):
     def run(*args: str) -> str:
         result = cli(*args)
         assert result.code == 0, result.err
@@ -53,13 +53,13 @@ def record(cli):  # noqa: ANN001, ANN201
     return run
 
 
-def status(cli, as_of: str) -> dict:  # noqa: ANN001
+def status(cli, as_of: str) -> dict:
     result = cli("status", "--json", "--as-of", as_of)
     assert result.code == 0, result.err
     return json.loads(result.out)
 
 
-def objective(cli, as_of: str, objective_id: str) -> dict:  # noqa: ANN001
+def objective(cli, as_of: str, objective_id: str) -> dict:
     found = [o for o in status(cli, as_of)["objectives"] if o["id"] == objective_id]
     assert len(found) == 1
     assert SPEC_FIELDS <= set(found[0]), SPEC_FIELDS - set(found[0])

@@ -30,7 +30,7 @@ def figure(name: str, text: str) -> None:
     _FIGURES.append(line)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     if _FIGURES:
         terminalreporter.section("reliability figures")
         for line in _FIGURES:

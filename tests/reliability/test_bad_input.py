@@ -23,7 +23,7 @@ from .conftest import cli, figure, make_project, snapshot
 COUNTS: dict[str, int] = {}
 
 
-def _settings(ci: int, full: int, scale: str):  # noqa: ANN202
+def _settings(ci: int, full: int, scale: str):
     return settings(max_examples=full if scale == "full" else ci, deadline=None,
                     derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))

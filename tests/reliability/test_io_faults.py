@@ -39,12 +39,12 @@ class Fault:
         self.k, self.err, self.always, self.calls, self.fired = k, err, always, 0, 0
 
     def wrapper(self) -> Callable:
-        def faulty(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def faulty(*args, **kwargs):
             return self.call(*args, **kwargs)
 
         return faulty
 
-    def call(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def call(self, *args, **kwargs):
         self.calls += 1
         if self.k and (self.calls == self.k or (self.always and self.calls > self.k)):
             self.fired += 1

@@ -55,7 +55,7 @@ def main() -> None:
 
         real_tail = feed._tail
 
-        def slow_tail(fd: int, size: int):  # noqa: ANN202
+        def slow_tail(fd: int, size: int):
             found = real_tail(fd, size)
             time.sleep(0.002)
             return found

@@ -10,7 +10,7 @@ from report_support import AS_OF, EVIDENCE, HOSTILE_NOTE, HOSTILE_SOURCE, HOSTIL
 
 
 @pytest.fixture
-def seeded(cli):  # noqa: ANN001, ANN201
+def seeded(cli):
     """The small programme with jobs and funding observed and the launch done late."""
     for metric, value, day in EVIDENCE:
         assert cli("record", metric, value, "--date", day).code == 0
@@ -19,7 +19,7 @@ def seeded(cli):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def hostile(project: Path, seeded):  # noqa: ANN001, ANN201
+def hostile(project: Path, seeded):
     """The seeded project with an objective whose title, group, owner and source are hostile."""
     (project / "objectives.toml").write_text(HOSTILE_TOML, encoding="utf-8")
     assert seeded("validate").code == 0, seeded("validate").err

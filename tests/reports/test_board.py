@@ -72,7 +72,7 @@ AS_OF = "2025-06-15"
 
 
 @pytest.fixture
-def board(cli, project: Path):  # noqa: ANN001, ANN201
+def board(cli, project: Path):
     (project / "objectives.toml").write_text(BOARD_TOML, encoding="utf-8")
     for args in (("record", "intros", "20", "--date", "2024-06-30"),
                  ("record", "intros", "30", "--date", "2025-06-30"),
@@ -85,14 +85,14 @@ def board(cli, project: Path):  # noqa: ANN001, ANN201
     return cli
 
 
-def _json(result) -> dict:  # noqa: ANN001
+def _json(result) -> dict:
     assert result.code == 0, result.err
     return json.loads(result.out, parse_float=Decimal)
 
 
 # --------------------------------------------------------------------------- parts
 
-def test_group_selects_a_group_and_its_nested_groups(board) -> None:  # noqa: ANN001
+def test_group_selects_a_group_and_its_nested_groups(board) -> None:
     doc = _json(board("status", "--as-of", AS_OF, "--group", "Axis 1", "--json"))
     assert [o["id"] for o in doc["objectives"]] == ["intros", "firms"]
     assert doc["part"] == {"group": "Axis 1"}
@@ -102,7 +102,7 @@ def test_group_selects_a_group_and_its_nested_groups(board) -> None:  # noqa: AN
     assert [o["id"] for o in nested["objectives"]] == ["intros"]
 
 
-def test_owner_and_tag_select_and_combine(board) -> None:  # noqa: ANN001
+def test_owner_and_tag_select_and_combine(board) -> None:
     mine = _json(board("report", "--as-of", AS_OF, "--format", "json", "--owner", "claire"))
     assert [o["id"] for o in mine["objectives"]] == ["intros", "vote"]  # case-insensitive
     both = _json(board("status", "--as-of", AS_OF, "--json", "--owner", "Claire",
@@ -110,7 +110,7 @@ def test_owner_and_tag_select_and_combine(board) -> None:  # noqa: ANN001
     assert [o["id"] for o in both["objectives"]] == ["vote"]
 
 
-def test_check_judges_only_the_part(board) -> None:  # noqa: ANN001
+def test_check_judges_only_the_part(board) -> None:
     # vote slipped past its due date: off-track (exit 1); Marc's firms: 1 of 2 on
     # 2025-01-31 against a plan of 2 × 531/730 = 1.45 by 2025-06-15: r = 0.69, off-track too;
     # Axis 2 holds vote (off-track, not missed: due 2025-06-30) and opening (achieved)
@@ -121,7 +121,7 @@ def test_check_judges_only_the_part(board) -> None:  # noqa: ANN001
     assert fine.code == 0 and fine.out == ""
 
 
-def test_an_unknown_part_is_exit_2_naming_what_exists(board, project: Path) -> None:  # noqa: ANN001
+def test_an_unknown_part_is_exit_2_naming_what_exists(board, project: Path) -> None:
     before = ledger_digest(project)
     result = board("status", "--group", "Axis 9")
     assert result.code == 2 and result.out == ""
@@ -132,7 +132,7 @@ def test_an_unknown_part_is_exit_2_naming_what_exists(board, project: Path) -> N
     assert ledger_digest(project) == before
 
 
-def test_groups_follow_the_programme_s_order_and_nest(board) -> None:  # noqa: ANN001
+def test_groups_follow_the_programme_s_order_and_nest(board) -> None:
     out = board("report", "--as-of", AS_OF, "--format", "markdown").out
     heads = [line for line in out.splitlines() if re.match(r"^#{2,3} ", line)]
     groups = [h for h in heads if "Axis" in h or "Recommendation" in h]
@@ -147,7 +147,7 @@ def test_groups_follow_the_programme_s_order_and_nest(board) -> None:  # noqa: A
 
 # --------------------------------------------------------------------------- why, first
 
-def test_every_format_puts_the_exceptions_first_with_their_reason(board) -> None:  # noqa: ANN001
+def test_every_format_puts_the_exceptions_first_with_their_reason(board) -> None:
     reason = "co-financing to be voted in the 2026 budget"
     doc = _json(board("report", "--as-of", AS_OF, "--format", "json"))
     vote = next(e for e in doc["exceptions"] if e["id"] == "vote")
@@ -167,7 +167,7 @@ def test_every_format_puts_the_exceptions_first_with_their_reason(board) -> None
     assert any(reason in row and row.startswith("vote,") for row in rows)
 
 
-def test_a_slipped_milestone_s_card_says_why_it_is_late(board) -> None:  # noqa: ANN001
+def test_a_slipped_milestone_s_card_says_why_it_is_late(board) -> None:
     html = board("report", "--as-of", AS_OF, "--format", "html").out
     card = html[html.index('data-objective="vote"', html.index('<article')):]
     card = card[:card.index("</article>")]
@@ -179,7 +179,7 @@ def test_a_slipped_milestone_s_card_says_why_it_is_late(board) -> None:  # noqa:
 
 # --------------------------------------------------------------------------- wording
 
-def test_markdown_has_no_stray_backslash_before_numbers(board) -> None:  # noqa: ANN001
+def test_markdown_has_no_stray_backslash_before_numbers(board) -> None:
     from mibtrack.render.markdown import md
 
     assert md("143.67 companies") == "143.67 companies"
@@ -188,7 +188,7 @@ def test_markdown_has_no_stray_backslash_before_numbers(board) -> None:  # noqa:
     assert not re.search(r"\\\d", out)
 
 
-def test_one_of_a_unit_is_singular_and_zero_is_never_negative(board) -> None:  # noqa: ANN001
+def test_one_of_a_unit_is_singular_and_zero_is_never_negative(board) -> None:
     from mibtrack.render.cells import points
     from mibtrack.render.text import amount
 
@@ -202,21 +202,21 @@ def test_one_of_a_unit_is_singular_and_zero_is_never_negative(board) -> None:  #
     assert "1 companies" not in board("status", "--as-of", AS_OF).out
 
 
-def test_one_day_late_is_singular(board) -> None:  # noqa: ANN001
+def test_one_day_late_is_singular(board) -> None:
     # opening was due 2025-03-31 and done 2025-04-01: one day late
     out = board("report", "--as-of", AS_OF, "--format", "markdown").out
     assert "1 day late" in out and "1 days late" not in out
 
 
 @pytest.mark.parametrize("columns", ["120", "160"])
-def test_the_terminal_never_cuts_a_target_short(board, monkeypatch, columns) -> None:  # noqa: ANN001
+def test_the_terminal_never_cuts_a_target_short(board, monkeypatch, columns) -> None:
     monkeypatch.setenv("COLUMNS", columns)
     out = board("status", "--as-of", AS_OF).out
     assert "150 introductions" in out and "introduc…" not in out
     assert max(len(line) for line in out.splitlines()) <= int(columns)
 
 
-def test_log_keeps_ids_and_dates_whole_at_80_columns(board, monkeypatch) -> None:  # noqa: ANN001
+def test_log_keeps_ids_and_dates_whole_at_80_columns(board, monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     out = board("log").out
     rows = [line for line in out.splitlines() if re.match(r"^[0-9a-f]{6}", line)]
@@ -226,7 +226,7 @@ def test_log_keeps_ids_and_dates_whole_at_80_columns(board, monkeypatch) -> None
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
-def test_period_tables_are_full_width_and_never_break_words(board) -> None:  # noqa: ANN001
+def test_period_tables_are_full_width_and_never_break_words(board) -> None:
     html = board("report", "--as-of", AS_OF, "--format", "html", "--period", "quarter").out
     assert 'class="card wide"' in html  # a card with a period table spans the row
     card_rule = re.search(r"\n\.card\{[^}]*\}", html)[0]

@@ -41,7 +41,7 @@ CARDS = """(() => {
 })()"""
 
 
-def test_mib_html_report_in_chromium(chromium: str, cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_mib_html_report_in_chromium(chromium: str, cli, tmp_path: Path) -> None:
     page = tmp_path / "mib-report.html"
     result = cli("report", "--format", "html", "--output", str(page), root=REPO)
     assert result.code == 0, result.err

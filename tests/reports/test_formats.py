@@ -21,7 +21,7 @@ NUMBERS = ("actual", "target", "target_min", "target_max", "baseline", "planned"
 DATES = ("eta", "start", "due", "last_observed", "expected_date", "done_date")
 
 
-def report_json(cli, *extra: str) -> dict:  # noqa: ANN001
+def report_json(cli, *extra: str) -> dict:
     result = cli("report", "--as-of", AS_OF, "--format", "json", *extra)
     assert result.code == 0, result.err
     return json.loads(result.out, parse_float=Decimal)
@@ -37,7 +37,7 @@ def percent(value: object) -> str:
 
 # --------------------------------------------------------------------------- CSV
 
-def test_csv_rows_hold_the_json_numbers(seeded) -> None:  # noqa: ANN001
+def test_csv_rows_hold_the_json_numbers(seeded) -> None:
     expected = {o["id"]: o for o in report_json(seeded)["objectives"]}
     result = seeded("report", "--as-of", AS_OF, "--format", "csv")
     assert result.code == 0, result.err
@@ -59,7 +59,7 @@ def test_csv_rows_hold_the_json_numbers(seeded) -> None:  # noqa: ANN001
     assert Decimal(jobs["variance"]) < 0
 
 
-def test_csv_by_period_matches_json_periods(seeded) -> None:  # noqa: ANN001
+def test_csv_by_period_matches_json_periods(seeded) -> None:
     document = report_json(seeded, "--period", "quarter")
     result = seeded("report", "--as-of", AS_OF, "--format", "csv", "--period", "quarter")
     rows = list(csv.DictReader(io.StringIO(result.out)))
@@ -76,7 +76,7 @@ def test_csv_by_period_matches_json_periods(seeded) -> None:  # noqa: ANN001
     assert [r["actual"] for r in jobs] == ["10", "25", "31", "40", "52", "52"]
 
 
-def test_csv_text_cannot_run_as_a_formula(hostile) -> None:  # noqa: ANN001
+def test_csv_text_cannot_run_as_a_formula(hostile) -> None:
     result = hostile("report", "--as-of", AS_OF, "--format", "csv")
     assert result.code == 0, result.err
     assert "\x1b" not in result.out
@@ -107,7 +107,7 @@ def md_rows(text: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_markdown_tables_hold_the_json_numbers(seeded) -> None:  # noqa: ANN001
+def test_markdown_tables_hold_the_json_numbers(seeded) -> None:
     expected = report_json(seeded)["objectives"]
     result = seeded("report", "--as-of", AS_OF, "--format", "markdown")
     assert result.code == 0, result.err
@@ -127,14 +127,14 @@ def test_markdown_tables_hold_the_json_numbers(seeded) -> None:  # noqa: ANN001
     assert rows["✔ achieved"][1] == "1"  # the summary table
 
 
-def test_markdown_by_period(seeded) -> None:  # noqa: ANN001
+def test_markdown_by_period(seeded) -> None:
     result = seeded("report", "--as-of", AS_OF, "--format", "markdown", "--period", "year")
     assert "## By year" in result.out and "### jobs" in result.out
     rows = md_rows(result.out)
     assert rows["2024-12-31"][2] in ("40 jobs", "€2,000,000", "done")
 
 
-def test_markdown_escapes_user_text(hostile) -> None:  # noqa: ANN001
+def test_markdown_escapes_user_text(hostile) -> None:
     result = hostile("report", "--as-of", AS_OF, "--format", "markdown")
     assert result.code == 0, result.err
     assert "\x1b" not in result.out and "<script>" not in result.out
@@ -201,7 +201,7 @@ def parse_html(text: str) -> Cards:
     return parser
 
 
-def test_html_cards_hold_the_json_numbers(seeded, tmp_path: Path) -> None:  # noqa: ANN001
+def test_html_cards_hold_the_json_numbers(seeded, tmp_path: Path) -> None:
     expected = report_json(seeded)["objectives"]
     target = tmp_path / "board.html"
     result = seeded("report", "--as-of", AS_OF, "--format", "html", "--output", str(target))
@@ -232,7 +232,7 @@ def test_html_cards_hold_the_json_numbers(seeded, tmp_path: Path) -> None:  # no
     assert "launch" in page.cards and page.cards["launch"]["numbers"]["late_days"] == "15"
 
 
-def test_html_is_self_contained_and_summarises(seeded) -> None:  # noqa: ANN001
+def test_html_is_self_contained_and_summarises(seeded) -> None:
     out = seeded("report", "--as-of", AS_OF, "--format", "html").out
     assert out.startswith("<!DOCTYPE html>") and "@media print" in out and "size:A4" in out
     assert 'name="viewport"' in out
@@ -254,7 +254,7 @@ def test_html_is_self_contained_and_summarises(seeded) -> None:  # noqa: ANN001
     assert "<title" in out and "<desc" in out
 
 
-def test_html_escapes_user_text(hostile) -> None:  # noqa: ANN001
+def test_html_escapes_user_text(hostile) -> None:
     out = hostile("report", "--as-of", AS_OF, "--format", "html").out
     assert "<script" not in out.lower() and "<b>" not in out and "\x1b" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
@@ -266,7 +266,7 @@ def test_html_escapes_user_text(hostile) -> None:  # noqa: ANN001
     assert MARKUP in evil and "\\x1b[31mred" in evil
 
 
-def test_html_by_period(seeded) -> None:  # noqa: ANN001
+def test_html_by_period(seeded) -> None:
     document = report_json(seeded, "--period", "month")
     out = seeded("report", "--as-of", AS_OF, "--format", "html", "--period", "month").out
     rows = [r for r in document["periods"]["rows"] if r["id"] == "jobs"]
@@ -279,7 +279,7 @@ def test_html_by_period(seeded) -> None:  # noqa: ANN001
 
 # --------------------------------------------------------------------------- terminal
 
-def test_table_report_and_periods(seeded) -> None:  # noqa: ANN001
+def test_table_report_and_periods(seeded) -> None:
     result = seeded("report", "--as-of", AS_OF, "--period", "quarter")
     assert result.code == 0, result.err
     assert "jobs by quarter" in result.out and "2024-12-31" in result.out
@@ -288,7 +288,7 @@ def test_table_report_and_periods(seeded) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("command", [("report",), ("status",), ("show", "evil"),
                                      ("report", "--format", "markdown"),
                                      ("report", "--format", "csv")])
-def test_terminal_shows_user_text_literally(hostile, command) -> None:  # noqa: ANN001
+def test_terminal_shows_user_text_literally(hostile, command) -> None:
     result = hostile(*command, "--as-of", AS_OF)
     assert result.code == 0, result.err
     assert "\x1b" not in result.out and "\x1b" not in result.err
@@ -298,7 +298,7 @@ def test_terminal_shows_user_text_literally(hostile, command) -> None:  # noqa: 
         assert "\\x1b[31mred" in shown  # the escape shown, not sent
 
 
-def test_show_draws_plan_actual_forecast(seeded) -> None:  # noqa: ANN001
+def test_show_draws_plan_actual_forecast(seeded) -> None:
     result = seeded("show", "jobs", "--as-of", AS_OF)
     assert result.code == 0, result.err
     assert "plan vs actual vs forecast" in result.out
@@ -310,7 +310,7 @@ def test_show_draws_plan_actual_forecast(seeded) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("columns", ["80", "100", "120", "160", "200"])
 def test_status_fits_and_sparklines_only_where_they_fit(seeded, monkeypatch,
-                                                        columns) -> None:  # noqa: ANN001
+                                                        columns) -> None:
     monkeypatch.setenv("COLUMNS", columns)
     result = seeded("status", "--as-of", AS_OF)
     assert result.code == 0, result.err
@@ -323,7 +323,7 @@ def test_status_fits_and_sparklines_only_where_they_fit(seeded, monkeypatch,
 
 # --------------------------------------------------------------------------- render functions
 
-def test_render_functions_agree(project: Path, seeded) -> None:  # noqa: ANN001
+def test_render_functions_agree(project: Path, seeded) -> None:
     from mibtrack.compute import Evaluator, build_report_from_ledger, effective_ledger
     from mibtrack.project import Workspace
     from mibtrack.render import FORMATS, render_report

@@ -24,13 +24,13 @@ def plain(text: str) -> str:
 
 
 @pytest.fixture
-def french(project: Path, seeded):  # noqa: ANN001, ANN201
+def french(project: Path, seeded):
     toml = SMALL_TOML.replace('currency = "EUR"', 'currency = "EUR"\nlocale = "fr"')
     (project / "objectives.toml").write_text(toml, encoding="utf-8")
     return seeded
 
 
-def test_the_markdown_board_pack_reads_french(french) -> None:  # noqa: ANN001
+def test_the_markdown_board_pack_reads_french(french) -> None:
     out = plain(french("report", "--as-of", AS_OF, "--format", "markdown").out)
     assert "Point d'avancement au **30/04/2025**" in out
     assert "## Synthèse" in out and "## Points d'attention" in out
@@ -43,7 +43,7 @@ def test_the_markdown_board_pack_reads_french(french) -> None:  # noqa: ANN001
     assert "2025-04-30" not in body and "off-track" not in out
 
 
-def test_the_terminal_and_html_read_french(french) -> None:  # noqa: ANN001
+def test_the_terminal_and_html_read_french(french) -> None:
     table = plain(french("report", "--as-of", AS_OF).out)
     assert "au 30/04/2025" in table and "Points d'attention" in table
     assert "3,5 M€" in table  # compact money: 3 500 000 €
@@ -54,7 +54,7 @@ def test_the_terminal_and_html_read_french(french) -> None:  # noqa: ANN001
     assert "▼ hors trajectoire" in status and "programme 01/01/2024 → 31/12/2030" in status
 
 
-def test_locale_option_overrides_and_json_is_never_localised(seeded) -> None:  # noqa: ANN001
+def test_locale_option_overrides_and_json_is_never_localised(seeded) -> None:
     def document(*extra: str) -> dict:
         doc = json.loads(seeded("report", "--as-of", AS_OF, "--format", "json", *extra).out,
                          parse_float=Decimal)
@@ -71,7 +71,7 @@ def test_locale_option_overrides_and_json_is_never_localised(seeded) -> None:  #
     assert bad.code == 2 and bad.err.startswith("mibtrack: unknown locale 'de'")
 
 
-def test_french_csv_has_semicolons_and_decimal_commas(french) -> None:  # noqa: ANN001
+def test_french_csv_has_semicolons_and_decimal_commas(french) -> None:
     out = french("report", "--as-of", AS_OF, "--format", "csv").out
     header, *rows = out.splitlines()
     assert header.startswith("id;kind;group;title;status")
@@ -80,7 +80,7 @@ def test_french_csv_has_semicolons_and_decimal_commas(french) -> None:  # noqa: 
     assert jobs["planned"] == "62,243502" and jobs["actual"] == "52"  # plan at 2025-03-31
 
 
-def test_french_export_imports_back(french, project: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_french_export_imports_back(french, project: Path, tmp_path: Path) -> None:
     exported = french("export").out
     assert exported.startswith("date;metric;value;")
     assert "2024-02-15;funding_eur;1500000;" in exported
@@ -95,7 +95,7 @@ def test_french_export_imports_back(french, project: Path, tmp_path: Path) -> No
     assert "imported 8 entries" in result.out  # 7 observations and the launch
 
 
-def test_french_input_on_the_command_line(french, project: Path) -> None:  # noqa: ANN001
+def test_french_input_on_the_command_line(french, project: Path) -> None:
     result = french("record", "funding_eur", "1 000 000,00 €", "--date", "31/03/2025",
                     "--json")
     assert result.code == 0, result.err
@@ -113,13 +113,13 @@ def test_french_input_on_the_command_line(french, project: Path) -> None:  # noq
     assert ledger_digest(project) == before
 
 
-def test_slash_dates_are_refused_in_english(seeded) -> None:  # noqa: ANN001
+def test_slash_dates_are_refused_in_english(seeded) -> None:
     result = seeded("record", "jobs", "12", "--date", "31/03/2025")
     assert result.code == 2 and "YYYY-MM-DD" in result.err
 
 
 def test_the_french_workbook_has_french_headings_and_date_formats(french,
-                                                                  tmp_path: Path) -> None:  # noqa: ANN001
+                                                                  tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / "fr.xlsx"
     assert french("report", "--as-of", AS_OF, "--format", "xlsx", "--output",
@@ -132,7 +132,7 @@ def test_the_french_workbook_has_french_headings_and_date_formats(french,
     assert sheet.cell(2, header.index("Statut") + 1).value == "▼ hors trajectoire"
 
 
-def test_the_readme_s_french_board_pack_is_real_output(cli) -> None:  # noqa: ANN001
+def test_the_readme_s_french_board_pack_is_real_output(cli) -> None:
     """README shows the French example's report; regenerate it when this fails:
     cd docs/examples/plan-regional && mibtrack report --as-of 30/11/2025 --format markdown."""
     root = Path(__file__).resolve().parents[2]

@@ -30,7 +30,7 @@ EXPECTED = ([("2024-01-31", "2024-06-30"), ("2024-02-29", "2024-06-30")]
 
 
 @pytest.fixture
-def slipped(cli):  # noqa: ANN001, ANN201
+def slipped(cli):
     for args in (("slipped", "--date", "2024-03-15", "--expected", "2024-09-30"),
                  ("slipped", "--date", "2024-07-10", "--expected", "2024-12-15"),
                  ("done", "--date", "2024-11-20")):
@@ -38,7 +38,7 @@ def slipped(cli):  # noqa: ANN001, ANN201
     return cli
 
 
-def test_the_trend_table_in_json_and_csv(slipped) -> None:  # noqa: ANN001
+def test_the_trend_table_in_json_and_csv(slipped) -> None:
     report = json.loads(slipped("report", "--as-of", AS_OF, "--format", "json").out)
     [trend] = report["milestone_trends"]
     assert (trend["id"], trend["due"], trend["slips"], trend["done"]) == (
@@ -58,7 +58,7 @@ def test_the_trend_table_in_json_and_csv(slipped) -> None:  # noqa: ANN001
     assert slipped("show", "jobs", "--csv").code == 2  # a target has no milestone trend
 
 
-def test_show_draws_the_trend_in_the_terminal(slipped) -> None:  # noqa: ANN001
+def test_show_draws_the_trend_in_the_terminal(slipped) -> None:
     out = slipped("show", "launch", "--as-of", AS_OF).out
     chart = out[out.index("milestone trend:"):].splitlines()
     assert chart[0] == ("milestone trend: forecast date at each reporting date (2 slips, "
@@ -69,7 +69,7 @@ def test_show_draws_the_trend_in_the_terminal(slipped) -> None:  # noqa: ANN001
     assert rows[-1].split("│")[1].startswith("·")  # the diagonal starts bottom left
 
 
-def test_the_html_report_holds_one_svg_per_milestone_trend(slipped) -> None:  # noqa: ANN001
+def test_the_html_report_holds_one_svg_per_milestone_trend(slipped) -> None:
     html = slipped("report", "--as-of", AS_OF, "--format", "html").out
     [svg] = re.findall(r'<svg [^>]*class="chart mta".*?</svg>', html, re.S)
     assert len(re.findall(r"<circle ", svg)) == len(EXPECTED)
@@ -89,7 +89,7 @@ MTA = """(() => {
 
 
 @pytest.mark.browser
-def test_the_mta_chart_in_chromium(slipped, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_mta_chart_in_chromium(slipped, tmp_path: Path) -> None:
     chromium = find_chromium()
     if chromium is None:
         if os.environ.get("CI") == "true":

@@ -59,7 +59,7 @@ def _open(chromium: str, page: Path, profile: Path) -> Browser:
 
 
 def test_exceptions_and_reasons_are_on_the_first_screen(chromium: str, cli, tmp_path: Path,
-                                                        project: Path) -> None:  # noqa: ANN001
+                                                        project: Path) -> None:
     from test_board import AS_OF, BOARD_TOML
 
     (project / "objectives.toml").write_text(BOARD_TOML, encoding="utf-8")
@@ -81,7 +81,7 @@ def test_exceptions_and_reasons_are_on_the_first_screen(chromium: str, cli, tmp_
     assert rows["vote"]["bottom"] <= 800  # visible without scrolling
 
 
-def test_the_shipped_report_prints_as_a_board_pack(chromium: str, cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_shipped_report_prints_as_a_board_pack(chromium: str, cli, tmp_path: Path) -> None:
     page = tmp_path / "mib.html"
     assert cli("report", "--as-of", "2026-11-24", "--format", "html", "--output", str(page),
                root=REPO).code == 0

@@ -14,19 +14,19 @@ from support import ledger_digest
 openpyxl = pytest.importorskip("openpyxl")
 
 
-def _book(seeded, tmp_path: Path, *args: str, name: str = "pack.xlsx"):  # noqa: ANN001, ANN202
+def _book(seeded, tmp_path: Path, *args: str, name: str = "pack.xlsx"):
     out = tmp_path / name
     result = seeded("report", "--as-of", AS_OF, "--format", "xlsx", "--output", str(out), *args)
     assert result.code == 0, result.err
     return out, openpyxl.load_workbook(out)
 
 
-def _rows(sheet) -> list[tuple]:  # noqa: ANN001
+def _rows(sheet) -> list[tuple]:
     return [row for row in sheet.iter_rows(values_only=True) if any(c is not None for c in row)]
 
 
 def test_the_summary_sheet_has_one_typed_row_per_objective_exceptions_first(
-        seeded, tmp_path: Path) -> None:  # noqa: ANN001
+        seeded, tmp_path: Path) -> None:
     _, book = _book(seeded, tmp_path)
     assert book.sheetnames == ["Summary", "Plan vs actual", "Evidence", "About"]
     sheet = book["Summary"]
@@ -56,7 +56,7 @@ def test_the_summary_sheet_has_one_typed_row_per_objective_exceptions_first(
     assert money.value == 3_500_000 and "€" in money.number_format  # 1.5M + 2M
 
 
-def test_plan_vs_actual_and_evidence_sheets(seeded, tmp_path: Path) -> None:  # noqa: ANN001
+def test_plan_vs_actual_and_evidence_sheets(seeded, tmp_path: Path) -> None:
     _, book = _book(seeded, tmp_path)
     header, *rows = _rows(book["Plan vs actual"])
     assert header[:3] == ("Id", "Period end", "Status")
@@ -74,18 +74,18 @@ def test_plan_vs_actual_and_evidence_sheets(seeded, tmp_path: Path) -> None:  # 
     assert any(r[1] == "milestone" and r[3] == "launch" for r in rows)
 
 
-def test_the_same_report_gives_the_same_bytes(seeded, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_same_report_gives_the_same_bytes(seeded, tmp_path: Path) -> None:
     first, _ = _book(seeded, tmp_path, name="a.xlsx")
     second, _ = _book(seeded, tmp_path, name="b.xlsx")
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_a_workbook_needs_an_output_file(seeded, project: Path) -> None:  # noqa: ANN001
+def test_a_workbook_needs_an_output_file(seeded, project: Path) -> None:
     result = seeded("report", "--format", "xlsx")
     assert result.code == 2 and "--output" in result.err and result.out == ""
 
 
-def test_user_text_is_never_a_formula_in_the_workbook(hostile, tmp_path: Path) -> None:  # noqa: ANN001
+def test_user_text_is_never_a_formula_in_the_workbook(hostile, tmp_path: Path) -> None:
     out = tmp_path / "evil.xlsx"
     assert hostile("report", "--as-of", AS_OF, "--format", "xlsx", "--output",
                    str(out)).code == 0
@@ -100,7 +100,7 @@ def test_user_text_is_never_a_formula_in_the_workbook(hostile, tmp_path: Path) -
 
 
 def test_an_unknown_owner_writes_no_workbook(seeded, tmp_path: Path,
-                                            project: Path) -> None:  # noqa: ANN001
+                                            project: Path) -> None:
     before = ledger_digest(project)
     result = seeded("report", "--format", "xlsx", "--output", str(tmp_path / "x.xlsx"),
                     "--owner", "nobody")

@@ -117,7 +117,7 @@ def session() -> Session:
 
 @app.callback()
 def _global(
-    dir: Annotated[str | None, typer.Option("--dir", metavar="PATH",  # noqa: A002
+    dir: Annotated[str | None, typer.Option("--dir", metavar="PATH",
                    help="Project folder (default: $MIBTRACK_DIR, else the nearest folder "
                         "at or above here holding objectives.toml).")] = None,
     writer: Annotated[str | None, typer.Option("--writer", metavar="ID",

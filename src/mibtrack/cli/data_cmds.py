@@ -105,7 +105,7 @@ def import_(
              + (f"; {already} already recorded" if already else ""))
 
 
-def _refuse_done_twice(plan) -> None:  # noqa: ANN001
+def _refuse_done_twice(plan) -> None:
     """A `done` row for a milestone the ledger already has done as of that row's date is a
     bad row (SPEC R2), as `mibtrack milestone … done` refuses it; the row repeating that very
     event (its key) is not."""
@@ -129,18 +129,20 @@ def _refuse_done_twice(plan) -> None:  # noqa: ANN001
                 "record `reopened` first if it was undone"))
 
 
-def _with_line(exc, plan):  # noqa: ANN001, ANN202
+def _with_line(exc, plan):
     """A key conflict found by the ledger, pointed at the file's line."""
     from ..errors import UsageError
 
+    if exc.kind != "key-conflict":
+        return exc
     for row in plan.rows:
-        if repr(row.draft["key"]) in exc.message:
+        if row.draft["key"] == exc.key:
             return UsageError(f"{plan.path}:{row.line}: column key: {exc.message}",
                               f"{exc.hint}; nothing was imported" if exc.hint else None)
     return exc
 
 
-def _dry_run(plan) -> None:  # noqa: ANN001
+def _dry_run(plan) -> None:
     """What the import would record, row by row; a key conflict fails as the import would."""
     from ..errors import UsageError
     from ..ledger.store import content_of
@@ -148,8 +150,7 @@ def _dry_run(plan) -> None:  # noqa: ANN001
 
     s = session()
     ledger = s.workspace.ledger
-    found = ledger._find_keys({row.draft["key"] for row in plan.rows},
-                              ledger.feed_path(s.writer_id()))
+    found = ledger._find_keys({row.draft["key"] for row in plan.rows})
     fresh = []
     for row in plan.rows:
         earlier = found.get(row.draft["key"])
@@ -159,7 +160,8 @@ def _dry_run(plan) -> None:  # noqa: ANN001
             raise _with_line(UsageError(
                 f"key {row.draft['key']!r} was already recorded with other content (entry "
                 f"{earlier[1]['id'][:12]}, {earlier[2]})",
-                "use a new key, or `mibtrack correct` the earlier entry"), plan)
+                "use a new key, or `mibtrack correct` the earlier entry",
+                kind="key-conflict", key=row.draft["key"], ids=(earlier[1]["id"],)), plan)
     for row in fresh:
         d = row.draft
         about = d.get("metric") or d.get("objective")
@@ -172,7 +174,7 @@ def _dry_run(plan) -> None:  # noqa: ANN001
          + (f"; {already} already recorded" if already else "") + "; nothing written")
 
 
-def _progress_bar():  # noqa: ANN202
+def _progress_bar():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from .app import console
@@ -201,7 +203,8 @@ def export(
     """The ledger with corrections applied and voided entries dropped (or --raw), as CSV
     or JSON; CSV cells are safe to open in a spreadsheet."""
     from ..errors import UsageError
-    from ..export import applied_records, raw_records
+    from ..export import applied_records, raw_entries
+    from ..render.documents import entry_record
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
@@ -210,9 +213,11 @@ def export(
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
     entries = recorded.known(ledger_content().entries)
-    build = raw_records if raw else applied_records
-    records = recorded.window(build(project, entries, **filters.as_kwargs()),
-                              lambda record: record["recorded_at"])
+    if raw:
+        chosen = [entry_record(e) for e in raw_entries(project, entries, **filters.as_kwargs())]
+    else:
+        chosen = applied_records(project, entries, **filters.as_kwargs())
+    records = recorded.window(chosen, lambda record: record["recorded_at"])
     text = _render(records, fmt, raw, french=project.program.locale == "fr")
     if output is None:
         if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes
@@ -226,11 +231,11 @@ def export(
     warn_entries(project, entries)
 
 
-def _render(records, fmt: str, raw: bool, french: bool = False) -> str:  # noqa: ANN001
+def _render(records, fmt: str, raw: bool, french: bool = False) -> str:
     import io
 
     from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv
-    from ..export import export_document
+    from ..render.documents import export_document
     from ..render.jsonout import dumps
 
     if fmt == "json":

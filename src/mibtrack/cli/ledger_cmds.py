@@ -26,7 +26,7 @@ DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", help="Check everything and say what would be recorded; write nothing.")]
 
 
-def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
+def _fact_date(text: str | None, what: str = "--date"):
     from ..errors import UsageError
     from ..values import parse_date_in
     from .app import input_locale
@@ -92,7 +92,7 @@ def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
             echo(result.entry.id)
 
 
-def _described(entry) -> str:  # noqa: ANN001
+def _described(entry) -> str:
     """An entry in a few words: `observation jobs 40 on 2025-03-31`."""
     if entry.type == "observation":
         what = f"{entry.metric} {entry.value}"
@@ -106,7 +106,7 @@ def _described(entry) -> str:  # noqa: ANN001
     return f"{entry.type} {what} on {entry.as_of}"
 
 
-def _unknown_metric(metric: str, project) -> None:  # noqa: ANN001
+def _unknown_metric(metric: str, project) -> None:
     from ..errors import UsageError
 
     renamed = project.renames.metrics.get(metric)
@@ -117,7 +117,7 @@ def _unknown_metric(metric: str, project) -> None:  # noqa: ANN001
                      f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
 
 
-def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:  # noqa: ANN001
+def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:
     from ..errors import UsageError
 
     problem = metric.out_of_bounds(amount)
@@ -126,7 +126,7 @@ def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:  # noqa
                          "check for a typing mistake (the bounds are in objectives.toml)")
 
 
-def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
+def _objective(objective_id: str, kind: str | None = None):
     from ..errors import UsageError
 
     project = session().workspace.project
@@ -216,7 +216,7 @@ def milestone(
             dry_run, evidence)
 
 
-def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:  # noqa: ANN001
+def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:
     """`done` on a milestone already done as of that date, as the ledger knows it now, is a
     mistake (SPEC R2) — unless it repeats the very entry by its key (then it is a no-op)."""
     from ..errors import UsageError
@@ -317,7 +317,7 @@ def note(
                    source=source, key=key)], json_output, dry_run, evidence)
 
 
-def _refuse_voided(content, entry_id: str) -> None:  # noqa: ANN001
+def _refuse_voided(content, entry_id: str) -> None:
     from ..errors import UsageError
 
     for other in content.entries:

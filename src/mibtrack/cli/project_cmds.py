@@ -91,7 +91,7 @@ def validate() -> None:
         raise Problems([exc.problems[0]]) from None
     with reading_progress("checking entries"):
         content = ws.content
-    for problem in _references(project, content):
+    for problem in _references(content):
         warn(problem)
     with reading_progress("verifying"):
         broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
@@ -117,7 +117,7 @@ def validate() -> None:
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(project, content) -> list[str]:  # noqa: ANN001
+def _references(content) -> list[str]:
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
@@ -247,16 +247,16 @@ def verify(
                              "key, only the earliest recorded version counts")
     if broken:
         first = broken[0].problem
-        if "torn" in first.problem:
+        if first.kind == "torn":
             hint = None  # the problem already says to run `mibtrack repair`
-        elif first.problem.startswith("evidence "):
+        elif first.kind == "evidence":
             hint = ("a document was changed after an entry named it: restore the original "
                     "(the entry holds its SHA-256) from git or a backup")
-        elif any(word in first.problem for word in ("signed", "signature", "writers")):
+        elif first.kind == "signature":
             hint = ("each entry must be signed by a key that ledger/writers lists for its "
                     "writer id, valid when it was recorded: see `mibtrack writers list` and "
                     "README \"Security model\"")
-        elif "fork" in first.problem or "conflict marker" in first.problem:
+        elif first.kind in ("fork", "conflict-marker"):
             from ..ledger.codec import recover_hint
 
             hint = recover_hint(str(first.path))
@@ -267,7 +267,7 @@ def verify(
                              f"{first.describe()}", hint)
 
 
-def _plan_copies(ledger) -> list:  # noqa: ANN001
+def _plan_copies(ledger) -> list:
     """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
     warning (a clone without it cannot report with that version), a changed one an error."""
     from ..errors import IntegrityError, ProjectError
@@ -282,7 +282,7 @@ def _plan_copies(ledger) -> list:  # noqa: ANN001
         except ProjectError as exc:
             warn(exc.line())
     return changed
-def _key_findings(ledger):  # noqa: ANN001, ANN202
+def _key_findings(ledger):
     """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
     copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
     naming different facts (the earliest recorded is used)."""
@@ -300,7 +300,7 @@ def _key_findings(ledger):  # noqa: ANN001, ANN202
               for conflict in rules.conflicts)]
 
 
-def _conflict_text(conflict) -> str:  # noqa: ANN001
+def _conflict_text(conflict) -> str:
     versions = " and ".join(f"{place} (entry {ids[0][:12]})"
                             for place, ids in zip(conflict.places, conflict.versions, strict=True))
     return f"key {conflict.key!r} names different facts: {versions}"

@@ -39,7 +39,7 @@ BaselineOpt = Annotated[str | None, typer.Option(
          "a SHA-256 prefix from `mibtrack plans`.")]
 
 
-def _report(as_of: str | None, known_at: str | None, period: str | None = None,  # noqa: ANN202
+def _report(as_of: str | None, known_at: str | None, period: str | None = None,
             baseline: str | None = None, strict: bool = False, trends: bool = False,
             part: tuple[str | None, str | None, str | None] = (None, None, None)):
     """Parse the dates first (bad input exits 2 before any file is read), then compute with
@@ -50,8 +50,8 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None, 
     return _compute(day, moment, period, baseline, strict, trends, part)
 
 
-def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN001, ANN202
-             trends=False, part=(None, None, None)):  # noqa: ANN001
+def _compute(day, moment, period=None, baseline=None, strict=False,
+             trends=False, part=(None, None, None)):
     """The stamped report at `day` as known at `moment` (see `_report`); `trends`: with
     the milestone trend analysis (by `period`, default month)."""
     from ..compute import Evaluator, build_report_from_ledger
@@ -180,7 +180,7 @@ def report(
     _emit(text, output)
 
 
-def _evidence(report_value):  # noqa: ANN001, ANN202
+def _evidence(report_value):
     """The facts behind the report's figures (corrections applied, as known at its
     known-at, dated up to its as-of date), each with its metric's unit."""
     from ..export import applied_records
@@ -382,7 +382,7 @@ def check(
                                                      if stale else ""))
 
 
-def _why(result) -> str:  # noqa: ANN001
+def _why(result) -> str:
     from ..render.terminal import percent
     from ..render.text import literal
 
@@ -410,7 +410,7 @@ SinceMoment = Annotated[str, typer.Option(
          "meaning the end of that day.")]
 
 
-def _diff(since: str, until: str | None, as_of: str | None):  # noqa: ANN202
+def _diff(since: str, until: str | None, as_of: str | None):
     """The DiffReport between as known at `since` and as known at `until` (default now).
     Each end is as of --as-of when given, else as of its own moment's day."""
     from ..compute.diff import PlanRevision, build_diff

@@ -46,7 +46,6 @@ from .report import (
     build_report_from_ledger,
     period_ends,
     period_series,
-    severity_sorted,
 )
 from .status import SEVERITY, Status, at_or_past, severity_rank, worst
 
@@ -59,5 +58,5 @@ __all__ = [
     "effective_ledger", "eta", "evaluation_date", "forecast", "forecast_interval",
     "Forecast", "is_stale", "period_ends", "period_series",
     "plan_vertices", "planned", "ratio", "schedule_variance_days", "severity_rank",
-    "severity_sorted", "student_t_cdf", "student_t_quantile", "to_decimal", "worst",
+    "student_t_cdf", "student_t_quantile", "to_decimal", "worst",
 ]

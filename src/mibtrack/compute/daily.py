@@ -93,7 +93,7 @@ class DailyFold:
             e for e in amendments if isinstance(e, (Correction, Void))
             or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)]  # type: ignore[attr-defined]
         known = known_in_order(self.given, known_at)
-        self.amendment_ids = frozenset(e.id for e in known  # type: ignore[attr-defined]
+        self.amendment_ids = frozenset(e.id for e in known
                                        if isinstance(e, (Correction, Void)))
         rules = resolve(known)
         self.retracted = rules.retracted | rules.dropped
@@ -171,8 +171,8 @@ class DailyFold:
 
     def unexpected_amendments(self) -> set[str]:
         """Corrections and voids met while folding that were not given up front."""
-        return {e.id for e in self.others if isinstance(e, (Correction, Void))  # type: ignore[attr-defined]
-                and (self.cutoff is None or moment_text(e.recorded_at) <= self.cutoff)  # type: ignore[attr-defined]
+        return {e.id for e in self.others if isinstance(e, (Correction, Void))
+                and (self.cutoff is None or moment_text(e.recorded_at) <= self.cutoff)
                 } - self.amendment_ids
 
     # -- results

@@ -257,7 +257,7 @@ def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Any,
 
 
 def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
-          objective: Objective, r, t: dt.date) -> ExceptionItem:  # noqa: ANN001
+          objective: Objective, r, t: dt.date) -> ExceptionItem:
     expected_date = getattr(r, "expected_date", None)
     days_behind: int | None = None
     if r.kind == "milestone":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -780,9 +780,3 @@ def period_series(evaluator: Evaluator, objective_id: str, first: dt.date, last:
                   period: Period) -> tuple[ObjectiveResult, ...]:
     """An objective's records at each period end (see `period_ends`)."""
     return evaluator.series(objective_id, period_ends(first, last, period))
-
-
-def severity_sorted(results: Sequence[ObjectiveResult]) -> tuple[ObjectiveResult, ...]:
-    """Worst first, declaration order within a status (stable)."""
-    order = {s: i for i, s in enumerate(SEVERITY)}
-    return tuple(sorted(results, key=lambda r: order[r.status]))

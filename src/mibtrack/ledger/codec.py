@@ -176,10 +176,11 @@ def decode_model(line: bytes, where: str) -> Entry:
         data = parse_fields(line)
     except ValueError as exc:
         if conflict_marker(line):
-            raise ProjectError(f"{where}: {conflict_problem(line)}", recover_hint(where)) \
-                from None
+            raise ProjectError(f"{where}: {conflict_problem(line)}", recover_hint(where),
+                               kind="conflict-marker", detail=conflict_problem(line)) from None
         raise ProjectError(f"{where}: invalid ledger entry: {exc}",
-                           "run `mibtrack verify`; entries are never edited by hand") from None
+                           "run `mibtrack verify`; entries are never edited by hand",
+                           kind="invalid-entry", detail=str(exc)) from None
     try:
         return _ENTRY.validate_python(data)
     except ValidationError as exc:
@@ -189,4 +190,5 @@ def decode_model(line: bytes, where: str) -> Entry:
         if first["type"] == "extra_forbidden":
             message = "unknown field"
         raise ProjectError(f"{where}: invalid ledger entry: {loc}: {message}",
-                           "run `mibtrack verify`; entries are never edited by hand") from None
+                           "run `mibtrack verify`; entries are never edited by hand",
+                           kind="invalid-entry", detail=f"{loc}: {message}") from None

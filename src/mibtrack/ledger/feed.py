@@ -33,6 +33,18 @@ from .codec import (
 QUARANTINE = "quarantine"
 
 
+@contextmanager
+def steady(handle: Any) -> Iterator[None]:
+    """A shared flock while a feed is mapped: mibtrack only ever shrinks a feed (a failed
+    append cut back, `repair`) under the exclusive lock, so a mapped feed cannot shrink under
+    us — which would be a SIGBUS, not an error line. Appends wait the few ms it takes."""
+    fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 @dataclass(frozen=True)
 class TornTail:
     """Bytes after the last newline of a feed: an append that never completed."""
@@ -63,6 +75,10 @@ class Break:
     path: Path
     line: int
     problem: str
+    #: What kind of break, for code to act on: "torn", "fork", "conflict-marker",
+    #: "signature", "evidence", "clock", "invalid-entry", "unreadable" or "chain" (any
+    #: other).
+    kind: str = "chain"
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}: {self.problem}"
@@ -159,7 +175,7 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return 0, Break(path, 0, f"cannot be read ({exc.strerror})")
+        return 0, Break(path, 0, f"cannot be read ({exc.strerror})", "unreadable")
     lines, end = split_lines(without_unfinished_batch(path, data))
     prev = GENESIS
     newest: str | None = None  # recorded_at never decreases along a feed
@@ -169,7 +185,7 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
             fields = parse_fields(line)
         except ValueError as exc:
             if conflict_marker(line):
-                return number - 1, Break(path, number, conflict_problem(line))
+                return number - 1, Break(path, number, conflict_problem(line), "conflict-marker")
             return number - 1, Break(path, number, f"not a ledger entry ({exc})")
         if not id_matches(line):
             return number - 1, Break(path, number, "entry bytes do not match its id "
@@ -182,7 +198,7 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
                     "starts the feed again"
                 return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} {after}, "
                                          f"like line {sibling} (the same writer id appended in "
-                                         "two places)")
+                                         "two places)", "fork")
             return number - 1, Break(path, number, "chain broken: prev does not match the line "
                                      "before (a line was deleted, inserted or reordered)")
         if fields.get("seq") != number:
@@ -194,18 +210,18 @@ def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
         try:
             decode(line, f"{path}:{number}")
         except ProjectError as exc:
-            return number - 1, Break(path, number, exc.message.split(": ", 2)[-1])
+            return number - 1, Break(path, number, exc.detail, "invalid-entry")
         moment = fields["recorded_at"]
         if newest is not None and moment < newest:
             return number - 1, Break(path, number, f"recorded_at {moment} goes back "
                                      f"{clock_gap(moment, newest)} before line {number - 1}'s "
-                                     f"{newest} (a clock set back)")
+                                     f"{newest} (a clock set back)", "clock")
         newest = moment
         seen_prev[prev] = number
         prev = sha256(line)
     if end < len(data):
         return len(lines), Break(path, len(lines) + 1, f"torn last line ({len(data) - end} bytes "
-                                 "of an interrupted write) — run `mibtrack repair`")
+                                 "of an interrupted write) — run `mibtrack repair`", "torn")
     return len(lines), None
 
 
@@ -316,7 +332,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
         if on_appended is not None:
             try:
                 on_appended(path, before, os.fstat(fd))
-            except Exception:  # noqa: BLE001, S110 - only a cache hint: never fails an append
+            except Exception:
                 pass
         return entries
 

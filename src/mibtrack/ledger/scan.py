@@ -150,7 +150,7 @@ def scan_feed(path: Path, observe_rows: ObserveRows, add: Callable[[object], Non
             return Scanned(0, 0, None)
         if pending_path(path).exists():
             return scan(path, without_unfinished_batch(path, handle.read()), observe_rows, add)
-        from ..snapshot import steady
+        from .feed import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             return scan(path, view, observe_rows, add)
@@ -177,7 +177,7 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
         size = os.fstat(handle.fileno()).st_size
         if size <= start:
             return found
-        from ..snapshot import steady
+        from .feed import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             at = find_released(view, needle, start)
@@ -264,7 +264,7 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
                 prev = hash_of(line).hexdigest()
     if end < size:
         return number, Break(path, number + 1, f"torn last line ({size - end} bytes "
-                             "of an interrupted write) — run `mibtrack repair`")
+                             "of an interrupted write) — run `mibtrack repair`", "torn")
     return number, None
 
 
@@ -407,7 +407,7 @@ def _count(view: mmap.mmap, needle: bytes, stop: int) -> int:
     return count
 
 
-class _mapped:  # noqa: N801 - used as a context manager like open()
+class _mapped:
     """A feed mapped read-only (None when empty or unreadable), under a shared lock."""
 
     def __init__(self, path: Path) -> None:
@@ -417,10 +417,10 @@ class _mapped:  # noqa: N801 - used as a context manager like open()
         self.lock = None
 
     def __enter__(self) -> mmap.mmap | None:
-        from ..snapshot import steady
+        from .feed import steady
 
         try:
-            self.handle = open(self.path, "rb")  # noqa: SIM115
+            self.handle = open(self.path, "rb")
             if os.fstat(self.handle.fileno()).st_size == 0:
                 return None
             self.lock = steady(self.handle)

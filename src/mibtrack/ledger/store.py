@@ -27,7 +27,7 @@ def host_writer() -> str:
 
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:
         user = "user"
     raw = f"{user}@{socket.gethostname().split('.')[0]}"
     return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+")[:100] or "writer"
@@ -208,7 +208,7 @@ class Ledger:
             # a guard re-reads what the writer's own feed gained since, and if a key turned up
             # there (a concurrent run of the same cron job) nothing is written and we look again
             own_size = path.stat().st_size if path.exists() else 0
-            existing = self._find_keys(set(keyed), path) if keyed else {}
+            existing = self._find_keys(set(keyed)) if keyed else {}
             results: list[Appended | None] = []
             fresh: list[dict[str, Any]] = []
             for draft in drafts:
@@ -219,7 +219,8 @@ class Ledger:
                         raise UsageError(f"key {key!r} was already recorded with other content "
                                          f"(entry {found[1]['id'][:12]}, {found[2]})",
                                          "use a new key, or `mibtrack correct` the earlier "
-                                         "entry")
+                                         "entry", kind="key-conflict", key=key,
+                                         ids=(found[1]["id"],))
                     results.append(Appended(found[0], already=True))
                 else:
                     results.append(None)
@@ -282,7 +283,8 @@ class Ledger:
             if found is not None and (verdict.problem is None
                                       or found.line < verdict.problem.line):
                 verdict = FeedVerdict(verdict.path, found.line - 1,
-                                      feeds.Break(verdict.path, found.line, found.problem))
+                                      feeds.Break(verdict.path, found.line, found.problem,
+                                                  "evidence"))
             out.append(verdict)
         return out
 
@@ -302,11 +304,13 @@ class Ledger:
             if found is not None and (verdict.problem is None
                                       or found.line < verdict.problem.line):
                 verdict = FeedVerdict(verdict.path, found.line - 1,
-                                      feeds.Break(verdict.path, found.line, found.problem))
+                                      feeds.Break(verdict.path, found.line, found.problem,
+                                                  "signature"))
             out.append(verdict)
         for found in report.problems.values():  # ledger/writers
             out.append(FeedVerdict(found.path, len(report.state),
-                                   feeds.Break(found.path, found.line, found.problem)))
+                                   feeds.Break(found.path, found.line, found.problem,
+                                               "signature")))
         return out
 
     def repair(self) -> list[Path]:
@@ -317,8 +321,7 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], own: Path
-                   ) -> dict[str, tuple[Entry, dict[str, Any], str]]:
+    def _find_keys(self, keys: set[str]) -> dict[str, tuple[Entry, dict[str, Any], str]]:
         """Entries already holding one of `keys`: each line's key is picked out by a byte
         pattern (one pass, however many keys: an import brings thousands), then parsed."""
         import json
@@ -399,7 +402,7 @@ def _dedupe_keys(drafts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], di
         elif key in keyed:
             if content_of(keyed[key]) != content_of(draft):
                 raise UsageError(f"key {key!r} appears twice with different content",
-                                 "give each record its own key")
+                                 "give each record its own key", kind="key-conflict", key=key)
         else:
             keyed[key] = draft
             kept.append(draft)

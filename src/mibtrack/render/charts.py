@@ -1,6 +1,7 @@
-"""Character charts for the terminal, built with rich Text (no plotting dependency):
-a sparkline of a metric's recent values and a plan/actual/forecast plot for `show`.
-Positions are display arithmetic only; the values are the ones compute produced."""
+"""Character charts for the terminal (no plotting dependency): a sparkline of a metric's
+recent values and a plan/actual/forecast plot for `show`, as styled text segments that
+render/terminal.py turns into rich Text (only it and the CLI import rich). Positions are
+display arithmetic only; the values are the ones compute produced."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from rich.text import Text
-
 from ..compute import ObjectiveResult
 from .text import compact, literal
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+
+#: Text in pieces, each with its rich style (None: unstyled).
+Segments = list[tuple[str, str | None]]
 
 
 def sparkline(values: Sequence[Decimal], width: int = 8) -> str:
@@ -49,8 +51,8 @@ def column_dates(result: ObjectiveResult, as_of: dt.date, columns: int) -> tuple
 
 
 def plan_actual_chart(result: ObjectiveResult, dates: Sequence[dt.date],
-                      history: Sequence[ObjectiveResult], as_of: dt.date, currency: str,
-                      height: int = 10) -> Text:
+                      history: Sequence[ObjectiveResult], as_of: dt.date,
+                      height: int = 10) -> Segments:
     """Plan (·), actual (●, observations ◆), forecast (╌), target (┄), as-of day (│)."""
     forecast = [(p.date, p.value) for p in result.forecast_line]
     layers: dict[str, list[Decimal | None]] = {
@@ -66,7 +68,7 @@ def plan_actual_chart(result: ObjectiveResult, dates: Sequence[dt.date],
     if (baseline := getattr(result, "baseline", None)) is not None:
         every.append(baseline)
     if not every:
-        return Text("(nothing to plot)")
+        return [("(nothing to plot)", None)]
     low, high = min(every), max(every)
     if high == low:
         high = low + 1
@@ -98,22 +100,22 @@ def plan_actual_chart(result: ObjectiveResult, dates: Sequence[dt.date],
             put(col, point.value, "◆", "bold cyan")
     labels = {0: compact(high, None), height - 1: compact(low, None)}
     pad = max(len(v) for v in labels.values())
-    text = Text()
+    text: Segments = []
     for row in range(height):
-        text.append(f"{labels.get(row, ''):>{pad}} ┤", style="dim")
+        text.append((f"{labels.get(row, ''):>{pad}} ┤", "dim"))
         for char, style in grid[row]:
-            text.append(char, style=style)
-        text.append("\n")
-    text.append(" " * pad + " └" + "─" * width + "\n", style="dim")
+            text.append((char, style))
+        text.append(("\n", None))
+    text.append((" " * pad + " └" + "─" * width + "\n", "dim"))
     left, right = str(dates[0]), str(dates[-1])
-    text.append(" " * (pad + 2) + left + " " * max(1, width - len(left) - len(right)) + right
-                + "\n", style="dim")
-    text.append(" " * (pad + 2))
+    text.append((" " * (pad + 2) + left + " " * max(1, width - len(left) - len(right))
+                 + right + "\n", "dim"))
+    text.append((" " * (pad + 2), None))
     for char, style, name in (("◆", "bold cyan", "observed"), ("●", "cyan", "actual"),
                               ("·", "bright_white", "plan"), ("╌", "yellow", "forecast"),
                               ("┄", "green", "target"), ("│", "bold", f"as of {as_of}")):
-        text.append(char, style=style)
-        text.append(f" {name}  ")
+        text.append((char, style))
+        text.append((f" {name}  ", None))
     if result.unit:
-        text.append(f"({literal(result.unit)})", style="dim")
+        text.append((f"({literal(result.unit)})", "dim"))
     return text

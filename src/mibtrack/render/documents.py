@@ -59,9 +59,15 @@ def entries_document(chosen: Sequence[Entry], everything: Sequence[Entry]) -> di
             "entries": [entry_record(e, everything) for e in chosen]}
 
 
+def export_document(records: list[dict[str, Any]], raw: bool) -> dict[str, Any]:
+    """`export --format json`: one document with a schema_version."""
+    return {"schema_version": SCHEMA_VERSION, "view": "raw" if raw else "applied",
+            "entries": records}
+
+
 def history_dates(project: Project, objective: Objective, day: dt.date) -> tuple[dt.date, ...]:
     """Quarter ends from the objective's start up to the as-of day (the day itself last)."""
-    start = (project.start_of(objective) if objective.kind in ("target", "limit")  # type: ignore[arg-type]
+    start = (project.start_of(objective) if objective.kind in ("target", "limit")
              else project.program.start)
     if day <= start:
         return (day,)

@@ -199,7 +199,7 @@ def moment(value: dt.datetime) -> str:
 
 # --------------------------------------------------------------------------- numbers
 
-def _babel():  # noqa: ANN202
+def _babel():
     from babel import numbers
 
     return numbers

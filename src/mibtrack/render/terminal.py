@@ -376,7 +376,7 @@ def exceptions_table(report: Report, width: int) -> Table | Text:
     return table
 
 
-def period_tables(report: Report, periods: PeriodicView, width: int) -> list[Table]:
+def period_tables(report: Report, periods: PeriodicView) -> list[Table]:
     """The periodic view: per objective, its value at each period end beside the plan."""
     currency = report.program.currency
     tables = []
@@ -435,7 +435,7 @@ def render_report_table(report: Report, *, width: int, color: bool,
             out.print(line)
     if periods is not None:
         out.print(Rule(Text(t(f"by {periods.period}"), style="bold"), align="left"))
-        for table in period_tables(report, periods, width):
+        for table in period_tables(report, periods):
             out.print(table)
     out.print(Rule(style="dim"))
     out.print(stamp_text(report))
@@ -559,9 +559,13 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
         parts.append(Text(t("plan vs actual vs forecast"), style="bold"))
-        parts.append(plan_actual_chart(result, chart_dates,
-                                       evaluator.series(objective.id, chart_dates), day,
-                                       currency, height=10 if width >= 60 else 6))
+        chart = plan_actual_chart(result, chart_dates,
+                                  evaluator.series(objective.id, chart_dates), day,
+                                  height=10 if width >= 60 else 6)
+        drawn = Text()
+        for piece, style in chart:
+            drawn.append(piece, style=style)
+        parts.append(drawn)
     parts.append(Text(t("evidence"), style="bold"))
     parts.append(entries_table(entries, entries, project))
     return parts

@@ -1,0 +1,97 @@
+"""The rules of SPEC "Computation" at their edges: each test here kills a mutant that the
+rest of the suite let live (docs/mutation.md, `tools/mutate.py`).
+
+Unless said otherwise a target goes from 0 to 100 over 100 days, 2024-01-01 → 2024-04-10,
+so P(day k) = k (day 0 is 2024-01-01, day 50 2024-02-20, day 110 2024-04-20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from compute_factory import D, day, project, target
+
+from mibtrack.compute import build_report
+from mibtrack.compute.formulas import eta, forecast
+from mibtrack.model import Project
+
+DUE = "2024-04-10"  # day 100
+
+
+def result(ledger, t, *objectives, **options):
+    proj = project(*(objectives or (target(due=DUE),)), **options)
+    return build_report(proj, ledger.entries, day(t)).objectives[0]
+
+
+# --------------------------------------------------------------------------- ETA
+
+
+def test_an_eta_on_the_calendars_last_day_is_given_and_one_day_later_is_none():
+    # Two points one day apart, 0 then 1: β = 1 a day, anchored at 9999-12-21 with A_L = 1.
+    fc = forecast([(dt.date(9999, 12, 20), D(0)), (dt.date(9999, 12, 21), D(1))])
+    t = dt.date(9999, 12, 21)
+    # T = 11: F reaches it 10 days after the anchor, on 9999-12-31, the last date there is.
+    assert eta(fc, D(11), "increase", t, D(1)) == dt.date(9999, 12, 31)
+    # T = 12: 11 days after the anchor, 10000-01-01, which no calendar date is: no ETA.
+    assert eta(fc, D(12), "increase", t, D(1)) is None
+
+
+def test_an_eta_is_never_on_or_before_the_as_of_date():
+    # β = 1 a day from 0 on 2024-01-01 to 1 on 2024-01-02; T = 3 is reached by F on
+    # 2024-01-04, but t is 2024-01-10: the ETA is the first date after t, 2024-01-11.
+    fc = forecast([(dt.date(2024, 1, 1), D(0)), (dt.date(2024, 1, 2), D(1))])
+    assert eta(fc, D(3), "increase", dt.date(2024, 1, 10), D(1)) == dt.date(2024, 1, 11)
+    # With t = 2024-01-02 the bound does not bind: F(2024-01-04) = 1 + 2 = 3.
+    assert eta(fc, D(3), "increase", dt.date(2024, 1, 2), D(1)) == dt.date(2024, 1, 4)
+
+
+# --------------------------------------------------------------------------- forecast line
+
+
+def test_after_due_the_forecast_line_runs_to_the_newest_point(ledger):
+    # 5 on day 10 and 55 on day 110 (ten days after due): β = 50 / 100 = 0.5 a day,
+    # anchored at day 110 with A_L = 55. The chart line goes from the first point to
+    # max(due, L) = day 110, where F = A_L = 55 (ending at due would give 50).
+    ledger.obs("m", "5", "2024-01-11")
+    ledger.obs("m", "55", "2024-04-20")
+    r = result(ledger, "2024-04-30")
+    assert [(p.date, p.value) for p in r.forecast_line] == [
+        (day("2024-01-11"), D(5)), (day("2024-04-20"), D(55))]
+
+
+def test_before_due_the_forecast_line_runs_to_due(ledger):
+    # 5 on day 10, 10 on day 20: β = 0.5 a day, F(day 100) = 10 + 0.5 × 80 = 50.
+    ledger.obs("m", "5", "2024-01-11")
+    ledger.obs("m", "10", "2024-01-21")
+    r = result(ledger, "2024-02-20")
+    assert [(p.date, p.value) for p in r.forecast_line] == [
+        (day("2024-01-11"), D(5)), (day(DUE), D(50))]
+
+
+# --------------------------------------------------------------------------- status by r
+
+
+def test_expected_zero_is_on_plan_even_with_the_actual_behind_the_baseline(ledger):
+    # 50 → 100; on the start day P = b, so expected = 0; the actual 40 gives progress
+    # (40 − 50) / (100 − 50) = −0.2 < expected. SPEC: "expected ≤ 0 counts as on plan".
+    ledger.obs("m", "40", "2024-01-01")
+    r = result(ledger, "2024-01-01", target(baseline=50, due=DUE))
+    assert (r.expected, r.progress, r.status) == (D(0), D("-0.2"), "on-track")
+
+
+def test_the_at_risk_threshold_defaults_to_nine_tenths(ledger):
+    # No `at_risk` in [program]: r = 0.45 / 0.5 = 0.9 is at-risk; a day later,
+    # 0.449999 against 0.51 is not.
+    proj = Project.model_validate({
+        "program": {"name": "P", "code": "P", "start": "2024-01-01", "end": "2033-12-31",
+                    "currency": "EUR"},
+        "metrics": {"m": {"id": "m", "unit": "jobs", "aggregate": "latest"}},
+        "objectives": [target(due=DUE)],
+    })
+    assert proj.program.at_risk == D("0.9")
+    ledger.obs("m", "45", "2024-02-20")
+    assert build_report(proj, ledger.entries, day("2024-02-20")).objectives[0].status \
+        == "at-risk"
+    ledger.obs("m", "44.999999", "2024-02-21")  # r = 0.449999 / 0.51 ≈ 0.88 < 0.9
+    assert build_report(proj, ledger.entries, day("2024-02-21")).objectives[0].status \
+        == "off-track"
