@@ -52,7 +52,10 @@ class Workspace:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.root / LEDGER_DIR, on_appended=self._appended)
+        from .chainmark import ChainMarks
+
+        return Ledger(self.root / LEDGER_DIR, on_appended=self._appended,
+                      marks=ChainMarks(self.root))
 
     def _appended(self, feed: Path, before: os.stat_result, after: os.stat_result) -> None:
         """A receipt for the incremental cache: this feed grew only by our own append."""
@@ -66,7 +69,7 @@ class Workspace:
 
     def daily(self, known_at: dt.datetime | None = None) -> Daily:
         """What reports need from the ledger, folded by day (see snapshot.py); as known
-        now it comes from the incremental cache in .mibtrack/cache/."""
+        now it comes from the incremental cache in the user's cache folder."""
         from .ledger.feed import pending_path
         from .snapshot import DailyCache, read_daily, read_daily_strict
 
