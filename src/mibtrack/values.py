@@ -135,3 +135,18 @@ def utc_now() -> dt.datetime:
 def format_moment(moment: dt.datetime) -> str:
     """UTC with microseconds and a Z, the one form stored in the ledger."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: An idempotency key: 1 to this many characters, all printable.
+MAX_KEY_LENGTH = 200
+
+
+def key_problem(key: str) -> str | None:
+    """Why a key cannot be used (None: it can). The one rule for `--key` and `import`'s
+    key column: 1 to 200 printable characters (no control, format or separator character
+    but the space, so a key shows as what it is)."""
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        return f"must be 1 to {MAX_KEY_LENGTH} characters"
+    if not key.isprintable():
+        return "holds a control or invisible character"
+    return None

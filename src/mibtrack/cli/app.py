@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,6 +37,10 @@ class Session:
     writer: str | None = None
     debug: bool = False
     quiet: bool = False
+    #: Feeds the command's reading left out (for the JSON documents' `feeds_left_out`).
+    left_out: list = field(default_factory=list)
+    #: Ids of entries this command appended (named if stdout then fails: exit 74).
+    recorded: list = field(default_factory=list)
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -128,22 +132,37 @@ def echo(text: str = "") -> None:
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"mibtrack: warning: {text}\n")
+    """One warning line on stderr (user text in it is made inert: `render.text.literal`)."""
+    from ..render.text import literal
+
+    sys.stderr.write(f"mibtrack: warning: {literal(text)}\n")
 
 
 def info(text: str) -> None:
     """Progress chatter for people, on stderr, silenced by --quiet."""
     if not session().quiet:
-        sys.stderr.write(text + "\n")
+        from ..render.text import literal
+
+        sys.stderr.write(literal(text) + "\n")
 
 
 def ledger_content() -> Any:
     """The project's ledger as read now, warning about torn tails (they never hide the good
     entries: reading commands use those and exit 0)."""
     content = session().workspace.content
-    for torn in content.torn:
-        warn(torn.warning())
+    warn_feeds(content)
     return content
+
+
+def warn_feeds(read: Any) -> None:
+    """Warn (stderr, file and line) of each feed left out, journal ignored and torn tail
+    in what was read (a LedgerContent or a Daily)."""
+    for problem in read.left_out:
+        warn(problem.left_out())
+    for notice in read.notices:
+        warn(notice)
+    for torn in read.torn:
+        warn(torn.warning())
 
 
 @dataclass(frozen=True)
@@ -175,6 +194,28 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
     return EntryFilters(metric, objective,
                         parse_date(since, "--since") if since else None,
                         parse_date(until, "--until") if until else None)
+
+
+def write_output(output: str, text: str) -> None:
+    """`--output FILE`: written whole (see safefile.py); a device, FIFO or folder is refused
+    (exit 2) and a symbolic link is written through, never replaced."""
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..render.text import literal
+    from ..safefile import NotRegular, write_atomic
+
+    try:
+        write_atomic(Path(output), text.encode("utf-8"))
+    except NotRegular:
+        raise UsageError(f"{literal(output)} is not a regular file (a device, FIFO or folder)",
+                         "give the path of a file to create or replace") from None
+    except OSError as exc:
+        raise UsageError(f"{literal(output)}: cannot be written ({exc.strerror or exc})",
+                         "check the folder exists and is writable") from None
+    except ValueError:  # a NUL in the name
+        raise UsageError(f"{literal(output)}: cannot be written (a NUL character in its "
+                         "name)", "check the file name") from None
 
 
 def print_json(value: Any) -> None:

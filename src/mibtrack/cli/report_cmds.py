@@ -18,7 +18,8 @@ from .app import (
     ledger_content,
     print_json,
     session,
-    warn,
+    warn_feeds,
+    write_output,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -33,8 +34,8 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
     workspace = session().workspace
     project = workspace.project
     daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
-    for torn in daily.torn:
-        warn(torn.warning())
+    warn_feeds(daily)
+    session().left_out = daily.left_out
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator)
@@ -45,6 +46,17 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
     return report_value, periodic_view(evaluator, report_value, period)
 
 
+def _left_out() -> list[dict]:
+    return [b.document() for b in session().left_out]
+
+
+def _with_left_out(report) -> dict:  # noqa: ANN001
+    """A report's JSON document with `feeds_left_out`: the feeds no figure counts."""
+    from ..render.jsonout import plain
+
+    return {**plain(report), "feeds_left_out": _left_out()}
+
+
 @app.command()
 def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False) -> None:
     """One line per objective: progress against plan, status, forecast."""
@@ -52,7 +64,7 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
 
     report = _report(as_of, known_at)
     if json_output:
-        print_json(report)
+        print_json(_with_left_out(report))
         return
     out = console()
     out.print(report_header(report))
@@ -103,21 +115,10 @@ def _emit(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    import os
-    from pathlib import Path
+    from ..render.text import literal
 
-    from ..errors import UsageError
-
-    target = Path(output)
-    temp = target.with_name(f".{target.name}.tmp")
-    try:
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {output} ({exc.strerror})",
-                         "check the folder exists and is writable") from None
-    echo(f"wrote {output}") if not session().quiet else None
+    write_output(output, text)
+    echo(f"wrote {literal(output)}") if not session().quiet else None
 
 
 @app.command()
@@ -182,7 +183,8 @@ def check(
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
                     "summary": report_value.summary,
-                    "objectives": report_value.objectives})
+                    "objectives": report_value.objectives,
+                    "feeds_left_out": _left_out()})
     else:
         from ..render.text import literal
 

@@ -210,31 +210,33 @@ def _valid_day(text: bytes, good: set[bytes]) -> bool:
     return True
 
 
-def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
+def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
+               ) -> tuple[int, object] | None:
     """`feed.check_chain` for a feed whose lines are all in order: (entries, None), or
     (entries, torn-tail Break). Canonical observation lines are checked by one regex match
     and two hashes; other lines exactly as `check_chain` does. At the first doubt (any
     break, unreadable file, invalid UTF-8) it gives None, and `check_chain` is run to name
-    the problem exactly as before."""
+    the problem exactly as before. From byte `start` with line number `first` (see
+    `check_chain`), the line before `start` trusted."""
     from .codec import GENESIS, id_matches, parse_fields
-    from .feed import Break, split_lines
+    from .feed import Break, _read_regular, line_before, split_lines
 
     try:
-        data = path.read_bytes()
-        data.decode("utf-8")
+        data = _read_regular(path)
+        data[start:].decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    lines, end = split_lines(data)
-    size = len(data)
+    lines, end = split_lines(data[start:])
+    size = len(data) - start
+    prev = (_sha256(line_before(data, start)).hexdigest() if start else GENESIS).encode()
     del data
-    prev = GENESIS.encode()
     own = writer.encode()
     good: set[bytes] = set()  # dates seen valid
     # prev and id are matched as any 64 bytes: each must equal a SHA-256 hex digest computed
     # here, which only lowercase hex can (so the strict pattern's check is kept, for free)
     match = re.compile(OBSERVATION_BYTES_LOOSE_HEX, re.MULTILINE).match
     hash_of = _sha256
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first):
         found = match(line) if len(line) <= MAX_LINE_BYTES else None
         if found is not None:
             seq, who, _, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
@@ -255,8 +257,9 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
                 return None
         prev = hash_of(line).hexdigest().encode()
     if end < size:
-        return len(lines), Break(path, len(lines) + 1, f"torn last line ({size - end} bytes "
-                                 "of an interrupted write) — run `mibtrack repair`")
+        return len(lines), Break(path, first + len(lines), f"torn last line ({size - end} "
+                                 "bytes of an interrupted write) — run `mibtrack repair`",
+                                 torn=True)
     return len(lines), None
 
 

@@ -5,15 +5,16 @@ the charts are small, searchable and carry a <title> and <desc> for screen reade
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from html import escape
 
 from ..compute import ObjectiveResult
-from .text import compact
+from .text import compact, literal
 
 ACTUAL, PLAN, FORECAST, TARGET, ASOF = "#1f4e9c", "#595959", "#a6501a", "#1b7837", "#111111"
 DONE, SLIPPED = "#1b7837", "#b30000"
@@ -35,7 +36,7 @@ def _svg(fig, chart_id: str, title: str, desc: str) -> str:  # noqa: ANN001
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}), _hushed():
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
@@ -48,9 +49,27 @@ def _svg(fig, chart_id: str, title: str, desc: str) -> str:  # noqa: ANN001
     ident = escape(chart_id, quote=True)
     head += (f' class="chart" role="img" aria-labelledby="{ident}-title {ident}-desc"'
              f' preserveAspectRatio="xMidYMid meet"')
-    alt = (f'<title id="{ident}-title">{escape(title)}</title>'
-           f'<desc id="{ident}-desc">{escape(desc)}</desc>')
+    alt = (f'<title id="{ident}-title">{escape(literal(title))}</title>'
+           f'<desc id="{ident}-desc">{escape(literal(desc))}</desc>')
     return head + ">" + alt + svg[head_end + 1:].rstrip() + "\n"
+
+
+@contextlib.contextmanager
+def _hushed() -> Iterator[None]:
+    """matplotlib's font chatter (a family not installed, a glyph missing) is no news for
+    a board report, and cron mails every stderr line: it is kept off stderr."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("matplotlib")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _f(value: Decimal) -> float:
@@ -62,9 +81,9 @@ def _value_axis(ax, unit: str | None, currency: str) -> None:  # noqa: ANN001
 
     ax.yaxis.set_major_formatter(FuncFormatter(
         lambda y, _pos: compact(Decimal(f"{float(y):.6f}"), unit, currency)
-        .removesuffix(f" {unit}" if unit else "")))
+        .removesuffix(f" {literal(unit)}" if unit else "")))
     if unit and unit.upper() != currency.upper():
-        ax.set_ylabel(unit)
+        ax.set_ylabel(literal(unit))
 
 
 def _date_axis(ax) -> None:  # noqa: ANN001
@@ -150,7 +169,7 @@ def composite_chart(r: ObjectiveResult, children: Sequence[ObjectiveResult], cha
     fig = _figure(chart_id, 5.6, 0.8 + 0.32 * (len(children) + 1))
     ax = fig.add_subplot()
     rows = [*children, r]
-    labels = [c.id for c in children] + ["overall"]
+    labels = [literal(c.id) for c in children] + ["overall"]
     ys = list(range(len(rows)))[::-1]
     progress = [min(1.0, max(0.0, _f(c.progress))) if c.progress is not None else 0.0
                 for c in rows]
