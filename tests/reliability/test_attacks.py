@@ -424,3 +424,35 @@ def test_piped_into_head_is_quiet(project: Path) -> None:
         err = child.stderr.read().decode()
         code = child.wait(timeout=60)
     assert err == "" and code == 0
+
+
+# ------------------------------------------------------------------ chain marks
+
+def test_record_checks_only_what_its_mark_does_not_prove(project: Path, monkeypatch) -> None:  # noqa: ANN001
+    """After its own append, `record` notes (authenticated) how far its feed is known good;
+    the next `record` checks from there, a forged mark or any change means from the top."""
+    from mibtrack.ledger import scan
+
+    starts: list[int] = []
+    real = scan.fast_chain
+
+    def spy(path: Path, writer: str, start: int = 0, first: int = 1) -> object:
+        starts.append(start)
+        return real(path, writer, start, first)
+
+    monkeypatch.setattr(scan, "fast_chain", spy)
+    _seed(project)
+    feed = project / "ledger" / "alice.jsonl"
+    assert starts[0] == 0 and all(s > 0 for s in starts[1:])  # the first record checked all
+    marks = _cache_file(project).parent / "chains" / "alice.jsonl.json"
+    mark = marks.read_bytes()
+    marks.write_bytes(b"0" * 64 + mark[64:])  # forged: the tag no longer matches
+    starts.clear()
+    _record(project, "jobs", "50", "--date", "2025-07-31")
+    assert starts == [0]
+    # an edit since the last append (here it changes the size): checked from the top, refused
+    data = feed.read_bytes()
+    feed.write_bytes(data.replace(b'"value":"10"', b'"value":"100"'))
+    starts.clear()
+    code, _, err = cli("--dir", project, "--writer", "alice", "record", "jobs", "5")
+    assert code == 4 and starts[0] == 0 and "alice.jsonl:1" in err
