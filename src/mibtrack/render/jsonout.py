@@ -7,11 +7,15 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..values import canonical, format_moment
+from .text import _UNSAFE
+
+_basestring = encode_basestring
 
 
 def plain(value: Any) -> Any:
@@ -29,9 +33,8 @@ def _string(text: str) -> str:
     """A JSON string, UTF-8 kept, but every character `render.text.literal` would escape
     written as a JSON escape (lossless: `\\u001b`, `\\u202e`), so no document printed to
     a terminal can act on it."""
-    from .text import _UNSAFE
-
-    return _UNSAFE.sub(_json_escape, json.dumps(text, ensure_ascii=False))
+    out = _basestring(text)  # what json.dumps(text, ensure_ascii=False) gives
+    return _UNSAFE.sub(_json_escape, out) if _UNSAFE.search(out) else out
 
 
 def _json_escape(match: re.Match[str]) -> str:
