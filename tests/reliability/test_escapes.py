@@ -173,3 +173,15 @@ def test_literal_covers_every_control_format_and_separator_character() -> None:
     assert literal("a\nb\tc") == "a b c"
     assert literal("\x1b[2J") == "\\x1b[2J" and literal("\u202e") == "\\u202e"
     assert literal("\U000e0041") == "\\U000e0041"
+
+
+def test_feed_names_with_escapes_are_inert_in_verify_and_warnings(nasty: Path) -> None:
+    import shutil
+
+    name = "x" + PAYLOAD.replace("\x00", "")  # a file name holds anything but NUL and /
+    shutil.copy(nasty / "ledger" / "alice.jsonl", nasty / "ledger" / f"{name}.jsonl")
+    code, out, err = cli("--dir", nasty, "verify")
+    assert code == 4 and _unsafe_in(out) == [] and _unsafe_in(err) == []
+    assert "\\x1b[2J" in out
+    code, out, err = cli("--dir", nasty, "status", "--as-of", "2025-12-31")
+    assert code == 0 and _unsafe_in(err) == [] and "left out" in err

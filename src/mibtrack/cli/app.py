@@ -128,7 +128,11 @@ def console(stderr: bool = False) -> Console:
 
 
 def echo(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """One line (or a few) on stdout; user text in it is made inert (`literal`): a file
+    name or a problem message can carry escapes."""
+    from ..render.text import literal
+
+    sys.stdout.write("\n".join(literal(line) for line in text.split("\n")) + "\n")
 
 
 def warn(text: str) -> None:
