@@ -72,3 +72,22 @@ def test_the_key_is_private_and_a_readable_one_is_not_trusted(tmp_path: Path, mo
 def test_tags_are_bound_to_their_parts() -> None:
     """Length-prefixed parts: ("ab", "c") and ("a", "bc") never share a tag."""
     assert usersecret.tag(b"ab", b"c") != usersecret.tag(b"a", b"bc")
+
+
+def test_without_any_cache_folder_commands_still_work(cli, monkeypatch) -> None:  # noqa: ANN001
+    """No MIBTRACK_CACHE_DIR, no XDG_CACHE_HOME, no home folder (some cron set-ups): no
+    cache, no receipts, no chain marks — and the same figures."""
+    import json
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    assert cli("record", "jobs", "40", "--date", "2025-03-31").code == 0
+    monkeypatch.delenv("MIBTRACK_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert usersecret.key() is None
+    assert cli("record", "jobs", "60", "--date", "2025-06-30").code == 0
+    result = cli("status", "--json", "--as-of", "2025-07-01")
+    assert result.code == 0 and result.err == ""
+    assert json.loads(result.out)["objectives"][0]["actual"] == 60

@@ -93,8 +93,13 @@ def _cached_key(root: str) -> bytes | None:
 
 
 def key() -> bytes | None:
-    """The per-user secret, created on first use; None when it cannot be made or trusted."""
-    return _cached_key(str(cache_root()))
+    """The per-user secret, created on first use; None when it cannot be made or trusted
+    (no home folder either, as under some cron set-ups: then nothing is cached)."""
+    try:
+        root = cache_root()
+    except (RuntimeError, KeyError, OSError):
+        return None
+    return _cached_key(str(root))
 
 
 def tag(*parts: bytes) -> str | None:
@@ -127,8 +132,10 @@ def project_folder(project_root: Path) -> Path | None:
     (device and inode of the folder: a new clone at the same path gets a new folder);
     created 0700. None when it cannot be made."""
     identity = project_identity(project_root)
-    root = cache_root()
-    if not identity or key() is None or not _own_folder(root / "projects"):
+    if not identity or key() is None:
+        return None
+    root = cache_root()  # key() found it: it can be determined
+    if not _own_folder(root / "projects"):
         return None
     folder = root / "projects" / hashlib.sha256(identity).hexdigest()[:32]
     return folder if _own_folder(folder) else None
