@@ -232,8 +232,10 @@ def test_append_by_hand_is_read(cli, project: Path, monkeypatch) -> None:  # noq
     assert cli("record", "jobs", "40", "--date", "2024-10-01").code == 0  # leaves a receipt
     feed = project / "ledger" / "tester.jsonl"
     last = feed.read_bytes().splitlines()[-1]
+    # recorded at the same moment as the line before (clocks only move forward in a feed)
+    moment = json.loads(last)["recorded_at"]
     line = encode({"v": 1, "seq": 7, "type": "observation", "writer": "tester",
-                   "recorded_at": "2024-12-02T00:00:00.000000Z", "as_of": "2024-12-02",
+                   "recorded_at": moment, "as_of": "2024-12-02",
                    "metric": "jobs", "value": "60", "prev": sha256(last)})
     with feed.open("ab") as out:  # another tool: no receipt for this one
         out.write(line)

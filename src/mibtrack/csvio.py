@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,8 +32,8 @@ from typing import Any, TextIO
 
 from .errors import MibtrackError, UsageError
 from .ledger import draft
-from .model import Project
-from .values import key_problem, parse_date, parse_value
+from .model import Project, slip_problem
+from .values import dots_group_thousands, key_problem, parse_date, parse_value
 
 OBSERVATION_COLUMNS = ("metric", "value")
 MILESTONE_COLUMNS = ("objective", "status")
@@ -51,7 +50,6 @@ TEXT_COLUMNS = ("source", "note", "key")
 MILESTONE_STATUSES = ("done", "at-risk", "slipped", "reopened")
 #: A spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_EUROPEAN_NUMBER = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?\s*(k|K|M|G|B|bn)?$")
 
 Progress = Callable[[int, int], None]
 
@@ -302,14 +300,16 @@ class _RowValidator:
             value = self.value(get.get("value", ""))
         except MibtrackError as exc:
             return self.problem(line, "value", exc.message.strip(), exc.hint)
+        if (bounds := self.project.metrics[metric].out_of_bounds(value)) is not None:
+            return self.problem(line, "value", f"{get['value']!r} is {bounds}",
+                                "check for a typing mistake (the bounds are in objectives.toml)")
         return draft("observation", as_of=day, metric=metric, value=value, source=source,
                      note=note)
 
     def value(self, cell: str) -> Decimal:
         if not cell:
             raise UsageError("empty", "every observation needs its value")
-        if self.decimal_comma and "." in cell and "," not in cell \
-                and not _EUROPEAN_NUMBER.match(cell):
+        if self.decimal_comma and "," not in cell and not dots_group_thousands(cell):
             raise UsageError(f"{cell!r} has a decimal point in a semicolon-separated file",
                              "write decimals with a comma (1234,5) or save the file with commas")
         return parse_value(cell, "", decimal_comma=self.decimal_comma)
@@ -345,6 +345,8 @@ class _RowValidator:
                 expected_day = parse_date(expected, "")
             except MibtrackError as exc:
                 return self.problem(line, "expected", exc.message.strip(), exc.hint)
+            if (slip := slip_problem(day, expected_day)) is not None:
+                return self.problem(line, "expected", slip, "a milestone slips to a later date")
         elif expected:
             return self.problem(line, "expected", f"an expected date goes with `slipped`, not "
                                 f"`{status}`")

@@ -20,13 +20,14 @@ from .model import Entry, Project
 from .render.documents import SCHEMA_VERSION, entry_record
 
 
-def applied_entries(entries: Sequence[Entry], known_at: dt.datetime | None = None
-                    ) -> list[tuple[Entry, dt.date, Any, bool]]:
-    """The facts after corrections and voids, in ledger order: (original entry, effective
-    date, effective value, corrected?). Folding is the compute layer's `effective_ledger`."""
+def applied_entries(entries: Sequence[Entry], known_at: dt.datetime | None = None,
+                    renames: Any = None) -> list[tuple[Entry, dt.date, Any, bool]]:
+    """The facts after corrections, voids and keys, in ledger order: (original entry,
+    effective date, effective value, corrected?). Folding is the compute layer's
+    `effective_ledger`."""
     from .compute import effective_ledger
 
-    effective = effective_ledger(entries, known_at)
+    effective = effective_ledger(entries, known_at, renames)
     by_id = {e.id: e for e in entries}
     facts: list[tuple[int, Entry, dt.date, Any, bool]] = []
     for group in (effective.observations, effective.milestone_events):
@@ -51,7 +52,8 @@ def applied_records(project: Project, entries: Sequence[Entry], *, metric: str |
     if metric is not None or objective is not None:
         about = {e.id for e in select(project, entries, metric=metric, objective=objective)}
     records = []
-    for entry, as_of, value, corrected in applied_entries(entries):
+    renames = project.renames
+    for entry, as_of, value, corrected in applied_entries(entries, None, renames):
         if about is not None and entry.id not in about:
             continue
         if (since is not None and as_of < since) or (until is not None and as_of > until):
@@ -61,6 +63,9 @@ def applied_records(project: Project, entries: Sequence[Entry], *, metric: str |
             record[name] = getattr(entry, name, None)
         if entry.type == "observation":
             record["value"] = value
+            record["metric"] = renames.metric(entry.metric)
+        else:  # a renamed objective's entries are exported under its declared id
+            record["objective"] = renames.objective(entry.objective)  # type: ignore[union-attr]
         # A key names the content as first recorded: a corrected fact is imported under a
         # key derived from its corrected content instead.
         if corrected:

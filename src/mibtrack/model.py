@@ -71,6 +71,9 @@ class Program(Record):
     #: r = progress / expected below this is off-track; between it and 1, at-risk.
     at_risk: Amount = Decimal("0.9")
     description: str | None = None
+    #: "required": `verify` rejects unsigned entries and signatures by keys not in
+    #: ledger/writers (see docs/security.md).
+    signatures: Literal["optional", "required"] = "optional"
 
     @model_validator(mode="after")
     def _period(self) -> Program:
@@ -90,6 +93,28 @@ class Metric(Record):
     cadence: Cadence | None = None
     title: str | None = None
     description: str | None = None
+    #: Plausible bounds: a value outside them is refused as a typing mistake (R2).
+    min_value: Amount | None = None
+    max_value: Amount | None = None
+    #: Ids this metric was recorded under before: their entries count for it (R2).
+    renamed_from: tuple[Identifier, ...] = ()
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Metric:
+        if self.min_value is not None and self.max_value is not None \
+                and self.min_value > self.max_value:
+            raise ValueError(f"min_value {self.min_value} must not be above max_value "
+                             f"{self.max_value}")
+        return self
+
+    def out_of_bounds(self, value: Decimal) -> str | None:
+        """Why `value` cannot be a reading of this metric (outside min_value/max_value), or
+        None when it can: the one check `record`, `import` and `correct` make."""
+        if self.min_value is not None and value < self.min_value:
+            return f"below the min_value {self.min_value} of metric '{self.id}'"
+        if self.max_value is not None and value > self.max_value:
+            return f"above the max_value {self.max_value} of metric '{self.id}'"
+        return None
 
 
 class Checkpoint(Record):
@@ -109,6 +134,8 @@ class _ObjectiveBase(Record):
     #: Reports group objectives by this (default: by kind).
     group: str | None = None
     description: str | None = None
+    #: Ids this objective was recorded under before: their entries count for it (R2).
+    renamed_from: tuple[Identifier, ...] = ()
 
 
 class TargetObjective(_ObjectiveBase):
@@ -125,6 +152,9 @@ class TargetObjective(_ObjectiveBase):
     start: dt.date | None = None
     due: dt.date
     checkpoints: tuple[Checkpoint, ...] = ()
+    #: R2: `linear` (the plan runs straight between its vertices) or `step` (b before the
+    #: first checkpoint, each checkpoint's value from its date on, T from due on).
+    plan: Literal["linear", "step"] = "linear"
 
     @model_validator(mode="after")
     def _target_shape(self) -> TargetObjective:
@@ -171,6 +201,29 @@ class TargetObjective(_ObjectiveBase):
         return self.target_min if self.direction == "increase" else self.target_max
 
 
+class LimitObjective(_ObjectiveBase):
+    """R2: a floor (`min`), a ceiling (`max`) or an envelope (both) that must hold all
+    along, from start to due ("keep at least 40 %", "stay within €25–40M")."""
+
+    kind: Literal["limit"]
+    metric: Identifier
+    min: Amount | None = None
+    max: Amount | None = None
+    #: Default to the programme's start and end (filled in when the project is loaded).
+    start: dt.date | None = None
+    due: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> LimitObjective:
+        if self.min is None and self.max is None:
+            raise ValueError("a limit needs min, max or both")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"min {self.min} must be below max {self.max}")
+        if self.start is not None and self.due is not None and self.start >= self.due:
+            raise ValueError(f"start {self.start} must be before due {self.due}")
+        return self
+
+
 class MilestoneObjective(_ObjectiveBase):
     """Something that is done or not, by a due date."""
 
@@ -203,7 +256,8 @@ class CompositeObjective(_ObjectiveBase):
 
 
 Objective = Annotated[
-    TargetObjective | MilestoneObjective | CompositeObjective, Field(discriminator="kind")
+    TargetObjective | LimitObjective | MilestoneObjective | CompositeObjective,
+    Field(discriminator="kind"),
 ]
 
 
@@ -221,8 +275,39 @@ class Project(Record):
     def _by_id(self) -> dict[str, Objective]:
         return {o.id: o for o in self.objectives}
 
-    def start_of(self, objective: TargetObjective) -> dt.date:
+    def start_of(self, objective: TargetObjective | LimitObjective) -> dt.date:
         return objective.start or self.program.start
+
+    def due_of(self, objective: Objective) -> dt.date:
+        """The due date: as declared; a limit's defaults to the programme's end, a
+        composite's to the latest of its children's (SPEC R2)."""
+        if isinstance(objective, LimitObjective):
+            return objective.due or self.program.end
+        if isinstance(objective, CompositeObjective):
+            if objective.due is not None:
+                return objective.due
+            return max(self.due_of(self._by_id[child]) for child in objective.children)
+        return objective.due
+
+    @cached_property
+    def renames(self) -> Renames:
+        """Old ids → the declared ids that claim them with `renamed_from`."""
+        return Renames(
+            metrics={old: m.id for m in self.metrics.values() for old in m.renamed_from},
+            objectives={old: o.id for o in self.objectives for old in o.renamed_from})
+
+
+class Renames(Record):
+    """`renamed_from` of a project: an entry under an old id counts for the new one."""
+
+    metrics: dict[str, str] = {}
+    objectives: dict[str, str] = {}
+
+    def metric(self, metric_id: str) -> str:
+        return self.metrics.get(metric_id, metric_id)
+
+    def objective(self, objective_id: str) -> str:
+        return self.objectives.get(objective_id, objective_id)
 
 
 # --------------------------------------------------------------------------- ledger entries
@@ -283,8 +368,14 @@ class _EntryBase(Record):
     note: str | None = None
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the
+    #: original (kept in ledger/quarantine/).
+    recovered_from: str | None = Field(default=None, pattern=HASH_PATTERN)
     #: SHA-256 of the previous line's bytes in this feed (64 zeros for the first line).
     prev: str = Field(pattern=HASH_PATTERN)
+    #: The writer's signature (SSHSIG, namespace `mibtrack`, base64) over the line's bytes
+    #: before it; absent on an unsigned entry (see docs/ledger-format.md).
+    sig: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]+={0,2}$", max_length=2000)
     #: SHA-256 of this line's bytes as written before the id.
     id: str = Field(pattern=HASH_PATTERN)
 
@@ -312,6 +403,14 @@ class MilestoneEvent(_EntryBase):
         if self.status != "slipped" and self.expected is not None:
             raise ValueError("only a slipped milestone has an expected date")
         return self
+
+
+def slip_problem(as_of: dt.date, expected: dt.date | None) -> str | None:
+    """Why a `slipped` event's expected date cannot be right (before the event's own date:
+    a typing mistake), or None. The one check `milestone` and `import` make (SPEC R2)."""
+    if expected is not None and expected < as_of:
+        return f"expected date {expected} is before the event's date {as_of}"
+    return None
 
 
 class Correction(_EntryBase):
@@ -346,11 +445,48 @@ class Note(_EntryBase):
     note: str = Field(min_length=1)
 
 
+class WritersChange(_EntryBase):
+    """A change to the authorised writers (`ledger/writers`): a key added for a principal,
+    or revoked from a moment on. Made by `mibtrack writers add|revoke`, signed."""
+
+    type: Literal["writers"]
+    action: Literal["add", "revoke"]
+    #: The writer id(s) the key may sign for, as in git's allowed_signers (`alice@pmo`).
+    principal: str = Field(pattern=r"^[A-Za-z0-9*?][A-Za-z0-9._@+*?,-]{0,255}$")
+    #: `ssh-ed25519 <base64>`.
+    public_key: str = Field(pattern=r"^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$", max_length=200)
+    valid_after: Moment | None = None
+    valid_before: Moment | None = None
+
+
 Entry = Annotated[
-    Observation | MilestoneEvent | Correction | Void | Note, Field(discriminator="type")
+    Observation | MilestoneEvent | Correction | Void | Note | WritersChange,
+    Field(discriminator="type"),
 ]
 
-#: The fields that make up an entry's content for idempotency: two records with the same
-#: key are the same record when these agree (who wrote it and when do not count).
+#: The fields that make up a fact's content for keys (SPEC R2: type, subject, value or
+#: status, as_of): two entries with the same key are one fact when these agree — whoever
+#: wrote them, whenever, and whatever source or remark they carry. A note's text is its
+#: content; corrections and voids compare what they change.
 CONTENT_FIELDS = ("type", "as_of", "metric", "value", "objective", "status", "expected",
-                  "target_entry", "date", "reason", "source", "note")
+                  "target_entry", "date", "reason")
+#: Entry types whose keyed copies count once (the facts the fold counts).
+FACT_TYPES = frozenset({"observation", "milestone", "note"})
+
+
+def fact_content(fields: object) -> tuple[object, ...]:
+    """What makes two keyed entries the same fact, from an Entry or a dict of its stored
+    fields (decimals and dates compared as their canonical text)."""
+    get = fields.get if isinstance(fields, dict) else (  # type: ignore[union-attr]
+        lambda name: getattr(fields, name, None))
+    out = []
+    for name in (*CONTENT_FIELDS, "note"):
+        value = get(name)
+        if name == "note" and get("type") != "note":
+            value = None
+        if isinstance(value, Decimal):
+            value = format(value, "f")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out.append(value)
+    return tuple(out)

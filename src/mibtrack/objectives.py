@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ProjectError
-from .model import CompositeObjective, Project, TargetObjective
+from .model import CompositeObjective, LimitObjective, Project, TargetObjective
 
 OBJECTIVES_FILE = "objectives.toml"
 _TOP_LEVEL = {"program", "metrics", "objectives"}
@@ -148,20 +148,29 @@ def _prepare(data: dict[str, Any], problem: Any) -> dict[str, Any]:
         raw["metrics"] = prepared
     objectives = data.get("objectives", [])
     program = data.get("program")
-    if isinstance(objectives, list) and isinstance(program, dict) and "start" in program:
-        raw["objectives"] = [
-            {**o, "start": program["start"]}
-            if isinstance(o, dict) and o.get("kind") == "target" and "start" not in o else o
-            for o in objectives
-        ]
+    if isinstance(objectives, list) and isinstance(program, dict):
+        raw["objectives"] = [_defaults(o, program) for o in objectives]
     return raw
+
+
+def _defaults(objective: Any, program: dict[str, Any]) -> Any:
+    """A target's and a limit's start default to the programme's start; a limit's due to
+    its end."""
+    if not isinstance(objective, dict):
+        return objective
+    filled = dict(objective)
+    if objective.get("kind") in ("target", "limit") and "start" in program:
+        filled.setdefault("start", program["start"])
+    if objective.get("kind") == "limit" and "end" in program:
+        filled.setdefault("due", program["end"])
+    return filled
 
 
 def _toml_loc(loc: tuple[Any, ...], raw: dict[str, Any]) -> tuple[Any, ...]:
     """Drop pydantic's union tags (`objectives.0.target.due` → `objectives.0.due`)."""
     parts = list(loc)
-    if len(parts) >= 3 and parts[0] == "objectives" and parts[2] in {"target", "milestone",
-                                                                     "composite"}:
+    if len(parts) >= 3 and parts[0] == "objectives" and parts[2] in {"target", "limit",
+                                                                     "milestone", "composite"}:
         del parts[2]
     return tuple(parts)
 
@@ -180,9 +189,9 @@ def _message(error: Any) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return "kind must be one of target, milestone, composite"
+        return "kind must be one of target, limit, milestone, composite"
     if kind == "union_tag_not_found":
-        return "missing kind (target, milestone or composite)"
+        return "missing kind (target, limit, milestone or composite)"
     return message.removeprefix("Value error, ")
 
 
@@ -196,7 +205,8 @@ def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
             problems.append((loc, f"duplicate objective id '{objective.id}' "
                                   f"(also objectives[{seen[objective.id] + 1}])"))
         seen.setdefault(objective.id, index)
-        if isinstance(objective, TargetObjective) and objective.metric not in project.metrics:
+        if isinstance(objective, (TargetObjective, LimitObjective)) \
+                and objective.metric not in project.metrics:
             declared = ", ".join(sorted(project.metrics)) or "none"
             problems.append((("objectives", index, "metric"),
                              f"metric '{objective.metric}' is not declared under [metrics] "
@@ -210,6 +220,39 @@ def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
                     problems.append((("objectives", index, "children"),
                                      f"composite '{objective.id}' names itself"))
     problems.extend(_cycles(project))
+    problems.extend(_renames(project))
+    return problems
+
+
+def _renames(project: Project) -> list[tuple[tuple[Any, ...], str]]:
+    """`renamed_from`: an old id names no declared id and is claimed by one metric (or one
+    objective) only, so every entry counts for exactly one declared id."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    metric_claims: dict[str, str] = {}
+    for metric in project.metrics.values():
+        loc = ("metrics", metric.id, "renamed_from")
+        for old in metric.renamed_from:
+            if old in project.metrics:
+                problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is a declared "
+                                      "metric (an old id must no longer be declared)"))
+            elif old in metric_claims:
+                problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is also "
+                                      f"claimed by metric '{metric_claims[old]}'"))
+            else:
+                metric_claims[old] = metric.id
+    declared = {o.id for o in project.objectives}
+    claims: dict[str, str] = {}
+    for index, objective in enumerate(project.objectives):
+        loc = ("objectives", index, "renamed_from")
+        for old in objective.renamed_from:
+            if old in declared:
+                problems.append((loc, f"objective '{objective.id}': renamed_from '{old}' is a "
+                                      "declared objective (an old id must no longer be declared)"))
+            elif old in claims:
+                problems.append((loc, f"objective '{objective.id}': renamed_from '{old}' is also "
+                                      f"claimed by objective '{claims[old]}'"))
+            else:
+                claims[old] = objective.id
     return problems
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from .compute.report import ObjectiveResult, Report, StaleMetric
+from .compute.report import AnyResult, Report, StaleMetric
 from .compute.status import Status
 from .model import (
     Correction,
@@ -55,7 +55,12 @@ def _document_report_models() -> None:
               and issubclass(m, report.ReportRecord) and m is not report.ReportRecord]
     for model in models:  # in definition order: a model's parts are rebuilt before it
         fields = model.model_fields
-        for name, doc in _attribute_docstrings(model).items():
+        docs: dict[str, str] = {}
+        for cls in reversed(model.__mro__):  # inherited fields keep their base's docstring
+            if isinstance(cls, type) and issubclass(cls, report.ReportRecord) \
+                    and cls is not report.ReportRecord:
+                docs.update(_attribute_docstrings(cls))
+        for name, doc in docs.items():
             if name in fields and fields[name].description is None:
                 fields[name].description = doc
         model.model_rebuild(force=True)
@@ -117,6 +122,8 @@ class RecordDocument(_Doc):
     schema_version: Literal[1]
     already_recorded: bool = Field(description="The key was recorded before: nothing written.")
     entry: Entry
+    dry_run: bool = Field(default=False, description="--dry-run: the entry that would be "
+                                                     "written; nothing was (present only then).")
 
 
 class FeedReport(_Doc):
@@ -127,12 +134,33 @@ class FeedReport(_Doc):
     problem: str | None
 
 
+class KeyedEntry(_Doc):
+    """One entry holding a key recorded more than once."""
+
+    feed: str = Field(description="Feed file name, e.g. alice.jsonl.")
+    line: int = Field(description="Line in that feed (its seq).")
+    id: str = Field(description="The entry's id.")
+
+
+class KeyFinding(_Doc):
+    """A key recorded more than once in the ledger (SPEC R2: a key names one fact)."""
+
+    key: str
+    kind: Literal["duplicate", "conflict"] = Field(
+        description="duplicate: copies of one fact, counted once (a notice); conflict: the "
+                    "key names different facts (exit 4), the earliest recorded is used.")
+    entries: list[KeyedEntry] = Field(
+        description="duplicate: every copy; conflict: the first copy of each version; "
+                    "earliest recorded first.")
+
+
 class VerifyDocument(_Doc):
     """`mibtrack verify --json`."""
 
     schema_version: Literal[1]
     ok: bool
     feeds: list[FeedReport]
+    keys: list[KeyFinding] = Field(description="Keys recorded more than once.")
 
 
 class ExportedFact(_Doc):
@@ -190,8 +218,9 @@ class CheckDocument(_Doc):
     ok: bool = Field(description="No breach: check exits 0.")
     breaches: list[str] = Field(description="Ids of objectives at or past --fail-on.")
     stale_metrics: list[StaleMetric]
-    summary: dict[str, int]
-    objectives: list[ObjectiveResult]
+    summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
+    rollups: dict[str, int] = Field(description="Composites by status.")
+    objectives: list[AnyResult]
     feeds_left_out: list[LeftOutFeed] = _LEFT_OUT[1]
 
 
@@ -212,7 +241,7 @@ class ShowDocument(_Doc):
     as_of: dt.date
     known_at: dt.datetime | None
     objective: Objective
-    result: ObjectiveResult
+    result: AnyResult
     history: list[HistoryPoint]
     entries: list[  # type: ignore[valid-type]
         _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]

@@ -59,7 +59,7 @@ from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
 from .ledger.feed import Break, TornTail
-from .ledger.scan import amendment_lines, scan
+from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
 from .ledger.store import feed_problem
 from .model import Project
 
@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
@@ -437,19 +437,25 @@ def _aggregates(project: Project) -> dict[str, str]:
     return {m: metric.aggregate for m, metric in project.metrics.items()}
 
 
+def _given(paths: list[Path]) -> list[object]:
+    """What the fold's rules depend on (see `DailyFold`): every correction and void, and
+    every keyed entry whose key is recorded more than once."""
+    return [*(e for p in paths for e in amendment_lines(p)), *repeated_key_entries(paths)]
+
+
 def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
                ) -> Daily:
     """A full read, no cache."""
     paths, left_out = ledger.accepted()
-    amendments = [e for p in paths for e in amendment_lines(p)]
+    amendments = _given(paths)
     while True:
-        fold = DailyFold(_aggregates(project), amendments, known_at)
+        fold = DailyFold(_aggregates(project), amendments, known_at, project.renames)
         torn: list[TornTail] = []
         _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
         if not fold.unexpected_amendments():
             return Daily(fold, torn, left_out)
         # A correction or void written in an unusual spelling: fold again knowing it.
-        amendments = [e for e in fold.others if e.type in ("correction", "void")]  # type: ignore[attr-defined]
+        amendments = [*fold.given, *fold.others]
 
 
 def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
@@ -457,8 +463,7 @@ def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | 
     """The fully validated reader's entries folded by day: used while a feed has a batch
     journal (an import cut short), which only that reader knows how to set aside."""
     content = ledger.read()
-    fold = DailyFold(_aggregates(project),
-                     [e for e in content.entries if e.type in ("correction", "void")], known_at)
+    fold = DailyFold(_aggregates(project), content.entries, known_at, project.renames)
     for entry in content.entries:
         fold.add(entry)
     return Daily(fold, content.torn, content.left_out, content.notices)
@@ -486,7 +491,8 @@ class DailyCache:
         # the digest is of a second read of objectives.toml: the fold must also have been
         # built for the metrics and aggregates of the project actually parsed
         if state is not None and state["objectives"] == toml_digest \
-                and _fold_aggregates(state["fold"]) == _aggregates(project):
+                and _fold_aggregates(state["fold"]) == _aggregates(project) \
+                and state["fold"].renames == project.renames:
             daily = self._update(state)
             if daily is not None:
                 return daily
@@ -495,15 +501,14 @@ class DailyCache:
     # -- full read, then save
     def _cold(self, project: Project, toml_digest: str | None) -> Daily:
         paths, left_out = self.ledger.accepted()
-        amendments = [e for p in paths for e in amendment_lines(p)]
+        amendments = _given(paths)
         while True:
-            fold = DailyFold(_aggregates(project), amendments)
+            fold = DailyFold(_aggregates(project), amendments, renames=project.renames)
             torn: list[TornTail] = []
             marks = _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
             if not fold.unexpected_amendments():
                 break
-            amendments = [e for e in fold.others
-                          if e.type in ("correction", "void")]  # type: ignore[attr-defined]
+            amendments = [*fold.given, *fold.others]
         if toml_digest is not None:
             self._save(toml_digest, marks, fold)
         return Daily(fold, torn, left_out)
@@ -563,8 +568,12 @@ class DailyCache:
                     return None  # a known feed went bad: the full read names it
                 left_out.append(problem)
                 pending.remove((path, start, first))
+                del paths[path.name]
         if any(amendment_lines(path, start) for path, start, _ in pending):
             return None  # a correction or void may change any day already folded
+        if keys_recorded_elsewhere(list(paths.values()),
+                                   {path: start for path, start, _ in pending}) is not False:
+            return None  # a key recorded twice: which copy counts is the full read's to say
         torn: list[TornTail] = []
         kept = {n: feeds[n].digests[:feeds[n].end // CHUNK]  # type: ignore[index]
                 for n in feeds if feeds[n].digests is not None}

@@ -25,9 +25,12 @@ _NUMBER = re.compile(
         (?P<int>\d(?:_?\d)*)?(?:\.(?P<frac>\d(?:_?\d)*)?)?
         (?:[eE](?P<exp>[+-]?\d{1,9}))?
         \s*(?P<suffix>k|K|M|G|B|bn)?$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Where the decimal mark is the comma, a `.` only groups thousands, as in `1.234.567,25`.
+_DOT_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?(?:[eE][+-]?\d+)?\s*"
+                          r"(?:k|K|M|G|B|bn)?$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 #: Dates people may type: a year like 0025 is a typo, and charts cannot draw it.
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
@@ -61,11 +64,26 @@ def check_value(value: Decimal, what: str = "value", typed: str | None = None) -
 
 
 def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> Decimal:
-    """Parse `30000000`, `30_000_000`, `30e6`, `30M`, `1.5k`; `1 234,5` with a decimal comma."""
+    """Parse `30000000`, `30_000_000`, `30e6`, `30M`, `1.5k`; `1 234,5` with a decimal comma.
+
+    A number whose reading depends on the decimal mark is refused (SPEC R2): with the point
+    (the default), any comma (`1,234.5`, `1,5`); with the comma, a `.` that does not group
+    thousands as in `1.234,5`. Digits are ASCII 0-9 only (`١٢٣`, `５` are refused)."""
     raw = text.strip()
+    if any(ch.isdigit() and not ch.isascii() for ch in raw):
+        raise UsageError(f"{what} {text!r} has digits other than 0-9",
+                         "type the number with the digits 0 to 9")
     if decimal_comma:
-        raw = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(".", "")
-        raw = raw.replace(",", ".")
+        raw = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        if not dots_group_thousands(raw):
+            raise UsageError(f"{what} {text!r} is ambiguous where the decimal mark is the comma",
+                             "write 1234,5 (a '.' only groups thousands, as in 1.234,5)")
+        raw = raw.replace(".", "").replace(",", ".")
+    elif "," in raw:
+        plain = raw.replace(",", "")
+        suggestion = plain if "." in raw else f"{raw.replace(',', '.')} or {plain}"
+        raise UsageError(f"{what} {text!r} is ambiguous: a comma may group thousands or mark "
+                         "decimals", f"quote it as {suggestion}")
     match = _NUMBER.match(raw)
     if not raw or not match or not (match["int"] or match["frac"]):
         raise UsageError(f"{what} {text!r} is not a number",
@@ -82,6 +100,13 @@ def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> 
         raise UsageError(f"{what} {text!r} is too large (at most 10^15 in magnitude)",
                          "check for extra digits") from None
     return check_value(value, what, text)
+
+
+def dots_group_thousands(text: str) -> bool:
+    """Where the decimal mark is the comma, is every `.` of `text` a thousands separator
+    (as in `1.234,5`; true when there is none)? Otherwise its reading is ambiguous."""
+    raw = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    return "." not in raw or bool(_DOT_GROUPED.match(raw))
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:

@@ -143,7 +143,11 @@ def test_a_child_without_data_counts_as_no_progress(ledger):
     ledger.event("ms", "done", "2024-02-01")
     r = ms(ledger, "2024-02-20", T100, milestone(), composite(), which="c")
     assert r.progress == D("0.5")  # (0 + 1) / 2
-    assert r.status == "no-data"  # worst of no-data and achieved
+    # R2: a composite goes at its own pace, no longer its worst child (revision 1: no-data).
+    # expected = (50/365 + 0) / 2 (the milestone is expected from its due on): r > 1
+    assert r.status == "on-track"
+    assert r.worst_child is not None and r.worst_child.id == "t"
+    assert r.children_by_status == {"no-data": 1, "achieved": 1}
 
 
 def test_composite_is_achieved_when_all_children_are(ledger):

@@ -12,9 +12,13 @@ from pydantic import ValidationError
 
 from mibtrack.compute import (
     SEVERITY,
+    CompositeResult,
     Evaluator,
+    LimitResult,
+    MilestoneResult,
     ObjectiveResult,
     Report,
+    TargetResult,
     build_report,
     effective_ledger,
     period_ends,
@@ -58,8 +62,11 @@ def test_report_shape():
     assert report.objectives[1].planned == D("136.986301")
     assert report.objectives[2].late_days == 3
     assert list(report.summary) == list(SEVERITY)
-    assert report.summary == {"missed": 0, "off-track": 2, "at-risk": 0, "no-data": 0,
+    # R2: the summary counts leaves; the composite is a roll-up, counted apart
+    assert report.summary == {"missed": 0, "off-track": 1, "at-risk": 0, "no-data": 0,
                               "on-track": 1, "not-started": 0, "achieved": 1}
+    assert report.rollups == {"missed": 0, "off-track": 1, "at-risk": 0, "no-data": 0,
+                              "on-track": 0, "not-started": 0, "achieved": 0}
 
 
 def test_report_records_known_at():
@@ -84,14 +91,31 @@ def test_the_same_inputs_give_the_same_bytes_whatever_the_entry_order():
 
 
 def test_report_records_are_frozen_strict_and_documented():
+    import mibtrack.schema  # noqa: F401  (reads the field docstrings into the models)
+
     report = build_report(PROJECT, sample_ledger().entries, day("2024-02-20"))
     with pytest.raises(ValidationError):
         report.objectives[0].status = "achieved"  # type: ignore[misc]
     with pytest.raises(ValidationError):
         SeriesPoint(date=day("2024-01-01"), value=D(1), colour="red")  # type: ignore[call-arg]
-    for record in (Report, ObjectiveResult, ProgramInfo, SeriesPoint, StaleMetric):
+    for record in (Report, ObjectiveResult, TargetResult, LimitResult, MilestoneResult,
+                   CompositeResult, ProgramInfo, SeriesPoint, StaleMetric):
         undocumented = [n for n, f in record.model_fields.items() if not f.description]
         assert undocumented == [], record.__name__
+
+
+def test_each_kind_has_its_own_result_type_on_a_shared_base():
+    # Issue 12: a discriminated union on `kind`, not one record with every field.
+    report = build_report(PROJECT, sample_ledger().entries, day("2024-02-20"))
+    assert [type(o) for o in report.objectives] == [TargetResult, TargetResult, MilestoneResult,
+                                                    CompositeResult]
+    assert all(isinstance(o, ObjectiveResult) for o in report.objectives)
+    assert "state" not in TargetResult.model_fields
+    assert "children" not in MilestoneResult.model_fields
+    assert "baseline" not in LimitResult.model_fields
+    # The report's JSON round-trips through the union: each object comes back as its kind.
+    again = Report.model_validate_json(report.model_dump_json())
+    assert [type(o) for o in again.objectives] == [type(o) for o in report.objectives]
 
 
 def test_the_spec_json_fields_are_all_there():

@@ -191,20 +191,22 @@ def test_schedule_variance_follows_checkpoints(ledger):
 
 # --------------------------------------------------------------------------- forecast
 
-def test_forecast_is_the_least_squares_line_through_the_points(ledger):
+def test_forecast_is_anchored_at_the_newest_point_with_the_least_squares_slope(ledger):
+    # R2 changed this (revision 1 read the least-squares line itself: 148.333333 at due,
+    # ETA day 68): the projection now starts from where we are, A_L, at the pace so far.
     ledger.obs("m", "0", DAY[0])
     ledger.obs("m", "10", DAY[10])
     ledger.obs("m", "30", DAY[20])
     r = result(ledger, DAY[50])
     # x̄ = 10, ȳ = 40/3; Sxx = 100 + 0 + 100 = 200;
-    # Sxy = (−10)(−40/3) + 0 + 10(50/3) = 300; slope = 1.5 per day
-    # at due: 40/3 + 1.5 × (100 − 10) = 148.3333…
-    assert r.forecast_at_due == D("148.333333")
-    # 40/3 + 1.5 (x − 10) ≥ 100 ⇔ x ≥ 10 + 520/9 = 67.78 → day 68
-    assert r.eta == day(DAY[68])
-    # from the first point (day 0: 40/3 − 15 = −5/3) to due
+    # Sxy = (−10)(−40/3) + 0 + 10(50/3) = 300; β = 1.5 per day; L = day 20, A_L = 30
+    # at due: 30 + 1.5 × (100 − 20) = 150
+    assert r.forecast_at_due == D("150")
+    # 30 + 1.5 (x − 20) ≥ 100 ⇔ x ≥ 20 + 46.67 → day 67 (after t = day 50)
+    assert r.eta == day("2024-03-08")
+    # from the first point (day 0: 30 − 30 = 0) to due
     assert [(p.date, p.value) for p in r.forecast_line] == [
-        (day(DAY[0]), D("-1.666667")), (day(DUE), D("148.333333"))]
+        (day(DAY[0]), D("0")), (day(DUE), D("150"))]
 
 
 def test_forecast_never_adds_start_and_ignores_points_before_it(ledger):
@@ -258,10 +260,11 @@ def test_a_line_going_away_from_the_target_has_no_eta(ledger):
     assert r.eta is None
 
 
-def test_a_line_already_past_the_target_at_its_first_point_gives_that_date(ledger):
+def test_no_eta_once_the_actual_meets_the_target(ledger):
+    # R2: an ETA is never in the past (revision 1 gave the line's first point, day 10).
     ledger.obs("m", "120", DAY[10])
     ledger.obs("m", "110", DAY[20])
-    assert result(ledger, DAY[50]).eta == day(DAY[10])
+    assert result(ledger, DAY[50]).eta is None  # A = 110 already meets 100
 
 
 def test_eta_of_a_decrease(ledger):

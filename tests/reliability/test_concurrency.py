@@ -20,10 +20,12 @@ from .conftest import WORKER, child_env, figure
 PROCS = 8
 
 
-def _spawn(root: Path, writers: list[str], count: int, nolock: bool = False) -> list[list[str]]:
+def _spawn(root: Path, writers: list[str], count: int, nolock: bool = False,
+           key: Path | None = None) -> list[list[str]]:
     """Start one worker per writer at once; the ids each acknowledged."""
     procs = [subprocess.Popen([sys.executable, str(WORKER), str(root), writer, str(count),
-                               "--tag", f"p{n}", *(["--nolock"] if nolock else [])],
+                               "--tag", f"p{n}", *(["--nolock"] if nolock else []),
+                               *(["--key", str(key)] if key else [])],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env=child_env())
              for n, writer in enumerate(writers)]
@@ -108,3 +110,35 @@ def test_negative_control_without_lock_is_detected(project: Path) -> None:
            f"{audit['problem'].describe() if audit['problem'] else 'silent'}")
     assert audit["problem"] is not None
     assert not seq_ok
+
+
+def test_concurrent_signed_writers_one_feed(project: Path, tmp_path: Path, scale: str) -> None:
+    """The same race with every entry signed and signatures required: nothing lost, one
+    chain, every signature good (the writers entry first, by the feed's own key)."""
+    from .conftest import cli
+
+    count = 250 if scale == "full" else 30
+    key = tmp_path / "key"
+    assert cli("keygen", "--output", key)[0] == 0
+    code, _, err = cli("--dir", project, "--writer", "shared", "--key-file", key, "writers",
+                       "add", "shared", f"{key}.pub")
+    assert code == 0, err
+    toml = project / "objectives.toml"
+    toml.write_text(toml.read_text().replace("[program]\n", "[program]\nsignatures = "
+                                             "\"required\"\n", 1))
+    start = time.perf_counter()
+    acked = _spawn(project, ["shared"] * PROCS, count, key=key)
+    elapsed = time.perf_counter() - start
+    audit = _audit(project / "ledger" / "shared.jsonl", "shared")
+    all_acked = [i for ids in acked for i in ids]
+    lost = len(set(all_acked) - set(audit["ids"]))
+    verdicts = Ledger(project / "ledger").verify("required")
+    code, out, err = cli("--dir", project, "verify")
+    figure("concurrency", f"{PROCS} procs x {count} signed appends to one feed in "
+           f"{elapsed:.1f}s: {audit['lines']} lines, lost {lost}, corrupt {audit['corrupt']}, "
+           f"chain break {audit['problem']}, signatures required: verify exit {code}")
+    assert len(all_acked) == PROCS * count and lost == 0 and audit["corrupt"] == 0
+    assert audit["problem"] is None
+    assert audit["seqs"] == list(range(1, PROCS * count + 2))  # + the writers entry
+    assert [v.problem for v in verdicts] == [None], verdicts  # ledger/writers matches too
+    assert code == 0, out + err

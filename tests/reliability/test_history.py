@@ -154,3 +154,39 @@ def test_committed_torn_tail_then_repaired_is_not_a_dropped_tail(tmp_path: Path)
     commit(root, "repaired and recorded")
     code, out, err = cli("--dir", root, "verify", "--history")
     assert code == 0, out + err
+
+
+@pytest.mark.parametrize("how", ["strategy-ours", "checkout-during-merge"])
+def test_a_merge_that_drops_a_parents_entries_is_caught_naming_the_merge(tmp_path: Path,
+                                                                         how: str) -> None:
+    """git's simplified history (what `git log -- FEED` follows) skips the side a merge took
+    nothing from; every edge of the history, merges included, is checked instead."""
+    from .test_git_merge import clone
+
+    origin = git_project(tmp_path / "origin")
+    record(origin, "b", 1, 2)
+    commit(origin, "base")
+    a, b = clone(origin, tmp_path / "a"), clone(origin, tmp_path / "b")
+    record(b, "b", 3)  # b's third entry: the merge below loses it
+    side = commit(b, "b records a third value")
+    record(a, "a", 10)
+    commit(a, "a records")
+    git(a, "fetch", "-q", str(b), "main")
+    if how == "strategy-ours":
+        git(a, "merge", "-q", "-s", "ours", "--no-edit", "FETCH_HEAD")
+    else:
+        git(a, "merge", "-q", "--no-commit", "FETCH_HEAD")
+        git(a, "checkout", "HEAD", "--", "ledger/b.jsonl")
+        git(a, "commit", "-q", "--no-edit")
+    bad = git(a, "rev-parse", "HEAD")
+    assert cli("--dir", a, "verify")[0] == 0, "each feed's chain is intact: only git knows"
+    # 2 lines of 3 kept, so b's version at the merge's second parent is not a prefix
+    assert git(a, "log", "--format=%h", "--", "ledger/b.jsonl").split() == \
+        [git(origin, "rev-parse", "--short", "HEAD")], "git's simplified history skips it"
+    code, out, err = cli("--dir", a, "verify", "--history", "--json")
+    assert code == 4
+    [feed] = [h for h in json.loads(out)["history"] if h["feed"] == "b.jsonl"]
+    assert feed["commit"] == bad and feed["previous"] == side
+    assert feed["problem"].startswith("dropped tail: ") and "(1 line) removed" in feed["problem"]
+    code, out, err = cli("--dir", a, "verify", "--history")
+    assert f"commit {bad[:12]}: dropped tail" in err and f"commit {side[:12]}" in err

@@ -3,10 +3,11 @@ kill -9 suites. It prints `READY`, then each acknowledged entry's id (flushed) a
 `append` returned, so the parent knows exactly what was acknowledged.
 
     worker.py ROOT WRITER COUNT [--nolock] [--pause before-write|mid-write|before-fsync]
-              [--note-bytes N] [--tag T]
+              [--note-bytes N] [--tag T] [--key K]
 
 --nolock   monkeypatches flock away in this child only (the negative control) and widens
            the read-tail-then-write window so that the race shows reliably;
+--key K    signs every entry with the private key K (the signed variants);
 --pause P  stops forever at a named point of the COUNT-th append (prints `PAUSE`) so the
            parent can kill -9 it exactly there: before the write, after half of a line
            larger than a page was written, or between the write and the fsync.
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--pause")
     parser.add_argument("--note-bytes", type=int, default=0)
     parser.add_argument("--tag", default=str(os.getpid()))
+    parser.add_argument("--key", help="sign every entry with this private key")
     args = parser.parse_args()
 
     from mibtrack.errors import MibtrackError
@@ -62,6 +64,11 @@ def main() -> None:
         feed._tail = slow_tail  # type: ignore[assignment]
 
     ledger = Ledger(Path(args.root) / "ledger")
+    if args.key:
+        from mibtrack.ledger.signing import load_key
+
+        key = load_key(Path(args.key))
+        ledger.signer = lambda: key.sign
     armed = [False]
     if args.pause:
         real_write, real_fsync = os.write, os.fsync

@@ -10,7 +10,7 @@ from .app import app
 # Importing a command module registers its commands; this order is `mibtrack --help`'s:
 # set up, record evidence, read where things stand, exchange data.
 # isort: off
-from . import project_cmds, ledger_cmds, report_cmds, data_cmds  # noqa: F401, E402
+from . import project_cmds, ledger_cmds, report_cmds, data_cmds, sign_cmds  # noqa: F401, E402
 # isort: on
 
 __all__ = ["app", "main", "run"]

@@ -37,6 +37,7 @@ class Session:
     writer: str | None = None
     debug: bool = False
     quiet: bool = False
+    key_file: str | None = None
     #: Feeds the command's reading left out (for the JSON documents' `feeds_left_out`).
     left_out: list = field(default_factory=list)
     #: Ids of entries this command appended (named if stdout then fails: exit 74).
@@ -46,13 +47,37 @@ class Session:
     def workspace(self) -> Workspace:
         from ..project import Workspace, find_root
 
-        return Workspace(find_root(self.dir))
+        workspace = Workspace(find_root(self.dir))
+        workspace.ledger.signer = self.signer
+        return workspace
+
+    @cached_property
+    def signing_key(self) -> Any:
+        """--key-file, else $MIBTRACK_SIGNING_KEY, else `mibtrack keygen`'s key, else None."""
+        from ..ledger.signing import find_key
+
+        return find_key(self.key_file)
+
+    def signer(self) -> Any:
+        """What signs new lines; refuses (exit 2) when signatures are required and there is
+        no key, before anything is written."""
+        from ..errors import UsageError
+
+        key = self.signing_key
+        if key is not None:
+            return key.sign
+        if self.workspace.project.program.signatures == "required":
+            raise UsageError("signatures are required (objectives.toml) and there is no "
+                             "signing key", "run `mibtrack keygen` and have an authorised "
+                             "writer run `mibtrack writers add`, or give --key-file")
+        return None
 
     def writer_id(self) -> str:
         from ..ledger import default_writer
         from ..ledger.store import check_writer
 
-        return check_writer(self.writer or os.environ.get("MIBTRACK_WRITER") or default_writer())
+        chosen = self.writer or os.environ.get("MIBTRACK_WRITER")
+        return check_writer(chosen or default_writer(self.workspace.root))
 
 
 _current: list[Session] = [Session()]
@@ -70,11 +95,16 @@ def _global(
                         "at or above here holding objectives.toml).")] = None,
     writer: Annotated[str | None, typer.Option("--writer", metavar="ID",
                       help="Writer id naming your feed in ledger/ "
-                           "(default: $MIBTRACK_WRITER, else user@host).")] = None,
+                           "(default: $MIBTRACK_WRITER, else this clone's own id, user@host+"
+                           "suffix, kept in .mibtrack/writer).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                      help="Print only errors and what scripts need.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
     = False,
+    key_file: Annotated[str | None, typer.Option("--key-file", metavar="PATH",
+                        help="Ed25519 private key (OpenSSH format) that signs new entries "
+                             "(default: $MIBTRACK_SIGNING_KEY, else the key `mibtrack "
+                             "keygen` made, if any).")] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.",
                        is_eager=True)] = False,
 ) -> None:
@@ -83,7 +113,7 @@ def _global(
 
         typer.echo(f"mibtrack {__version__}")
         raise typer.Exit(0)
-    _current[0] = Session(dir=dir, writer=writer, debug=debug, quiet=quiet)
+    _current[0] = Session(dir=dir, writer=writer, debug=debug, quiet=quiet, key_file=key_file)
 
 
 # ------------------------------------------------------------------ shared option types
@@ -167,6 +197,22 @@ def warn_feeds(read: Any) -> None:
         warn(notice)
     for torn in read.torn:
         warn(torn.warning())
+def warn_ledger(conflicts: Any, orphans: Any) -> None:
+    """What a reading command says about the ledger besides its answer (SPEC R2): each key
+    recorded with other content (the earliest recorded is used), and once per id each
+    orphan (entries under an id objectives.toml neither declares nor names as renamed)."""
+    for conflict in conflicts:
+        warn(conflict.warning())
+    for orphan in orphans:
+        warn(orphan.warning())
+
+
+def warn_entries(project: Any, entries: Any) -> None:
+    """`warn_ledger` for commands that read every entry (log, export)."""
+    from ..compute.ledger_state import effective_ledger, orphans
+
+    folded = effective_ledger(entries, None, project.renames)
+    warn_ledger(folded.conflicts, orphans(folded, project))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .app import (
     session,
     today,
     warn,
+    warn_entries,
     write_output,
 )
 
@@ -120,8 +121,8 @@ def _dry_run(plan) -> None:  # noqa: ANN001
         elif content_of(earlier[1]) != content_of(row.draft):
             raise _with_line(UsageError(
                 f"key {row.draft['key']!r} was already recorded with other content (entry "
-                f"{earlier[1]['id'][:12]})", "use a new key, or `mibtrack correct` the earlier "
-                "entry"), plan)
+                f"{earlier[1]['id'][:12]}, {earlier[2]})",
+                "use a new key, or `mibtrack correct` the earlier entry"), plan)
     for row in fresh:
         d = row.draft
         about = d.get("metric") or d.get("objective")
@@ -171,6 +172,7 @@ def export(
     content = ledger_content()
     build = raw_records if raw else applied_records
     records = build(project, content.entries, **filters.as_kwargs())
+    warn_entries(project, content.entries)
     text = _render(records, fmt, raw)
     if output is None:
         if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes

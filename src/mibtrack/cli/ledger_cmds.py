@@ -22,6 +22,8 @@ from .app import (
 )
 
 _NEGATIVE_OK = {"ignore_unknown_options": True}
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Check everything and say what would be recorded; write nothing.")]
 
 
 def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
@@ -37,7 +39,7 @@ def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
     return day
 
 
-def _append(drafts: list[dict], json_output: bool) -> None:
+def _append(drafts: list[dict], json_output: bool, dry_run: bool = False) -> None:
     from ..errors import UsageError
     from ..values import key_problem
 
@@ -47,16 +49,59 @@ def _append(drafts: list[dict], json_output: bool) -> None:
             raise UsageError(f"--key {key!r} is not usable ({key_problem(key)})",
                              "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
-    results = s.workspace.ledger.append(s.writer_id(), drafts)
-    s.recorded.extend(r.entry.id for r in results if not r.already)
+    results = s.workspace.ledger.append(s.writer_id(), drafts, dry_run=dry_run)
+    if not dry_run:
+        s.recorded.extend(r.entry.id for r in results if not r.already)
     for result in results:
         if json_output:
-            print_json({"schema_version": 1, "already_recorded": result.already,
-                        "entry": result.entry})
+            document = {"schema_version": 1, "already_recorded": result.already,
+                        "entry": result.entry}
+            print_json({**document, "dry_run": True} if dry_run else document)
+        elif dry_run:
+            from ..render.text import literal
+
+            echo(literal(f"dry run: {_described(result.entry)}: "
+                         + (f"already recorded (key {result.entry.key!r})"
+                            if result.already else "would be recorded")
+                         + "; nothing written"))
         else:
             if result.already:
                 info(f"already recorded (key {result.entry.key!r}): nothing written")
             echo(result.entry.id)
+
+
+def _described(entry) -> str:  # noqa: ANN001
+    """An entry in a few words: `observation jobs 40 on 2025-03-31`."""
+    if entry.type == "observation":
+        what = f"{entry.metric} {entry.value}"
+    elif entry.type == "milestone":
+        what = f"{entry.objective} {entry.status}" + (
+            f" (expected {entry.expected})" if entry.expected else "")
+    elif entry.type == "note":
+        what = f"{entry.objective} {entry.note!r}"
+    else:
+        what = f"of {entry.target_entry[:12]}"
+    return f"{entry.type} {what} on {entry.as_of}"
+
+
+def _unknown_metric(metric: str, project) -> None:  # noqa: ANN001
+    from ..errors import UsageError
+
+    renamed = project.renames.metrics.get(metric)
+    if renamed is not None:
+        raise UsageError(f"metric {metric!r} was renamed to {renamed!r}",
+                         f"record it as {renamed}")
+    raise UsageError(f"unknown metric {metric!r}",
+                     f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
+
+
+def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:  # noqa: ANN001
+    from ..errors import UsageError
+
+    problem = metric.out_of_bounds(amount)
+    if problem is not None:
+        raise UsageError(f"{what} {typed!r} is {problem}",
+                         "check for a typing mistake (the bounds are in objectives.toml)")
 
 
 def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
@@ -84,20 +129,20 @@ def record(
     note: NoteOpt = None,
     key: KeyOpt = None,
     json_output: JsonFlag = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Record a metric's value on a day (an observation); prints the new entry's id."""
-    from ..errors import UsageError
     from ..ledger import draft
     from ..values import parse_value
 
     project = session().workspace.project
     if metric not in project.metrics:
-        raise UsageError(f"unknown metric {metric!r}",
-                         f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
+        _unknown_metric(metric, project)
     amount = parse_value(value)
+    _in_bounds(project.metrics[metric], amount, value)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
-                   note=note, key=key)], json_output)
+                   note=note, key=key)], json_output, dry_run)
 
 
 @app.command()
@@ -112,10 +157,12 @@ def milestone(
     note: NoteOpt = None,
     key: KeyOpt = None,
     json_output: JsonFlag = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Record a milestone event: done, at-risk, slipped (with --expected) or reopened."""
     from ..errors import UsageError
     from ..ledger import draft
+    from ..model import slip_problem
     from ..values import parse_date
 
     _objective(objective, "milestone")
@@ -129,8 +176,31 @@ def milestone(
         raise UsageError(f"--expected goes with `slipped`, not `{status}`")
     as_of = _fact_date(date)
     expected_day = parse_date(expected, "--expected") if expected else None
+    if (problem := slip_problem(as_of, expected_day)) is not None:
+        raise UsageError(f"--expected: {problem}", "a milestone slips to a later date; check "
+                         "--expected and --date")
+    if status == "done":
+        _refuse_done_twice(objective, as_of, key)
     _append([draft("milestone", as_of=as_of, objective=objective, status=status,
-                   expected=expected_day, source=source, note=note, key=key)], json_output)
+                   expected=expected_day, source=source, note=note, key=key)], json_output,
+            dry_run)
+
+
+def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:  # noqa: ANN001
+    """`done` on a milestone already done as of that date, as the ledger knows it now, is a
+    mistake (SPEC R2) — unless it repeats the very entry by its key (then it is a no-op)."""
+    from ..errors import UsageError
+
+    state = None
+    for event in session().workspace.daily().fold.effective().events_of(objective):
+        if event.as_of > as_of:
+            break
+        state = event  # sorted by (as_of, ledger order): the last one on or before wins
+    if state is not None and state.status == "done" and (key is None or state.key != key):
+        raise UsageError(f"milestone {objective!r} is already done as of {as_of} (done on "
+                         f"{state.as_of}, entry {state.id[:12]})",
+                         "record `reopened` first if it was undone, or `mibtrack correct "
+                         "ENTRY --date` the earlier entry's date")
 
 
 @app.command()
@@ -162,6 +232,11 @@ def correct(
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry was wrong")
     new_value = parse_value(value, "--value") if value is not None else None
+    if new_value is not None:
+        project = session().workspace.project
+        metric = project.metrics.get(project.renames.metric(target.metric))
+        if metric is not None:
+            _in_bounds(metric, new_value, value, "--value")
     new_date = _fact_date(date) if date is not None else None
     _append([draft("correction", as_of=today(), target_entry=target.id, value=new_value,
                    date=new_date, reason=reason)], json_output)
@@ -197,6 +272,7 @@ def note(
     source: SourceOpt = None,
     key: KeyOpt = None,
     json_output: JsonFlag = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
     """Attach a free-text note to an objective."""
     from ..errors import UsageError
@@ -206,7 +282,7 @@ def note(
     if not text.strip():
         raise UsageError("the note is empty", "write the text to attach")
     _append([draft("note", as_of=_fact_date(date), objective=objective, note=text,
-                   source=source, key=key)], json_output)
+                   source=source, key=key)], json_output, dry_run)
 
 
 def _refuse_voided(content, entry_id: str) -> None:  # noqa: ANN001

@@ -20,6 +20,7 @@ from .app import (
     print_json,
     session,
     warn,
+    warn_entries,
 )
 
 
@@ -64,11 +65,19 @@ def validate() -> None:
     content = ws.content
     for problem in _references(project, content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify() if v.problem]
+    broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {literal(verdict.problem.describe())}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+    from ..compute.ledger_state import effective_ledger, orphans
+    from ..errors import ProjectError
+
+    lost = orphans(effective_ledger(content.entries, None, project.renames), project)
+    for orphan in lost[1:]:
+        sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
+    if lost:
+        raise ProjectError(lost[0].warning())
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
@@ -78,13 +87,9 @@ def _references(project, content) -> list[str]:  # noqa: ANN001
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
-    for entry in content.entries:
+    for entry in content.entries:  # undeclared ids are orphans: `validate` refuses them
         where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
-        if entry.type == "observation" and entry.metric not in project.metrics:
-            problems.append(f"{where}: metric '{entry.metric}' is not declared; it is ignored")
-        elif entry.type in ("milestone", "note") and project.objective(entry.objective) is None:
-            problems.append(f"{where}: objective '{entry.objective}' is not declared; ignored")
-        elif entry.type in ("correction", "void") and entry.target_entry not in ids:
+        if entry.type in ("correction", "void") and entry.target_entry not in ids:
             problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
                             "ledger (a feed missing from this clone?)")
     return problems
@@ -121,6 +126,7 @@ def log(
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
     chosen = select(project, content.entries, **filters.as_kwargs())
+    warn_entries(project, content.entries)
     if json_output:
         print_json(entries_document(chosen, content.entries))
     else:
@@ -137,8 +143,11 @@ def verify(
     """Recompute every feed's hash chain; report the first broken entry of each (exit 4)."""
     from ..errors import IntegrityError
 
-    ledger = session().workspace.ledger
-    verdicts = ledger.verify()
+    ws = session().workspace
+    ledger = ws.ledger
+    verdicts = ledger.verify(ws.project.program.signatures)
+    for notice in ledger.notices:
+        warn(notice)
     broken = [v for v in verdicts if v.problem]
     histories = []
     if history:
@@ -146,13 +155,20 @@ def verify(
 
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h for h in histories if h.problem]
+    keys = _key_findings(ledger)
+    conflicts = [k for k in keys if k[0] == "conflict"]
     if json_output:
         document = {
             "schema_version": 1,
-            "ok": not broken and not rewritten,
+            "ok": not broken and not rewritten and not conflicts,
             "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
                        "line": v.problem.line if v.problem else None,
                        "problem": v.problem.problem if v.problem else None} for v in verdicts],
+            "keys": [{"key": found.key, "kind": kind,
+                      "entries": [{"feed": place.split(" line ")[0],
+                                   "line": int(place.split(" line ")[1]), "id": entry_id}
+                                  for place, entry_id in zip(found.places, ids, strict=True)]}
+                     for kind, found, ids in keys],
         }
         if history:
             document["history"] = [
@@ -172,22 +188,61 @@ def verify(
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+        for kind, found, _ in keys:
+            echo(f"notice: {found.notice()}" if kind == "duplicate" else
+                 f"CONFLICT {_conflict_text(found)}")
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
                              f"history; first: {rewritten[0].problem.describe()}",
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
+    if conflicts and not broken and not rewritten:
+        raise IntegrityError(f"{_conflict_text(conflicts[0][1])}"
+                             + (f" (and {len(conflicts) - 1} more conflicting keys)"
+                                if len(conflicts) > 1 else ""),
+                             "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
+                             "key, only the earliest recorded version counts")
     if broken:
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
-        elif "fork" in first.problem:
-            hint = "each clone needs its own writer id (MIBTRACK_WRITER): see docs/team.md"
+        elif any(word in first.problem for word in ("signed", "signature", "writers")):
+            hint = ("each entry must be signed by a key that ledger/writers lists for its "
+                    "writer id, valid when it was recorded: see `mibtrack writers list` and "
+                    "README \"Security model\"")
+        elif "fork" in first.problem or "conflict marker" in first.problem:
+            from ..ledger.codec import recover_hint
+
+            hint = recover_hint(str(first.path))
         else:
             hint = ("restore the feed from git or a backup; `mibtrack verify --history` "
                     "shows when it changed")
         raise IntegrityError(f"{len(broken)} of {len(verdicts)} feeds broken; first: "
                              f"{first.describe()}", hint)
+
+
+def _key_findings(ledger):  # noqa: ANN001, ANN202
+    """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
+    copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
+    naming different facts (the earliest recorded is used)."""
+    from ..compute.ledger_state import known_in_order, resolve
+    from ..ledger.scan import amendment_lines, repeated_key_entries
+
+    paths = ledger.feed_paths()
+    given = repeated_key_entries(paths)
+    if not given:
+        return []
+    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
+                                   None))
+    return [*(("duplicate", copies, copies.ids) for copies in rules.duplicates),
+            *(("conflict", conflict, tuple(ids[0] for ids in conflict.versions))
+              for conflict in rules.conflicts)]
+
+
+def _conflict_text(conflict) -> str:  # noqa: ANN001
+    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
+                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
+    return f"key {conflict.key!r} names different facts: {versions}"
 
 
 @app.command()
@@ -198,3 +253,41 @@ def repair() -> None:
         echo(f"quarantined a torn tail to {path}")
     if not moved:
         echo("nothing to repair: no feed ends with a torn line")
+
+
+@app.command()
+def recover(
+    feed: Annotated[str, typer.Argument(help="The forked feed: its file name in ledger/ "
+                                             "(alice.jsonl) or its writer id.")],
+    to: Annotated[str | None, typer.Option("--to", metavar="WRITER",
+                  help="The feed the other side's entries are re-recorded in (default: "
+                       "WRITER+fork<hex>).")] = None,
+) -> None:
+    """Recover a forked feed (two clones appended under one writer id; git conflict
+    markers): keep both sides, losing nothing."""
+    from ..errors import UsageError
+    from ..ledger.recover import recover as recover_feed
+    from ..ledger.store import FEED_SUFFIX, check_writer
+
+    ledger = session().workspace.ledger
+    writer = check_writer(feed.rsplit("/", 1)[-1].removesuffix(FEED_SUFFIX))
+    if to is not None:
+        check_writer(to)
+        if to == writer:
+            raise UsageError("--to names the forked feed itself",
+                             "give a new writer id for the other side's entries")
+    done = recover_feed(ledger.feed_path(writer), writer, to)
+    if done.quarantined is None:
+        echo(f"nothing to recover: {done.feed.name} is not forked ({done.kept} entries in one "
+             "chain)")
+        return
+    echo(f"copied {done.feed.name} as it was to {done.quarantined}")
+    echo(f"kept {done.kept} entries in {done.feed.name} (the common part and one side)")
+    if done.recovered_feed is not None:
+        echo(f"re-recorded the other side's {done.moved} entries in "
+             f"{done.recovered_feed.name}, each naming its original (recovered_from)")
+    if done.dropped:
+        echo(f"left {done.dropped} lines that are no entries of this feed (git conflict "
+             "markers) in the quarantine copy only")
+    echo("next: `mibtrack verify`, commit ledger/, and on the clone that wrote the other side "
+         "use a writer id of its own (unset MIBTRACK_WRITER)")

@@ -19,6 +19,7 @@ from .app import (
     print_json,
     session,
     warn_feeds,
+    warn_ledger,
     write_output,
 )
 
@@ -39,6 +40,7 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None):
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator)
+    warn_ledger(ledger.conflicts, daily.fold.orphans(project))
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -60,7 +62,7 @@ def _with_left_out(report) -> dict:  # noqa: ANN001
 @app.command()
 def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False) -> None:
     """One line per objective: progress against plan, status, forecast."""
-    from ..render.terminal import report_header, stale_lines, status_table
+    from ..render.terminal import reason_lines, report_header, stale_lines, status_table
 
     report = _report(as_of, known_at)
     if json_output:
@@ -69,6 +71,8 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
     out = console()
     out.print(report_header(report))
     out.print(status_table(report, out.width))
+    if (reasons := reason_lines(report.objectives)) is not None:
+        out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
 
@@ -130,6 +134,7 @@ def show(
 ) -> None:
     """One objective in depth: its declaration, every entry bearing on it, plan vs actual."""
     from ..compute import Evaluator, effective_ledger
+    from ..compute.ledger_state import orphans
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
@@ -144,8 +149,10 @@ def show(
                          f"declared: {', '.join(o.id for o in project.objectives)}")
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
-    evaluator = Evaluator(project, effective_ledger(content.entries, moment))
+    folded = effective_ledger(content.entries, moment, project.renames)
+    evaluator = Evaluator(project, folded)
     entries = select(project, known, objective=objective)
+    warn_ledger(folded.conflicts, orphans(folded, project))
     if json_output:
         print_json(show_document(project, declared, evaluator, day, moment, entries))
         return
@@ -174,7 +181,10 @@ def check(
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
     report_value = _report(as_of, known_at)
-    breaches = [r for r in report_value.objectives if at_or_past(r.status, fail_on)]
+    # Targets, limits and milestones only: a composite's trouble is its children's, counted
+    # once (SPEC R2); composites are reported on their own line (`rollups`).
+    breaches = [r for r in report_value.objectives
+                if r.kind != "composite" and at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
     if json_output:
         print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
@@ -183,6 +193,7 @@ def check(
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
                     "summary": report_value.summary,
+                    "rollups": report_value.rollups,
                     "objectives": report_value.objectives,
                     "feeds_left_out": _left_out()})
     else:
@@ -203,12 +214,21 @@ def check(
 
 def _why(result) -> str:  # noqa: ANN001
     from ..render.terminal import percent
+    from ..render.text import literal
 
+    reason = f": {literal(result.reason)}" if result.reason else ""
     if result.kind == "milestone":
         if result.state == "slipped":
-            return f" (due {result.due}, slipped to {result.expected_date})"
-        return f" (due {result.due})"
+            return f" (due {result.due}, slipped to {result.expected_date}){reason}"
+        return f" (due {result.due}){reason}"
+    if result.kind == "limit":
+        if result.status == "missed":
+            return f" ({result.breaches} observations outside by {result.due}){reason}"
+        if result.breached_since is not None:
+            return f" (outside since {result.breached_since}, headroom {result.headroom})" \
+                + reason
+        return f" (inside, headroom {result.headroom}; the forecast at due is outside)" + reason
     if result.kind == "target" and result.actual is None:
-        return f" (nothing observed yet, due {result.due})"
+        return f" (nothing observed yet, due {result.due}){reason}"
     return f" (progress {percent(result.progress)} vs {percent(result.expected)} planned" + \
-        (f", due {result.due})" if result.due else ")")
+        (f", due {result.due})" if result.due else ")") + reason

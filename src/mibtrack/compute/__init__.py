@@ -5,16 +5,21 @@ over an `effective_ledger` to evaluate objectives at many dates.
 """
 
 from .formulas import (
+    Forecast,
     MetricSeries,
     actual_latest,
     actual_sum,
     eta,
+    evaluation_date,
+    forecast,
+    forecast_interval,
     is_stale,
-    least_squares,
     plan_vertices,
     planned,
     ratio,
     schedule_variance_days,
+    student_t_cdf,
+    student_t_quantile,
     to_decimal,
 )
 from .ledger_state import (
@@ -26,12 +31,17 @@ from .ledger_state import (
 )
 from .report import (
     REPORT_SCHEMA_VERSION,
+    AnyResult,
+    CompositeResult,
     Evaluator,
+    LimitResult,
+    MilestoneResult,
     ObjectiveResult,
     ProgramInfo,
     Report,
     SeriesPoint,
     StaleMetric,
+    TargetResult,
     build_report,
     build_report_from_ledger,
     period_ends,
@@ -43,9 +53,11 @@ from .status import SEVERITY, Status, at_or_past, severity_rank, worst
 __all__ = [
     "REPORT_SCHEMA_VERSION", "SEVERITY", "EffectiveLedger", "EffectiveMilestoneEvent",
     "EffectiveNote", "EffectiveObservation", "Evaluator", "MetricSeries", "ObjectiveResult",
+    "AnyResult", "TargetResult", "LimitResult", "MilestoneResult", "CompositeResult",
     "ProgramInfo", "Report", "SeriesPoint", "StaleMetric", "Status", "actual_latest",
     "actual_sum", "at_or_past", "build_report", "build_report_from_ledger",
-    "effective_ledger", "eta", "is_stale", "least_squares", "period_ends", "period_series",
+    "effective_ledger", "eta", "evaluation_date", "forecast", "forecast_interval",
+    "Forecast", "is_stale", "period_ends", "period_series",
     "plan_vertices", "planned", "ratio", "schedule_variance_days", "severity_rank",
-    "severity_sorted", "to_decimal", "worst",
+    "severity_sorted", "student_t_cdf", "student_t_quantile", "to_decimal", "worst",
 ]

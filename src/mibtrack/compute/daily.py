@@ -3,11 +3,16 @@
 `status`, `report` and `check` only need A(t) at the dates that have an observation, so a
 million observations fold into one value per (metric, day): a running sum for `sum`
 metrics, the last-recorded value for `latest` ones. The fold keeps O(metrics × days) state,
-never O(entries), and gives exactly the `MetricSeries` that `effective_ledger` would:
+never O(entries), and gives exactly the `MetricSeries` that `effective_ledger` (the
+definition) would — tests/compute/test_fold_property.py holds it so on random ledgers:
 
 - entries recorded after `known_at` do not exist;
-- corrections and voids (few) are given up front, so each observation is corrected or
-  retracted as it streams by, with the same rules as `effective_ledger`;
+- the entries the rules depend on — every correction and void, and every keyed fact whose
+  key is recorded more than once — are given up front (few), and `ledger_state.resolve`, the
+  definition's own rules, says which observations are retracted, dropped (keyed copies,
+  losing versions of a conflict) or corrected: each is handled as it streams by;
+- an observation under a `renamed_from` id counts for the metric that claims it; one under
+  an id neither declared nor claimed is counted as an orphan (`orphans`);
 - of two observations of a `latest` metric on one day, the later in ledger order
   (recorded_at, writer, seq) wins;
 - milestone events and notes (few) are kept whole and folded by `effective_ledger`.
@@ -22,10 +27,18 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Context, Decimal, Inexact
 
-from mibtrack.model import Correction, Observation, Void
+from mibtrack.model import FACT_TYPES, Correction, Observation, Project, Renames, Void
 
 from .formulas import MetricSeries
-from .ledger_state import EffectiveLedger, _as_utc, _retracted_ids, effective_ledger, ledger_order
+from .ledger_state import (
+    EffectiveLedger,
+    Orphan,
+    _as_utc,
+    effective_ledger,
+    known_in_order,
+    orphans,
+    resolve,
+)
 
 _MICRO = 1_000_000
 _MICRO_DECIMAL = Decimal(_MICRO)
@@ -59,33 +72,34 @@ class DailyFold:
     """Accumulates observations into daily actuals; see the module docstring."""
 
     def __init__(self, aggregates: Mapping[str, str], amendments: Iterable[object] = (),
-                 known_at: dt.datetime | None = None) -> None:
+                 known_at: dt.datetime | None = None, renames: Renames | None = None) -> None:
         """`aggregates`: declared metric → "latest" or "sum" (others are ignored).
-        `amendments`: every correction and void of the ledger (any order)."""
+        `amendments`: every correction and void of the ledger, and every keyed fact whose
+        key is recorded more than once (any order; others are ignored).
+        `renames`: the project's `renamed_from` (old id → declared id)."""
         self.known_at = known_at
         self.cutoff = None if known_at is None else moment_text(known_at)
+        self.renames = renames or Renames()
         self.sums: dict[str, dict[str, int]] = {
             m: {} for m, a in aggregates.items() if a == "sum"}
         self.latest: dict[str, dict[str, tuple[tuple[str, str, int], str]]] = {
             m: {} for m, a in aggregates.items() if a == "latest"}
         #: Milestone events, notes, corrections and voids, kept whole (there are few).
         self.others: list[object] = []
-        cutoff = None if known_at is None else _as_utc(known_at)
-        known = sorted((e for e in amendments if isinstance(e, (Correction, Void))
-                        and (cutoff is None or _as_utc(e.recorded_at) <= cutoff)),
-                       key=ledger_order)
-        self.amendment_ids = frozenset(e.id for e in known)
-        retracted = _retracted_ids([e for e in known if isinstance(e, Void)])
-        self.retracted = frozenset(retracted)
-        self.new_value: dict[str, str] = {}
-        self.new_date: dict[str, str] = {}
-        for entry in known:
-            if isinstance(entry, Correction) and entry.id not in retracted:
-                if entry.value is not None:
-                    self.new_value[entry.target_entry] = _text(entry.value)
-                if entry.date is not None:
-                    self.new_date[entry.target_entry] = entry.date.isoformat()
-        self.touched = self.retracted | set(self.new_value) | set(self.new_date)
+        #: Observations of metrics neither declared nor renamed: id → [count, newest day].
+        self.orphaned: dict[str, list] = {}
+        #: The entries the rules were resolved from (amendments and keyed facts).
+        self.given: list[object] = [
+            e for e in amendments if isinstance(e, (Correction, Void))
+            or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)]  # type: ignore[attr-defined]
+        known = known_in_order(self.given, known_at)
+        self.amendment_ids = frozenset(e.id for e in known  # type: ignore[attr-defined]
+                                       if isinstance(e, (Correction, Void)))
+        rules = resolve(known)
+        self.retracted = rules.retracted | rules.dropped
+        self.new_value: dict[str, str] = {k: _text(v) for k, v in rules.new_value.items()}
+        self.new_date: dict[str, str] = {k: v.isoformat() for k, v in rules.new_date.items()}
+        self.touched = rules.touched
         self._micro: dict[str, int] = {}  # value text → millionths, for `observe_rows`
 
     def observe(self, metric: str, day: str, value: str, recorded_at: str, writer: str,
@@ -98,6 +112,7 @@ class DailyFold:
                 return
             value = self.new_value.get(entry_id, value)
             day = self.new_date.get(entry_id, day)
+        metric = self.renames.metric(metric)
         bucket = self.sums.get(metric)
         if bucket is not None:
             bucket[day] = bucket.get(day, 0) + micro(value)
@@ -108,6 +123,10 @@ class DailyFold:
             current = levels.get(day)
             if current is None or order > current[0]:
                 levels[day] = (order, value)
+            return
+        orphan = self.orphaned.setdefault(metric, [0, day])
+        orphan[0] += 1
+        orphan[1] = max(orphan[1], day)
 
     def observe_rows(self, rows: list[tuple[str, ...]]) -> None:
         """Many observations as (seq, writer, recorded_at, recorded day, as_of, metric,
@@ -139,6 +158,8 @@ class DailyFold:
                 current = levels.get(day)
                 if current is None or order > current[0]:
                     levels[day] = (order, value)
+                continue
+            observe(metric, day, value, recorded, writer, seq, entry_id)  # renamed or orphan
 
     def add(self, entry: object) -> None:
         """A whole ledger Entry (a line read the slow, fully validated way)."""
@@ -180,8 +201,22 @@ class DailyFold:
         return out
 
     def effective(self) -> EffectiveLedger:
-        """Milestone events and notes, corrected; observations are in `series()`."""
-        return effective_ledger(self.others, self.known_at)
+        """Milestone events and notes, corrected, and the keys' conflicts; observations are
+        in `series()` (this ledger holds none)."""
+        seen = {e.id for e in self.others}  # type: ignore[attr-defined]
+        folded = effective_ledger(
+            [*self.others, *(e for e in self.given if e.id not in seen)],  # type: ignore[attr-defined]
+            self.known_at, self.renames)
+        return EffectiveLedger(known_at=folded.known_at, milestone_events=folded.milestone_events,
+                               notes=folded.notes, conflicts=folded.conflicts)
+
+    def orphans(self, project: Project) -> tuple[Orphan, ...]:
+        """As `ledger_state.orphans` over the whole ledger: observations counted while
+        folding, milestone events and notes from `effective()`."""
+        from_events = [o for o in orphans(self.effective(), project) if o.kind == "objective"]
+        return tuple(sorted([*from_events, *(
+            Orphan("metric", m, count, dt.date.fromisoformat(day))
+            for m, (count, day) in self.orphaned.items() if m not in project.metrics)]))
 
     # -- as plain data (for a cache; only a fold without known_at is meant to be kept)
     def to_state(self) -> dict:
@@ -192,6 +227,10 @@ class DailyFold:
             "sums": {m: [list(bucket), list(bucket.values())] for m, bucket in self.sums.items()},
             "latest": {m: _latest_columns(levels) for m, levels in self.latest.items()},
             "others": [e.model_dump(mode="json") for e in self.others],  # type: ignore[attr-defined]
+            "given": [e.model_dump(mode="json") for e in self.given  # type: ignore[attr-defined]
+                      if e.type == "observation"],  # type: ignore[attr-defined]
+            "orphaned": self.orphaned,
+            "renames": self.renames.model_dump(mode="json"),
         }
 
     @classmethod
@@ -203,8 +242,13 @@ class DailyFold:
 
         adapter: TypeAdapter = TypeAdapter(Entry)
         others = [adapter.validate_python(e) for e in state["others"]]
+        given = [adapter.validate_python(e) for e in state["given"]]
         fold = cls({str(m): str(a) for m, a in state["aggregates"].items()},
-                   [e for e in others if isinstance(e, (Correction, Void))])
+                   [*others, *given], renames=Renames.model_validate(state["renames"]))
+        for metric, (count, day) in state["orphaned"].items():
+            if type(count) is not int or type(day) is not str:
+                raise ValueError("inconsistent state")
+            fold.orphaned[str(metric)] = [count, day]
         for metric, (days, totals) in state["sums"].items():
             _typed(days, str), _typed(totals, int)
             fold.sums[metric] = dict(zip(days, totals, strict=True))
@@ -225,6 +269,7 @@ class DailyFold:
         fresh.sums = {m: {} for m in self.sums}
         fresh.latest = {m: {} for m in self.latest}
         fresh.others = []
+        fresh.orphaned = {}
         fresh._micro = {}
         return fresh
 
@@ -242,6 +287,10 @@ class DailyFold:
                 if current is None or level[0] > current[0]:
                     mine_levels[day] = level
         self.others.extend(other.others)
+        for metric, (count, day) in other.orphaned.items():
+            mine = self.orphaned.setdefault(metric, [0, day])
+            mine[0] += count
+            mine[1] = max(mine[1], day)
 
 
 def _typed(items: list, kind: type) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,10 +125,22 @@ def plan_vertices(start: dt.date, baseline: Decimal, checkpoints: Sequence[Verte
     return ((start, baseline), *checkpoints, (due, goal))
 
 
-def planned(vertices: Sequence[Vertex], t: dt.date) -> Fraction:
-    """P(t): linear between vertices by calendar days; the first value before, the last after."""
+PlanShape = Literal["linear", "step"]
+
+
+def planned(vertices: Sequence[Vertex], t: dt.date, shape: PlanShape = "linear") -> Fraction:
+    """P(t). `linear`: straight between vertices by calendar days; `step` (R2): each
+    vertex's value from its date on (b before the first checkpoint, T from due on). Both:
+    the first value (b) before the start, the last (T) after due."""
     if t <= vertices[0][0]:
         return Fraction(vertices[0][1])
+    if shape == "step":
+        value = vertices[0][1]
+        for day, level in vertices[1:]:
+            if t < day:
+                break
+            value = level
+        return Fraction(value)
     for (d0, v0), (d1, v1) in zip(vertices, vertices[1:], strict=False):
         if t <= d1:
             return Fraction(v0) + (Fraction(v1) - Fraction(v0)) * (t - d0).days / (d1 - d0).days
@@ -135,12 +148,15 @@ def planned(vertices: Sequence[Vertex], t: dt.date) -> Fraction:
 
 
 def first_date_reaching(vertices: Sequence[Vertex], level: Fraction | Decimal,
-                        direction: Direction) -> dt.date | None:
+                        direction: Direction, shape: PlanShape = "linear") -> dt.date | None:
     """The first whole date, from the plan's start on, on which P is at or past `level`."""
     level = Fraction(level)
     d0, v0 = vertices[0]
     if reaches(Fraction(v0), level, direction):
         return d0
+    if shape == "step":  # P only changes on a vertex's date
+        return next((day for day, value in vertices[1:]
+                     if reaches(Fraction(value), level, direction)), None)
     for (d0, v0), (d1, v1) in zip(vertices, vertices[1:], strict=False):
         f0, f1 = Fraction(v0), Fraction(v1)
         if reaches(f1, level, direction):
@@ -150,6 +166,18 @@ def first_date_reaching(vertices: Sequence[Vertex], level: Fraction | Decimal,
     return None
 
 
+def evaluation_date(cadence: str | None, last_observed: dt.date | None, start: dt.date,
+                    t: dt.date) -> dt.date:
+    """τ, "as at the last report" (R2): the newest observation's date L when the metric
+    declares a cadence, s ≤ L ≤ t and t − L is at most one cadence (31, 92 or 366 days: the
+    next report is not due yet); otherwise t (the report is due: the plan moves on)."""
+    if cadence is None or last_observed is None:
+        return t
+    if start <= last_observed <= t and (t - last_observed).days <= CADENCE_DAYS[cadence]:
+        return last_observed
+    return t
+
+
 # --------------------------------------------------------------------------- ratios
 
 def ratio(value: Fraction | Decimal, baseline: Decimal, goal: Decimal) -> Fraction:
@@ -157,9 +185,9 @@ def ratio(value: Fraction | Decimal, baseline: Decimal, goal: Decimal) -> Fracti
     return (Fraction(value) - Fraction(baseline)) / (Fraction(goal) - Fraction(baseline))
 
 
-def schedule_variance_days(vertices: Sequence[Vertex], actual: Decimal, t: dt.date,
-                           direction: Direction) -> int | None:
-    """SV = t′ − t, t′ the first date P reaches A (negative = behind plan by that many days).
+def schedule_variance_days(vertices: Sequence[Vertex], actual: Decimal, tau: dt.date,
+                           direction: Direction, shape: PlanShape = "linear") -> int | None:
+    """SV = t′ − τ, t′ the first date P reaches A (negative = behind plan by that many days).
 
     A that has not left the baseline gives t′ = s; A past T gives the date P reaches T.
     Both follow from clamping A into [b, T] and searching from s.
@@ -170,64 +198,194 @@ def schedule_variance_days(vertices: Sequence[Vertex], actual: Decimal, t: dt.da
         level = baseline
     elif reaches(level, goal, direction):
         level = goal
-    reached = first_date_reaching(vertices, level, direction)
-    return None if reached is None else (reached - t).days
+    reached = first_date_reaching(vertices, level, direction, shape)
+    return None if reached is None else (reached - tau).days
 
 
 # --------------------------------------------------------------------------- forecast
 
 @dataclass(frozen=True, slots=True)
-class Line:
-    """y = intercept + slope × x, x in days (proleptic ordinal), exact."""
+class Forecast:
+    """The anchored projection F(x) = A_L + β·(x − L) (SPEC R2 "forecast"), exact.
 
-    slope: Fraction
-    intercept: Fraction
-    first: dt.date  #: the first point the line was fitted through
-    last: dt.date  #: the last point the line was fitted through
+    β is the least-squares slope through the points (one per distinct observation date from
+    s to t, y = A at the end of that date); L is the newest point's date and A_L its value:
+    "from where we are, at the pace so far". `sxx` and `sse` (Σ(x − x̄)² and the residuals'
+    Σ² around the least-squares line) give the interval when there are 3 points or more.
+    """
+
+    slope: Fraction  #: β, in the metric's unit per day
+    anchor: dt.date  #: L
+    level: Fraction  #: A_L
+    first: dt.date  #: the first point's date
+    n: int  #: how many points
+    sxx: Fraction
+    sse: Fraction
 
     def at(self, day: dt.date) -> Fraction:
-        return self.intercept + self.slope * day.toordinal()
+        """F(day)."""
+        return self.level + self.slope * (day - self.anchor).days
+
+    def standard_error(self, day: dt.date) -> Decimal | None:
+        """se = s·√(1 + (day − L)²/Sxx), s² = Σres²/(n − 2); None under three points."""
+        if self.n < 3:
+            return None
+        variance = self.sse / (self.n - 2) * (1 + Fraction((day - self.anchor).days ** 2)
+                                               / self.sxx)
+        with localcontext() as ctx:
+            ctx.prec = 50
+            return (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
 
 
-def least_squares(points: Sequence[tuple[dt.date, Decimal]]) -> Line | None:
-    """The least-squares line through the points (distinct dates); None for fewer than two.
+def forecast(points: Sequence[tuple[dt.date, Decimal]]) -> Forecast | None:
+    """The anchored forecast through the points (distinct dates, ascending); None under two.
 
-    Exact, in integers: each y is scaled to a whole number of its common denominator, so the
-    sums need no Fraction arithmetic per point (thousands of points per metric).
+    Exact, in integers: each y is scaled to a whole number of a common denominator, x is
+    days from the first point, so sums need no Fraction arithmetic per point.
     """
-    if len(points) < 2:
+    n = len(points)
+    if n < 2:
         return None
     ratios = [value.as_integer_ratio() for _, value in points]
     den = math.lcm(*{d for _, d in ratios})
     ys = [num * (den // d) for num, d in ratios]
-    xs = [day.toordinal() for day, _ in points]
-    n = len(points)
+    origin = points[0][0]
+    xs = [(day - origin).days for day, _ in points]
     sum_x, sum_y = sum(xs), sum(ys)
-    sxx = n * sum(x * x for x in xs) - sum_x * sum_x
-    sxy = n * sum(x * y for x, y in zip(xs, ys, strict=True)) - sum_x * sum_y
-    slope = Fraction(sxy, sxx * den)
-    return Line(slope, Fraction(sum_y, n * den) - slope * Fraction(sum_x, n),
-                points[0][0], points[-1][0])
+    sxx = Fraction(n * sum(x * x for x in xs) - sum_x * sum_x, n)
+    sxy = Fraction(n * sum(x * y for x, y in zip(xs, ys, strict=True)) - sum_x * sum_y, n)
+    syy = Fraction(n * sum(y * y for y in ys) - sum_y * sum_y, n)
+    slope = sxy / sxx  # scaled by den
+    sse = max(Fraction(0), syy - slope * sxy) / (den * den)
+    anchor, level = points[-1]
+    return Forecast(slope=slope / den, anchor=anchor, level=Fraction(level), first=origin,
+                    n=n, sxx=sxx, sse=sse)
 
 
-def eta(line: Line, goal: Decimal, direction: Direction) -> dt.date | None:
-    """The first whole date, from the line's first point on, at which it is at or past T.
-
-    A line already at or past T at its first point gives that first point's date (the pace
-    had the objective met from the start of the evidence). A flat line, or one going the
-    wrong way, that is not past T there never reaches it: None. So is a date after 9999.
-    """
-    target = Fraction(goal)
-    if reaches(line.at(line.first), target, direction):
-        return line.first
-    moving_towards = line.slope > 0 if direction == "increase" else line.slope < 0
+def eta(fc: Forecast, goal: Decimal, direction: Direction, t: dt.date,
+        actual: Decimal | None) -> dt.date | None:
+    """The first whole date after t on which F is at or past T, when A(t) has not met T and
+    β moves toward T; otherwise None (also past 9999). Never on or before t."""
+    if actual is None or reaches(actual, goal, direction):
+        return None
+    moving_towards = fc.slope > 0 if direction == "increase" else fc.slope < 0
     if not moving_towards:
         return None
-    # intercept + slope·x reaches T from x = (T − intercept) / slope (either direction).
-    x = math.ceil((target - line.intercept) / line.slope)
-    if x > dt.date.max.toordinal():
+    # A_L + β·k reaches T from k = (T − A_L) / β on (dividing by β < 0 flips ≤ to ≥).
+    k = math.ceil((Fraction(goal) - fc.level) / fc.slope)
+    day = max(fc.anchor.toordinal() + k, t.toordinal() + 1)
+    if day > dt.date.max.toordinal():
         return None
-    return dt.date.fromordinal(max(x, line.first.toordinal()))
+    return dt.date.fromordinal(day)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """The 80 % interval of the value at due and the chance it reaches T."""
+
+    low: Decimal
+    high: Decimal
+    p_meet: Decimal
+
+
+def forecast_interval(fc: Forecast, due: dt.date, goal: Decimal | None,
+                      direction: Direction) -> Interval | None:
+    """F(d) ∓ q·se, q the 0.9 quantile of Student's t with n − 2 degrees of freedom, and
+    p_meet = P(value at d reaches T) under that distribution (se = 0: 1 or 0). None under
+    three points. With no goal (a limit), p_meet is 0 (unused)."""
+    se = fc.standard_error(due)
+    if se is None:
+        return None
+    centre = fc.at(due)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        centre_dec = Decimal(centre.numerator) / Decimal(centre.denominator)
+        spread = Decimal(student_t_quantile(0.9, fc.n - 2)) * se
+        low, high = centre_dec - spread, centre_dec + spread
+    if goal is None:
+        p = 0.0
+    elif se == 0:
+        p = 1.0 if reaches(centre, goal, direction) else 0.0
+    else:
+        z = float((Decimal(goal) - centre_dec) / se)
+        below = student_t_cdf(z, fc.n - 2)
+        p = 1.0 - below if direction == "increase" else below
+    return Interval(low=to_decimal(low), high=to_decimal(high),
+                    p_meet=to_decimal(Decimal(repr(min(1.0, max(0.0, p))))))
+
+
+# --------------------------------------------------------------------------- Student's t
+
+def _beta_continued_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny, eps = 1e-300, 1e-16
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < eps:
+            break
+    return h
+
+
+def regularized_incomplete_beta(a: float, b: float, x: float) -> float:
+    """I_x(a, b), by its continued fraction (on the side where it converges fast)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 + a * math.log(x) + b * math.log1p(-x))
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_continued_fraction(a, b, x) / a
+    return 1.0 - front * _beta_continued_fraction(b, a, 1.0 - x) / b
+
+
+def student_t_cdf(x: float, df: int) -> float:
+    """P(T ≤ x) for Student's t with `df` degrees of freedom."""
+    if x == 0.0:
+        return 0.5
+    tail = 0.5 * regularized_incomplete_beta(df / 2.0, 0.5, df / (df + x * x))
+    return 1.0 - tail if x > 0 else tail
+
+
+@functools.lru_cache(maxsize=256)
+def student_t_quantile(p: float, df: int) -> float:
+    """The x with P(T ≤ x) = p (0 < p < 1), by bisection on the CDF to float precision."""
+    if not 0.0 < p < 1.0:
+        raise ValueError("p must be strictly between 0 and 1")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -student_t_quantile(1.0 - p, df)
+    low, high = 0.0, 1.0
+    while student_t_cdf(high, df) < p:
+        low, high = high, high * 2.0
+    for _ in range(200):
+        middle = (low + high) / 2.0
+        if middle in (low, high):
+            break
+        if student_t_cdf(middle, df) < p:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2.0
 
 
 # --------------------------------------------------------------------------- staleness

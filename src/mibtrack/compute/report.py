@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mibtrack.model import (
     CompositeObjective,
+    LimitObjective,
     MilestoneObjective,
     MilestoneStatus,
     Objective,
@@ -28,12 +29,14 @@ from mibtrack.model import (
 from mibtrack.values import canonical
 
 from .formulas import (
-    Line,
+    Forecast,
     MetricSeries,
     Vertex,
     eta,
+    evaluation_date,
+    forecast,
+    forecast_interval,
     is_stale,
-    least_squares,
     plan_vertices,
     planned,
     ratio,
@@ -41,8 +44,8 @@ from .formulas import (
     schedule_variance_days,
     to_decimal,
 )
-from .ledger_state import EffectiveLedger, effective_ledger
-from .status import SEVERITY, Status, worst
+from .ledger_state import EffectiveLedger, EffectiveMilestoneEvent, effective_ledger
+from .status import SEVERITY, Status, severity_rank
 
 #: Bumped when a field of the report changes meaning or goes away (adding one does not).
 REPORT_SCHEMA_VERSION = 1
@@ -98,91 +101,178 @@ class NoteItem(ReportRecord):
 NOTES_SHOWN = 5
 
 
+class WorstChild(ReportRecord):
+    """A composite's most severe child (ties broken by the order of `children`)."""
+
+    id: str
+    """The child's objective id."""
+    status: Status
+    """Its status."""
+
+
 class ObjectiveResult(ReportRecord):
-    """One objective at the as-of date. A value that does not apply or exist is None."""
+    """One objective at the as-of date: what every kind reports. The fields of SPEC's JSON
+    contract are all here, so every objective's JSON carries each of them (None where it does
+    not apply to the kind or does not exist yet); what only one kind has is on that kind's
+    record (`TargetResult`, `LimitResult`, `MilestoneResult`, `CompositeResult`). Built with
+    keywords by `Evaluator`; never built as the base itself."""
 
     id: str
     """Objective id."""
-    kind: Literal["target", "milestone", "composite"]
-    """target, milestone or composite."""
+    kind: Literal["target", "limit", "milestone", "composite"]
+    """target, limit, milestone or composite: which record this is."""
     title: str
     """Title, as declared (user text: render it literally)."""
     status: Status
     """One of SEVERITY: missed, off-track, at-risk, no-data, on-track, not-started, achieved."""
-    group: str | None
+    group: str | None = None
     """Reporting group, as declared."""
-    owner: str | None
+    owner: str | None = None
     """Owner, as declared."""
-    tags: tuple[str, ...]
+    tags: tuple[str, ...] = ()
     """Tags, as declared."""
-    source: str | None
+    source: str | None = None
     """Where the commitment was made, as declared."""
-    metric: str | None
-    """Target: the metric id."""
-    unit: str | None
-    """Target: the metric's unit (e.g. EUR, jobs)."""
-    aggregate: Literal["latest", "sum"] | None
-    """Target: how observations make the actual (a level or a running sum)."""
-    direction: Literal["increase", "decrease"] | None
-    """Target: which way the metric should move."""
-    baseline: Decimal | None
-    """Target: b, the value at start."""
-    target: Decimal | None
+    reason: str | None = None
+    """The note of the newest milestone or note entry on it dated on or before t (user text)."""
+    unit: str | None = None
+    """Target, limit: the metric's unit (e.g. EUR, jobs)."""
+    target: Decimal | None = None
     """Target: T, when a single number was declared."""
-    target_min: Decimal | None
+    target_min: Decimal | None = None
     """Target: the low end of a declared range."""
-    target_max: Decimal | None
+    target_max: Decimal | None = None
     """Target: the high end of a declared range."""
-    goal: Decimal | None
-    """Target: T used in the formulas (for an increasing range, target_min)."""
-    start: dt.date | None
-    """Target: s (the objective's start, else the programme's)."""
-    due: dt.date | None
-    """The due date d (a composite may have none)."""
-    actual: Decimal | None
-    """Target: A at the as-of date, exact; None when nothing is observed yet."""
-    planned: Decimal | None
-    """Target: P at the as-of date (6 places)."""
-    progress: Decimal | None
-    """(A − b) / (T − b); milestone 1 once done else 0; composite weighted mean (6 places)."""
-    expected: Decimal | None
-    """(P − b) / (T − b); milestone 1 from due on else 0; composite weighted mean."""
-    variance: Decimal | None
-    """Target: A − P, in the metric's unit (6 places)."""
-    variance_points: Decimal | None
+    min: Decimal | None = None
+    """Limit: the floor, when declared."""
+    max: Decimal | None = None
+    """Limit: the ceiling, when declared."""
+    start: dt.date | None = None
+    """Target, limit: s (the objective's start, else the programme's)."""
+    due: dt.date | None = None
+    """The due date d (a limit's defaults to the programme's end, a composite's to the
+    latest of its children's)."""
+    evaluated_at: dt.date | None = None
+    """Target: τ, the date the plan is read at ("as at the last report"); None when not
+    started or no data."""
+    actual: Decimal | None = None
+    """Target, limit: A at the as-of date, exact; None when nothing is observed yet."""
+    planned: Decimal | None = None
+    """Target: P(τ), the plan at the evaluation date (6 places)."""
+    progress: Decimal | None = None
+    """(A − b) / (T − b); limit 1 inside, 0 outside; milestone 1 once done else 0;
+    composite the weighted mean of its children's (6 places)."""
+    expected: Decimal | None = None
+    """(P(τ) − b) / (T − b); limit 1; milestone 1 from due on else 0; composite weighted
+    mean."""
+    variance: Decimal | None = None
+    """Target: A − P(τ), in the metric's unit (6 places)."""
+    variance_points: Decimal | None = None
     """progress − expected (6 places)."""
-    schedule_variance_days: int | None
-    """Target: t′ − t, t′ the first date the plan reaches A; negative = behind."""
-    forecast_at_due: Decimal | None
-    """Target: the least-squares line's value at due (6 places); None under two points."""
-    eta: dt.date | None
-    """Target: the first date the line is at or past T; None if it never is."""
-    stale: bool
-    """Target: its metric is stale; composite: any child is; milestone: False."""
-    above_range: bool | None
+    schedule_variance_days: int | None = None
+    """Target: t′ − τ, t′ the first date the plan reaches A; negative = behind."""
+    forecast_at_due: Decimal | None = None
+    """Target, limit: F(d) = A_L + β·(d − L) while t < d (6 places); None under two points."""
+    forecast_low: Decimal | None = None
+    """Target: the low end of the 80 % interval of the value at due; None under 3 points."""
+    forecast_high: Decimal | None = None
+    """Target: the high end of that interval."""
+    p_meet: Decimal | None = None
+    """Target: the probability that the value at due reaches T (Student's t); None under
+    3 points."""
+    eta: dt.date | None = None
+    """Target: the first date after t on which F is at or past T; None if it never is, or
+    when A already meets T."""
+    stale: bool = False
+    """Target, limit: its metric is stale; composite: any child is; milestone: False."""
+    above_range: bool | None = None
     """Range target: A > target_max; None for other objectives or without an actual."""
-    last_observed: dt.date | None
-    """Target: date of the newest observation on or before t; milestone: of its state."""
-    state: MilestoneStatus | None
+    below_range: bool | None = None
+    """Decreasing range target: A < target_min; None otherwise or without an actual."""
+    within: bool | None = None
+    """Limit: A(t) is inside its bounds; None without an actual."""
+    headroom: Decimal | None = None
+    """Limit: the distance from A(t) to the nearest bound, negative outside."""
+    breached_since: dt.date | None = None
+    """Limit: the first observation date of the current breach; None when inside."""
+    breaches: int | None = None
+    """Limit: how many observations (for sum, running totals) dated from start to
+    min(t, due) were outside."""
+    last_observed: dt.date | None = None
+    """Target, limit: date of the newest observation on or before t; milestone: of its state."""
+    expected_date: dt.date | None = None
+    """Milestone: the latest slipped-to date, else its due date."""
+    late_days: int | None = None
+    """Target, milestone: days after due it was achieved (0 when on time); None when not
+    achieved."""
+    worst_child: WorstChild | None = None
+    """Composite: its most severe child (ties: the first in `children`)."""
+    children_by_status: dict[str, int] | None = None
+    """Composite: how many children have each status (statuses present, worst first)."""
+    actual_series: tuple[SeriesPoint, ...] = ()
+    """Target, limit: A at each observation date on or before t (chart line)."""
+    notes: tuple[NoteItem, ...] = ()
+    """Its newest notes dated on or before t, newest first (at most NOTES_SHOWN)."""
+    forecast_line: tuple[SeriesPoint, ...] = ()
+    """Target, limit: the forecast line from its first point to max(due, last point)."""
+
+class TargetResult(ObjectiveResult):
+    """A target objective ("200 jobs by 2026") at the as-of date."""
+
+    kind: Literal["target"] = "target"
+    """target."""
+    metric: str
+    """Target, limit: the metric id."""
+    aggregate: Literal["latest", "sum"]
+    """Target, limit: how observations make the actual (a level or a running sum)."""
+    direction: Literal["increase", "decrease"]
+    """Target: which way the metric should move."""
+    plan: Literal["linear", "step"]
+    """Target: the plan's shape between its vertices."""
+    baseline: Decimal
+    """Target: b, the value at start."""
+    goal: Decimal
+    """Target: T used in the formulas (for an increasing range, target_min)."""
+    plan_points: tuple[SeriesPoint, ...] = ()
+    """Target: the plan's vertices (s, b), checkpoints, (d, T) (chart line)."""
+
+
+class LimitResult(ObjectiveResult):
+    """A limit objective (a floor, a ceiling or an envelope) at the as-of date."""
+
+    kind: Literal["limit"] = "limit"
+    """limit."""
+    metric: str
+    """Target, limit: the metric id."""
+    aggregate: Literal["latest", "sum"]
+    """Target, limit: how observations make the actual (a level or a running sum)."""
+
+
+class MilestoneResult(ObjectiveResult):
+    """A milestone at the as-of date."""
+
+    kind: Literal["milestone"] = "milestone"
+    """milestone."""
+    state: MilestoneStatus | None = None
     """Milestone: its latest event on or before t (done, at-risk, slipped, reopened)."""
-    expected_date: dt.date | None
-    """Milestone: the expected date when its state is slipped."""
-    done_date: dt.date | None
+    done_date: dt.date | None = None
     """Milestone: the date it was done, when its state is done."""
-    late_days: int | None
-    """Milestone: done − due (0 when on time); None when not done."""
+
+
+class CompositeResult(ObjectiveResult):
+    """A composite (a roll-up of other objectives) at the as-of date."""
+
+    kind: Literal["composite"] = "composite"
+    """composite."""
     children: tuple[str, ...]
     """Composite: its children's ids, in declared order."""
     weights: tuple[Decimal, ...]
     """Composite: the children's weights (1 each by default)."""
-    actual_series: tuple[SeriesPoint, ...]
-    """Target: A at each observation date on or before t (chart line)."""
-    plan_points: tuple[SeriesPoint, ...]
-    """Target: the plan's vertices (s, b), checkpoints, (d, T) (chart line)."""
-    notes: tuple[NoteItem, ...]
-    """Its newest notes dated on or before t, newest first (at most NOTES_SHOWN)."""
-    forecast_line: tuple[SeriesPoint, ...]
-    """Target: the forecast line from its first point to max(due, last point); empty if none."""
+
+
+#: One objective's record, by its `kind`.
+AnyResult = Annotated[TargetResult | LimitResult | MilestoneResult | CompositeResult,
+                      Field(discriminator="kind")]
 
 
 class StaleMetric(ReportRecord):
@@ -209,10 +299,13 @@ class Report(ReportRecord):
     """t: the report holds at the end of this day."""
     known_at: dt.datetime | None
     """Entries recorded after this moment (UTC) are ignored; None when not given."""
-    objectives: tuple[ObjectiveResult, ...]
+    objectives: tuple[AnyResult, ...]
     """One per declared objective, in declaration order."""
     summary: dict[str, int]
-    """How many objectives have each status, every status listed, worst first."""
+    """How many targets, limits and milestones have each status, every status listed,
+    worst first (composites are counted apart, in `rollups`)."""
+    rollups: dict[str, int]
+    """How many composites (roll-ups) have each status, every status listed, worst first."""
     stale_metrics: tuple[StaleMetric, ...]
     """Declared metrics that are stale at as_of, by metric id."""
 
@@ -239,15 +332,7 @@ def _clamp(value: Fraction | None) -> Fraction:
     return min(Fraction(1), max(Fraction(0), value))
 
 
-_EMPTY = dict(
-    group=None, owner=None, tags=(), source=None, metric=None, unit=None, aggregate=None,
-    direction=None, baseline=None, target=None, target_min=None, target_max=None, goal=None,
-    start=None, due=None, actual=None, planned=None, progress=None, expected=None,
-    variance=None, variance_points=None, schedule_variance_days=None, forecast_at_due=None,
-    eta=None, stale=False, above_range=None, last_observed=None, state=None,
-    expected_date=None, done_date=None, late_days=None, children=(), weights=(),
-    actual_series=(), plan_points=(), forecast_line=(), notes=(),
-)
+_DAY = dt.timedelta(days=1)
 
 
 class Evaluator:
@@ -280,10 +365,11 @@ class Evaluator:
             self.project.start_of(objective), objective.baseline,
             [(c.date, c.value) for c in objective.checkpoints], objective.due, objective.goal)
 
-    def forecast(self, objective: TargetObjective, t: dt.date) -> Line | None:
-        """The least-squares line through the objective's points dated from s to t."""
+    def forecast(self, objective: TargetObjective | LimitObjective, t: dt.date
+                 ) -> Forecast | None:
+        """The anchored forecast through the objective's points dated from s to t."""
         series = self.metric_series(objective.metric)
-        return least_squares(series.points(self.project.start_of(objective), t))
+        return forecast(series.points(self.project.start_of(objective), t))
 
     def is_metric_stale(self, metric_id: str, t: dt.date) -> bool:
         metric = self.project.metrics[metric_id]
@@ -317,6 +403,8 @@ class Evaluator:
                 raise KeyError(f"no objective {objective_id!r} is declared")
             if isinstance(objective, TargetObjective):
                 value = self._target(objective, t)
+            elif isinstance(objective, LimitObjective):
+                value = self._limit(objective, t)
             elif isinstance(objective, MilestoneObjective):
                 value = self._milestone(objective, t)
             else:
@@ -324,70 +412,166 @@ class Evaluator:
             self._memo[key] = value
         return self._memo[key]
 
+    def reason(self, objective_id: str, t: dt.date) -> str | None:
+        """The note of the objective's newest milestone or note entry dated on or before t
+        (of two on one day, the later recorded); None when there is none or it has no note."""
+        newest: tuple[dt.date, int] | None = None
+        text: str | None = None
+        for item in (*self.ledger.events_of(objective_id), *self.ledger.notes_of(objective_id)):
+            if item.as_of > t:
+                continue
+            order = (item.as_of, item.rank)
+            if newest is None or order > newest:
+                newest = order
+                text = item.note if isinstance(item, EffectiveMilestoneEvent) else item.text
+        return text
+
     def _common(self, objective: Objective, t: dt.date) -> dict:
+        """The fields every kind carries, as keywords."""
         dated = [n for n in self.ledger.notes_of(objective.id) if n.as_of <= t]
         notes = tuple(NoteItem(date=n.as_of, text=n.text, source=n.source)
                       for n in reversed(dated[-NOTES_SHOWN:]))
-        return dict(_EMPTY, id=objective.id, kind=objective.kind, title=objective.title,
+        return dict(id=objective.id, title=objective.title,
                     group=objective.group, owner=objective.owner, tags=objective.tags,
-                    source=objective.source, notes=notes)
+                    source=objective.source, notes=notes, reason=self.reason(objective.id, t),
+                    due=self.project.due_of(objective))
 
     def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
         metric = self.project.metrics[o.metric]
         series = self.metric_series(o.metric)
-        start, goal, base = self.project.start_of(o), o.goal, o.baseline
+        start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
         vertices = self.vertices(o)
         actual = series.actual(t)
-        plan_t = planned(vertices, t)
-        expected = ratio(plan_t, base, goal)
+        last = series.last_observed(t)
+        tau = evaluation_date(metric.cadence, last, start, t)
+        plan_tau = planned(vertices, tau, o.plan)
+        expected = ratio(plan_tau, base, goal)
         progress = None if actual is None else ratio(actual, base, goal)
 
+        late_days: int | None = None
         if t < start:
             status: Status = "not-started"
-        elif actual is not None and reaches(actual, goal, o.direction):
-            status = "achieved"
-        elif t > o.due:
-            status = "missed"
-        elif actual is None or progress is None:
-            status = "no-data"
-        else:
-            status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+        elif t <= due:
+            if actual is not None and reaches(actual, goal, o.direction):
+                status, late_days = "achieved", 0
+            elif actual is None or progress is None:
+                status = "no-data"
+            else:
+                status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+        else:  # after due, the verdict at due stands; a later achievement is late
+            at_due = series.actual(due)
+            if at_due is not None and reaches(at_due, goal, o.direction):
+                status, late_days = "achieved", 0
+            else:
+                met = next((day for day, level in series.points(due + _DAY, t)
+                            if reaches(level, goal, o.direction)), None)
+                if met is not None:
+                    status, late_days = "achieved", (met - due).days
+                else:
+                    status = "missed"
 
-        line = self.forecast(o, t)
-        forecast_line: tuple[SeriesPoint, ...] = ()
-        if line is not None:
-            end = max(o.due, line.last)
-            forecast_line = (SeriesPoint(date=line.first, value=to_decimal(line.at(line.first))),
-                             SeriesPoint(date=end, value=to_decimal(line.at(end))))
-        record = ObjectiveResult(**dict(
-            self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
-            aggregate=metric.aggregate, direction=o.direction, baseline=o.baseline,
+        fc = self.forecast(o, t)
+        interval = None
+        if fc is not None and t < due:
+            interval = forecast_interval(fc, due, goal, o.direction)
+        return _Exact(TargetResult(
+            **self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
+            aggregate=metric.aggregate, direction=o.direction, plan=o.plan, baseline=base,
             target=o.target, target_min=o.target_min, target_max=o.target_max, goal=goal,
-            start=start, due=o.due, actual=actual, planned=to_decimal(plan_t),
+            start=start,
+            evaluated_at=None if status in ("not-started", "no-data") else tau,
+            actual=actual, planned=to_decimal(plan_tau),
             progress=_opt(progress), expected=to_decimal(expected),
-            variance=None if actual is None else to_decimal(Fraction(actual) - plan_t),
+            variance=None if actual is None else to_decimal(Fraction(actual) - plan_tau),
             variance_points=None if progress is None else to_decimal(progress - expected),
             schedule_variance_days=None if actual is None else schedule_variance_days(
-                vertices, actual, t, o.direction),
-            forecast_at_due=None if line is None else to_decimal(line.at(o.due)),
-            eta=None if line is None else eta(line, goal, o.direction),
+                vertices, actual, tau, o.direction, o.plan),
+            forecast_at_due=None if fc is None or t >= due else to_decimal(fc.at(due)),
+            forecast_low=None if interval is None else interval.low,
+            forecast_high=None if interval is None else interval.high,
+            p_meet=None if interval is None else interval.p_meet,
+            eta=None if fc is None else eta(fc, goal, o.direction, t, actual),
             stale=self.is_metric_stale(o.metric, t),
             above_range=(None if not o.is_range or actual is None
                          else actual > o.target_max),  # type: ignore[operator]
-            last_observed=series.last_observed(t),
-            actual_series=tuple(SeriesPoint(date=d, value=v)
-                                for d, v in series.points(dt.date.min, t)),
+            below_range=(None if not o.is_range or o.direction != "decrease" or actual is None
+                         else actual < o.target_min),  # type: ignore[operator]
+            late_days=late_days,
+            last_observed=last,
+            actual_series=self._actual_series(series, t),
             plan_points=tuple(SeriesPoint(date=d, value=canonical(v)) for d, v in vertices),
-            forecast_line=forecast_line,
-        ))
-        return _Exact(record, progress, expected)
+            forecast_line=_forecast_line(fc, due),
+        ), progress, expected)
+
+    def _actual_series(self, series: MetricSeries, t: dt.date) -> tuple[SeriesPoint, ...]:
+        return tuple(SeriesPoint(date=d, value=v) for d, v in series.points(dt.date.min, t))
+
+    def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
+        metric = self.project.metrics[o.metric]
+        series = self.metric_series(o.metric)
+        start, due = self.project.start_of(o), self.project.due_of(o)
+        low = None if o.min is None else Fraction(o.min)
+        high = None if o.max is None else Fraction(o.max)
+
+        def inside(value: Fraction | Decimal) -> bool:
+            return (low is None or value >= low) and (high is None or value <= high)
+
+        actual = series.actual(t)
+        within = None if actual is None else inside(actual)
+        headroom = None
+        if actual is not None:
+            room = [Fraction(actual) - low] if low is not None else []
+            room += [high - Fraction(actual)] if high is not None else []
+            headroom = to_decimal(min(room))
+        window = series.points(start, min(t, due))
+        breaches = sum(1 for _, level in window if not inside(level))
+        fc = self.forecast(o, t)
+
+        breached_since = None
+        if within is False:  # walk back over the current breach
+            for day, level in reversed(series.points(dt.date.min, t)):
+                if inside(level):
+                    break
+                breached_since = day
+        if t < start:
+            status: Status = "not-started"
+        elif actual is None:
+            status = "no-data"
+        elif t <= due:
+            if not within:
+                status = "off-track"
+            elif fc is not None and not inside(fc.at(due)):
+                status = "at-risk"
+            else:
+                status = "on-track"
+        else:
+            status = "achieved" if breaches == 0 else "missed"
+
+        progress = None if within is None else Fraction(1 if within else 0)
+        expected = Fraction(1)
+        started = status not in ("not-started", "no-data")
+        return _Exact(LimitResult(
+            **self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
+            aggregate=metric.aggregate, min=o.min, max=o.max, start=start, actual=actual,
+            progress=_opt(progress), expected=to_decimal(expected),
+            variance_points=None if progress is None else to_decimal(progress - expected),
+            forecast_at_due=None if fc is None or t >= due else to_decimal(fc.at(due)),
+            stale=self.is_metric_stale(o.metric, t), within=within, headroom=headroom,
+            breached_since=breached_since, breaches=breaches if started else None,
+            last_observed=series.last_observed(t),
+            actual_series=self._actual_series(series, t),
+            forecast_line=_forecast_line(fc, due),
+        ), progress, expected)
 
     def _milestone(self, o: MilestoneObjective, t: dt.date) -> _Exact:
         latest = None
+        slipped_to = None
         for event in self.ledger.events_of(o.id):  # sorted by (as_of, rank): last one wins
             if event.as_of > t:
                 break
             latest = event
+            if event.status == "slipped":
+                slipped_to = event.expected
         state = latest.status if latest is not None else None
         done = state == "done"
         if done:
@@ -405,38 +589,53 @@ class Evaluator:
         progress = Fraction(1 if done else 0)
         expected = Fraction(1 if t >= o.due else 0)
         done_date = latest.as_of if done and latest is not None else None
-        record = ObjectiveResult(**dict(
-            self._common(o, t), status=status, due=o.due, progress=to_decimal(progress),
+        return _Exact(MilestoneResult(
+            **self._common(o, t), status=status, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
             last_observed=latest.as_of if latest is not None else None, state=state,
-            expected_date=latest.expected if latest is not None else None,
-            done_date=done_date,
+            expected_date=slipped_to or o.due, done_date=done_date,
             late_days=None if done_date is None else max(0, (done_date - o.due).days),
-        ))
-        return _Exact(record, progress, expected)
+        ), progress, expected)
 
     def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
         children = [self._exact(child, t) for child in o.children]
+        statuses = [c.result.status for c in children]
         weights = [Fraction(w) for w in o.child_weights]
         total = sum(weights)
-        progress = sum(w * _clamp(c.progress) for w, c in zip(weights, children, strict=True)
-                       ) / total
+        # A no-data or not-started child counts progress 0, with its own expected.
+        progress = sum(w * (Fraction(0) if s in ("no-data", "not-started") else _clamp(c.progress))
+                       for w, c, s in zip(weights, children, statuses, strict=True)) / total
         expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
                        ) / total
-        statuses = [c.result.status for c in children]
+        due = self.project.due_of(o)
         if all(s == "achieved" for s in statuses):
             status: Status = "achieved"
-        elif o.due is not None and t > o.due:
+        elif t > due:
             status = "missed"
+        elif all(s == "not-started" for s in statuses):
+            status = "not-started"
+        elif all(s == "no-data" for s in statuses):
+            status = "no-data"
         else:
-            status = worst(statuses)
-        record = ObjectiveResult(**dict(
-            self._common(o, t), status=status, due=o.due, progress=to_decimal(progress),
+            status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+        worst_index = min(range(len(statuses)), key=lambda i: (severity_rank(statuses[i]), i))
+        return _Exact(CompositeResult(
+            **self._common(o, t), status=status, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
             stale=any(c.result.stale for c in children), children=o.children,
             weights=o.child_weights,
-        ))
-        return _Exact(record, progress, expected)
+            worst_child=WorstChild(id=o.children[worst_index], status=statuses[worst_index]),
+            children_by_status={s: statuses.count(s) for s in SEVERITY if s in statuses},
+        ), progress, expected)
+
+
+def _forecast_line(fc: Forecast | None, due: dt.date) -> tuple[SeriesPoint, ...]:
+    """The forecast as a chart line: from its first point to max(due, its anchor)."""
+    if fc is None:
+        return ()
+    end = max(due, fc.anchor)
+    return (SeriesPoint(date=fc.first, value=to_decimal(fc.at(fc.first))),
+            SeriesPoint(date=end, value=to_decimal(fc.at(end))))
 
 
 def _by_ratio(progress: Fraction, expected: Fraction, at_risk: Fraction) -> Status:
@@ -456,13 +655,15 @@ def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: d
     evaluator = evaluator or Evaluator(project, ledger)
     objectives = tuple(evaluator.evaluate(o.id, as_of) for o in project.objectives)
     counts = {status: 0 for status in SEVERITY}
-    for result in objectives:
-        counts[result.status] += 1
+    rollups = {status: 0 for status in SEVERITY}
+    for result in objectives:  # one late milestone is not counted again in its roll-ups
+        (rollups if result.kind == "composite" else counts)[result.status] += 1
     p = project.program
     return Report(
         program=ProgramInfo(name=p.name, code=p.code, start=p.start, end=p.end,
                             currency=p.currency, at_risk=p.at_risk),
         as_of=as_of, known_at=ledger.known_at, objectives=objectives, summary=counts,
+        rollups=rollups,
         stale_metrics=evaluator.stale_metrics(as_of),
     )
 

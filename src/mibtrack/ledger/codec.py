@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -26,7 +27,8 @@ _ID_TAIL = re.compile(rb',"id":"([0-9a-f]{64})"\}$')
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
                 "objective", "status", "expected", "target_entry", "date", "reason", "source",
-                "note", "key", "prev")
+                "note", "key", "action", "principal", "public_key", "valid_after",
+                "valid_before", "recovered_from", "prev", "sig")
 _ENTRY = TypeAdapter(Entry)
 
 
@@ -34,14 +36,34 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def encode(fields: dict[str, Any]) -> bytes:
-    """The stored line (newline included) for `fields`, which hold everything but the id."""
+#: Signs a line's bytes before its signature (see signing.py): returns the `sig` text.
+Signer = Callable[[bytes], str]
+
+
+def encode(fields: dict[str, Any], sign: Signer | None = None) -> bytes:
+    """The stored line (newline included) for `fields`, which hold everything but the id
+    (and the signature). With `sign`, the line carries `"sig"` after `prev`: a signature over
+    the line's bytes before the signature, closed by `}`; the id then covers it too."""
     ordered = {k: fields[k] for k in _FIELD_ORDER if fields.get(k) is not None}
     unknown = set(fields) - set(_FIELD_ORDER) - {"id"}
     if unknown:  # pragma: no cover - a programming error, not user input
         raise ValueError(f"unknown ledger fields {sorted(unknown)}")
     body = json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode()
+    if sign is not None:
+        body = body[:-1] + b',"sig":"' + sign(body).encode() + b'"}'
     return body[:-1] + b',"id":"' + sha256(body).encode() + b'"}\n'
+
+
+#: A signed line's end: the signature, then the id.
+_SIG_TAIL = re.compile(rb',"sig":"([A-Za-z0-9+/]+={0,2})","id":"[0-9a-f]{64}"\}$')
+
+
+def signed_part(line: bytes) -> tuple[bytes, str] | None:
+    """(the bytes a signed line's signature covers, the signature), or None if unsigned."""
+    match = _SIG_TAIL.search(line)
+    if match is None:
+        return None
+    return line[: match.start()] + b"}", match[1].decode()
 
 
 def id_matches(line: bytes) -> bool:
@@ -94,11 +116,38 @@ def parse_fields(line: bytes) -> dict[str, Any]:
     return data
 
 
+#: The lines git writes around a conflict (`merge.conflictStyle` merge, diff3 or zdiff3).
+_CONFLICT_MARKER = re.compile(rb"^(<{7}|={7}|>{7}|\|{7})( |$)")
+
+
+def conflict_marker(line: bytes) -> bool:
+    """Is this line one of git's conflict markers (`<<<<<<< HEAD`, `=======`, …)?"""
+    return _CONFLICT_MARKER.match(line) is not None
+
+
+def conflict_problem(line: bytes) -> str:
+    """What a conflict marker in a feed means, for people."""
+    return (f"git conflict marker {line[:7].decode()!r}: two clones appended to this feed "
+            "under one writer id and a merge left both sides")
+
+
+def recover_hint(where: str) -> str:
+    """How out of a forked or conflicted feed (`where` starts with the feed's path)."""
+    from pathlib import Path
+
+    name = Path(where.rsplit(":", 1)[0]).name
+    return (f"run `mibtrack recover {name}`: it keeps both sides (see README, "
+            "\"Working as a team with git\")")
+
+
 def decode(line: bytes, where: str) -> Entry:
     """Parse and check one stored line (without its newline); `where` is `file:line`."""
     try:
         data = parse_fields(line)
     except ValueError as exc:
+        if conflict_marker(line):
+            raise ProjectError(f"{where}: {conflict_problem(line)}", recover_hint(where)) \
+                from None
         raise ProjectError(f"{where}: invalid ledger entry: {exc}",
                            "run `mibtrack verify`; entries are never edited by hand") from None
     try:

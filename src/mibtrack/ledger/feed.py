@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import IntegrityError, ProjectError
+from ..errors import IntegrityError, ProjectError, UsageError
 from ..model import LEDGER_FORMAT_VERSION, Entry
 from ..values import format_moment, utc_now
-from .codec import GENESIS, decode, encode, id_matches, parse_fields, sha256
+from .codec import (
+    GENESIS,
+    conflict_marker,
+    conflict_problem,
+    decode,
+    encode,
+    id_matches,
+    parse_fields,
+    sha256,
+)
 
 QUARANTINE = "quarantine"
 
@@ -56,6 +65,8 @@ class Break:
     problem: str
     #: A torn tail (an interrupted write): readers still count the entries before it.
     torn: bool = False
+    #: A fork or a merge conflict: `mibtrack recover` is the way out.
+    recover: bool = False
 
     def describe(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
@@ -63,11 +74,26 @@ class Break:
 
     def left_out(self) -> str:
         """What reading commands say of a feed they do not count."""
-        return f"{self.describe()} — this feed is left out of every figure (see `mibtrack verify`)"
+        from .codec import recover_hint
+
+        way_out = recover_hint(str(self.path)) if self.recover else "see `mibtrack verify`"
+        return f"{self.describe()} — this feed is left out of every figure; {way_out}"
 
     def document(self) -> dict[str, Any]:
         """`feeds_left_out` items of the JSON documents."""
         return {"file": self.path.name, "line": self.line or None, "problem": self.problem}
+
+
+def clock_gap(earlier: str, later: str) -> str:
+    """How far apart two stored moments are, for people: `2 d 3 h 4 min 5.000001 s`."""
+    import datetime as dt
+
+    gap = dt.datetime.fromisoformat(later) - dt.datetime.fromisoformat(earlier)
+    minutes, seconds = divmod(gap.total_seconds(), 60)
+    hours, minutes = divmod(int(minutes), 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join([*parts, f"{seconds:.6f}".rstrip("0").rstrip(".") + " s"])
 
 
 def split_lines(data: bytes) -> tuple[list[bytes], int]:
@@ -233,10 +259,6 @@ def _settle_batch(path: Path, fd: int, size: int) -> None:
         pending_path(path).unlink(missing_ok=True)
 
 
-#: How a git merge conflict shows in a file (`git merge` of two edits to one feed).
-_CONFLICT_MARKS = (b"<<<<<<< ", b"=======", b">>>>>>> ", b"||||||| ")
-
-
 def line_before(data: bytes, start: int) -> bytes:
     """The complete line ending just before offset `start` (a line start), without newline."""
     return data[data.rfind(b"\n", 0, start - 1) + 1:start - 1] if start else b""
@@ -254,14 +276,15 @@ def check_chain(path: Path, writer: str, start: int = 0, first: int = 1
     lines, end = split_lines(without_unfinished_batch(path, data)[start:])
     end += start
     prev = sha256(line_before(data, start)) if start else GENESIS
+    newest = _recorded_at(line_before(data, start)) if start else None  # never decreases
     seen_prev: dict[str, int] = {}
     for number, line in enumerate(lines, start=first):
         try:
             fields = parse_fields(line)
         except ValueError as exc:
-            if line.startswith(_CONFLICT_MARKS):
-                return number - first, Break(path, number, "git conflict marker (two clones "
-                                             "wrote one feed: see docs/team.md to recover)")
+            if conflict_marker(line):
+                return number - first, Break(path, number, conflict_problem(line),
+                                             recover=True)
             return number - first, Break(path, number, f"not a ledger entry ({exc})")
         if not id_matches(line):
             return number - first, Break(path, number, "entry bytes do not match its id "
@@ -274,7 +297,7 @@ def check_chain(path: Path, writer: str, start: int = 0, first: int = 1
                     "starts the feed again"
                 return number - first, Break(path, number, f"fork: seq {fields.get('seq')} "
                                              f"{after}, like line {sibling} (the same writer "
-                                             "id appended in two places)")
+                                             "id appended in two places)", recover=True)
             return number - first, Break(path, number, "chain broken: prev does not match the "
                                          "line before (a line was deleted, inserted or "
                                          "reordered)")
@@ -289,6 +312,12 @@ def check_chain(path: Path, writer: str, start: int = 0, first: int = 1
             decode(line, f"{path}:{number}")
         except ProjectError as exc:
             return number - first, Break(path, number, exc.message.split(": ", 2)[-1])
+        moment = fields["recorded_at"]
+        if newest is not None and moment < newest:
+            return number - first, Break(path, number, f"recorded_at {moment} goes back "
+                                     f"{clock_gap(moment, newest)} before line {number - 1}'s "
+                                     f"{newest} (a clock set back)")
+        newest = moment
         seen_prev[prev] = number
         prev = sha256(line)
     if end < len(data):
@@ -296,6 +325,15 @@ def check_chain(path: Path, writer: str, start: int = 0, first: int = 1
                                  "bytes of an interrupted write) — run `mibtrack repair`",
                                  torn=True)
     return len(lines), None
+
+
+def _recorded_at(line: bytes) -> str | None:
+    """A trusted line's recorded_at (the clock check's start when checking from it on)."""
+    try:
+        moment = parse_fields(line).get("recorded_at")
+    except ValueError:
+        return None
+    return moment if isinstance(moment, str) else None
 
 
 def _read_regular(path: Path) -> bytes:
@@ -408,14 +446,16 @@ OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 def append(path: Path, writer: str, drafts: list[dict[str, Any]],
            on_appended: OnAppended | None = None,
            guard: Callable[[int, int], None] | None = None,
+           sign: Callable[[bytes], str] | None = None,
            marks: Any = None) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
-    refuse (the idempotency-key check uses it). The feed's chain is checked first, as
-    `verify` does (exit 4 when broken); `marks` (a `chainmark.ChainMarks`) may prove a
-    prefix already checked, so only the lines after it are. On any failure the feed is cut
-    back to its size before the call: a refused or failed append leaves nothing behind.
+    refuse (the idempotency-key check uses it). `sign`, when given, signs each line
+    (codec.encode). The feed's chain is checked first, as `verify` does (exit 4 when
+    broken); `marks` (a `chainmark.ChainMarks`) may prove a prefix already checked, so only
+    the lines after it are. On any failure the feed is cut back to its size before the
+    call: a refused or failed append leaves nothing behind.
     """
     with locked(path) as fd:
         before = os.fstat(fd)
@@ -431,28 +471,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                  "run `mibtrack repair` to quarantine it, then record again")
         if guard is not None:
             guard(fd, size)
-        prev, seq = GENESIS, 0
-        if last:
-            # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
-            # chained new entries onto a line with duplicate keys or a changed byte
-            try:
-                seq = parse_fields(last).get("seq")
-            except ValueError:
-                seq = None
-            if type(seq) is not int or not id_matches(last):
-                raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
-                                     "run `mibtrack verify`") from None
-            prev = sha256(last)
-        recorded_at = format_moment(utc_now())
-        lines: list[bytes] = []
-        entries: list[Entry] = []
-        for draft in drafts:
-            seq += 1
-            line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
-                           "recorded_at": recorded_at, **draft, "prev": prev})
-            entries.append(decode(line[:-1], f"{path}:{seq}"))
-            lines.append(line)
-            prev = sha256(line[:-1])
+        lines, entries = _chained(path, writer, drafts, last, sign)
         data = b"".join(lines)
         if len(lines) > 1:
             _begin_batch(path, size, data, lines)
@@ -473,7 +492,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                "free some space or fix permissions, then run again") from None
         pending_path(path).unlink(missing_ok=True)
         if marks is not None:
-            marks.note(path, os.fstat(fd), seq)
+            marks.note(path, os.fstat(fd), entries[-1].seq)
         if on_appended is not None:
             try:
                 on_appended(path, before, os.fstat(fd))
@@ -495,6 +514,61 @@ def _refuse_broken_chain(path: Path, writer: str, start: int = 0, first: int = 1
         raise IntegrityError(f"{problem.describe()}; nothing was recorded",
                              "the feed's chain is broken: restore it from git or a backup "
                              "(`mibtrack verify --history` shows when it changed)")
+
+
+def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
+             sign: Callable[[bytes], str] | None = None) -> tuple[list[bytes], list[Entry]]:
+    """The lines (and entries) `drafts` become, chained after the feed's `last` line.
+
+    Refuses a clock behind the feed's newest entry: recorded_at never goes back in a feed.
+    """
+    prev, seq, newest = GENESIS, 0, None
+    if last:
+        # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
+        # chained new entries onto a line with duplicate keys or a changed byte
+        try:
+            fields = parse_fields(last)
+        except ValueError:
+            fields = {}
+        seq, newest = fields.get("seq"), fields.get("recorded_at")
+        if type(seq) is not int or not isinstance(newest, str) or not id_matches(last):
+            raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
+                                 "run `mibtrack verify`") from None
+        prev = sha256(last)
+    recorded_at = format_moment(utc_now())
+    if newest is not None and recorded_at < newest:
+        raise UsageError(f"the clock ({recorded_at}) is behind the newest entry of {path} "
+                         f"({newest}) by {clock_gap(recorded_at, newest)}",
+                         "set this machine's clock right (NTP), then record again: "
+                         "recorded_at never goes back in a feed")
+    lines: list[bytes] = []
+    entries: list[Entry] = []
+    for draft in drafts:
+        seq += 1
+        line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
+                       "recorded_at": recorded_at, **draft, "prev": prev}, sign)
+        entries.append(decode(line[:-1], f"{path}:{seq}"))
+        lines.append(line)
+        prev = sha256(line[:-1])
+    return lines, entries
+
+
+def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:
+    """The entries `append` would write now, without writing (nor creating) anything; the
+    same refusals (a torn tail, a bad last line)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return _chained(path, writer, drafts, b"")[1]
+    try:
+        last, torn = _tail(fd, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+    if torn:
+        raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
+                             "run `mibtrack repair` to quarantine it, then record again")
+    _refuse_broken_chain(path, writer)
+    return _chained(path, writer, drafts, last)[1]
 
 
 def quarantine(path: Path) -> Path | None:

@@ -43,13 +43,15 @@ def select(project: Project, entries: Sequence[Entry], *, metric: str | None = N
         metrics = (metrics or set()) | _metrics_of(project, objective)
         objectives = _objectives_under(project, objective)
 
+    renames = project.renames
+
     def about(entry: Entry) -> bool:
         if metrics is None and objectives is None:
             return True
         if entry.type == "observation":
-            return metrics is not None and entry.metric in metrics
+            return metrics is not None and renames.metric(entry.metric) in metrics
         if entry.type in ("milestone", "note"):
-            return objectives is not None and entry.objective in objectives
+            return objectives is not None and renames.objective(entry.objective) in objectives
         return False
 
     def dated(entry: Entry) -> bool:

@@ -37,7 +37,8 @@ OBSERVATION = (
     r'"recorded_at":"((\d{4}-\d\d-\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z)",'
     r'"as_of":"(\d{4}-\d\d-\d\d)","metric":"([A-Za-z0-9][A-Za-z0-9._-]{0,63})",'
     rf'"value":"({_VALUE})"(?:,"source":"{_STR}")?(?:,"note":"{_STR}")?'
-    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})","id":"([0-9a-f]{{64}})"\}}$'
+    rf'(?:,"key":"({_STR})")?,"prev":"([0-9a-f]{{64}})"(?:,"sig":"[A-Za-z0-9+/]{{4,1998}}'
+    rf'={{0,2}}")?,"id":"([0-9a-f]{{64}})"\}}$'
 )
 #: On bytes (for `verify`, which hashes the bytes; compiled on first use); UTF-8 is
 #: checked on the whole feed. prev and id are any 64 bytes here: `fast_chain` compares them
@@ -219,7 +220,7 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
     the problem exactly as before. From byte `start` with line number `first` (see
     `check_chain`), the line before `start` trusted."""
     from .codec import GENESIS, id_matches, parse_fields
-    from .feed import Break, _read_regular, line_before, split_lines
+    from .feed import Break, _read_regular, _recorded_at, line_before, split_lines
 
     try:
         data = _read_regular(path)
@@ -229,6 +230,7 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
     lines, end = split_lines(data[start:])
     size = len(data) - start
     prev = (_sha256(line_before(data, start)).hexdigest() if start else GENESIS).encode()
+    newest = ((_recorded_at(line_before(data, start)) or "") if start else "").encode()
     del data
     own = writer.encode()
     good: set[bytes] = set()  # dates seen valid
@@ -239,8 +241,8 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
     for number, line in enumerate(lines, start=first):
         found = match(line) if len(line) <= MAX_LINE_BYTES else None
         if found is not None:
-            seq, who, _, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
-            if (line_prev != prev or who != own or int(seq) != number
+            seq, who, moment, recorded_day, day, _, _, key, line_prev, entry_id = found.groups()
+            if (line_prev != prev or who != own or int(seq) != number or moment < newest
                     or hash_of(line[:-73] + b"}").hexdigest().encode() != entry_id
                     or (day not in good and not _valid_day(day, good))
                     or (recorded_day not in good and not _valid_day(recorded_day, good))
@@ -253,8 +255,11 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
             except (ValueError, ProjectError):
                 return None
             if (not id_matches(line) or fields.get("prev") != prev.decode()
-                    or fields.get("seq") != number or fields.get("writer") != writer):
+                    or fields.get("seq") != number or fields.get("writer") != writer
+                    or fields["recorded_at"].encode() < newest):
                 return None
+            moment = fields["recorded_at"].encode()
+        newest = moment  # recorded_at never decreases along a feed
         prev = hash_of(line).hexdigest().encode()
     if end < size:
         return len(lines), Break(path, first + len(lines), f"torn last line ({size - end} "
@@ -282,3 +287,105 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
 
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(_fast_chain_job, jobs))
+
+
+#: A line's key field: `"key":"…"` (a quote inside a JSON string is escaped, so this cannot
+#: match inside text). Keys are compared as written (the encoder writes one spelling).
+_KEY_FIELD = re.compile(rb'"key"[ \t]*:[ \t]*("(?:[^"\\\n]|\\.)*")')
+
+
+def _complete(view: bytes | mmap.mmap) -> int:
+    """Offset after the last complete line (a torn tail is not an entry)."""
+    return view.rfind(b"\n") + 1
+
+
+def repeated_key_entries(paths: list[Path]) -> list[object]:
+    """Every entry whose key is recorded more than once in the whole ledger (in one feed or
+    across feeds), decoded: the keyed entries `DailyFold` must be given up front. One pass
+    counts the keys (skipped for a feed holding none), a second decodes the lines of the
+    repeated ones; a line that does not decode is left for the full read to name."""
+    from collections import Counter
+
+    counts: Counter[bytes] = Counter()
+    holding = []
+    for path in paths:
+        with _mapped(path) as view:
+            if view is None or view.find(b'"key"') < 0:
+                continue
+            holding.append(path)
+            counts.update(m[1] for m in _KEY_FIELD.finditer(view, 0, _complete(view)))
+    repeated = {key for key, count in counts.items() if count > 1}
+    if not repeated:
+        return []
+    found: list[object] = []
+    for path in holding:
+        with _mapped(path) as view:
+            if view is None:
+                continue
+            for match in _KEY_FIELD.finditer(view, 0, _complete(view)):
+                if match[1] in repeated:
+                    first = view.rfind(b"\n", 0, match.start()) + 1
+                    last = view.find(b"\n", match.end())
+                    try:
+                        found.append(decode(view[first:last], str(path)))
+                    except ProjectError:
+                        pass
+    return found
+
+
+def keys_recorded_elsewhere(paths: list[Path], ranges: dict[Path, int]) -> bool | None:
+    """Is a key of the lines appended since `ranges` (path → offset read up to) recorded
+    anywhere else in the ledger? None when too many keys were appended to tell cheaply."""
+    appended: list[bytes] = []
+    for path, start in ranges.items():
+        with _mapped(path) as view:
+            if view is None or view.find(b'"key"', start) < 0:
+                continue
+            appended += [m[1] for m in _KEY_FIELD.finditer(view, start, _complete(view))]
+    if not appended:
+        return False
+    if len(appended) > 32:
+        return None
+    if len(set(appended)) < len(appended):
+        return True
+    needles = [re.compile(rb'"key"[ \t]*:[ \t]*' + re.escape(key)) for key in appended]
+    total = 0
+    for path in paths:
+        with _mapped(path) as view:
+            if view is None:
+                continue
+            for needle in needles:
+                total += len(needle.findall(view, 0, _complete(view)))
+    return total > len(appended)
+
+
+class _mapped:  # noqa: N801 - used as a context manager like open()
+    """A feed mapped read-only (None when empty or unreadable), under a shared lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = None
+        self.view = None
+        self.lock = None
+
+    def __enter__(self) -> mmap.mmap | None:
+        from ..snapshot import steady
+
+        try:
+            self.handle = open(self.path, "rb")  # noqa: SIM115
+            if os.fstat(self.handle.fileno()).st_size == 0:
+                return None
+            self.lock = steady(self.handle)
+            self.lock.__enter__()
+            self.view = mmap.mmap(self.handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return None
+        return self.view
+
+    def __exit__(self, *exc: object) -> None:
+        if self.view is not None:
+            self.view.close()
+        if self.lock is not None:
+            self.lock.__exit__(None, None, None)
+        if self.handle is not None:
+            self.handle.close()

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError, ProjectError, UsageError
-from ..model import CONTENT_FIELDS, WRITER_PATTERN, Entry
+from ..model import WRITER_PATTERN, Entry, fact_content
 from . import feed as feeds
 from .codec import parse_fields
 
 FEED_SUFFIX = ".jsonl"
 
 
-def default_writer() -> str:
+#: Where a clone keeps its own writer id (never committed: `.mibtrack/` is git-ignored).
+WRITER_FILE = Path(".mibtrack") / "writer"
+
+
+def host_writer() -> str:
     """user@host, cleaned to the characters a feed file name may hold."""
     import getpass
     import socket
@@ -26,7 +31,55 @@ def default_writer() -> str:
     except Exception:  # noqa: BLE001 - no user name in some containers
         user = "user"
     raw = f"{user}@{socket.gethostname().split('.')[0]}"
-    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+") or "writer"
+    return re.sub(r"[^A-Za-z0-9._@+-]", "-", raw).lstrip(".-@+")[:100] or "writer"
+
+
+def default_writer(root: Path | None = None) -> str:
+    """This clone's writer id: user@host plus a short random suffix, chosen once and kept
+    in `<root>/.mibtrack/writer`, so two clones (even on machines with the same user@host)
+    never append to one feed by mistake. Without a project root: plain user@host."""
+    if root is None:
+        return host_writer()
+    import os
+    import secrets
+
+    path = root / WRITER_FILE
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        kept = ""
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror})",
+                           "fix its permissions, or set MIBTRACK_WRITER") from None
+    if kept:
+        if not re.match(WRITER_PATTERN, kept):
+            raise ProjectError(f"{path}: {kept[:40]!r} is not a usable writer id",
+                               "delete the file (a new id is chosen) or set MIBTRACK_WRITER")
+        return kept
+    chosen = f"{host_writer()}+{secrets.token_hex(3)}"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():  # the folder ignores itself, whatever the project's .gitignore
+            ignore.write_text("*\n", encoding="utf-8")
+        # written whole beside it, then linked into place: a concurrent command of this
+        # clone either wins the link or reads the winner's complete file
+        draft_path = path.with_name(f"writer.{os.getpid()}.{secrets.token_hex(4)}")
+        with open(draft_path, "w", encoding="utf-8") as out:
+            out.write(f"{chosen}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft_path, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip() or chosen
+        finally:
+            draft_path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be written ({exc.strerror})",
+                           "fix the project folder's permissions, or set MIBTRACK_WRITER") \
+            from None
+    return chosen
 
 
 def check_writer(writer: str) -> str:
@@ -105,8 +158,9 @@ class FeedVerdict:
     problem: feeds.Break | None
 
 
-def content_of(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: fields.get(k) for k in CONTENT_FIELDS}
+def content_of(fields: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two records with one key the same fact (`model.fact_content`)."""
+    return fact_content(fields)
 
 
 class Ledger:
@@ -119,6 +173,11 @@ class Ledger:
         self.on_appended = on_appended
         #: How far each feed's chain is known good (`chainmark.ChainMarks`), or None.
         self.marks = marks
+        #: What the last `verify` noticed that is no break (keys not listed, when optional).
+        self.notices: list[str] = []
+        #: Gives the signer of new lines (or None: unsigned), asked once per append, so a
+        #: key is loaded only by commands that write.
+        self.signer: Callable[[], Callable[[bytes], str] | None] | None = None
 
     def feed_path(self, writer: str) -> Path:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
@@ -204,9 +263,11 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]]) -> list[Appended]:
+    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False
+               ) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
-        are skipped, with other content refused (exit 2) before anything is written."""
+        are skipped, with other content refused (exit 2) before anything is written.
+        `dry_run`: the same checks and the entries that would be written; nothing is."""
         if not self.root.is_dir():
             raise ProjectError(f"{self.root}: no ledger folder",
                                "run `mibtrack init`, or restore ledger/ from git")
@@ -229,7 +290,7 @@ class Ledger:
                     found = existing[key]
                     if content_of(found[1]) != content_of(_stringified(draft)):
                         raise UsageError(f"key {key!r} was already recorded with other content "
-                                         f"(entry {found[1]['id'][:12]})",
+                                         f"(entry {found[1]['id'][:12]}, {found[2]})",
                                          "use a new key, or `mibtrack correct` the earlier "
                                          "entry")
                     results.append(Appended(found[0], already=True))
@@ -238,19 +299,26 @@ class Ledger:
                     fresh.append(draft)
             if not fresh:
                 return [r for r in results if r is not None]
+            if dry_run:
+                previewed = iter(feeds.preview(path, writer, fresh))
+                return [r if r is not None else Appended(next(previewed)) for r in results]
             fresh_keys = {d["key"] for d in fresh if "key" in d}
             guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
+            sign = self.signer() if self.signer is not None else None
             try:
                 written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
-                                            self.marks))
+                                            sign, self.marks))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]
         raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
                              "run the command again once the other writers are done")
 
-    def verify(self) -> list[FeedVerdict]:
-        """Recompute every feed's chain; report the first break of each."""
+    def verify(self, signatures: str = "optional") -> list[FeedVerdict]:
+        """Recompute every feed's chain, clock and signatures; report the first break of
+        each (and of ledger/writers). With `signatures="required"`, an unsigned entry and a
+        key not authorised for its writer at its moment are breaks too; notices that are no
+        break are left in `self.notices`."""
         from .scan import fast_chains
 
         verdicts = []
@@ -266,8 +334,34 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        verdicts += [FeedVerdict(b.path, 0, b) for b in misfit]
-        return sorted(verdicts, key=lambda v: v.path.name)
+        checked = self._signatures(verdicts, signatures == "required")
+        # misfits (links, FIFOs, copies) are never opened: reported by name alone
+        checked += [FeedVerdict(b.path, 0, b) for b in misfit]
+        return sorted(checked, key=lambda v: v.path.name)
+
+    def _signatures(self, verdicts: list[FeedVerdict], required: bool) -> list[FeedVerdict]:
+        from .signing import WRITERS_FILE, check_signatures, signatures_present
+
+        # a broken feed's lines before the break still count (its writers entries)
+        good = [(v.path, v.entries if v.problem else None) for v in verdicts]
+        self.notices = []
+        writers = self.root / WRITERS_FILE
+        if not required and not writers.exists() and not signatures_present(good):
+            return verdicts  # the unsigned path: one byte search per feed, nothing parsed
+        report = check_signatures(self.root, good, required)
+        self.notices = report.notices
+        out = []
+        for verdict in verdicts:
+            found = report.problems.pop(verdict.path, None)
+            if found is not None and (verdict.problem is None
+                                      or found.line < verdict.problem.line):
+                verdict = FeedVerdict(verdict.path, found.line - 1,
+                                      feeds.Break(verdict.path, found.line, found.problem))
+            out.append(verdict)
+        for found in report.problems.values():  # ledger/writers
+            out.append(FeedVerdict(found.path, len(report.state),
+                                   feeds.Break(found.path, found.line, found.problem)))
+        return out
 
     def repair(self) -> list[Path]:
         """Quarantine every torn tail; return the quarantine files written."""
@@ -277,7 +371,8 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], own: Path) -> dict[str, tuple[Entry, dict[str, Any]]]:
+    def _find_keys(self, keys: set[str], own: Path
+                   ) -> dict[str, tuple[Entry, dict[str, Any], str]]:
         """Entries already holding one of `keys`: each line's key is picked out by a byte
         pattern (one pass, however many keys: an import brings thousands), then parsed."""
         import json
@@ -285,7 +380,7 @@ class Ledger:
         from .codec import decode
 
         needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
-        found: dict[str, tuple[Entry, dict[str, Any]]] = {}
+        found: dict[str, tuple[Entry, dict[str, Any], str]] = {}
         for path in self.feed_paths():
             # lines of an import cut short are not recorded facts: set them aside as readers do
             data = feeds.without_unfinished_batch(path, feeds._read_regular(path))
@@ -310,7 +405,8 @@ class Ledger:
                                            "run `mibtrack verify`; entries are never "
                                            "edited by hand") from None
                     if fields.get("key") == key:
-                        found[key] = (decode(line, f"{path}:{number}"), fields)
+                        found[key] = (decode(line, f"{path}:{number}"), fields,
+                                      f"{path.name} line {number}")
         return found
 
 

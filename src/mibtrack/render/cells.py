@@ -14,6 +14,30 @@ STATUS_MARK = {
 }
 
 
+#: Statuses that show the objective's current reason beside them (SPEC R2 "reason").
+TROUBLE = ("at-risk", "off-track", "missed")
+
+
+def reason_text(r: ObjectiveResult) -> str:
+    """The current reason when the objective is in trouble, else empty (user text)."""
+    return literal(r.reason) if r.status in TROUBLE and r.reason else ""
+
+
+def rollup_counts(summary: dict[str, int]) -> str:
+    """`▼ 1 off-track, ● 2 on-track`: the statuses present, worst first."""
+    return ", ".join(f"{STATUS_MARK.get(s, '')} {n} {s}" for s, n in summary.items() if n) \
+        or "none"
+
+
+def limit_text(r: ObjectiveResult, currency: str) -> str:
+    """A limit's bounds: `at least 40 %`, `at most €150k`, `€25 to €40`."""
+    if r.min is not None and r.max is not None:
+        return f"{amount(r.min, r.unit, currency)} to {amount(r.max, r.unit, currency)}"
+    if r.min is not None:
+        return f"at least {amount(r.min, r.unit, currency)}"
+    return f"at most {amount(r.max, r.unit, currency)}"
+
+
 def status_label(status: str) -> str:
     """Symbol and word, so status never depends on colour alone."""
     return f"{STATUS_MARK.get(status, '')} {status}".strip()
@@ -44,6 +68,8 @@ def goal_text(r: ObjectiveResult, currency: str) -> str:
         return "done"
     if r.kind == "composite":
         return "all of " + ", ".join(literal(c) for c in r.children)
+    if r.kind == "limit":
+        return limit_text(r, currency)
     if r.target_min is not None:
         low, high = amount(r.target_min, r.unit, currency), amount(r.target_max, r.unit, currency)
         return f"{low} to {high}"
@@ -73,7 +99,7 @@ def schedule_text(r: ObjectiveResult) -> str:
 
 
 def forecast_text(r: ObjectiveResult, currency: str) -> str:
-    if r.kind != "target":
+    if r.kind not in ("target", "limit"):
         return "—"
     if r.forecast_at_due is None:
         return "not enough data"
@@ -89,6 +115,10 @@ def when_text(r: ObjectiveResult) -> str:
         if r.state == "slipped" and r.expected_date is not None:
             return f"slipped: expected {r.expected_date} (due {r.due})"
         return f"due {r.due}"
+    if r.kind == "limit":
+        if r.breached_since is not None:
+            return f"outside since {r.breached_since} (until {r.due})"
+        return f"holds until {r.due}" + (f", {r.breaches} breaches" if r.breaches else "")
     if r.eta is not None:
         return f"ETA {r.eta}"
     if r.kind == "target" and r.forecast_at_due is not None and r.status != "achieved":

@@ -59,11 +59,12 @@ def plan_actual_chart(result: ObjectiveResult, dates: Sequence[dt.date],
                                                                      strict=True)],
         "forecast": [_interpolate(forecast, d) for d in dates],
     }
-    goal_lines = [v for v in (result.target_min, result.target_max) if v is not None] or \
-        [v for v in (result.goal,) if v is not None]
+    goal = getattr(result, "goal", None)  # a target's T; a limit has bounds instead
+    goal_lines = [v for v in (result.target_min, result.target_max, result.min, result.max)
+                  if v is not None] or ([goal] if goal is not None else [])
     every = [v for layer in layers.values() for v in layer if v is not None] + goal_lines
-    if result.baseline is not None:
-        every.append(result.baseline)
+    if (baseline := getattr(result, "baseline", None)) is not None:
+        every.append(baseline)
     if not every:
         return Text("(nothing to plot)")
     low, high = min(every), max(every)

@@ -20,7 +20,9 @@ COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", 
            "target_min", "target_max", "baseline", "planned", "variance", "progress",
            "expected", "variance_points", "schedule_variance_days", "forecast_at_due", "eta",
            "start", "due", "last_observed", "above_range", "state", "expected_date",
-           "done_date", "late_days", "owner", "source")
+           "done_date", "late_days", "owner", "source", "reason", "evaluated_at",
+           "forecast_low", "forecast_high", "p_meet", "below_range", "min", "max", "within",
+           "headroom", "breached_since", "breaches")
 
 PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned", "variance",
                   "progress", "expected", "variance_points", "state")
@@ -54,12 +56,12 @@ def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
     if periods is None:
         writer.writerow(COLUMNS)
         for result in report.objectives:
-            writer.writerow(cell(getattr(result, name)) for name in COLUMNS)
+            writer.writerow(cell(getattr(result, name, None)) for name in COLUMNS)
     else:
         writer.writerow(PERIOD_COLUMNS)
         for row in periods.rows:
             r = row.result
             values = {"id": r.id, "period": periods.period, "date": row.end, "unit": r.unit}
-            writer.writerow(cell(values[name] if name in values else getattr(r, name))
+            writer.writerow(cell(values[name] if name in values else getattr(r, name, None))
                             for name in PERIOD_COLUMNS)
     return buffer.getvalue()

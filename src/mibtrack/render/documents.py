@@ -19,8 +19,10 @@ def objectives_document(project: Project) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "program": project.program,
         "metrics": list(project.metrics.values()),
-        "objectives": [{**o.model_dump(), "start": project.start_of(o)} if o.kind == "target"
-                       else o for o in project.objectives],
+        "objectives": [{**o.model_dump(), "start": project.start_of(o)}
+                       if o.kind == "target" else
+                       {**o.model_dump(), "start": project.start_of(o), "due": project.due_of(o)}
+                       if o.kind == "limit" else o for o in project.objectives],
     }
 
 
@@ -53,7 +55,8 @@ def entries_document(chosen: Sequence[Entry], everything: Sequence[Entry]) -> di
 
 def history_dates(project: Project, objective: Objective, day: dt.date) -> tuple[dt.date, ...]:
     """Quarter ends from the objective's start up to the as-of day (the day itself last)."""
-    start = project.start_of(objective) if objective.kind == "target" else project.program.start
+    start = (project.start_of(objective) if objective.kind in ("target", "limit")  # type: ignore[arg-type]
+             else project.program.start)
     if day <= start:
         return (day,)
     from ..compute import period_ends

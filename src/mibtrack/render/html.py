@@ -138,6 +138,22 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
                     "—" if r.late_days is None else f"{r.late_days} days"),
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
         ]
+    elif r.kind == "limit":
+        parts += [
+            _number("Actual", "actual", r.actual, amount(r.actual, r.unit, currency)),
+            _number("Limit", "min" if r.min is not None else "max",
+                    r.min if r.min is not None else r.max, cells.limit_text(r, currency)),
+            _number("Headroom", "headroom", r.headroom, amount(r.headroom, r.unit, currency)),
+            _number("Within", "within", r.within,
+                    "—" if r.within is None else ("yes" if r.within else "no")),
+            _number("Outside since", "breached_since", r.breached_since,
+                    str(r.breached_since or "—")),
+            _number("Breaches", "breaches", r.breaches,
+                    "—" if r.breaches is None else str(r.breaches)),
+            _number("Forecast at due", "forecast_at_due", r.forecast_at_due,
+                    cells.forecast_text(r, currency)),
+            _number("Period", "due", r.due, f"{r.start} → {r.due}"),
+        ]
     else:
         parts += [
             _number("Progress", "progress", r.progress, cells.percent(r.progress)),
@@ -146,6 +162,9 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
                     cells.points(r.variance_points)),
             _number("Due", "due", r.due, str(r.due or "—")),
         ]
+        if r.worst_child is not None:
+            parts.append(_number("Worst part", "worst_child", r.worst_child.id,
+                                 f"{r.worst_child.id} ({r.worst_child.status})"))
     return '<dl class="numbers">' + "".join(parts) + "</dl>"
 
 
@@ -164,6 +183,11 @@ def _summary_text(r: ObjectiveResult, currency: str) -> str:
         return literal(text) + "."
     if r.kind == "milestone":
         return literal(f"Milestone {cells.when_text(r)}; state: {r.state or 'no event yet'}.")
+    if r.kind == "limit":
+        now = (f"Actual {amount(r.actual, r.unit, currency)}" if r.actual is not None
+               else "Nothing observed yet")
+        return literal(f"{now} against a limit of {cells.limit_text(r, currency)}; "
+                       f"{cells.when_text(r)}.")
     return literal(f"Progress {cells.percent(r.progress)} against {cells.percent(r.expected)} "
                    f"planned, over {len(r.children)} parts: {', '.join(r.children)}.")
 
@@ -174,7 +198,7 @@ def _chart(r: ObjectiveResult, report: Report, index: int) -> str:
     chart_id = f"chart-{index}"
     title = literal(f"{r.id}: {r.title}")
     desc = _summary_text(r, report.program.currency)
-    if r.kind == "target":
+    if r.kind in ("target", "limit"):
         svg = svgchart.target_chart(r, report.as_of, report.program.currency, chart_id,
                                     title, desc)
     elif r.kind == "milestone":
@@ -194,8 +218,10 @@ def _card(r: ObjectiveResult, report: Report, index: int,
              f'data-status="{r.status}" aria-labelledby="objective-{index}-title">',
              f'<h3 id="objective-{index}-title">{_e(r.title)}</h3>',
              f'<p><span class="id">{_e(r.id)}</span> · {_status(r)} · '
-             f'{_e(cells.when_text(r))}</p>',
-             _numbers(r, currency), _chart(r, report, index)]
+             f'{_e(cells.when_text(r))}</p>']
+    if reason := cells.reason_text(r):
+        parts.append(f'<p class="reason" data-field="reason">Why: {_e(reason)}</p>')
+    parts += [_numbers(r, currency), _chart(r, report, index)]
     if r.owner:
         parts.append(f"<p>Owner: {_e(r.owner)}</p>")
     if r.source:
@@ -281,6 +307,8 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 <h2 id="summary-heading">Summary</h2>
 <table class="summary"><thead><tr><th>Status</th><th class=num>Objectives</th></tr></thead>
 <tbody>{summary_rows}</tbody></table>
+<p class="meta" data-field="rollups">Roll-ups (composites, counted apart): \
+{escape(cells.rollup_counts(report.rollups))}.</p>
 {stale}{period_note}
 </section>
 {chr(10).join(sections)}

@@ -41,6 +41,7 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
            f"{known}.", "", "## Summary", ""]
     out += _table(["Status", "Objectives"],
                   [[cells.status_label(s), str(n)] for s, n in report.summary.items()], {1})
+    out += ["", f"Roll-ups (composites, counted apart): {cells.rollup_counts(report.rollups)}."]
     if report.stale_metrics:
         out += ["", "Stale metrics (no fresh data within their cadence and a half):", ""]
         out += [f"- {md(m.metric)}: last observed {m.last_observed}, {m.age_days} days ago "
@@ -55,9 +56,9 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
                  md(cells.actual_text(r, currency)), md(cells.goal_text(r, currency)),
                  cells.percent(r.progress), cells.percent(r.expected),
                  md(cells.variance_text(r, currency)), md(cells.forecast_text(r, currency)),
-                 md(cells.when_text(r))] for r in results]
+                 md(cells.when_text(r)), md(cells.reason_text(r))] for r in results]
         out += _table(["Objective", "Title", "Status", "Actual", "Target", "Progress", "Plan",
-                       "Variance", "Forecast at due", "When"], rows, {5, 6, 7})
+                       "Variance", "Forecast at due", "When", "Reason"], rows, {5, 6, 7})
     sourced = [r for r in report.objectives if r.source]
     if sourced:
         out += ["", "## Sources", ""]

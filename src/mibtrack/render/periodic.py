@@ -73,5 +73,5 @@ def periodic_document(view: PeriodicView) -> dict[str, Any]:
     """The JSON form: added to the report document under `periods`."""
     return {"period": view.period,
             "rows": [{"id": r.objective, "date": r.end,
-                      **{name: getattr(r.result, name) for name in ROW_FIELDS}}
+                      **{name: getattr(r.result, name, None) for name in ROW_FIELDS}}
                      for r in view.rows]}

@@ -100,10 +100,11 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
     the target line (a band for a range) and the as-of day."""
     fig = _figure(chart_id, 5.6, 2.6)
     ax = fig.add_subplot()
-    xs = [p.date for p in r.plan_points] + [p.date for p in r.actual_series] + \
+    plan_points = getattr(r, "plan_points", ())  # a limit has no plan
+    xs = [p.date for p in plan_points] + [p.date for p in r.actual_series] + \
         [p.date for p in r.forecast_line] + [as_of]
     left, right = min(xs), max(xs)
-    plan = [(p.date, _f(p.value)) for p in r.plan_points]
+    plan = [(p.date, _f(p.value)) for p in plan_points]
     if plan and left < plan[0][0]:
         plan.insert(0, (left, plan[0][1]))  # the plan is the baseline before the start
     if plan and right > plan[-1][0]:
@@ -114,8 +115,11 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
     if r.target_min is not None and r.target_max is not None:
         ax.axhspan(_f(r.target_min), _f(r.target_max), color=TARGET, alpha=0.15, linewidth=0,
                    label="target range")
-    elif r.goal is not None:
-        ax.axhline(_f(r.goal), color=TARGET, linewidth=1, label="target")
+    elif getattr(r, "goal", None) is not None:
+        ax.axhline(_f(r.goal), color=TARGET, linewidth=1, label="target")  # type: ignore[attr-defined]
+    for bound, label in ((r.min, "floor"), (r.max, "ceiling")):  # a limit's bounds
+        if bound is not None:
+            ax.axhline(_f(bound), color=TARGET, linewidth=1, linestyle="-.", label=label)
     if r.forecast_line:
         ax.plot([p.date for p in r.forecast_line], [_f(p.value) for p in r.forecast_line],
                 color=FORECAST, linestyle=(0, (4, 3)), linewidth=1.4, label="forecast")

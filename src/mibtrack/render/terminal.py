@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..compute import Evaluator, ObjectiveResult, Report
 from ..model import Entry, Objective, Project
-from .cells import percent
+from .cells import TROUBLE, percent, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
 from .periodic import PeriodicView
 from .text import amount, compact, literal
@@ -46,10 +46,17 @@ def objectives_table(project: Project) -> Table:
             goal = f"{objective.metric}: {goal}"
         elif objective.kind == "composite":
             goal = " + ".join(objective.children)
+        elif objective.kind == "limit":
+            unit = project.metrics[objective.metric].unit
+            bounds = [f"≥ {amount(objective.min, unit, program.currency)}"] \
+                if objective.min is not None else []
+            bounds += [f"≤ {amount(objective.max, unit, program.currency)}"] \
+                if objective.max is not None else []
+            goal = f"{objective.metric}: {' and '.join(bounds)}"
         else:
             goal = "done"
         table.add_row(Text(literal(objective.id)), objective.kind, Text(literal(objective.title)),
-                      Text(literal(goal)), str(objective.due or ""))
+                      Text(literal(goal)), str(project.due_of(objective)))
     return table
 
 
@@ -134,6 +141,12 @@ def _actual_cell(result: ObjectiveResult, currency: str) -> str:
 def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     if result.kind == "milestone":
         return "done"
+    if result.kind == "limit":
+        low = None if result.min is None else compact(result.min, result.unit, currency)
+        high = None if result.max is None else compact(result.max, result.unit, currency)
+        if low and high:
+            return f"{low.removesuffix(' ' + (result.unit or ''))}–{high}"
+        return f"≥ {low}" if low else f"≤ {high}"
     if result.kind == "composite":
         return f"all {len(result.children)}"
     if result.target_min is not None:
@@ -151,6 +164,8 @@ def _when_cell(result: ObjectiveResult) -> str:
         if result.state == "slipped" and result.expected_date is not None:
             return f"exp. {result.expected_date}"
         return f"due {result.due}"
+    if result.kind == "limit":
+        return f"out {result.breached_since}" if result.breached_since else f"to {result.due}"
     if result.eta is not None:
         return f"ETA {result.eta}"
     if result.kind == "target" and result.status not in ("achieved", "not-started") \
@@ -233,6 +248,22 @@ def report_header(report: Report) -> Text:
         if index:
             text.append("  ")
         text.append(f"{STATUS_MARK[status]} {count} {status}", style=STATUS_STYLE.get(status))
+    if any(report.rollups.values()):
+        text.append(f"\nroll-ups: {rollup_counts(report.rollups)}")
+    return text
+
+
+def reason_lines(results: Sequence[ObjectiveResult]) -> Text | None:
+    """Why each objective in trouble is there: its current reason, one line each."""
+    troubled = [r for r in results if r.status in TROUBLE and r.reason]
+    if not troubled:
+        return None
+    text = Text()
+    for index, r in enumerate(troubled):
+        if index:
+            text.append("\n")
+        text.append(f"{STATUS_MARK[r.status]} {literal(r.id)}: ", style=STATUS_STYLE.get(r.status))
+        text.append(literal(r.reason))
     return text
 
 
@@ -245,15 +276,16 @@ def stale_lines(report: Report) -> Text | None:
     return text
 
 
-def report_sections(report: Report, width: int) -> list[tuple[str, Table]]:
-    """The status table split by each objective's group (or kind when it has none)."""
+def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text | None]]:
+    """The status table split by each objective's group (or kind when it has none), each
+    with the reasons of its objectives in trouble."""
     groups: dict[str, list[ObjectiveResult]] = {}
     for result in report.objectives:
         groups.setdefault(result.group or result.kind.capitalize() + "s", []).append(result)
     sections = []
     for name, results in groups.items():
         part = report.model_copy(update={"objectives": tuple(results)})
-        sections.append((literal(name), status_table(part, width)))
+        sections.append((literal(name), status_table(part, width), reason_lines(results)))
     return sections
 
 
@@ -295,9 +327,11 @@ def render_report_table(report: Report, *, width: int, color: bool,
                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
                   markup=False)
     out.print(report_header(report))
-    for name, table in report_sections(report, width):
+    for name, table, reasons in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
+        if reasons is not None:
+            out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
     if periods is not None:
@@ -343,6 +377,8 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         else:
             fact("target", amount(objective.target, unit, currency))
         fact("period", f"{project.start_of(objective)} → {objective.due}")
+        if objective.plan == "step":
+            fact("plan", "step (each checkpoint's value from its date on)")
         fact("checkpoints", ", ".join(f"{c.date}: {amount(c.value, unit, currency)}"
                                       for c in objective.checkpoints))
         fact("actual", amount(result.actual, unit, currency))
@@ -358,6 +394,31 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                                    else None))
         if result.above_range:
             fact("note", "above the range's upper end")
+        if result.below_range:
+            fact("note", "below the range's lower end")
+        if result.evaluated_at is not None and result.evaluated_at != day:
+            fact("evaluated at", f"{result.evaluated_at} (the last report; the next is not "
+                                 f"due yet)")
+        if result.forecast_low is not None:
+            fact("80 % interval", f"{amount(result.forecast_low, unit, currency, places=2)} to "
+                                  f"{amount(result.forecast_high, unit, currency, places=2)}")
+            fact("chance to meet", percent(result.p_meet))
+        if result.late_days:
+            fact("late", f"achieved {result.late_days} days after due")
+    elif objective.kind == "limit":
+        unit = result.unit
+        fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
+        fact("limit", ", ".join(
+            ([f"at least {amount(objective.min, unit, currency)}"] if objective.min is not None
+             else []) + ([f"at most {amount(objective.max, unit, currency)}"]
+                         if objective.max is not None else [])))
+        fact("period", f"{result.start} → {result.due}")
+        fact("actual", amount(result.actual, unit, currency))
+        fact("within", None if result.within is None else ("yes" if result.within else "no"))
+        fact("headroom", amount(result.headroom, unit, currency))
+        fact("outside since", result.breached_since)
+        fact("breaches", result.breaches)
+        fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2))
     elif objective.kind == "milestone":
         fact("due", objective.due)
         fact("state", result.state or "no event yet")
@@ -367,8 +428,14 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     else:
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
-        fact("due", objective.due)
+        fact("due", result.due)
         fact("progress", f"{percent(result.progress)} (plan {percent(result.expected)})")
+        if result.worst_child is not None:
+            fact("worst part", f"{result.worst_child.id} ({result.worst_child.status})")
+        if result.children_by_status:
+            fact("parts", ", ".join(f"{n} {s}" for s, n in result.children_by_status.items()))
+    if result.status in TROUBLE:
+        fact("reason", result.reason)
     fact("owner", objective.owner)
     fact("source", objective.source)
     parts.append(facts)
@@ -380,13 +447,13 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         table.add_column(column, justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
         table.add_row(str(when), Text(row.status, style=STATUS_STYLE.get(row.status)),
-                      compact(row.actual, row.unit, currency) if row.kind == "target"
-                      else (row.state or "—"),
+                      compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
+                      else (getattr(row, "state", None) or "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
     parts.append(table)
-    if result.kind == "target" and width >= 40:
+    if result.kind in ("target", "limit") and width >= 40:
         columns = min(72, width - 14)
         chart_dates = column_dates(result, day, columns)
         parts.append(Text("plan vs actual vs forecast", style="bold"))

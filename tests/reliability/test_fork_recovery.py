@@ -1,0 +1,166 @@
+"""Clones never share a feed by mistake, and a feed they forked anyway is recovered whole.
+
+- the default writer id is unique per clone (user@host + a random suffix, kept in the
+  git-ignored `.mibtrack/writer`);
+- a feed with git conflict markers is named as such by `verify` and by reading commands,
+  with the way out;
+- `mibtrack recover FEED` keeps the common part and one side in the feed, copies the whole
+  forked feed to the quarantine, re-records the other side's entries in a feed of their own
+  (`recovered_from` naming each original), and `verify` (also `--history`) is clean after.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import cli
+from .test_git_merge import clone, merge
+from .test_history import commit, git, git_project, record
+
+
+def test_default_writer_id_is_unique_per_clone_and_never_committed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MIBTRACK_WRITER")
+    origin = git_project(tmp_path / "origin")
+    record(origin, "hq", 1)
+    commit(origin, "start")
+    a, b = clone(origin, tmp_path / "a"), clone(origin, tmp_path / "b")
+    for repo in (a, b):
+        for value in (1, 2):
+            code, _, err = cli("--dir", repo, "record", "jobs", str(value), "--date",
+                               "2025-04-01")
+            assert code == 0, err
+    ids = [(repo / ".mibtrack" / "writer").read_text().strip() for repo in (a, b)]
+    assert ids[0] != ids[1]
+    # same user@host on both clones (one machine), then `+` and 6 hex digits of its own
+    assert all(re.fullmatch(r"[A-Za-z0-9._@-]+\+[0-9a-f]{6}", i) for i in ids)
+    assert ids[0].split("+")[0] == ids[1].split("+")[0]
+    # each clone wrote to its own feed, twice (the id was chosen once, then kept)
+    assert sorted(p.name for p in (a / "ledger").glob("*.jsonl")) == \
+        sorted(["hq.jsonl", f"{ids[0]}.jsonl"])
+    assert len((a / "ledger" / f"{ids[0]}.jsonl").read_bytes().splitlines()) == 2
+    assert git(a, "status", "--porcelain", "--untracked-files=all") == \
+        f"?? ledger/{ids[0]}.jsonl"
+    commit(a, "a")
+    commit(b, "b")
+    assert merge(a, b).returncode == 0  # two feeds: no conflict
+    assert cli("--dir", a, "verify")[0] == 0
+    # --writer and $MIBTRACK_WRITER still win over the clone's id
+    assert cli("--dir", a, "--writer", "cron", "record", "jobs", "3")[0] == 0
+    monkeypatch.setenv("MIBTRACK_WRITER", "env-writer")
+    assert cli("--dir", a, "record", "jobs", "4")[0] == 0
+    assert {"cron.jsonl", "env-writer.jsonl"} <= {p.name for p in (a / "ledger").iterdir()}
+
+
+def _conflicted(tmp_path: Path) -> Path:
+    """Two clones appended to `same` (one writer id set by hand in both): the merge stops
+    with git's conflict markers in the feed, and the user commits it as it is."""
+    origin = git_project(tmp_path / "origin")
+    record(origin, "same", 1, 2)
+    commit(origin, "base")
+    a, b = clone(origin, tmp_path / "a"), clone(origin, tmp_path / "b")
+    record(a, "same", 3, 4)
+    commit(a, "a appends")
+    record(b, "same", 30)
+    commit(b, "b appends with the same writer id")
+    done = merge(a, b)
+    assert done.returncode != 0 and "CONFLICT" in done.stdout
+    return a
+
+
+def test_a_conflicted_feed_is_named_as_such_with_the_way_out(tmp_path: Path) -> None:
+    a = _conflicted(tmp_path)
+    feed = a / "ledger" / "same.jsonl"
+    code, out, err = cli("--dir", a, "verify")
+    assert code == 4
+    # lines 1-2 common, line 3 is `<<<<<<< HEAD`
+    assert "BROKEN same.jsonl: 2 entries; line 3: git conflict marker '<<<<<<<': two clones " \
+           "appended to this feed under one writer id and a merge left both sides" in out
+    assert err.strip().endswith("— run `mibtrack recover same.jsonl`: it keeps both sides "
+                                "(see README, \"Working as a team with git\")")
+    # reading commands count only what verify accepts: the feed is left out, and named with
+    # the way out (docs/bad-feeds.md)
+    code, out, err = cli("--dir", a, "status")
+    assert code == 0 and out
+    assert err.strip() == (f"mibtrack: warning: {feed}:3: git conflict marker '<<<<<<<': two "
+                           "clones appended to this feed under one writer id and a merge left "
+                           "both sides — this feed is left out of every figure; run `mibtrack "
+                           "recover same.jsonl`: it keeps both sides (see README, \"Working as "
+                           "a team with git\")")
+
+
+def _values(root: Path) -> list[tuple[str, str]]:
+    code, out, err = cli("--dir", root, "log", "--json")
+    assert code == 0, err
+    return sorted((e["writer"], str(e["value"])) for e in json.loads(out)["entries"])
+
+
+@pytest.mark.parametrize("commit_first", [False, True], ids=["before-commit", "committed"])
+def test_recover_keeps_both_sides_and_verifies_clean(tmp_path: Path,
+                                                     commit_first: bool) -> None:
+    a = _conflicted(tmp_path)
+    feed = a / "ledger" / "same.jsonl"
+    forked = feed.read_bytes()
+    theirs = [json.loads(line) for line in git(a, "show", "MERGE_HEAD:ledger/same.jsonl")
+              .splitlines()][2:]
+    if commit_first:  # the conflict committed as it is (git add -A), then recovered
+        commit(a, "merge with the conflict left in")
+    code, out, err = cli("--dir", a, "recover", "same.jsonl")
+    assert code == 0, err
+    moved_name = f"same+fork{theirs[0]['id'][:6]}.jsonl"
+    assert "kept 4 entries in same.jsonl (the common part and one side)" in out
+    assert f"re-recorded the other side's 1 entries in {moved_name}" in out
+    assert "left 3 lines that are no entries of this feed (git conflict markers)" in out
+    # nothing lost: the forked bytes are in the quarantine, every value is in a feed
+    [copy] = (a / "ledger" / "quarantine").glob("same.*.fork")
+    assert copy.read_bytes() == forked
+    assert _values(a) == [("same", "1"), ("same", "2"), ("same", "3"), ("same", "4"),
+                          (moved_name[:-6], "30")]
+    moved = json.loads((a / "ledger" / moved_name).read_text())
+    assert moved["recovered_from"] == theirs[0]["id"]
+    assert moved["recorded_at"] == theirs[0]["recorded_at"]  # reports as known-at unchanged
+    assert cli("--dir", a, "verify")[0] == 0
+    git(a, "add", "-A")
+    git(a, "commit", "-q", "-m", "recover the forked feed")
+    code, out, err = cli("--dir", a, "verify", "--history")
+    assert code == 0, out + err
+    # recovering again finds nothing to do; appending goes on in the kept chain
+    assert "nothing to recover" in cli("--dir", a, "recover", "same")[1]
+    record(a, "same", 5)
+    assert cli("--dir", a, "verify")[0] == 0
+
+
+def test_recover_a_union_merged_fork(tmp_path: Path) -> None:
+    origin = git_project(tmp_path / "origin")
+    (origin / ".gitattributes").write_text("ledger/*.jsonl merge=union\n")
+    record(origin, "same", 1, 2)
+    commit(origin, "base")
+    a, b = clone(origin, tmp_path / "a"), clone(origin, tmp_path / "b")
+    record(a, "same", 3)
+    commit(a, "a")
+    record(b, "same", 30, 31)
+    commit(b, "b")
+    assert merge(a, b).returncode == 0  # union: no conflict, a fork
+    assert cli("--dir", a, "verify")[0] == 4
+    code, out, err = cli("--dir", a, "recover", "same.jsonl", "--to", "bob")
+    assert code == 0, err
+    assert "left" not in out  # no conflict markers to drop
+    assert _values(a) == [("bob", "30"), ("bob", "31"), ("same", "1"), ("same", "2"),
+                          ("same", "3")]
+    assert cli("--dir", a, "verify")[0] == 0
+
+
+def test_recover_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    cli_in = cli
+    root = git_project(tmp_path / "p")
+    record(root, "same", 1)
+    code, _, err = cli_in("--dir", root, "recover", "nobody.jsonl")
+    assert code == 2 and "no feed" in err
+    code, _, err = cli_in("--dir", root, "recover", "same", "--to", "same")
+    assert code == 2 and "--to names the forked feed itself" in err
+    code, out, _ = cli_in("--dir", root, "recover", "same")
+    assert code == 0 and out.startswith("nothing to recover: same.jsonl is not forked")
