@@ -52,3 +52,18 @@ def ledger_digest(root: Path) -> dict[str, str]:
     folder = root / "ledger"
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+#: What differs between two documents of the same figures: when and from what they were read.
+PROVENANCE = ("generated_at", "plan_version", "ledger_head")
+
+
+def without_provenance(document: dict) -> dict:
+    """A report document without its provenance stamp (to compare figures across projects)."""
+    return {k: v for k, v in document.items() if k not in PROVENANCE}
+
+
+def without_notices(err: str) -> str:
+    """stderr without notice lines (a project with no plan version recorded gets one, SPEC R2)."""
+    return "".join(line for line in err.splitlines(keepends=True)
+                   if not line.startswith("mibtrack: notice: "))

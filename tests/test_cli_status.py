@@ -102,7 +102,7 @@ def test_check_is_silent_when_all_is_well_and_exits_1_on_a_breach(cli) -> None:
     cli("record", "jobs", "100", "--date", "2025-01-01")
     cli("record", "funding_eur", "10M", "--date", "2025-01-01")
     cli("milestone", "launch", "done", "--date", "2024-06-01")
-    quiet = cli("check", "--as-of", "2025-01-02")
+    quiet = cli("--quiet", "check", "--as-of", "2025-01-02")
     assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
     jobs_entry = json.loads(cli("log", "--json").out)["entries"][0]["id"]
     cli("correct", jobs_entry, "--value", "20", "--reason", "the survey counted interns")

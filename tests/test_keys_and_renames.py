@@ -182,7 +182,7 @@ def test_a_renamed_metric_and_objective_keep_their_evidence(cli, old_evidence: P
 def test_evidence_under_an_undeclared_id_is_warned_once_and_refused_by_validate(
         cli, old_evidence: Path) -> None:
     (old_evidence / "objectives.toml").write_text(SMALL_TOML, encoding="utf-8")
-    metric = ("2 observations under metric 'headcount' (newest dated 2025-03-31) count for "
+    metric = ("2 entries under metric 'headcount' (newest dated 2025-03-31) count for "
               "nothing: objectives.toml does not declare it; declare it under [metrics], or add "
               "renamed_from = [\"headcount\"] to the metric it became")
     # go-live: the done event (2024-05-01) and the note (2024-05-02)
@@ -218,3 +218,16 @@ def test_renamed_from_must_name_an_old_id_claimed_once(cli, project: Path, renam
     assert result.code == 3
     assert message in result.err
     assert len(lines(result.err)) == 1
+
+
+def test_init_in_an_empty_folder_without_a_writer_id_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    # the README's first command: no --dir, no MIBTRACK_WRITER, no project yet
+    from mibtrack.cli import run
+
+    monkeypatch.delenv("MIBTRACK_WRITER")
+    monkeypatch.chdir(tmp_path)
+    assert run(["init", "--template", "blank"]) == 0
+    assert (tmp_path / "objectives.toml").is_file()
+    [feed] = (tmp_path / "ledger").glob("*.jsonl")  # the plan version, in this clone's feed
+    assert feed.name == (tmp_path / ".mibtrack" / "writer").read_text().strip() + ".jsonl"

@@ -88,6 +88,6 @@ def test_without_any_cache_folder_commands_still_work(cli, monkeypatch) -> None:
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     assert usersecret.key() is None
     assert cli("record", "jobs", "60", "--date", "2025-06-30").code == 0
-    result = cli("status", "--json", "--as-of", "2025-07-01")
+    result = cli("--quiet", "status", "--json", "--as-of", "2025-07-01")
     assert result.code == 0 and result.err == ""
     assert json.loads(result.out)["objectives"][0]["actual"] == 60

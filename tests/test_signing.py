@@ -176,19 +176,39 @@ def test_a_rehash_with_signatures_stripped_is_rejected_as_unsigned(
     verify_fails(cli, "bob.jsonl", 1, "unsigned entry (signatures are required)")
 
 
+def test_record_refuses_a_key_the_list_would_reject(cli, signed, project: Path,
+                                                   keys: dict[str, Path]) -> None:
+    before = ledger_digest(project)
+    result = cli("--writer", "alice", "--key-file", str(keys["bob"]), "record", "jobs", "1")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "mibtrack: signatures are required and this entry would be rejected: signed by the key "
+        "of bob, not of the writer 'alice' — sign with a key ledger/writers lists for 'alice' "
+        "(--key-file), or have an authorised writer run `mibtrack writers add`")
+    assert ledger_digest(project) == before
+
+
+def _optional_while(project: Path, action) -> None:  # noqa: ANN001
+    """Do `action` as a tool that ignores the setting would (or with it off), then require
+    signatures again: the forgeries below are written, and `verify` must reject them."""
+    _unrequire(project)
+    action()
+    require_signatures(project)
+
+
 def test_a_feed_in_someone_elses_name_is_rejected(cli, signed, project: Path,
                                                   keys: dict[str, Path]) -> None:
     # mallory writes a feed claiming to be the director's, signed with her own key
-    assert cli("--writer", "director", "--key-file", str(keys["mallory"]), "record", "jobs",
-               "999").code == 0
+    _optional_while(project, lambda: cli("--writer", "director", "--key-file",
+                                         str(keys["mallory"]), "record", "jobs", "999"))
     verify_fails(cli, "director.jsonl", 1, "signed by a key not in ledger/writers")
 
 
-def test_an_entry_whose_writer_is_not_its_signer_is_rejected(cli, signed,
+def test_an_entry_whose_writer_is_not_its_signer_is_rejected(cli, signed, project: Path,
                                                              keys: dict[str, Path]) -> None:
     # bob's key is authorised for bob only; he appends to alice's feed under her id
-    assert cli("--writer", "alice", "--key-file", str(keys["bob"]), "record", "jobs",
-               "50").code == 0
+    _optional_while(project, lambda: cli("--writer", "alice", "--key-file", str(keys["bob"]),
+                                         "record", "jobs", "50"))
     verify_fails(cli, "alice.jsonl", 4, "signed by the key of bob, not of the writer 'alice'")
 
 
@@ -202,12 +222,15 @@ def test_an_entry_copied_from_another_feed_is_rejected(cli, signed, project: Pat
 
 
 def test_a_key_outside_its_validity_window_is_rejected(cli, signed, keys: dict[str, Path],
-                                                       tmp_path: Path) -> None:
+                                                       tmp_path: Path, project: Path) -> None:
     cli("keygen", "--output", str(tmp_path / "carol"))
     assert signed("alice", "writers", "add", "carol", f"{tmp_path / 'carol'}.pub",
                   "--valid-after", "2099-01-01").code == 0
-    assert cli("--writer", "carol", "--key-file", str(tmp_path / "carol"), "record", "jobs",
-               "1").code == 0
+    refused = cli("--writer", "carol", "--key-file", str(tmp_path / "carol"), "record",
+                  "jobs", "1")
+    assert refused.code == 2 and "outside the key's validity" in refused.err
+    _optional_while(project, lambda: cli("--writer", "carol", "--key-file",
+                                         str(tmp_path / "carol"), "record", "jobs", "1"))
     result = cli("verify")
     assert result.code == 4
     assert "BROKEN carol.jsonl: 0 entries; line 1: signed at " in result.out
@@ -223,7 +246,10 @@ def test_revoking_keeps_earlier_entries_valid_and_rejects_later_ones(
     assert result.code == 0, result.err
     assert 'valid-before="' in (project / "ledger" / "writers").read_text()
     assert cli("verify").code == 0, "bob's two entries before the revocation stay valid"
-    assert signed("bob", "record", "jobs", "14", "--date", "2025-04-01").code == 0
+    refused = signed("bob", "record", "jobs", "14", "--date", "2025-04-01")
+    assert refused.code == 2 and "outside the key's validity" in refused.err
+    _optional_while(project, lambda: signed("bob", "record", "jobs", "14", "--date",
+                                            "2025-04-01"))
     result = cli("verify")
     assert result.code == 4
     assert "BROKEN bob.jsonl: 2 entries; line 3: signed at " in result.out
@@ -348,3 +374,20 @@ def test_we_verify_ssh_keygens_signature_and_use_an_ssh_key_directly(
                     str(tmp_path / "g")], check=True, capture_output=True)
     with pytest.raises(ValueError, match="signature for namespace 'git', not 'mibtrack'"):
         verify_sshsig(unarmor((tmp_path / "g.sig").read_text()), message)
+
+
+def test_adopting_signatures_vouches_for_the_unsigned_history_and_nothing_after(
+        cli, project: Path, keys: dict[str, Path]) -> None:
+    """The first writers entry seals every feed's newest entry (`writer:seq:id`): unsigned
+    entries up to there stay valid once signatures are required, later ones do not."""
+    assert cli("--writer", "carol", "record", "jobs", "1", "--date", "2024-01-01").code == 0
+    assert cli("--writer", "carol", "record", "jobs", "2", "--date", "2024-02-01").code == 0
+    assert cli("--writer", "alice", "--key-file", str(keys["alice"]), "writers", "add",
+               "alice", f"{keys['alice']}.pub").code == 0
+    change = json.loads((project / "ledger" / "alice.jsonl").read_text())
+    carol = [json.loads(x) for x in (project / "ledger" / "carol.jsonl").read_text().split()]
+    assert change["sealed"] == f"carol:2:{carol[1]['id']}"
+    require_signatures(project)
+    assert cli("verify").code == 0, "carol's two entries are vouched for"
+    _optional_while(project, lambda: cli("--writer", "carol", "record", "jobs", "3"))
+    verify_fails(cli, "carol.jsonl", 3, "unsigned entry (signatures are required)")

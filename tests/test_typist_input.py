@@ -185,3 +185,19 @@ def test_dry_run_says_what_would_be_recorded_and_writes_nothing(cli, project: Pa
     # a refusal is the same with --dry-run
     refused(cli, project, "record", "jobs", "41", "--date", "2025-03-31", "--key", "q1",
             "--dry-run")
+
+
+def test_an_imported_done_row_for_a_milestone_already_done_is_a_bad_row(
+        cli, project: Path, write_csv) -> None:
+    done = cli("milestone", "launch", "done", "--date", "2024-06-01").out.strip()
+    late = write_csv("late.csv", "objective,status,date\nlaunch,done,2024-07-01\n")
+    assert refused(cli, project, "import", str(late)) == (
+        f"mibtrack: {late}:2: column status: milestone 'launch' is already done as of "
+        f"2024-07-01 (done on 2024-06-01, entry {done[:12]}) — record `reopened` first if it "
+        "was undone; nothing was imported; fix the file and run again\n")
+    # as of 2024-05-01 it was not done yet: that row is recorded, and importing the same
+    # file again repeats that very event (its key): a no-op, not a second `done`
+    early = write_csv("early.csv", "objective,status,date\nlaunch,done,2024-05-01\n")
+    assert cli("import", str(early)).out == f"imported 1 entry from {early}\n"
+    assert cli("import", str(early)).out == (f"imported 0 entries from {early}; "
+                                             "1 already recorded\n")

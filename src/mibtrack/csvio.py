@@ -289,6 +289,10 @@ class _RowValidator:
 
     def observation(self, line: int, metric: str, get: dict[str, str], day: dt.date,
                     source: str | None, note: str | None) -> dict[str, Any] | Problem:
+        if metric in self.project.renames.metrics:
+            return self.problem(line, "metric", f"metric {metric!r} was renamed to "
+                                f"{self.project.renames.metrics[metric]!r}",
+                                "write the new id in the file")
         if metric not in self.project.metrics:
             return self.problem(line, "metric", f"unknown metric {metric!r}",
                                 f"declared metrics: {', '.join(sorted(self.project.metrics))}")

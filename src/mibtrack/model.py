@@ -353,6 +353,11 @@ Day = Annotated[dt.date, BeforeValidator(_stored_day)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
+#: An entry's `evidence` field: documents `<sha256>:<size>:<name>`, one per line.
+EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255}"
+                     r"(?:\n[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255})*$")
+
+
 class _EntryBase(Record):
     """What every ledger line holds (see docs/ledger-format.md)."""
 
@@ -366,6 +371,9 @@ class _EntryBase(Record):
     as_of: Day
     source: str | None = None
     note: str | None = None
+    #: The documents behind the fact, one per line, `<sha256>:<size>:<name>`, kept at
+    #: evidence/<sha256>/<name> (see ledger/evidence.py).
+    evidence: str | None = Field(default=None, pattern=EVIDENCE_PATTERN, max_length=100_000)
     #: Idempotency key: the same key and content again is a no-op.
     key: str | None = Field(default=None, min_length=1, max_length=200)
     #: Set by `mibtrack recover` on an entry re-recorded from a forked feed: the id of the
@@ -457,10 +465,28 @@ class WritersChange(_EntryBase):
     public_key: str = Field(pattern=r"^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$", max_length=200)
     valid_after: Moment | None = None
     valid_before: Moment | None = None
+    #: Each feed's newest entry when the change was made, `<writer>:<seq>:<id>` one per
+    #: line: the unsigned entries up to there are vouched for by this signed entry, so a
+    #: ledger that adopts signatures keeps its history valid once they are required.
+    sealed: str | None = Field(default=None, max_length=10_000_000, pattern=(
+        r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}:[1-9]\d{0,17}:[0-9a-f]{64}"
+        r"(?:\n[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}:[1-9]\d{0,17}:[0-9a-f]{64})*$"))
+
+
+class PlanEntry(_EntryBase):
+    """A version of objectives.toml recorded as the plan in force from now on; its exact
+    bytes are kept as `ledger/plans/<sha256>.toml`. `as_of` is the day it was recorded;
+    `decided` the day the steering committee decided it (reported, never used to choose)."""
+
+    type: Literal["plan"]
+    #: SHA-256 (hex) of objectives.toml's exact bytes.
+    sha256: str = Field(pattern=HASH_PATTERN)
+    decided: Day
+    reason: str = Field(min_length=1)
 
 
 Entry = Annotated[
-    Observation | MilestoneEvent | Correction | Void | Note | WritersChange,
+    Observation | MilestoneEvent | Correction | Void | Note | WritersChange | PlanEntry,
     Field(discriminator="type"),
 ]
 
@@ -469,7 +495,7 @@ Entry = Annotated[
 #: wrote them, whenever, and whatever source or remark they carry. A note's text is its
 #: content; corrections and voids compare what they change.
 CONTENT_FIELDS = ("type", "as_of", "metric", "value", "objective", "status", "expected",
-                  "target_entry", "date", "reason")
+                  "target_entry", "date", "sha256", "decided", "reason")
 #: Entry types whose keyed copies count once (the facts the fold counts).
 FACT_TYPES = frozenset({"observation", "milestone", "note"})
 

@@ -68,9 +68,10 @@ class _Lines:
         return None
 
 
-def read_text(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
+    """objectives.toml's exact bytes (what a plan version's SHA-256 is taken of)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise ProjectError(f"{path}: is a directory, not a file") from None
     except FileNotFoundError:
@@ -78,11 +79,18 @@ def read_text(path: Path) -> str:
                            "run `mibtrack init` to create a project, or pass --dir") from None
     except OSError as exc:
         raise ProjectError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def decode_text(data: bytes, path: Path | str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProjectError(f"{path}: is not UTF-8 text (byte {exc.start})",
                            "save it as UTF-8") from None
+
+
+def read_text(path: Path) -> str:
+    return decode_text(read_bytes(path), path)
 
 
 def load_project(path: Path) -> Project:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from .errors import ProjectError, UsageError
 from .ledger import Ledger, LedgerContent
 from .model import Project
-from .objectives import OBJECTIVES_FILE, load_project
+from .objectives import OBJECTIVES_FILE, decode_text, parse_project, read_bytes
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    from .plans import PlanChoice
     from .snapshot import Daily
 
 LEDGER_DIR = "ledger"
@@ -41,14 +42,44 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._plans: dict[dt.datetime | None, PlanChoice] = {}
 
     @property
     def objectives_path(self) -> Path:
         return self.root / OBJECTIVES_FILE
 
     @cached_property
+    def objectives_bytes(self) -> bytes:
+        """objectives.toml's exact bytes, read once (the project is parsed from them)."""
+        return read_bytes(self.objectives_path)
+
+    @cached_property
     def project(self) -> Project:
-        return load_project(self.objectives_path)
+        return parse_project(decode_text(self.objectives_bytes, self.objectives_path),
+                             self.objectives_path)
+
+    def plan(self, known_at: dt.datetime | None = None,
+             entries: list[object] | None = None) -> PlanChoice:
+        """The objectives a reading command uses as known at `known_at` (plans.py).
+        `entries`: the ledger's plan entries when already read (the daily fold keeps them),
+        else they are found by a byte search of the feeds."""
+        if known_at not in self._plans:
+            from .ledger.plans import plan_entries
+            from .plans import choose
+
+            found = plan_entries(self.ledger.feed_paths()) if entries is None else entries
+            self._plans[known_at] = choose(self.root, self.project, self.objectives_bytes,
+                                           found, known_at)  # type: ignore[arg-type]
+        return self._plans[known_at]
+
+    def has_plan_versions(self) -> bool:
+        """Has any plan version been recorded? (What the plan versions read say; else the
+        cheap sign: ledger/plans/ holds a copy.)"""
+        from .ledger.plans import has_copies
+
+        if self._plans:
+            return any(bool(choice.book.versions) for choice in self._plans.values())
+        return has_copies(self.root / LEDGER_DIR)
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -67,14 +98,18 @@ class Workspace:
     def content(self) -> LedgerContent:
         return self.ledger.read()
 
-    def daily(self, known_at: dt.datetime | None = None) -> Daily:
+    def daily(self, known_at: dt.datetime | None = None, project: Project | None = None
+              ) -> Daily:
         """What reports need from the ledger, folded by day (see snapshot.py); as known
-        now it comes from the incremental cache in the user's cache folder."""
+        now, for objectives.toml as it is, it comes from the incremental cache in the
+        user's cache folder. `project`: another plan version's objectives (default the
+        file's)."""
         from .ledger.feed import pending_path
         from .snapshot import DailyCache, read_daily, read_daily_strict
 
+        project = project or self.project
         if any(pending_path(p).exists() for p in self.ledger.feed_paths()):
-            return read_daily_strict(self.project, self.ledger, known_at)
-        if known_at is None:
-            return DailyCache(self.root, self.objectives_path, self.ledger).read(self.project)
-        return read_daily(self.project, self.ledger, known_at)
+            return read_daily_strict(project, self.ledger, known_at)
+        if known_at is None and project is self.project:
+            return DailyCache(self.root, self.objectives_path, self.ledger).read(project)
+        return read_daily(project, self.ledger, known_at)

@@ -13,8 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
+from .compute.diff import DiffReport
+from .compute.plans import PlanChange
 from .compute.report import AnyResult, Report, StaleMetric
 from .compute.status import Status
+from .compute.trends import MilestoneTrend
 from .model import (
     Correction,
     Entry,
@@ -24,6 +27,7 @@ from .model import (
     Note,
     Objective,
     Observation,
+    PlanEntry,
     Program,
     Void,
 )
@@ -96,7 +100,8 @@ def _with_status(model: type[BaseModel]) -> type[BaseModel]:
     )
 
 
-_LOGGED = tuple(_with_status(m) for m in (Observation, MilestoneEvent, Correction, Void, Note))
+_LOGGED = tuple(_with_status(m) for m in (Observation, MilestoneEvent, Correction, Void, Note,
+                                          PlanEntry))
 
 
 class LogDocument(_Doc):
@@ -104,7 +109,7 @@ class LogDocument(_Doc):
 
     schema_version: Literal[1]
     entries: list[  # type: ignore[valid-type]
-        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]
+        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
 
 
 class ObjectivesDocument(_Doc):
@@ -213,10 +218,16 @@ class CheckDocument(_Doc):
     schema_version: Literal[1]
     as_of: dt.date
     known_at: dt.datetime | None
+    generated_at: dt.datetime = Field(description="Provenance: when the ledger was read.")
+    plan_version: str = Field(description="Provenance: SHA-256 of the plan version used.")
+    ledger_head: str = Field(description="Provenance: SHA-256 of the feeds' newest ids.")
+    mibtrack_version: str
+    since: dt.datetime | None = Field(description="--since: only what got worse since then.")
     fail_on: Literal["at-risk", "off-track", "missed"]
     stale: bool = Field(description="--stale was given: stale metrics count as breaches.")
     ok: bool = Field(description="No breach: check exits 0.")
-    breaches: list[str] = Field(description="Ids of objectives at or past --fail-on.")
+    breaches: list[str] = Field(description="Ids of objectives at or past --fail-on (with "
+                                            "--since: that also got worse since then).")
     stale_metrics: list[StaleMetric]
     summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
     rollups: dict[str, int] = Field(description="Composites by status.")
@@ -243,8 +254,31 @@ class ShowDocument(_Doc):
     objective: Objective
     result: AnyResult
     history: list[HistoryPoint]
+    trend: MilestoneTrend | None = Field(
+        description="A milestone's forecast date at each reporting date (else null).")
     entries: list[  # type: ignore[valid-type]
-        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4]]
+        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
+
+
+class PlanVersionItem(_Doc):
+    version: int = Field(description="1 = the first recorded.")
+    sha256: str = Field(description="SHA-256 of objectives.toml's bytes (ledger/plans/).")
+    decided: dt.date
+    recorded_at: dt.datetime
+    writer: str
+    reason: str
+    entry: str = Field(description="Id of its `plan` entry.")
+    changes: list[PlanChange] = Field(description="What it changed from the version before.")
+
+
+class PlansDocument(_Doc):
+    """`mibtrack plans --json`."""
+
+    schema_version: Literal[1]
+    objectives_sha256: str = Field(description="SHA-256 of objectives.toml as it is now.")
+    unrecorded: bool = Field(description="objectives.toml differs from the newest version.")
+    unrecorded_changes: list[PlanChange]
+    versions: list[PlanVersionItem]
 
 
 #: What `mibtrack schema --kind` can describe.
@@ -260,6 +294,8 @@ SCHEMAS: dict[str, Any] = {
     "report": Report,
     "check": CheckDocument,
     "show": ShowDocument,
+    "plans": PlansDocument,
+    "diff": DiffReport,
 }
 KINDS = tuple(SCHEMAS)
 

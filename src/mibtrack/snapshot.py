@@ -571,9 +571,11 @@ class DailyCache:
                 del paths[path.name]
         if any(amendment_lines(path, start) for path, start, _ in pending):
             return None  # a correction or void may change any day already folded
-        if keys_recorded_elsewhere(list(paths.values()),
-                                   {path: start for path, start, _ in pending}) is not False:
+        repeated, keyed = keys_recorded_elsewhere(list(paths.values()),
+                                                  {path: start for path, start, _ in pending})
+        if repeated is not False:
             return None  # a key recorded twice: which copy counts is the full read's to say
+        save = save or keyed > 0  # so that the next read does not search for them again
         torn: list[TornTail] = []
         kept = {n: feeds[n].digests[:feeds[n].end // CHUNK]  # type: ignore[index]
                 for n in feeds if feeds[n].digests is not None}

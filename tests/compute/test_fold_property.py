@@ -32,7 +32,7 @@ from mibtrack.compute.ledger_state import effective_ledger, orphans
 from mibtrack.ledger import Ledger
 from mibtrack.ledger.codec import GENESIS, decode, encode, sha256
 from mibtrack.objectives import parse_project
-from mibtrack.snapshot import DailyCache, read_daily
+from mibtrack.snapshot import DailyCache, read_daily, read_daily_strict
 
 TOML = """\
 [program]
@@ -204,6 +204,7 @@ def run_property(program: list[tuple], known_at: dt.datetime | None) -> None:
         for writer, lines in feeds.lines.items():
             (root / "ledger" / f"{writer}.jsonl").write_bytes(b"".join(lines))
         check_equal(read_daily(PROJECT, ledger, known_at).fold, definition)
+        check_equal(read_daily_strict(PROJECT, ledger, known_at).fold, definition)
         if known_at is None:
             check_equal(cache.read(PROJECT).fold, definition)
             check_equal(cache.read(PROJECT).fold, definition)  # from the saved cache

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mibtrack.cli import run
+from support import without_notices
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -55,7 +56,7 @@ def _count(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = run(["--dir", str(root), "log", "--json"])
     out = capsys.readouterr()
     assert code == 0
-    return len(json.loads(out.out)["entries"]), out.err
+    return len(json.loads(out.out)["entries"]), without_notices(out.err)
 
 
 @pytest.mark.parametrize("cut", [1, 777, 5000, -1, -20, -49])

@@ -40,8 +40,10 @@ def test_default_writer_id_is_unique_per_clone_and_never_committed(
     assert all(re.fullmatch(r"[A-Za-z0-9._@-]+\+[0-9a-f]{6}", i) for i in ids)
     assert ids[0].split("+")[0] == ids[1].split("+")[0]
     # each clone wrote to its own feed, twice (the id was chosen once, then kept)
-    assert sorted(p.name for p in (a / "ledger").glob("*.jsonl")) == \
-        sorted(["hq.jsonl", f"{ids[0]}.jsonl"])
+    # (origin's feeds came with the clone: hq's, and `init`'s plan entry under origin's id)
+    shared = {p.name for p in (origin / "ledger").glob("*.jsonl")}
+    assert f"{ids[0]}.jsonl" not in shared and f"{ids[1]}.jsonl" not in shared
+    assert {p.name for p in (a / "ledger").glob("*.jsonl")} - shared == {f"{ids[0]}.jsonl"}
     assert len((a / "ledger" / f"{ids[0]}.jsonl").read_bytes().splitlines()) == 2
     assert git(a, "status", "--porcelain", "--untracked-files=all") == \
         f"?? ledger/{ids[0]}.jsonl"
@@ -96,7 +98,8 @@ def test_a_conflicted_feed_is_named_as_such_with_the_way_out(tmp_path: Path) -> 
 def _values(root: Path) -> list[tuple[str, str]]:
     code, out, err = cli("--dir", root, "log", "--json")
     assert code == 0, err
-    return sorted((e["writer"], str(e["value"])) for e in json.loads(out)["entries"])
+    return sorted((e["writer"], str(e["value"])) for e in json.loads(out)["entries"]
+                  if e["type"] == "observation")
 
 
 @pytest.mark.parametrize("commit_first", [False, True], ids=["before-commit", "committed"])

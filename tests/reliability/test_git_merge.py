@@ -49,7 +49,7 @@ def test_own_feeds_merge_without_conflict(tmp_path: Path) -> None:
            f"{entries} entries in {len(feeds)} feeds, verify exit {code}, "
            f"verify --history exit {hist}")
     assert conflicts == 0 and code == 0 and hist == 0
-    assert entries == 1 + 15
+    assert entries == 1 + 1 + 15  # init's plan version, hq's entry, 3 × 5
 
 
 def _forked(tmp_path: Path, union: bool) -> tuple[Path, subprocess.CompletedProcess[str]]:

@@ -67,7 +67,8 @@ def test_clean_history_passes(tmp_path: Path) -> None:
     record(root, "a", 99)  # uncommitted growth is fine too
     code, out, err = cli("--dir", root, "verify", "--history", "--json")
     assert code == 0, err
-    history = json.loads(out)["history"]
+    history = [h for h in json.loads(out)["history"]
+               if h["feed"] == "a.jsonl"]  # not the feed holding init's plan version
     assert history == [{"feed": "a.jsonl", "commits": 4, "ok": True, "commit": None,
                         "previous": None, "problem": None}]
 
@@ -190,3 +191,32 @@ def test_a_merge_that_drops_a_parents_entries_is_caught_naming_the_merge(tmp_pat
     assert feed["problem"].startswith("dropped tail: ") and "(1 line) removed" in feed["problem"]
     code, out, err = cli("--dir", a, "verify", "--history")
     assert f"commit {bad[:12]}: dropped tail" in err and f"commit {side[:12]}" in err
+
+
+def test_a_squash_and_force_push_is_caught_while_git_still_holds_the_old_commits(
+        tmp_path: Path) -> None:
+    """The history is replaced by one squashed commit without the last entry, and the
+    branch moved to it (what a clone does after `git fetch` of a force-push and `git reset
+    --hard`): no edge of the new history shows it, the old commit is only in the reflog."""
+    root = git_project(tmp_path / "p")
+    record(root, "a", 1, 2)
+    commit(root, "two")
+    record(root, "a", 3)
+    old = commit(root, "three")
+    feed = root / "ledger" / "a.jsonl"
+    data = feed.read_bytes()
+    feed.write_bytes(data[: data.rfind(b"\n", 0, len(data) - 1) + 1])  # entry 3 dropped
+    git(root, "add", "-A")
+    squashed = git(root, "commit-tree", git(root, "write-tree"), "-m", "squash")
+    git(root, "reset", "-q", "--hard", squashed)
+    assert git(root, "rev-list", "HEAD").split() == [squashed]
+    code, out, err = cli("--dir", root, "verify", "--history", "--json")
+    [history] = [h for h in json.loads(out)["history"] if h["feed"] == "a.jsonl"]
+    figure("history", f"squash + force-push dropping an entry: verify --history exit {code}: "
+           f"{history['problem']}")
+    assert code == 4
+    assert history["commit"] == "working copy" and history["previous"] == old
+    assert history["problem"] == (
+        f"dropped tail: {len(data) - len(feed.read_bytes())} bytes (1 line) removed; commit "
+        f"{old[:12]} is no longer in the history, only in git's reflog (a reset, rebase, "
+        "squash or force-push dropped it)")

@@ -21,12 +21,13 @@ from .conftest import WORKER, child_env, cli, figure, snapshot
 POINTS = ("before-write", "mid-write", "before-fsync", "random")
 
 
-def _trial(root: Path, writer: str, point: str, rng: random.Random) -> list[str]:
+def _trial(root: Path, writer: str, point: str, rng: random.Random,
+           key: Path | None = None) -> list[str]:
     """Start a writer, kill -9 it at `point`; the ids it acknowledged."""
     count = rng.randint(1, 4) if point != "random" else 100_000
     note_bytes = 6000 if point == "mid-write" else rng.choice([0, 0, 3000, 20_000])
     args = [sys.executable, str(WORKER), str(root), writer, str(count), "--note-bytes",
-            str(note_bytes)]
+            str(note_bytes), *(["--key", str(key)] if key else [])]
     if point != "random":
         args += ["--pause", point]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -48,8 +49,26 @@ def _trial(root: Path, writer: str, point: str, rng: random.Random) -> list[str]
 
 
 def test_kill_9(project: Path, scale: str) -> None:
+    _kill_9(project, 200 if scale == "full" else 24)
+
+
+def test_kill_9_signed(project: Path, tmp_path: Path, scale: str) -> None:
+    """The same with every entry signed and signatures required: a torn signed line is
+    quarantined like any other, and the feed verifies clean (signatures included) after."""
+    key = tmp_path / "key"
+    assert cli("keygen", "--output", key)[0] == 0
+    code, _, err = cli("--dir", project, "--writer", "k0", "--key-file", key, "writers", "add",
+                       "k*", f"{key}.pub")
+    assert code == 0, err
+    toml = project / "objectives.toml"
+    toml.write_text(toml.read_text().replace("[program]\n", "[program]\nsignatures = "
+                                             "\"required\"\n", 1))
+    _kill_9(project, 100 if scale == "full" else 12, key)
+
+
+def _kill_9(project: Path, trials: int, key: Path | None = None) -> None:
     rng = random.Random(20260)
-    trials = 200 if scale == "full" else 24
+    signing = ("--key-file", str(key)) if key else ()
     stats = {p: {"trials": 0, "torn": 0} for p in POINTS}
     acked_total = lost = quarantined = 0
     start = time.perf_counter()
@@ -57,7 +76,7 @@ def test_kill_9(project: Path, scale: str) -> None:
         point = POINTS[n % len(POINTS)]
         writer = f"k{n // 25}"  # a fresh feed every 25 trials keeps reading costs flat
         feed = project / "ledger" / f"{writer}.jsonl"
-        acked = _trial(project, writer, point, rng)
+        acked = _trial(project, writer, point, rng, key)
         acked_total += len(acked)
         data = feed.read_bytes() if feed.exists() else b""
         complete, _, tail = data.rpartition(b"\n")
@@ -70,19 +89,21 @@ def test_kill_9(project: Path, scale: str) -> None:
             assert not tail
         if tail:
             stats[point]["torn"] += 1
-            _torn_checks(project, writer, data, tail)
+            _torn_checks(project, writer, data, tail, signing)
             quarantined += 1
         code, out, err = cli("--dir", project, "verify")
         assert code == 0, out + err
     elapsed = time.perf_counter() - start
     torn = {p: f"{s['torn']}/{s['trials']} torn" for p, s in stats.items()}
-    figure("kill-9", f"{trials} kill -9 trials in {elapsed:.1f}s ({torn}): {acked_total} "
+    kind = " (signed, required)" if key else ""
+    figure("kill-9", f"{trials} kill -9 trials{kind} in {elapsed:.1f}s ({torn}): {acked_total} "
            f"acknowledged entries, lost {lost}; {quarantined} torn tails detected and "
            f"quarantined byte for byte; repair twice changed nothing")
     assert lost == 0
 
 
-def _torn_checks(project: Path, writer: str, data: bytes, tail: bytes) -> None:
+def _torn_checks(project: Path, writer: str, data: bytes, tail: bytes,
+                 signing: tuple[str, ...] = ()) -> None:
     code, _, err = cli("--dir", project, "verify")
     assert code == 4 and "torn" in err, err
     for reading in (["log"], ["log", "--json"], ["validate"]):
@@ -91,7 +112,7 @@ def _torn_checks(project: Path, writer: str, data: bytes, tail: bytes) -> None:
         assert code == expected, (reading, err)
         assert "torn" in err and f"{writer}.jsonl" in err, err
     before = snapshot(project)
-    code, _, err = cli("--dir", project, "--writer", writer, "record", "jobs", "1")
+    code, _, err = cli("--dir", project, "--writer", writer, *signing, "record", "jobs", "1")
     assert code == 4 and "repair" in err and err.count("\n") == 1, err
     assert snapshot(project) == before
     code, out, err = cli("--dir", project, "repair")

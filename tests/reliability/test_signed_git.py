@@ -51,8 +51,10 @@ def test_two_clones_with_signed_feeds_merge_and_verify_clean(tmp_path: Path) -> 
     figure("signed-git", f"two clones, signatures required, merged: verify --history exit "
            f"{code}, feeds {[(f['feed'], f['entries']) for f in document['feeds']]}")
     assert code == 0, out + err
-    assert [(f["feed"], f["entries"]) for f in document["feeds"]] == [("alice.jsonl", 4),
-                                                                      ("bob.jsonl", 2)]
+    # alice: 2 writers entries + 2 records; bob: 2; tester: `init`'s first plan version,
+    # unsigned, vouched for by the seal of alice's first writers entry
+    assert [(f["feed"], f["entries"]) for f in document["feeds"]] == [
+        ("alice.jsonl", 4), ("bob.jsonl", 2), ("tester.jsonl", 1)]
     code, out, _ = cli("--dir", a, "log", "--json")
     assert sorted(str(e["value"]) for e in json.loads(out)["entries"]
                   if e["type"] == "observation") == ["10", "12", "15"]

@@ -69,9 +69,10 @@ def test_composites_at_the_limit_work(tmp_path: Path) -> None:
 @pytest.mark.parametrize("writer", ["tester\n", "tester\r", " tester", "tes ter", ".hidden",
                                     "a/b", "x" * 129])
 def test_a_bad_writer_id_is_refused_and_creates_no_feed(project: Path, writer: str) -> None:
+    before = sorted((project / "ledger").rglob("*"))
     code, out, err = cli("--dir", project, "--writer", writer, "record", "jobs", "5")
     assert code == 2 and out == "" and "is not usable as a feed name" in err
-    assert list((project / "ledger").iterdir()) == []
+    assert sorted((project / "ledger").rglob("*")) == before  # no feed, not even empty
 
 
 def test_a_refused_first_append_leaves_no_empty_feed(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from .app import app
 # Importing a command module registers its commands; this order is `mibtrack --help`'s:
 # set up, record evidence, read where things stand, exchange data.
 # isort: off
-from . import project_cmds, ledger_cmds, report_cmds, data_cmds, sign_cmds  # noqa: F401, E402
+from . import project_cmds, ledger_cmds, plan_cmds, report_cmds, data_cmds, sign_cmds  # noqa: F401, E402, E501
 # isort: on
 
 __all__ = ["app", "main", "run"]
@@ -77,20 +77,28 @@ def _run(argv: list[str] | None) -> int:
     import typer
 
     from ..errors import MibtrackError
+    from .app import drop_messages, flush_messages
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args[: args.index("--")] if "--" in args else "--debug" in args
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="mibtrack", standalone_mode=False)
+        flush_messages()
         sys.stdout.flush()  # a full or closed stdout shows here: still inside the boundary
         return result if isinstance(result, int) else 0
     except StdoutFailed as exc:
         return _stdout_failed(exc.cause)
     except MibtrackError as exc:
+        if exc.exit_code == 1:  # an alert (`check`), not a refusal: its warnings stand
+            flush_messages()
+        else:
+            drop_messages()
         sys.stderr.write(f"mibtrack: {_one_line(exc.line())}\n")
         return exc.exit_code
     except typer.Exit as exc:
+        if exc.exit_code == 0:
+            flush_messages()
         return exc.exit_code
     except BrokenPipeError:
         _silence_stdout()

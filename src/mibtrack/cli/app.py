@@ -38,6 +38,11 @@ class Session:
     debug: bool = False
     quiet: bool = False
     key_file: str | None = None
+    #: Set by `writers add|revoke`, which check who may make the change themselves.
+    writers_change: bool = False
+    #: Warnings and notices for stderr, printed when the command ends unrefused (a refused
+    #: command prints exactly its error line).
+    messages: list[str] = field(default_factory=list)
     #: Feeds the command's reading left out (for the JSON documents' `feeds_left_out`).
     left_out: list = field(default_factory=list)
     #: Ids of entries this command appended (named if stdout then fails: exit 74).
@@ -64,13 +69,37 @@ class Session:
         from ..errors import UsageError
 
         key = self.signing_key
+        required = self.workspace.project.program.signatures == "required"
         if key is not None:
+            if required and not self.writers_change:
+                self._authorised(key)
             return key.sign
-        if self.workspace.project.program.signatures == "required":
+        if required:
             raise UsageError("signatures are required (objectives.toml) and there is no "
                              "signing key", "run `mibtrack keygen` and have an authorised "
                              "writer run `mibtrack writers add`, or give --key-file")
         return None
+
+    def _authorised(self, key: Any) -> None:
+        """With signatures required, refuse (exit 2, nothing written) an entry that
+        ledger/writers says `verify` would reject: the key is not listed for this writer
+        now."""
+        from ..errors import UsageError
+        from ..ledger.signing import WRITERS_FILE, authorised, parse_writers
+        from ..values import utc_now
+
+        path = self.workspace.ledger.root / WRITERS_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return  # `verify` names a missing or unreadable list
+        writer = self.writer_id()
+        why = authorised(parse_writers(text, str(path)), key.raw_public, writer, utc_now())
+        if why is not None:
+            raise UsageError(f"signatures are required and this entry would be rejected: "
+                             f"{why}", f"sign with a key ledger/writers lists for {writer!r} "
+                             "(--key-file), or have an authorised writer run `mibtrack "
+                             "writers add`")
 
     def writer_id(self) -> str:
         from ..ledger import default_writer
@@ -136,6 +165,13 @@ SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE",
                      help="Only facts dated on or after this day.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE",
                      help="Only facts dated on or before this day.")]
+RecordedSinceOpt = Annotated[str | None, typer.Option(
+    "--recorded-since", metavar="WHEN",
+    help="Only entries recorded after this moment (a UTC timestamp, e.g. a report's "
+         "generated_at; a date means from the start of that day).")]
+RecordedUntilOpt = Annotated[str | None, typer.Option(
+    "--recorded-until", metavar="WHEN",
+    help="Only entries recorded at or before this moment (a date: the end of that day).")]
 KeyOpt = Annotated[str | None, typer.Option("--key", metavar="KEY",
                    help="Idempotency key: recording the same key and content again does nothing.")]
 
@@ -166,10 +202,38 @@ def echo(text: str = "") -> None:
 
 
 def warn(text: str) -> None:
-    """One warning line on stderr (user text in it is made inert: `render.text.literal`)."""
+    """A warning line for stderr, printed once the command has not been refused (user text
+    in it is made inert then: `render.text.literal`)."""
+    session().messages.append(f"mibtrack: warning: {text}")
+
+
+def notice(text: str) -> None:
+    """A notice line for stderr (silenced by --quiet), printed as warnings are."""
+    if not session().quiet:
+        session().messages.append(f"mibtrack: notice: {text}")
+
+
+def flush_messages() -> None:
+    """Print the warnings and notices gathered (and the no-plan-version notice of a project
+    made before plan versions): the command was not refused."""
+    s = session()
+    if "workspace" in s.__dict__:
+        try:
+            if s.workspace.ledger.root.is_dir() and not s.workspace.has_plan_versions():
+                from ..plans import NO_PLAN_NOTICE
+
+                notice(NO_PLAN_NOTICE)
+        except OSError:
+            pass
     from ..render.text import literal
 
-    sys.stderr.write(f"mibtrack: warning: {literal(text)}\n")
+    for line in dict.fromkeys(s.messages):
+        sys.stderr.write(literal(line) + "\n")
+    s.messages.clear()
+
+
+def drop_messages() -> None:
+    session().messages.clear()
 
 
 def info(text: str) -> None:
@@ -178,6 +242,21 @@ def info(text: str) -> None:
         from ..render.text import literal
 
         sys.stderr.write(literal(text) + "\n")
+
+
+def plan_choice(known_at: Any = None, strict: bool = False, entries: Any = None) -> Any:
+    """The plan version a reading command uses as known at `known_at`, warning (once) when
+    objectives.toml has changes not recorded as a plan version; `strict`: refuse them.
+    `entries`: the ledger's plan entries when already read."""
+    choice = session().workspace.plan(known_at, entries)
+    if (line := choice.warning()) is not None:
+        if strict:
+            from ..errors import ProjectError
+
+            raise ProjectError("objectives.toml has changes not recorded as a plan version "
+                               "(--strict)", "run `mibtrack replan --reason R` to record them")
+        warn(line)
+    return choice
 
 
 def ledger_content() -> Any:
@@ -213,6 +292,50 @@ def warn_entries(project: Any, entries: Any) -> None:
 
     folded = effective_ledger(entries, None, project.renames)
     warn_ledger(folded.conflicts, orphans(folded, project))
+
+
+@dataclass(frozen=True)
+class RecordedFilters:
+    """`--known-at/--recorded-since/--recorded-until`: which entries by when recorded."""
+
+    known_at: Any = None
+    after: Any = None
+    until: Any = None
+
+    def known(self, entries: list[Any]) -> list[Any]:
+        """The entries as known at --known-at (later ones, corrections included, do not
+        exist yet)."""
+        if self.known_at is None:
+            return entries
+        return [e for e in entries if e.recorded_at <= self.known_at]
+
+    def window(self, items: list[Any], moment: Any = lambda e: e.recorded_at) -> list[Any]:
+        """Those recorded after --recorded-since and at or before --recorded-until."""
+        return [e for e in items
+                if (self.after is None or moment(e) > self.after)
+                and (self.until is None or moment(e) <= self.until)]
+
+
+def recorded_filters(known_at: str | None, since: str | None, until: str | None
+                     ) -> RecordedFilters:
+    """Parse them (bad input exits 2 before anything is read)."""
+    import datetime as dt
+
+    from ..errors import UsageError
+    from ..values import end_of_day, parse_date, parse_moment
+
+    after = None
+    if since is not None:
+        text = since.strip()
+        if len(text) == 10:  # a date: from the start of that day
+            after = end_of_day(parse_date(text, "--recorded-since") - dt.timedelta(days=1))
+        else:
+            after = parse_moment(text, "--recorded-since")
+    end = parse_moment(until, "--recorded-until") if until is not None else None
+    if after is not None and end is not None and end <= after:
+        raise UsageError(f"--recorded-until {until} is not after --recorded-since {since}",
+                         "swap them")
+    return RecordedFilters(known_at_moment(known_at), after, end)
 
 
 @dataclass(frozen=True)

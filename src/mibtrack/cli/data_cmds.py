@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 
 from .app import (
+    KnownAt,
     MetricFilter,
     ObjectiveFilter,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
     SinceOpt,
     UntilOpt,
     app,
@@ -19,6 +22,7 @@ from .app import (
     ledger_content,
     on_terminal,
     print_json,
+    recorded_filters,
     session,
     today,
     warn,
@@ -66,6 +70,8 @@ def import_(
 
         plan = read_import(path, project, today(), progress=advance, text=text)
         plan.raise_if_bad()
+        _refuse_done_twice(plan)
+        plan.raise_if_bad()
         if not plan.rows:
             info(f"{file}: a header and no rows: nothing to import")
             return
@@ -90,6 +96,30 @@ def import_(
     if not s.quiet or new:
         echo(f"imported {new} entr{'y' if new == 1 else 'ies'} from {file}"
              + (f"; {already} already recorded" if already else ""))
+
+
+def _refuse_done_twice(plan) -> None:  # noqa: ANN001
+    """A `done` row for a milestone the ledger already has done as of that row's date is a
+    bad row (SPEC R2), as `mibtrack milestone … done` refuses it; the row repeating that very
+    event (its key) is not."""
+    import datetime as dt
+
+    from ..csvio import Problem
+
+    done = [row for row in plan.rows
+            if row.draft["type"] == "milestone" and row.draft["status"] == "done"]
+    if not done:
+        return
+    effective = session().workspace.daily().fold.effective()
+    for row in done:
+        d = row.draft
+        state = effective.already_done(d["objective"], dt.date.fromisoformat(d["as_of"]),
+                                       d.get("key"))
+        if state is not None:
+            plan.problems.append(Problem(
+                plan.path, row.line, "status", f"milestone {d['objective']!r} is already done "
+                f"as of {d['as_of']} (done on {state.as_of}, entry {state.id[:12]})",
+                "record `reopened` first if it was undone"))
 
 
 def _with_line(exc, plan):  # noqa: ANN001, ANN202
@@ -155,6 +185,9 @@ def export(
     objective: ObjectiveFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
+    known_at: KnownAt = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                       help="Write here (atomically) instead of stdout.")] = None,
 ) -> None:
@@ -166,13 +199,14 @@ def export(
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
+    recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
-    content = ledger_content()
+    entries = recorded.known(ledger_content().entries)
     build = raw_records if raw else applied_records
-    records = build(project, content.entries, **filters.as_kwargs())
-    warn_entries(project, content.entries)
+    records = recorded.window(build(project, entries, **filters.as_kwargs()),
+                              lambda record: record["recorded_at"])
     text = _render(records, fmt, raw)
     if output is None:
         if sys.stdout.isatty():  # a file keeps every byte; a terminal never gets control codes
@@ -184,6 +218,7 @@ def export(
         write_output(output, text)
         info(f"exported {len(records)} entr{'y' if len(records) == 1 else 'ies'} to "
              f"{literal(output)}")
+    warn_entries(project, entries)
 
 
 def _render(records, fmt: str, raw: bool) -> str:  # noqa: ANN001

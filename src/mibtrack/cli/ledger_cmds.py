@@ -39,7 +39,13 @@ def _fact_date(text: str | None, what: str = "--date"):  # noqa: ANN202
     return day
 
 
-def _append(drafts: list[dict], json_output: bool, dry_run: bool = False) -> None:
+EvidenceOpt = Annotated[list[str] | None, typer.Option(
+    "--evidence", metavar="FILE", help="A document behind the fact (repeatable): kept in "
+    "evidence/<sha256>/ and named by the entry.")]
+
+
+def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
+            evidence: list[str] | None = None) -> None:
     from ..errors import UsageError
     from ..values import key_problem
 
@@ -49,7 +55,25 @@ def _append(drafts: list[dict], json_output: bool, dry_run: bool = False) -> Non
             raise UsageError(f"--key {key!r} is not usable ({key_problem(key)})",
                              "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
-    results = s.workspace.ledger.append(s.writer_id(), drafts, dry_run=dry_run)
+    created: list = []
+    if evidence:
+        from ..ledger.evidence import field_of, prepare, store
+
+        prepared = prepare(evidence)
+        drafts = [{**d, "evidence": field_of([doc for _, doc in prepared])} for d in drafts]
+        s.writer_id(), s.signer()  # refusals that need no ledger come before any copy
+        if not dry_run:
+            created = store(s.workspace.root, prepared)
+    try:
+        results = s.workspace.ledger.append(s.writer_id(), drafts, dry_run=dry_run)
+    except BaseException:
+        for path in created:  # a refused command has written nothing
+            path.unlink(missing_ok=True)
+            try:
+                path.parent.rmdir()
+            except OSError:
+                pass
+        raise
     if not dry_run:
         s.recorded.extend(r.entry.id for r in results if not r.already)
     for result in results:
@@ -109,6 +133,10 @@ def _objective(objective_id: str, kind: str | None = None):  # noqa: ANN202
 
     project = session().workspace.project
     objective = project.objective(objective_id)
+    if objective is None and objective_id in project.renames.objectives:
+        renamed = project.renames.objectives[objective_id]
+        raise UsageError(f"objective {objective_id!r} was renamed to {renamed!r}",
+                         f"record it as {renamed}")
     if objective is None:
         ids = ", ".join(o.id for o in project.objectives if kind is None or o.kind == kind)
         raise UsageError(f"unknown objective {objective_id!r}",
@@ -128,6 +156,7 @@ def record(
     source: SourceOpt = None,
     note: NoteOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -142,7 +171,7 @@ def record(
     _in_bounds(project.metrics[metric], amount, value)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
-                   note=note, key=key)], json_output, dry_run)
+                   note=note, key=key)], json_output, dry_run, evidence)
 
 
 @app.command()
@@ -156,6 +185,7 @@ def milestone(
     source: SourceOpt = None,
     note: NoteOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -183,7 +213,7 @@ def milestone(
         _refuse_done_twice(objective, as_of, key)
     _append([draft("milestone", as_of=as_of, objective=objective, status=status,
                    expected=expected_day, source=source, note=note, key=key)], json_output,
-            dry_run)
+            dry_run, evidence)
 
 
 def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:  # noqa: ANN001
@@ -191,12 +221,8 @@ def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:  # noqa:
     mistake (SPEC R2) — unless it repeats the very entry by its key (then it is a no-op)."""
     from ..errors import UsageError
 
-    state = None
-    for event in session().workspace.daily().fold.effective().events_of(objective):
-        if event.as_of > as_of:
-            break
-        state = event  # sorted by (as_of, ledger order): the last one on or before wins
-    if state is not None and state.status == "done" and (key is None or state.key != key):
+    state = session().workspace.daily().fold.effective().already_done(objective, as_of, key)
+    if state is not None:
         raise UsageError(f"milestone {objective!r} is already done as of {as_of} (done on "
                          f"{state.as_of}, entry {state.id[:12]})",
                          "record `reopened` first if it was undone, or `mibtrack correct "
@@ -258,6 +284,9 @@ def void(
     if target.type == "void":
         raise UsageError(f"entry {target.id[:12]} is itself a void",
                          "record the fact again instead of voiding a void")
+    if target.type == "plan":
+        raise UsageError(f"entry {target.id[:12]} is a plan version: plan history is never "
+                         "retracted", "edit objectives.toml and run `mibtrack replan --reason R`")
     _refuse_voided(content, target.id)
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry is retracted")
@@ -271,6 +300,7 @@ def note(
     date: DateOpt = None,
     source: SourceOpt = None,
     key: KeyOpt = None,
+    evidence: EvidenceOpt = None,
     json_output: JsonFlag = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -282,7 +312,7 @@ def note(
     if not text.strip():
         raise UsageError("the note is empty", "write the text to attach")
     _append([draft("note", as_of=_fact_date(date), objective=objective, note=text,
-                   source=source, key=key)], json_output, dry_run)
+                   source=source, key=key)], json_output, dry_run, evidence)
 
 
 def _refuse_voided(content, entry_id: str) -> None:  # noqa: ANN001

@@ -8,8 +8,11 @@ import typer
 
 from .app import (
     JsonFlag,
+    KnownAt,
     MetricFilter,
     ObjectiveFilter,
+    RecordedSinceOpt,
+    RecordedUntilOpt,
     SinceOpt,
     UntilOpt,
     app,
@@ -18,6 +21,7 @@ from .app import (
     entry_filters,
     ledger_content,
     print_json,
+    recorded_filters,
     session,
     warn,
     warn_entries,
@@ -40,10 +44,33 @@ def init(
 
     if template not in TEMPLATES:
         raise UsageError(f"unknown template {template!r}", f"use one of {', '.join(TEMPLATES)}")
-    root = Path(session().dir or os.environ.get("MIBTRACK_DIR") or ".")
+    from ..ledger.store import check_writer, default_writer
+
+    s = session()
+    root = Path(s.dir or os.environ.get("MIBTRACK_DIR") or ".")
+    chosen = s.writer or os.environ.get("MIBTRACK_WRITER")
+    if chosen:
+        check_writer(chosen)  # a bad writer id is refused before anything is written
     created = write_project(root, template)
+    # the clone's own id is kept in the project, which exists only now
+    writer = chosen or default_writer(root)
     for path in created:
         echo(f"created {path}")
+    # the first plan version: objectives.toml as written, so later edits are revisions;
+    # recorded by this clone's writer (its default id is made now the project exists),
+    # signed when a signing key is at hand
+    from ..plans import record_version
+    from ..project import Workspace
+    from .app import today
+
+    ws = Workspace(root.resolve())
+    s.__dict__["workspace"] = ws  # the project just made is this command's
+    ws.ledger.signer = s.signer
+    _, appended = record_version(ws.root, ws.ledger, ws.objectives_bytes, writer,
+                                 "initial plan (mibtrack init)", today(), today())
+    if appended is not None:
+        echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
+             "then `mibtrack replan --reason R` records each revision")
 
 
 @app.command()
@@ -65,7 +92,8 @@ def validate() -> None:
     content = ws.content
     for problem in _references(project, content):
         warn(problem)
-    broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
+    broken = [v for v in ws.ledger.verify(project.program.signatures)
+              if v.problem]
     for verdict in broken[1:]:
         sys.stderr.write(f"mibtrack: {literal(verdict.problem.describe())}\n")
     if broken:
@@ -78,6 +106,11 @@ def validate() -> None:
         sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
     if lost:
         raise ProjectError(lost[0].warning())
+    from ..ledger.plans import read_copy
+
+    for entry in content.entries:  # every plan version's copy is there, byte for byte
+        if entry.type == "plan":
+            read_copy(ws.ledger.root, entry.sha256, entry.id)
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
@@ -114,6 +147,9 @@ def log(
     objective: ObjectiveFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    recorded_since: RecordedSinceOpt = None,
+    recorded_until: RecordedUntilOpt = None,
+    known_at: KnownAt = None,
     json_output: JsonFlag = False,
 ) -> None:
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
@@ -121,16 +157,18 @@ def log(
     from ..render.documents import entries_document
     from ..render.terminal import entries_table
 
+    recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
     project = ws.project
     filters = entry_filters(project, metric, objective, since, until)
     content = ledger_content()
-    chosen = select(project, content.entries, **filters.as_kwargs())
-    warn_entries(project, content.entries)
+    entries = recorded.known(content.entries)
+    chosen = recorded.window(select(project, entries, **filters.as_kwargs()))
+    warn_entries(project, entries)
     if json_output:
-        print_json(entries_document(chosen, content.entries))
+        print_json(entries_document(chosen, entries))
     else:
-        console().print(entries_table(chosen, content.entries, project))
+        console().print(entries_table(chosen, entries, project))
 
 
 @app.command()
@@ -155,6 +193,7 @@ def verify(
 
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h for h in histories if h.problem]
+    copies = _plan_copies(ledger) if not broken else []
     keys = _key_findings(ledger)
     conflicts = [k for k in keys if k[0] == "conflict"]
     if json_output:
@@ -191,6 +230,8 @@ def verify(
         for kind, found, _ in keys:
             echo(f"notice: {found.notice()}" if kind == "duplicate" else
                  f"CONFLICT {_conflict_text(found)}")
+    if copies:
+        raise copies[0]
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
                              f"history; first: {rewritten[0].problem.describe()}",
@@ -206,6 +247,9 @@ def verify(
         first = broken[0].problem
         if "torn" in first.problem:
             hint = None  # the problem already says to run `mibtrack repair`
+        elif first.problem.startswith("evidence "):
+            hint = ("a document was changed after an entry named it: restore the original "
+                    "(the entry holds its SHA-256) from git or a backup")
         elif any(word in first.problem for word in ("signed", "signature", "writers")):
             hint = ("each entry must be signed by a key that ledger/writers lists for its "
                     "writer id, valid when it was recorded: see `mibtrack writers list` and "
@@ -221,6 +265,21 @@ def verify(
                              f"{first.describe()}", hint)
 
 
+def _plan_copies(ledger) -> list:  # noqa: ANN001
+    """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
+    warning (a clone without it cannot report with that version), a changed one an error."""
+    from ..errors import IntegrityError, ProjectError
+    from ..ledger.plans import plan_entries, read_copy
+
+    changed = []
+    for entry in plan_entries(ledger.feed_paths()):
+        try:
+            read_copy(ledger.root, entry.sha256, entry.id)
+        except IntegrityError as exc:
+            changed.append(exc)
+        except ProjectError as exc:
+            warn(exc.line())
+    return changed
 def _key_findings(ledger):  # noqa: ANN001, ANN202
     """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
     copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -16,8 +17,10 @@ from .app import (
     echo,
     known_at_moment,
     ledger_content,
+    plan_choice,
     print_json,
     session,
+    today,
     warn_feeds,
     warn_ledger,
     write_output,
@@ -26,21 +29,55 @@ from .app import (
 FAIL_ON = ("at-risk", "off-track", "missed")
 
 
-def _report(as_of: str | None, known_at: str | None, period: str | None = None):  # noqa: ANN202
-    """Parse the dates first (bad input exits 2 before any file is read), then compute.
-    With a period, also the periodic view (returned as a pair)."""
-    from ..compute import Evaluator, build_report_from_ledger
+BaselineOpt = Annotated[str | None, typer.Option(
+    "--baseline", metavar="VERSION",
+    help="Measure plan revisions against this plan version: first (default), a number or "
+         "a SHA-256 prefix from `mibtrack plans`.")]
 
+
+def _report(as_of: str | None, known_at: str | None, period: str | None = None,  # noqa: ANN202
+            baseline: str | None = None, strict: bool = False, trends: bool = False):
+    """Parse the dates first (bad input exits 2 before any file is read), then compute with
+    the plan version in force at known-at, and stamp the result. With a period, also the
+    periodic view (returned as a pair)."""
     day, moment = as_of_date(as_of), known_at_moment(known_at)
+    return _compute(day, moment, period, baseline, strict, trends)
+
+
+def _compute(day, moment, period=None, baseline=None, strict=False,  # noqa: ANN001, ANN202
+             trends=False):  # noqa: ANN001
+    """The stamped report at `day` as known at `moment` (see `_report`); `trends`: with
+    the milestone trend analysis (by `period`, default month)."""
+    from ..compute import Evaluator, build_report_from_ledger
+    from ..compute.report import stamped
+    from ..plans import read_provenance
+    from ..values import utc_now
+
     workspace = session().workspace
-    project = workspace.project
-    daily = workspace.daily(moment)  # the ledger folded by day, O(days) not O(entries)
+    if moment is None:  # objectives.toml as it is; the fold (cached) holds the plan entries
+        daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
+        choice = plan_choice(None, strict, [e for e in daily.fold.others
+                                            if getattr(e, "type", None) == "plan"])
+    else:  # the plan in force then, found first: its metrics shape the fold
+        choice = plan_choice(moment, strict)
+        daily = workspace.daily(moment, choice.project)
+    base = choice.book.find(baseline) if baseline is not None else None
+    project = choice.project
     warn_feeds(daily)
     session().left_out = daily.left_out
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator)
     warn_ledger(ledger.conflicts, daily.fold.orphans(project))
+    provenance = read_provenance(workspace.ledger.feed_paths(), choice, moment, utc_now())
+    base = base or (choice.book.versions[0] if choice.book.versions else None)
+    report_value = stamped(report_value, provenance, choice.originals(base),
+                           base.number if base is not None else None)
+    if trends:
+        from ..compute.trends import milestone_trends
+
+        report_value = report_value.model_copy(update={"milestone_trends": milestone_trends(
+            evaluator, project.program.start, day, period or "month")})
     if period is None:
         return report_value
     from ..render.periodic import periodic_view
@@ -60,11 +97,18 @@ def _with_left_out(report) -> dict:  # noqa: ANN001
 
 
 @app.command()
-def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False) -> None:
+def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
+           baseline: BaselineOpt = None) -> None:
     """One line per objective: progress against plan, status, forecast."""
-    from ..render.terminal import reason_lines, report_header, stale_lines, status_table
+    from ..render.terminal import (
+        reason_lines,
+        report_header,
+        revision_lines,
+        stale_lines,
+        status_table,
+    )
 
-    report = _report(as_of, known_at)
+    report = _report(as_of, known_at, baseline=baseline)
     if json_output:
         print_json(_with_left_out(report))
         return
@@ -75,6 +119,8 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
         out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
+    if (revisions := revision_lines(report)) is not None:
+        out.print(revisions)
 
 
 @app.command()
@@ -88,6 +134,7 @@ def report(
     period: Annotated[str | None, typer.Option("--period", metavar="PERIOD",
                       help="month, quarter or year: each objective at the end of each period "
                            "from its start to the as-of date, beside the plan.")] = None,
+    baseline: BaselineOpt = None,
 ) -> None:
     """A board report: summary by status, then every objective by group."""
     from ..errors import UsageError
@@ -98,7 +145,7 @@ def report(
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
     if period is not None and period not in PERIODS:
         raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
-    computed = _report(as_of, known_at, period)
+    computed = _report(as_of, known_at, period, baseline, trends=True)
     report_value, periods = computed if period is not None else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
@@ -130,36 +177,67 @@ def show(
     objective: Annotated[str, typer.Argument(help="An objective's id.")],
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", metavar="PERIOD",
+        help="Milestones: the trend's reporting dates, month (default), quarter or year.")]
+    = None,
+    csv_output: Annotated[bool, typer.Option(
+        "--csv", help="Milestones: the trend table (forecast date at each reporting date) as "
+                      "CSV.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """One objective in depth: its declaration, every entry bearing on it, plan vs actual."""
+    """One objective in depth: its declaration, every entry bearing on it, plan vs actual;
+    for a milestone, its trend (forecast date at each reporting date)."""
     from ..compute import Evaluator, effective_ledger
     from ..compute.ledger_state import orphans
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
+    from ..render.periodic import PERIODS
     from ..render.terminal import show_renderables
 
+    if period is not None and period not in PERIODS:
+        raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
     day, moment = as_of_date(as_of), known_at_moment(known_at)
-    workspace = session().workspace
-    project = workspace.project
+    project = plan_choice(moment).project
     declared = project.objective(objective)
     if declared is None:
         raise UsageError(f"unknown objective {objective!r}",
                          f"declared: {', '.join(o.id for o in project.objectives)}")
+    if csv_output and declared.kind != "milestone":
+        raise UsageError(f"--csv shows a milestone's trend; {objective!r} is a {declared.kind}")
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
     folded = effective_ledger(content.entries, moment, project.renames)
     evaluator = Evaluator(project, folded)
     entries = select(project, known, objective=objective)
     warn_ledger(folded.conflicts, orphans(folded, project))
+    trend = None
+    if declared.kind == "milestone":
+        from ..compute.trends import milestone_trend
+
+        trend = milestone_trend(evaluator, declared, project.program.start, day,
+                                period or "month")
+    if csv_output:
+        from ..render.mta import mta_csv
+
+        sys.stdout.write(mta_csv([trend]))
+        return
     if json_output:
-        print_json(show_document(project, declared, evaluator, day, moment, entries))
+        print_json({**show_document(project, declared, evaluator, day, moment, entries),
+                    "trend": trend})
         return
     out = console()
     for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
                                        out.width):
         out.print(renderable)
+    if trend is not None and trend.points:
+        from ..render.mta import mta_grid
+
+        echo(f"milestone trend: forecast date at each reporting date ({trend.slips} slip"
+             f"{'s' if trend.slips != 1 else ''}{f', done {trend.done}' if trend.done else ''})")
+        for line in mta_grid(trend):
+            echo(line)
 
 
 @app.command()
@@ -171,24 +249,47 @@ def check(
                             "objective is at or past it.")] = "off-track",
     stale: Annotated[bool, typer.Option("--stale", help="Count stale metrics as failures.")]
     = False,
+    strict: Annotated[bool, typer.Option("--strict",
+                      help="Also fail (exit 3) when objectives.toml has changes not recorded "
+                           "as a plan version (`mibtrack replan`).")] = False,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN",
+        help="Only what got worse since this moment (a UTC timestamp, or a date meaning the "
+             "end of that day): cron mails news, not the same lines every day.")] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
     from ..compute import at_or_past
+    from ..compute.diff import got_worse
     from ..errors import CheckFailed, UsageError
+    from ..values import parse_moment
 
     if fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
-    report_value = _report(as_of, known_at)
+    start = parse_moment(since, "--since") if since is not None else None
+    report_value = _report(as_of, known_at, strict=strict)
     # Targets, limits and milestones only: a composite's trouble is its children's, counted
     # once (SPEC R2); composites are reported on their own line (`rollups`).
     breaches = [r for r in report_value.objectives
                 if r.kind != "composite" and at_or_past(r.status, fail_on)]
     stale_breaches = list(report_value.stale_metrics) if stale else []
+    if start is not None:  # only news: worse than as known at --since (as of its day)
+        day = as_of_date(as_of) if as_of else min(start.date(), report_value.as_of)
+        before = _compute(day, start)
+        was = {r.id: r.status for r in before.objectives}
+        breaches = [r for r in breaches if got_worse(was.get(r.id), r.status)]
+        stale_then = {m.metric for m in before.stale_metrics}
+        stale_breaches = [m for m in stale_breaches if m.metric not in stale_then]
     if json_output:
         print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
-                    "known_at": report_value.known_at, "fail_on": fail_on, "stale": stale,
+                    "known_at": report_value.known_at,
+                    "generated_at": report_value.generated_at,
+                    "plan_version": report_value.plan_version,
+                    "ledger_head": report_value.ledger_head,
+                    "mibtrack_version": report_value.mibtrack_version,
+                    "since": start, "fail_on": fail_on,
+                    "stale": stale,
                     "ok": not breaches and not stale_breaches,
                     "breaches": [r.id for r in breaches],
                     "stale_metrics": report_value.stale_metrics,
@@ -232,3 +333,54 @@ def _why(result) -> str:  # noqa: ANN001
         return f" (nothing observed yet, due {result.due}){reason}"
     return f" (progress {percent(result.progress)} vs {percent(result.expected)} planned" + \
         (f", due {result.due})" if result.due else ")") + reason
+
+
+SinceMoment = Annotated[str, typer.Option(
+    "--since", metavar="WHEN",
+    help="The earlier moment: a UTC timestamp (e.g. a report's generated_at) or a date "
+         "meaning the end of that day.")]
+
+
+def _diff(since: str, until: str | None, as_of: str | None):  # noqa: ANN202
+    """The DiffReport between as known at `since` and as known at `until` (default now).
+    Each end is as of --as-of when given, else as of its own moment's day."""
+    from ..compute.diff import PlanRevision, build_diff
+    from ..errors import UsageError
+    from ..values import parse_moment
+
+    start = parse_moment(since, "--since")
+    end = parse_moment(until, "--until") if until else None
+    fixed = as_of_date(as_of) if as_of else None
+    if end is not None and end < start:
+        raise UsageError(f"--until {until} is before --since {since}", "swap them")
+    before = _compute(fixed or min(start.date(), today()), start)
+    after = _compute(fixed or (min(end.date(), today()) if end else today()), end)
+    stop = end or after.generated_at
+    content = session().workspace.content
+    recorded = [e for e in content.entries if start < e.recorded_at <= stop]
+    book = session().workspace.plan(end).book
+    revisions = tuple(
+        PlanRevision(version=v.number, sha256=v.sha256, decided=v.entry.decided,
+                     reason=v.entry.reason, changes=book.changes(v))
+        for v in book.versions if start < v.entry.recorded_at <= stop)
+    return build_diff(before, after, start, end, recorded, revisions)
+
+
+@app.command()
+def diff(
+    since: SinceMoment,
+    until: Annotated[str | None, typer.Option("--until", metavar="WHEN",
+                     help="The later moment (default: now).")] = None,
+    as_of: AsOf = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """What changed between two moments: statuses, figures, evidence, corrections, plan
+    revisions and notes — only what moved."""
+    from ..render.diff import diff_lines
+
+    result = _diff(since, until, as_of)
+    if json_output:
+        print_json(result)
+        return
+    for line in diff_lines(result):
+        echo(line)

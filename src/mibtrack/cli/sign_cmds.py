@@ -82,6 +82,7 @@ def _change(action: str, principal: str, key: str, after: Any, before: Any) -> N
         apply_change,
         authorised,
         raw_of_key_line,
+        seal,
         write_writers_file,
     )
     from ..values import format_moment, utc_now
@@ -109,9 +110,11 @@ def _change(action: str, principal: str, key: str, after: Any, before: Any) -> N
                                       for a in state):
         raise UsageError(f"{principal!r} has no such key in ledger/writers",
                          "see `mibtrack writers list`")
+    s.writers_change = True
     _append([draft("writers", as_of=dt.date.today(), action=action, principal=principal,
                    public_key=key, valid_after=format_moment(after) if after else None,
-                   valid_before=format_moment(before) if before else None)], False)
+                   valid_before=format_moment(before) if before else None,
+                   sealed=seal(ledger.feed_paths()))], False)
     change = SimpleNamespace(action=action, principal=principal, public_key=key,
                              valid_after=after, valid_before=before)
     write_writers_file(ledger.root, apply_change(state, change))

@@ -343,25 +343,30 @@ def _beta_continued_fraction(a: float, b: float, x: float) -> float:
     return h
 
 
-def regularized_incomplete_beta(a: float, b: float, x: float) -> float:
-    """I_x(a, b), by its continued fraction (on the side where it converges fast)."""
+def regularized_incomplete_beta(a: float, b: float, x: float, y: float | None = None
+                                ) -> float:
+    """I_x(a, b), by its continued fraction (on the side where it converges fast). `y` is
+    1 − x when the caller knows it more exactly than `1.0 - x` would give (x near 1)."""
+    y = 1.0 - x if y is None else y
     if x <= 0.0:
         return 0.0
-    if x >= 1.0:
+    if y <= 0.0:
         return 1.0
     log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))
+                 + a * math.log(x) + b * math.log(y))
     front = math.exp(log_front)
     if x < (a + 1.0) / (a + b + 2.0):
         return front * _beta_continued_fraction(a, b, x) / a
-    return 1.0 - front * _beta_continued_fraction(b, a, 1.0 - x) / b
+    return 1.0 - front * _beta_continued_fraction(b, a, y) / b
 
 
 def student_t_cdf(x: float, df: int) -> float:
     """P(T ≤ x) for Student's t with `df` degrees of freedom."""
     if x == 0.0:
         return 0.5
-    tail = 0.5 * regularized_incomplete_beta(df / 2.0, 0.5, df / (df + x * x))
+    square = x * x
+    tail = 0.5 * regularized_incomplete_beta(df / 2.0, 0.5, df / (df + square),
+                                             square / (df + square))
     return 1.0 - tail if x > 0 else tail
 
 

@@ -125,6 +125,26 @@ class EffectiveLedger:
     def notes_of(self, objective: str) -> tuple[EffectiveNote, ...]:
         return self.notes.get(objective, ())
 
+    def state_of(self, objective: str, t: dt.date) -> EffectiveMilestoneEvent | None:
+        """A milestone's state at the end of day t: its latest event dated on or before t
+        (of several on one day, the later recorded)."""
+        state = None
+        for event in self.events_of(objective):  # sorted by (as_of, rank)
+            if event.as_of > t:
+                break
+            state = event
+        return state
+
+    def already_done(self, objective: str, t: dt.date, key: str | None = None
+                     ) -> EffectiveMilestoneEvent | None:
+        """The `done` event that makes recording `done` at t a second `done` (SPEC R2: a
+        typing mistake), or None. A record repeating that very event by its key is not a
+        second one (it is the idempotent no-op)."""
+        state = self.state_of(objective, t)
+        if state is None or state.status != "done" or (key is not None and state.key == key):
+            return None
+        return state
+
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
     """Naive moments are read as UTC, as `--known-at` is; aware ones are converted to UTC."""
@@ -333,9 +353,7 @@ class Orphan:
     newest: dt.date  #: the newest as_of among them
 
     def warning(self) -> str:
-        one = self.count == 1
-        what = ("observation" if one else "observations") if self.kind == "metric" else (
-            "entry" if one else "entries")
+        what = "entry" if self.count == 1 else "entries"
         table = "[metrics]" if self.kind == "metric" else "[[objectives]]"
         return (f"{self.count} {what} under {self.kind} '{self.id}' (newest dated "
                 f"{self.newest}) count for nothing: objectives.toml does not declare it; "

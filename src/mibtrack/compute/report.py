@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mibtrack import __version__
 from mibtrack.model import (
     CompositeObjective,
     LimitObjective,
@@ -45,7 +46,9 @@ from .formulas import (
     to_decimal,
 )
 from .ledger_state import EffectiveLedger, EffectiveMilestoneEvent, effective_ledger
+from .plans import Original, Revision
 from .status import SEVERITY, Status, severity_rank
+from .trends import MilestoneTrend
 
 #: Bumped when a field of the report changes meaning or goes away (adding one does not).
 REPORT_SCHEMA_VERSION = 1
@@ -215,6 +218,13 @@ class ObjectiveResult(ReportRecord):
     """Its newest notes dated on or before t, newest first (at most NOTES_SHOWN)."""
     forecast_line: tuple[SeriesPoint, ...] = ()
     """Target, limit: the forecast line from its first point to max(due, last point)."""
+    original_target: Decimal | None = None
+    """Target whose plan was revised: T as first recorded (at or after the baseline plan
+    version); None when not revised."""
+    revision: Revision | None = None
+    """How the plan in force differs from the objective's original plan (from, to, when
+    decided, why, every changed value); None when it does not."""
+
 
 class TargetResult(ObjectiveResult):
     """A target objective ("200 jobs by 2026") at the as-of date."""
@@ -299,6 +309,20 @@ class Report(ReportRecord):
     """t: the report holds at the end of this day."""
     known_at: dt.datetime | None
     """Entries recorded after this moment (UTC) are ignored; None when not given."""
+    generated_at: dt.datetime | None = None
+    """Provenance: the moment the ledger was read (UTC, microseconds); `--known-at` with it
+    reproduces this report's figures."""
+    plan_version: str | None = None
+    """Provenance: SHA-256 of the objectives.toml bytes used (the plan version in force, or
+    the file itself when it is not a recorded version)."""
+    ledger_head: str | None = None
+    """Provenance: SHA-256 of the sorted feed names, each with its newest entry id as
+    known at that moment (`<writer> <id>` lines)."""
+    mibtrack_version: str = __version__
+    """Provenance: the version of mibtrack that computed it."""
+    baseline_version: int | None = None
+    """The plan version revisions are measured against (1 = the first recorded; None
+    without recorded versions)."""
     objectives: tuple[AnyResult, ...]
     """One per declared objective, in declaration order."""
     summary: dict[str, int]
@@ -308,6 +332,9 @@ class Report(ReportRecord):
     """How many composites (roll-ups) have each status, every status listed, worst first."""
     stale_metrics: tuple[StaleMetric, ...]
     """Declared metrics that are stale at as_of, by metric id."""
+    milestone_trends: tuple[MilestoneTrend, ...] = ()
+    """`report`: each milestone's forecast date at each reporting date (milestone trend
+    analysis), month ends (or --period) from the programme's start; empty for `status`."""
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -668,10 +695,34 @@ def build_report_from_ledger(project: Project, ledger: EffectiveLedger, as_of: d
     )
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Where a document comes from (read by the caller: compute reads no clock or file)."""
+
+    generated_at: dt.datetime
+    plan_version: str
+    ledger_head: str
+
+
+def stamped(report: Report, provenance: Provenance, originals: dict[str, Original],
+            baseline_version: int | None = None) -> Report:
+    """The report with its provenance stamp and each revised objective's original plan."""
+    objectives = tuple(
+        r.model_copy(update={"original_target": originals[r.id].original_target,
+                             "revision": originals[r.id].revision})
+        if r.id in originals and originals[r.id].revision is not None else r
+        for r in report.objectives)
+    return report.model_copy(update={
+        "generated_at": provenance.generated_at, "plan_version": provenance.plan_version,
+        "ledger_head": provenance.ledger_head, "objectives": objectives,
+        "baseline_version": baseline_version})
+
+
 def build_report(project: Project, entries: Iterable[object], as_of: dt.date,
                  known_at: dt.datetime | None = None) -> Report:
     """Where each objective stands at the end of `as_of`, as known at `known_at` (UTC)."""
-    return build_report_from_ledger(project, effective_ledger(entries, known_at), as_of)
+    return build_report_from_ledger(project, effective_ledger(entries, known_at, project.renames),
+                                    as_of)
 
 
 def period_ends(first: dt.date, last: dt.date, period: Period) -> tuple[dt.date, ...]:

@@ -26,9 +26,10 @@ MAX_LINE_BYTES = 1 << 20
 _ID_TAIL = re.compile(rb',"id":"([0-9a-f]{64})"\}$')
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
 _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", "value",
-                "objective", "status", "expected", "target_entry", "date", "reason", "source",
-                "note", "key", "action", "principal", "public_key", "valid_after",
-                "valid_before", "recovered_from", "prev", "sig")
+                "objective", "status", "expected", "target_entry", "date", "sha256", "decided",
+                "reason", "source", "note", "evidence", "key", "action", "principal",
+                "public_key", "valid_after", "valid_before", "sealed", "recovered_from", "prev",
+                "sig")
 _ENTRY = TypeAdapter(Entry)
 
 

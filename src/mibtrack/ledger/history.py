@@ -99,18 +99,24 @@ class _Repo:
         rows = [line.split() for line in done.stdout.decode().splitlines()]
         #: (commit, parents), parents before children.
         self.commits: list[tuple[str, list[str]]] = [(row[0], row[1:]) for row in rows if row]
+        # commits only git's reflogs still hold (no branch, tag or HEAD reaches them): the
+        # history before a reset, rebase, squash or force-push; their entries must still
+        # all be in the working copy
+        done = _git(top, "rev-list", "--reflog", "--not", "--all", check=False)
+        #: Abandoned commits, newest first.
+        self.abandoned: list[str] = done.stdout.decode().split() if self.commits else []
         self._blobs: dict[str, bytes] = {}
 
     def versions(self, rel: str) -> dict[str, str]:
         """The blob id of `rel` in each commit that holds it."""
         if not self.commits:
             return {}
-        query = "".join(f"{commit}:{rel}\n" for commit, _ in self.commits).encode()
+        every = [commit for commit, _ in self.commits] + self.abandoned
+        query = "".join(f"{commit}:{rel}\n" for commit in every).encode()
         done = subprocess.run(["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"],
                               cwd=self.top, input=query, capture_output=True, timeout=300)
         found: dict[str, str] = {}
-        for (commit, _), row in zip(self.commits, done.stdout.decode().splitlines(),
-                                    strict=False):
+        for commit, row in zip(every, done.stdout.decode().splitlines(), strict=False):
             oid, _, kind = row.partition(" ")
             if kind == "blob":
                 found[commit] = oid
@@ -178,6 +184,23 @@ def check_feed(top: Path, path: Path, repo: _Repo | None = None) -> FeedHistory:
             continue  # `mibtrack recover` moved that side: kept in the quarantine copy
         return FeedHistory(path, touched, HistoryBreak(path, child, parent,
                                                        _difference(old, new)))
+    current = path.read_bytes() if path.is_file() else b""
+    quarantine = path.parent / "quarantine"
+    for commit in repo.abandoned:  # newest first: the last version before the rewrite
+        blob = versions.get(commit)
+        if blob is None:
+            continue
+        old = repo.blob(blob)
+        old = old[: old.rfind(b"\n") + 1]
+        if current.startswith(old) or _conflict_keeping(old, current):
+            continue
+        copies = [p.read_bytes() for p in sorted(quarantine.glob(f"{path.stem}.*.fork"))]
+        if _recovered(old[len(_common(old, current)):], copies):
+            continue
+        return FeedHistory(path, touched, HistoryBreak(
+            path, WORKING_COPY, commit, f"{_difference(old, current)}; commit {commit[:12]} "
+            "is no longer in the history, only in git's reflog (a reset, rebase, squash or "
+            "force-push dropped it)"))
     return FeedHistory(path, touched, None)
 
 

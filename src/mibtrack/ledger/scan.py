@@ -290,8 +290,11 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
 
 
 #: A line's key field: `"key":"…"` (a quote inside a JSON string is escaped, so this cannot
-#: match inside text). Keys are compared as written (the encoder writes one spelling).
-_KEY_FIELD = re.compile(rb'"key"[ \t]*:[ \t]*("(?:[^"\\\n]|\\.)*")')
+#: match inside text; the string's body unrolled: one class run at a time). Keys are
+#: compared as written: the encoder writes one spelling.
+_KEY_FIELD = re.compile(rb'"key"[ \t]*:[ \t]*("[^"\\\n]*(?:\\.[^"\\\n]*)*")')
+#: Cheap test that a feed holds any key at all (a needle ending in a rare byte).
+_KEY_NEEDLE = b'"key'
 
 
 def _complete(view: bytes | mmap.mmap) -> int:
@@ -310,7 +313,7 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
     holding = []
     for path in paths:
         with _mapped(path) as view:
-            if view is None or view.find(b'"key"') < 0:
+            if view is None or view.find(_KEY_NEEDLE) < 0:
                 continue
             holding.append(path)
             counts.update(m[1] for m in _KEY_FIELD.finditer(view, 0, _complete(view)))
@@ -333,30 +336,43 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
     return found
 
 
-def keys_recorded_elsewhere(paths: list[Path], ranges: dict[Path, int]) -> bool | None:
+#: Above this many keyed lines appended since a cache was saved, the cache is not updated
+#: (a full read finds repeated keys in one pass): each is otherwise searched for in every feed.
+KEYS_SEARCHED = 32
+
+
+def keys_recorded_elsewhere(paths: list[Path], ranges: dict[Path, int]) -> tuple[bool | None, int]:
     """Is a key of the lines appended since `ranges` (path → offset read up to) recorded
-    anywhere else in the ledger? None when too many keys were appended to tell cheaply."""
+    anywhere else in the ledger? (None: too many keys were appended to tell cheaply), and
+    how many keyed lines were appended. Each appended key is searched for as written."""
     appended: list[bytes] = []
     for path, start in ranges.items():
         with _mapped(path) as view:
-            if view is None or view.find(b'"key"', start) < 0:
+            if view is None or view.find(_KEY_NEEDLE, start) < 0:
                 continue
-            appended += [m[1] for m in _KEY_FIELD.finditer(view, start, _complete(view))]
+            appended += [m[0] for m in _KEY_FIELD.finditer(view, start, _complete(view))]
     if not appended:
-        return False
-    if len(appended) > 32:
-        return None
+        return False, 0
+    if len(appended) > KEYS_SEARCHED:
+        return None, len(appended)
     if len(set(appended)) < len(appended):
-        return True
-    needles = [re.compile(rb'"key"[ \t]*:[ \t]*' + re.escape(key)) for key in appended]
+        return True, len(appended)
     total = 0
     for path in paths:
         with _mapped(path) as view:
-            if view is None:
-                continue
-            for needle in needles:
-                total += len(needle.findall(view, 0, _complete(view)))
-    return total > len(appended)
+            if view is not None:
+                stop = _complete(view)
+                total += sum(_count(view, field, stop) for field in appended)
+    return total > len(appended), len(appended)
+
+
+def _count(view: mmap.mmap, needle: bytes, stop: int) -> int:
+    """Occurrences of `needle` in view[:stop] (an mmap has find, not count)."""
+    count, at = 0, view.find(needle, 0, stop)
+    while at >= 0:
+        count += 1
+        at = view.find(needle, at + len(needle), stop)
+    return count
 
 
 class _mapped:  # noqa: N801 - used as a context manager like open()

@@ -411,6 +411,8 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
     from .feed import split_lines, without_unfinished_batch
 
     report = SignatureReport()
+    #: feed -> (its unsigned line numbers, its lines): judged once the seals are known
+    unsigned: dict[Path, tuple[list[int], list[bytes]]] = {}
     signed: list[tuple[Path, int, Any, bytes]] = []  # path, line, entry, signer
     changes: list[tuple[Path, int, Any]] = []
     for path, good in feeds:
@@ -423,16 +425,14 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
         if b'"sig":"' not in data and b'"type":"writers"' not in data:
             report.unsigned += len(lines)
             if required and lines:
-                report.problems[path] = SignatureProblem(
-                    path, 1, "unsigned entry (signatures are required)")
+                unsigned[path] = (list(range(1, len(lines) + 1)), lines)
             continue
         for number, line in enumerate(lines, start=1):
             part = signed_part(line)
             if part is None:
                 report.unsigned += 1
-                if required and path not in report.problems:
-                    report.problems[path] = SignatureProblem(
-                        path, number, "unsigned entry (signatures are required)")
+                if required:
+                    unsigned.setdefault(path, ([], lines))[0].append(number)
                 if b'"type":"writers"' in line:
                     changes.append((path, number, decode(line, f"{path}:{number}")))
                 continue
@@ -463,6 +463,13 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
     for entry, why in refused:
         path, number = where[id(entry)]
         report.problems.setdefault(path, SignatureProblem(path, number, why))
+    rejected = {id(entry) for entry, _ in refused}
+    covered = _sealed([e for _, _, e in changes if id(e) not in rejected], unsigned)
+    for path, (numbers, _) in unsigned.items():
+        beyond = [n for n in numbers if n > covered.get(path, 0)]
+        if beyond and (path not in report.problems or report.problems[path].line > beyond[0]):
+            report.problems[path] = SignatureProblem(
+                path, beyond[0], "unsigned entry (signatures are required)")
     for path, number, entry, raw in signed:
         why = authorised(state, raw, entry.writer, entry.recorded_at)
         if why is None:
@@ -475,6 +482,45 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
                                   "break)")
     _check_writers_file(root, state, bool(changes), report)
     return report
+
+
+_ID_AT_END = re.compile(rb'"id":"([0-9a-f]{64})"\}$')
+
+
+def _sealed(changes: list[Any], unsigned: dict[Path, tuple[list[int], list[bytes]]]) -> \
+        dict[Path, int]:
+    """How many first lines of each feed the accepted writers entries' seals vouch for (a
+    seal `writer:seq:id` counts only if line `seq` of that feed is the entry `id`)."""
+    by_writer = {path.name[:-len(".jsonl")]: path for path in unsigned}
+    covered: dict[Path, int] = {}
+    for change in changes:
+        for item in (change.sealed or "").split("\n") if change.sealed else ():
+            writer, seq_text, entry_id = item.rsplit(":", 2)
+            path, seq = by_writer.get(writer), int(seq_text)
+            if path is None or seq <= covered.get(path, 0):
+                continue
+            lines = unsigned[path][1]
+            found = _ID_AT_END.search(lines[seq - 1]) if seq <= len(lines) else None
+            if found is not None and found[1].decode() == entry_id:
+                covered[path] = seq
+    return covered
+
+
+def seal(feeds: list[Path]) -> str | None:
+    """The `sealed` field of a writers entry made now: each feed's newest entry."""
+    from .codec import parse_fields
+    from .feed import split_lines
+
+    items = []
+    for path in feeds:
+        try:
+            lines, _ = split_lines(path.read_bytes())
+        except OSError:
+            continue
+        if lines:
+            fields = parse_fields(lines[-1])
+            items.append(f"{fields['writer']}:{fields['seq']}:{fields['id']}")
+    return "\n".join(items) or None
 
 
 def _replay(changes: list[tuple[Path, int, Any]], signer_of: dict[int, bytes]) -> \

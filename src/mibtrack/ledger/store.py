@@ -321,6 +321,8 @@ class Ledger:
         break are left in `self.notices`."""
         from .scan import fast_chains
 
+        self.notices = []
+
         verdicts = []
         paths, misfit = self.survey()
         jobs = [(path, path.name[: -len(FEED_SUFFIX)]) for path in paths]
@@ -334,17 +336,38 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        checked = self._signatures(verdicts, signatures == "required")
+        checked = self._evidence(self._signatures(verdicts, signatures == "required"))
         # misfits (links, FIFOs, copies) are never opened: reported by name alone
         checked += [FeedVerdict(b.path, 0, b) for b in misfit]
         return sorted(checked, key=lambda v: v.path.name)
+
+    def _evidence(self, verdicts: list[FeedVerdict]) -> list[FeedVerdict]:
+        """Every document an entry names: missing is a notice, changed a break."""
+        from .evidence import check
+
+        problems = check(self.root.parent, [v.path for v in verdicts
+                                            if v.path.name.endswith(FEED_SUFFIX)])
+        self.notices.extend(p.describe() + " — restore it from where it came (it is named by "
+                            "its SHA-256)" for p in problems if not p.changed)
+        changed = {}
+        for problem in problems:
+            if problem.changed:
+                changed.setdefault(problem.feed, problem)
+        out = []
+        for verdict in verdicts:
+            found = changed.get(verdict.path)
+            if found is not None and (verdict.problem is None
+                                      or found.line < verdict.problem.line):
+                verdict = FeedVerdict(verdict.path, found.line - 1,
+                                      feeds.Break(verdict.path, found.line, found.problem))
+            out.append(verdict)
+        return out
 
     def _signatures(self, verdicts: list[FeedVerdict], required: bool) -> list[FeedVerdict]:
         from .signing import WRITERS_FILE, check_signatures, signatures_present
 
         # a broken feed's lines before the break still count (its writers entries)
         good = [(v.path, v.entries if v.problem else None) for v in verdicts]
-        self.notices = []
         writers = self.root / WRITERS_FILE
         if not required and not writers.exists() and not signatures_present(good):
             return verdicts  # the unsigned path: one byte search per feed, nothing parsed

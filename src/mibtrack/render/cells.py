@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..compute import ObjectiveResult
+from ..compute import ObjectiveResult, Report
 from .text import amount, literal
 
 STATUS_MARK = {
@@ -128,3 +128,39 @@ def when_text(r: ObjectiveResult) -> str:
 
 def group_name(r: ObjectiveResult) -> str:
     return r.group or r.kind.capitalize() + "s"
+
+
+def known_text(report: Report) -> str:
+    """"as known at …": the report's known-at, else the moment the ledger was read (so a
+    report reproduced with `--known-at <generated_at>` reads the same)."""
+    moment = report.known_at or report.generated_at
+    if moment is None:
+        return "as known now"
+    return f"as known at {moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def stamp_pairs(report: Report) -> list[tuple[str, str]]:
+    """The provenance stamp as (label, value) pairs, for a document's footer."""
+    from ..values import format_moment
+
+    generated = format_moment(report.generated_at) if report.generated_at else "—"
+    known = report.known_at or report.generated_at
+    pairs = [("As of", str(report.as_of)),
+             ("As known at", format_moment(known) if known else "now"),
+             ("Generated at", generated),
+             ("Plan version", report.plan_version or "—"),
+             ("Ledger head", report.ledger_head or "—"),
+             ("mibtrack", report.mibtrack_version)]
+    if report.generated_at is not None:
+        pairs.append(("Reproduce with", f"mibtrack report --as-of {report.as_of} "
+                                        f"--known-at {generated}"))
+    return pairs
+
+
+def revised(r: ObjectiveResult) -> str:
+    """The mark of an objective whose plan was revised, with how; "" when it was not."""
+    if r.revision is None:
+        return ""
+    from .plans import revision_text
+
+    return revision_text(r.revision)

@@ -22,7 +22,9 @@ COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", 
            "start", "due", "last_observed", "above_range", "state", "expected_date",
            "done_date", "late_days", "owner", "source", "reason", "evaluated_at",
            "forecast_low", "forecast_high", "p_meet", "below_range", "min", "max", "within",
-           "headroom", "breached_since", "breaches")
+           "headroom", "breached_since", "breaches", "original_target", "revision")
+#: The provenance stamp, the same on every row (a CSV has no other place for it).
+STAMP_COLUMNS = ("generated_at", "plan_version", "ledger_head", "mibtrack_version")
 
 PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned", "variance",
                   "progress", "expected", "variance_points", "state")
@@ -53,15 +55,23 @@ def cell(value: Any) -> str | int:
 def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    from ..values import format_moment
+
+    stamp = [cell(format_moment(report.generated_at) if name == "generated_at"
+                  and report.generated_at else getattr(report, name)) for name in STAMP_COLUMNS]
     if periods is None:
-        writer.writerow(COLUMNS)
+        from .cells import revised
+
+        writer.writerow(COLUMNS + STAMP_COLUMNS)
         for result in report.objectives:
-            writer.writerow(cell(getattr(result, name, None)) for name in COLUMNS)
+            writer.writerow([cell(revised(result) or None) if name == "revision"
+                             else cell(getattr(result, name, None)) for name in COLUMNS]
+                            + stamp)
     else:
-        writer.writerow(PERIOD_COLUMNS)
+        writer.writerow(PERIOD_COLUMNS + STAMP_COLUMNS)
         for row in periods.rows:
             r = row.result
             values = {"id": r.id, "period": periods.period, "date": row.end, "unit": r.unit}
-            writer.writerow(cell(values[name] if name in values else getattr(r, name, None))
-                            for name in PERIOD_COLUMNS)
+            writer.writerow([cell(values[name] if name in values else getattr(r, name, None))
+                             for name in PERIOD_COLUMNS] + stamp)
     return buffer.getvalue()

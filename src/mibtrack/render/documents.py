@@ -39,9 +39,15 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
                               "seq": entry.seq, "as_of": entry.as_of,
                               "recorded_at": entry.recorded_at}
     for name in ("metric", "value", "objective", "status", "expected", "target_entry", "date",
-                 "reason", "source", "note", "key"):
+                 "sha256", "decided", "reason", "source", "note", "key", "action", "principal",
+                 "public_key", "valid_after", "valid_before", "recovered_from"):
         if name in type(entry).model_fields:
             record[name] = getattr(entry, name)
+    if entry.evidence:
+        from ..ledger.evidence import parse_field
+
+        record["evidence"] = [{"name": d.name, "size": d.size, "sha256": d.sha256,
+                               "path": d.relpath} for d in parse_field(entry.evidence)]
     record["prev"] = entry.prev
     if everything:
         record.update(entry_status(entry, everything))

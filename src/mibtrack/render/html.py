@@ -60,6 +60,10 @@ blockquote{margin:.5em 0;padding:.2em .8em;border-left:3px solid var(--line);col
 font-size:.9rem}
 .periods{overflow-x:auto}
 footer{color:var(--muted);font-size:.8rem;padding:20px 16px}
+.mta-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:16px}
+.mta svg{width:100%;height:auto}
+.stamp{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
+.stamp div{display:contents}.stamp dd{margin:0;overflow-wrap:anywhere}
 @media (max-width:600px){body{font-size:14px}h1{font-size:1.3rem}.card{padding:10px}}
 @media print{
 @page{size:A4;margin:14mm 12mm}
@@ -222,6 +226,9 @@ def _card(r: ObjectiveResult, report: Report, index: int,
     if reason := cells.reason_text(r):
         parts.append(f'<p class="reason" data-field="reason">Why: {_e(reason)}</p>')
     parts += [_numbers(r, currency), _chart(r, report, index)]
+    if r.revision is not None:
+        parts.append(f'<p class="revised" data-original-target="{_exact(r.original_target)}">'
+                     f"✎ {_e(cells.revised(r))}</p>")
     if r.owner:
         parts.append(f"<p>Owner: {_e(r.owner)}</p>")
     if r.source:
@@ -263,10 +270,36 @@ def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> s
             f'</tbody></table></div>')
 
 
+def _trends(report: Report) -> str:
+    """Milestone trend analysis: one chart per milestone with two reporting dates or more."""
+    from .mta import mta_svg
+
+    figures = [f'<figure class="mta" data-objective="{_e(t.id)}"><figcaption>{_e(t.id)}: '
+               f'{_e(t.title)} ({t.slips} slip{"s" if t.slips != 1 else ""}'
+               f'{f", done {t.done}" if t.done else ""})</figcaption>'
+               f'{mta_svg(t, f"mta-{n}")}</figure>'
+               for n, t in enumerate(report.milestone_trends, 1) if len(t.points) > 1]
+    if not figures:
+        return ""
+    return (f'<section class="trends" aria-labelledby="mta-heading"><h2 id="mta-heading">'
+            f"Milestone trends</h2><p class=meta>Forecast date of each milestone at each "
+            f"reporting date: a level line is on schedule, a step up is a slip, the line ends "
+            f"on the diagonal when done.</p>\n<div class=\"mta-charts\">{''.join(figures)}"
+            f"</div></section>\n")
+
+
+def _stamp_field(label: str) -> str:
+    return {"Generated at": "generated_at", "As of": "as_of_stamp", "As known at": "known_at",
+            "Plan version": "plan_version", "Ledger head": "ledger_head",
+            "mibtrack": "mibtrack_version", "Reproduce with": "reproduce"}[label]
+
+
 def render_html(report: Report, periods: PeriodicView | None = None) -> str:
     program = report.program
-    known = (f"as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
-             else "as known at the time of writing")
+    known = cells.known_text(report)
+    stamp = "".join(f'<div><dt>{escape(label)}</dt><dd data-field="{_stamp_field(label)}">'
+                    f"<code>{escape(value)}</code></dd></div>"
+                    for label, value in cells.stamp_pairs(report))
     name = _e(f"{program.name} ({program.code})")
     summary_rows = "".join(
         f'<tr data-status="{s}"><td><span style="color:{STATUS_COLOUR[s]}">'
@@ -285,6 +318,7 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
         cards = "\n".join(_card(r, report, index, periods) for index, r in members)
         sections.append(f'<section><h2>{_e(group)}</h2>\n<div class="cards">\n{cards}\n'
                         f'</div></section>')
+    trends = _trends(report)
     period_note = (f"<p class=meta>Periodic view by {periods.period}: each objective from its "
                    f"start to the as-of date, the last period cut at {report.as_of}.</p>"
                    if periods is not None else "")
@@ -312,9 +346,10 @@ def render_html(report: Report, periods: PeriodicView | None = None) -> str:
 {stale}{period_note}
 </section>
 {chr(10).join(sections)}
-</main>
+{trends}</main>
 <footer>Made by mibtrack from objectives.toml and the ledger. Status symbols: \
-{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.</footer>
+{escape(" ".join(cells.status_label(s) for s in cells.STATUS_MARK))}.
+<dl class="stamp">{stamp}</dl></footer>
 </body>
 </html>
 """

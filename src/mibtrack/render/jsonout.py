@@ -21,7 +21,8 @@ _basestring = encode_basestring
 def plain(value: Any) -> Any:
     """Records to dicts and lists, keeping Decimals, dates and moments for `dumps`."""
     if isinstance(value, BaseModel):
-        return {name: plain(getattr(value, name)) for name in type(value).model_fields}
+        return {(info.serialization_alias or name): plain(getattr(value, name))
+                for name, info in type(value).model_fields.items()}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -34,8 +34,7 @@ def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset
 
 def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
     program, currency = report.program, report.program.currency
-    known = (f"as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
-             else "as known now")
+    known = cells.known_text(report)
     out = [f"# {md(program.name)} ({md(program.code)})", "",
            f"Programme {program.start} → {program.end}. Status as of **{report.as_of}**, "
            f"{known}.", "", "## Summary", ""]
@@ -52,13 +51,18 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
     for name, results in groups.items():
         out += ["", f"## {md(name)}", ""]
         rows = [[md(r.id), md(r.title),
-                 cells.status_label(r.status) + (" ⌛ stale" if r.stale else ""),
+                 cells.status_label(r.status) + (" ⌛ stale" if r.stale else "")
+                 + (" ✎ revised" if r.revision else ""),
                  md(cells.actual_text(r, currency)), md(cells.goal_text(r, currency)),
                  cells.percent(r.progress), cells.percent(r.expected),
                  md(cells.variance_text(r, currency)), md(cells.forecast_text(r, currency)),
                  md(cells.when_text(r)), md(cells.reason_text(r))] for r in results]
         out += _table(["Objective", "Title", "Status", "Actual", "Target", "Progress", "Plan",
                        "Variance", "Forecast at due", "When", "Reason"], rows, {5, 6, 7})
+    revised = [r for r in report.objectives if r.revision]
+    if revised:
+        out += ["", "## Plan revisions", ""]
+        out += [f"- **{md(r.id)}** {md(cells.revised(r))}" for r in revised]
     sourced = [r for r in report.objectives if r.source]
     if sourced:
         out += ["", "## Sources", ""]
@@ -87,4 +91,7 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
                             cells.percent(p.result.progress), cells.percent(p.result.expected)]
                            for p in rows_of], {2, 3, 4, 5, 6})
             out.append("")
+    out += ["", "---", ""]
+    out += [f"{label}: `{value}`  " for label, value in cells.stamp_pairs(report)]
+    out[-1] = out[-1].rstrip()
     return "\n".join(out).rstrip("\n") + "\n"

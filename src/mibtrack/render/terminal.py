@@ -81,9 +81,15 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
                 f"date {entry.date}" if entry.date else "") if p)
         elif entry.type == "void":
             about, value = f"voids {entry.target_entry[:12]}", ""
+        elif entry.type == "writers":
+            about = f"{entry.action} {entry.principal}"
+            value = f"until {entry.valid_before:%Y-%m-%dT%H:%M:%SZ}" if entry.valid_before \
+                else ""
+        elif entry.type == "plan":
+            about, value = f"plan {entry.sha256[:12]}", f"decided {entry.decided}"
         else:
             about, value = entry.objective, ""
-        text = entry.reason if entry.type in ("correction", "void") else None
+        text = entry.reason if entry.type in ("correction", "void", "plan") else None
         detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
         mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
         style = "dim strike" if entry.id in voided else None
@@ -217,7 +223,7 @@ def status_table(report: Report, width: int) -> Table:
         bar = progress_bar(result.progress, result.expected, 6)
         bar.append(f" {percent(result.progress):>4}")
         cells: dict[str, Text | str] = {
-            "objective": Text(literal(result.id)),
+            "objective": Text(literal(result.id) + (" ✎" if result.revision else "")),
             "title": Text(literal(result.title)),
             "status": status_text(result.status, result.stale, short=True),
             "progress": bar,
@@ -234,14 +240,18 @@ def status_table(report: Report, width: int) -> Table:
     return table
 
 
-def report_header(report: Report) -> Text:
+def report_header(report: Report, document: bool = False) -> Text:
+    """The programme, the dates and the counts; `document`: a report that carries its stamp
+    says "as known at" the moment the ledger was read (so its reproduction reads the same),
+    where the live `status` view says "as known now"."""
     program = report.program
     text = Text()
     text.append(literal(f"{program.name} ({program.code})"), style="bold")
     text.append(f"  programme {program.start} → {program.end}\n")
     text.append(f"as of {report.as_of}")
-    text.append(f", as known at {report.known_at:%Y-%m-%d %H:%M:%S} UTC" if report.known_at
-                else ", as known now")
+    from .cells import known_text
+
+    text.append(f", {known_text(report)}" if document or report.known_at else ", as known now")
     counts = [(s, n) for s, n in report.summary.items() if n]
     text.append("\n")
     for index, (status, count) in enumerate(counts):
@@ -274,6 +284,22 @@ def stale_lines(report: Report) -> Text | None:
     text.append(", ".join(f"{literal(m.metric)} (last {m.last_observed}, {m.age_days} days ago, "
                           f"{m.cadence})" for m in report.stale_metrics))
     return text
+
+
+def revision_lines(report: Report) -> Text | None:
+    """One line per objective marked ✎: its plan was revised, and how."""
+    from .cells import revised
+
+    lines = [f"✎ {literal(r.id)}: {revised(r)}" for r in report.objectives if r.revision]
+    return Text("\n".join(lines), style="magenta") if lines else None
+
+
+def stamp_text(report: Report) -> Text:
+    """The provenance stamp, dim, one `label: value` per line."""
+    from .cells import stamp_pairs
+
+    return Text("\n".join(f"{label}: {value}" for label, value in stamp_pairs(report)),
+                style="dim")
 
 
 def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text | None]]:
@@ -326,7 +352,7 @@ def render_report_table(report: Report, *, width: int, color: bool,
     out = Console(file=buffer, width=width, color_system="auto" if color else None,
                   force_terminal=color, no_color=not color, highlight=False, emoji=False,
                   markup=False)
-    out.print(report_header(report))
+    out.print(report_header(report, document=True))
     for name, table, reasons in report_sections(report, width):
         out.print(Rule(Text(name, style="bold"), align="left"))
         out.print(table)
@@ -334,10 +360,14 @@ def render_report_table(report: Report, *, width: int, color: bool,
             out.print(reasons)
     if (stale := stale_lines(report)) is not None:
         out.print(stale)
+    if (revisions := revision_lines(report)) is not None:
+        out.print(revisions)
     if periods is not None:
         out.print(Rule(Text(f"by {periods.period}", style="bold"), align="left"))
         for table in period_tables(report, periods, width):
             out.print(table)
+    out.print(Rule(style="dim"))
+    out.print(stamp_text(report))
     return buffer.getvalue()
 
 
