@@ -237,12 +237,12 @@ def _begin_batch(path: Path, size: int, data: bytes, lines: list[bytes]) -> None
     body = {"size": size, "length": len(data), "sha256": sha256(data),
             "lines": [sha256(line[:-1]) for line in lines]}
     mac = tag(*_journal_tag_parts(path, body))
+    from ..safefile import write_atomic
+
     journal = dumps({**body, "tag": mac or ""}).encode()
-    with open(pending_path(path), "wb") as out:
-        out.write(journal)
-        out.flush()
-        os.fsync(out.fileno())
-    _fsync_dir(path.parent)
+    # whole, fsynced, folder fsynced; a planted link at the journal's name is replaced,
+    # never written through
+    write_atomic(pending_path(path), journal, follow=False, mode=0o644)
 
 
 def _settle_batch(path: Path, fd: int, size: int) -> None:
