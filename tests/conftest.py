@@ -22,10 +22,12 @@ class Result:
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) \
         -> None:
     """No test sees the developer's environment: fixed writer, no colour, no MIBTRACK_DIR,
-    no signing key (the user's config dir is an empty folder)."""
+    no signing key (the user's config dir is an empty folder), its own user cache folder
+    (MIBTRACK_CACHE_DIR: the cache and the per-user key)."""
     monkeypatch.delenv("MIBTRACK_DIR", raising=False)
     monkeypatch.delenv("MIBTRACK_SIGNING_KEY", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("MIBTRACK_CACHE_DIR", str(tmp_path_factory.mktemp("usercache")))
     monkeypatch.setenv("MIBTRACK_WRITER", "tester")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")

@@ -1,4 +1,5 @@
-"""The incremental cache of daily actuals (.mibtrack/cache/) never makes a report wrong."""
+"""The incremental cache of daily actuals (in the user's cache folder) never makes a report
+wrong."""
 
 from __future__ import annotations
 
@@ -9,7 +10,20 @@ from pathlib import Path
 
 from mibtrack import snapshot
 
-CACHE = Path(".mibtrack") / "cache" / "daily.json"
+
+class _CacheFile:
+    """`project / CACHE`: this project's cache file in the user's cache folder (the tests'
+    MIBTRACK_CACHE_DIR)."""
+
+    def __rtruediv__(self, root: Path) -> Path:
+        from mibtrack.usersecret import project_folder
+
+        folder = project_folder(root)
+        assert folder is not None
+        return folder / "daily.json"
+
+
+CACHE = _CacheFile()
 
 
 def _seed(cli) -> None:
@@ -28,7 +42,7 @@ def _status(cli, *extra: str) -> dict:
 
 
 def _cold(cli, project: Path) -> dict:
-    shutil.rmtree(project / ".mibtrack", ignore_errors=True)
+    shutil.rmtree((project / CACHE).parent, ignore_errors=True)
     report = _status(cli)
     return report
 
@@ -64,9 +78,13 @@ def test_changed_byte_in_the_middle_is_noticed(cli, project: Path) -> None:
     data[at + 9:at + 11] = b"90"  # same size: only a digest can tell
     feed.write_bytes(bytes(data))
     after = cli("status", "--json", "--as-of", "2024-07-01")
-    # the changed line is still a valid entry: the report must use 90, not the cached 20
+    # the changed line no longer matches its id: neither the cached 20 nor the forged 90
+    # counts; the feed is left out, and said so (line 2: jobs 20 is the second record)
     assert after.code == 0
-    assert json.loads(after.out)["objectives"][0]["actual"] == 90
+    document = json.loads(after.out)
+    assert document["objectives"][0]["actual"] is None
+    assert [(f["file"], f["line"]) for f in document["feeds_left_out"]] == [("tester.jsonl", 2)]
+    assert "tester.jsonl:2: entry bytes do not match its id" in after.err
     assert before["objectives"][0]["actual"] == 35
 
 
@@ -106,9 +124,11 @@ def test_corrupt_or_foreign_cache_is_ignored(cli, project: Path) -> None:
     assert _status(cli) == good
 
 
-def test_unwritable_cache_never_fails_a_command(cli, project: Path) -> None:
+def test_unwritable_cache_never_fails_a_command(cli, project: Path, monkeypatch,
+                                                tmp_path: Path) -> None:
     _seed(cli)
-    (project / ".mibtrack").write_text("a file where the folder should be")
+    (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("MIBTRACK_CACHE_DIR", str(tmp_path / "not-a-folder"))
     assert _status(cli)["objectives"][0]["actual"] == 35
 
 
@@ -174,7 +194,7 @@ def test_own_appends_are_proven_by_receipts(cli, project: Path, monkeypatch) -> 
         assert cli("record", "jobs", "50", "--date", "2024-12-01").code == 0
         assert cli("record", "funding_eur", "0.5M", "--date", "2024-01-15").code == 0
         warm = _status(cli)
-    assert (project / ".mibtrack" / "cache" / "receipts" / "tester.jsonl.json").is_file()
+    assert ((project / CACHE).parent / "receipts" / "tester.jsonl.json").is_file()
     assert warm["objectives"][0]["actual"] == 50
     assert warm == _cold(cli, project)
 
@@ -185,7 +205,7 @@ def test_edit_restoring_size_and_mtime_is_noticed(cli, project: Path, monkeypatc
     assert _status(cli)["objectives"][0]["actual"] == 35
     _edit_same_size(project / "ledger" / "tester.jsonl", b'"value":"35"', b'"value":"95"',
                     keep_mtime=True)
-    assert _status(cli)["objectives"][0]["actual"] == 95
+    _assert_left_out(_status(cli), line=3)  # jobs 35 was the third record
 
 
 def test_racy_stat_is_not_trusted(cli, project: Path) -> None:
@@ -199,8 +219,17 @@ def test_racy_stat_is_not_trusted(cli, project: Path) -> None:
     body = json.loads(cache.read_bytes().partition(b"\n")[2])
     body["feeds"]["tester.jsonl"]["stat"] = snapshot.stat_key(feed.stat())
     raw = json.dumps(body, separators=(",", ":")).encode()
-    cache.write_bytes(snapshot.hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
-    assert _status(cli)["objectives"][0]["actual"] == 95
+    from mibtrack.usersecret import project_identity
+
+    cache.write_bytes(snapshot._sealed(project_identity(project), b"daily", raw))
+    _assert_left_out(_status(cli), line=3)
+
+
+def _assert_left_out(document: dict, line: int) -> None:
+    """The edit was seen: the edited feed counts for nothing (neither 35 nor 95 jobs)."""
+    assert document["objectives"][0]["actual"] is None
+    assert [(f["file"], f["line"]) for f in document["feeds_left_out"]] == \
+        [("tester.jsonl", line)]
 
 
 def test_append_by_hand_is_read(cli, project: Path, monkeypatch) -> None:
@@ -266,11 +295,11 @@ def test_parallel_read_leaves_a_cache_proven_by_stat(cli, project: Path, monkeyp
 def test_an_import_cut_short_is_set_aside_by_reports_too(cli, project) -> None:
     """A batch journal names a batch whose last line never arrived: status (fast path and
     cache alike) must ignore the batch's lines exactly as log and verify do."""
-    import hashlib
     import json
     import shutil
 
     from mibtrack.ledger import Ledger, draft
+    from mibtrack.ledger.feed import _begin_batch
     from mibtrack.values import parse_date, parse_value
 
     cli("record", "jobs", "10", "--date", "2025-01-01")
@@ -283,8 +312,8 @@ def test_an_import_cut_short_is_set_aside_by_reports_too(cli, project) -> None:
         draft("observation", as_of=parse_date(f"2025-0{m}-01"), metric="jobs",
               value=parse_value(str(m * 10))) for m in (2, 3, 4)])
     batch = (scratch / "tester.jsonl").read_bytes()[size:]
-    journal = {"size": size, "length": len(batch), "sha256": hashlib.sha256(batch).hexdigest()}
-    (project / "ledger" / "tester.jsonl.pending").write_text(json.dumps(journal))
+    # the journal mibtrack writes before the batch (authenticated with the user's key)
+    _begin_batch(feed, size, batch, batch.splitlines(keepends=True))
     two_lines = batch[: batch.index(b"\n", batch.index(b"\n") + 1) + 1]
     with feed.open("ab") as out:
         out.write(two_lines)  # the crash came after two whole lines of three

@@ -311,7 +311,7 @@ def test_init_honours_mibtrack_dir_and_prepares_git(tmp_path: Path, monkeypatch,
     monkeypatch.setenv("MIBTRACK_DIR", str(target))
     assert run(["init"]) == 0
     assert (target / "objectives.toml").is_file() and not (tmp_path / "objectives.toml").exists()
-    assert (target / ".gitignore").read_text() == ".mibtrack/\n"
+    assert (target / ".gitignore").read_text() == ".mibtrack/\nledger/*.pending\n"
     assert "ledger/*.jsonl -text" in (target / ".gitattributes").read_text()
 
 

@@ -107,12 +107,15 @@ def test_repair_quarantines_the_torn_bytes_exactly_and_twice_changes_nothing(
     assert [v.problem for v in ledger.verify()] == [None]
 
 
-def test_an_invalid_complete_line_is_an_invalid_entry(ledger: Ledger) -> None:
+def test_an_invalid_complete_line_leaves_its_feed_out(ledger: Ledger) -> None:
     ledger.append("alice", [obs("1")])
     path = ledger.root / "alice.jsonl"
     path.write_bytes(path.read_bytes() + b'{"v":1,"value":NaN}\n')
-    with pytest.raises(ProjectError, match=r"alice.jsonl:2: invalid ledger entry"):
-        ledger.read()
+    # verify rejects the feed, so no reading command counts it: it is left out, by line
+    content = ledger.read()
+    assert content.entries == []
+    assert [(b.path.name, b.line) for b in content.left_out] == [("alice.jsonl", 2)]
+    assert "not a ledger entry" in content.left_out[0].problem
 
 
 @pytest.mark.parametrize(("line", "why"), [

@@ -33,7 +33,13 @@ from typing import Any, TextIO
 from .errors import MibtrackError, UsageError
 from .ledger import draft
 from .model import Project, slip_problem
-from .values import dots_group_thousands, parse_date_in, parse_value, parse_value_in
+from .values import (
+    dots_group_thousands,
+    key_problem,
+    parse_date_in,
+    parse_value,
+    parse_value_in,
+)
 
 OBSERVATION_COLUMNS = ("metric", "value")
 MILESTONE_COLUMNS = ("objective", "status")
@@ -48,7 +54,6 @@ RAW_COLUMNS = ("id", "type", "writer", "seq", "recorded_at", "as_of", "metric", 
                "note", "key", "prev")
 TEXT_COLUMNS = ("source", "note", "key")
 MILESTONE_STATUSES = ("done", "at-risk", "slipped", "reopened")
-MAX_KEY_LENGTH = 200
 #: A spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -121,6 +126,9 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror})",
                          "check the file name and its permissions") from None
+    except ValueError:  # a NUL in the name
+        raise UsageError(f"{path}: cannot be read (a NUL character in its name)",
+                         "check the file name") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -246,8 +254,9 @@ def _columns(name: str, line: int, header: Sequence[str]) -> tuple[str, ...]:
 
 
 def unescape(text: str) -> str:
-    """Undo `neutralise`: a `'` that `export` put before a formula-like start is dropped."""
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+    """Undo `neutralise`: a `'` that `export` put before a formula-like start or before a
+    `'` is dropped (so a text that itself starts with `'` reads back unchanged)."""
+    if len(text) > 1 and text[0] == "'" and (text[1] in FORMULA_STARTS or text[1] == "'"):
         return text[1:]
     return text
 
@@ -280,8 +289,8 @@ class _RowValidator:
         if not metric and not objective:
             column = "metric" if "metric" in cells else "objective"
             return self.problem(line, column, "empty", "every row names what it is about")
-        if key is not None and len(key) > MAX_KEY_LENGTH:
-            return self.problem(line, "key", f"longer than {MAX_KEY_LENGTH} characters")
+        if key is not None and (why := key_problem(key)) is not None:
+            return self.problem(line, "key", why, "give 1 to 200 printable characters")
         try:
             day = self.date(get.get("date", ""))
         except MibtrackError as exc:
@@ -389,8 +398,9 @@ def content_key(fields: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- writing
 
 def neutralise(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading `'`."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A text cell a spreadsheet would run as a formula gets a leading `'`; so does one
+    starting with `'` (`unescape` drops exactly one: export→import keeps the text)."""
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
 
 
 def cell(value: Any, decimal_comma: bool = False) -> str:

@@ -264,25 +264,48 @@ def _renames(project: Project) -> list[tuple[tuple[Any, ...], str]]:
     return problems
 
 
+#: How deep composites may nest (a composite of composites of …): programmes use two or
+#: three levels; the limit keeps every report's recursion far from Python's.
+MAX_COMPOSITE_DEPTH = 32
+
+
 def _cycles(project: Project) -> list[tuple[tuple[Any, ...], str]]:
+    """Cycles among composites, and composites nested deeper than MAX_COMPOSITE_DEPTH
+    (walked with an explicit stack: no recursion, however deep the file)."""
     children = {o.id: [c for c in o.children if c != o.id] for o in project.objectives
                 if isinstance(o, CompositeObjective)}
     index = {o.id: i for i, o in enumerate(project.objectives)}
     found: list[tuple[tuple[Any, ...], str]] = []
     state: dict[str, str] = {}
+    depth: dict[str, int] = {}  # composite levels at and below a node (a leaf: 0)
 
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = "open"
-        for child in children.get(node, []):
-            if state.get(child) == "open":
-                cycle = path[path.index(child):] + [child]
-                found.append((("objectives", index[child], "children"),
-                              f"composites form a cycle: {' → '.join(cycle)}"))
-            elif child not in state:
-                visit(child, path + [child])
-        state[node] = "done"
-
-    for node in children:
-        if node not in state:
-            visit(node, [node])
+    for root in children:
+        if root in state:
+            continue
+        state[root] = "open"
+        stack: list[tuple[str, list[str], int]] = [(root, [root], 0)]
+        while stack:
+            node, path, at = stack[-1]
+            kids = children.get(node, [])
+            if at < len(kids):
+                stack[-1] = (node, path, at + 1)
+                child = kids[at]
+                if state.get(child) == "open":
+                    cycle = path[path.index(child):] + [child]
+                    found.append((("objectives", index[child], "children"),
+                                  f"composites form a cycle: {' → '.join(cycle)}"))
+                elif child not in state:
+                    state[child] = "open"
+                    stack.append((child, path + [child], 0))
+                continue
+            stack.pop()
+            state[node] = "done"
+            below = [depth.get(c, 0) for c in kids if state.get(c) == "done"]
+            depth[node] = 1 + max(below, default=0) if node in children else 0
+    for node, levels in depth.items():
+        if levels > MAX_COMPOSITE_DEPTH and node in index:
+            found.append((("objectives", index[node], "children"),
+                          f"composite '{node}' nests {levels} levels of composites, over the "
+                          f"limit of {MAX_COMPOSITE_DEPTH}"))
+            break  # one line says it; the composites above it say the same
     return found

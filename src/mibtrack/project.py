@@ -83,7 +83,10 @@ class Workspace:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(self.root / LEDGER_DIR, on_appended=self._appended)
+        from .chainmark import ChainMarks
+
+        return Ledger(self.root / LEDGER_DIR, on_appended=self._appended,
+                      marks=ChainMarks(self.root))
 
     def _appended(self, feed: Path, before: os.stat_result, after: os.stat_result) -> None:
         """A receipt for the incremental cache: this feed grew only by our own append."""
@@ -98,8 +101,9 @@ class Workspace:
     def daily(self, known_at: dt.datetime | None = None, project: Project | None = None
               ) -> Daily:
         """What reports need from the ledger, folded by day (see snapshot.py); as known
-        now, for objectives.toml as it is, it comes from the incremental cache in
-        .mibtrack/cache/. `project`: another plan version's objectives (default the file's)."""
+        now, for objectives.toml as it is, it comes from the incremental cache in the
+        user's cache folder. `project`: another plan version's objectives (default the
+        file's)."""
         from .ledger.feed import pending_path
         from .snapshot import DailyCache, read_daily, read_daily_strict
 

@@ -216,6 +216,21 @@ class ExportDocument(_Doc):
     entries: list[ExportedFact] | list[Entry]
 
 
+class LeftOutFeed(_Doc):
+    """A feed `verify` rejects: no figure counts it (see docs/bad-feeds.md)."""
+
+    file: str = Field(description="The feed's file name in ledger/.")
+    line: int | None = Field(description="Its first bad line; null for the file as a whole.")
+    problem: str
+
+
+_LEFT_OUT = (list[LeftOutFeed], Field(description="Feeds left out of every figure because "
+                                                 "`verify` rejects them."))
+
+#: `mibtrack status --json`: the report, and the feeds it left out.
+StatusDocument = create_model("StatusDocument", __base__=Report, feeds_left_out=_LEFT_OUT)
+
+
 class CheckDocument(_Doc):
     """`mibtrack check --json`: the verdict, and the report it was drawn from."""
 
@@ -236,6 +251,7 @@ class CheckDocument(_Doc):
     summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
     rollups: dict[str, int] = Field(description="Composites by status.")
     objectives: list[AnyResult]
+    feeds_left_out: list[LeftOutFeed] = _LEFT_OUT[1]
 
 
 class HistoryPoint(_Doc):
@@ -293,7 +309,7 @@ SCHEMAS: dict[str, Any] = {
     "record": RecordDocument,
     "verify": VerifyDocument,
     "export": ExportDocument,
-    "status": Report,
+    "status": StatusDocument,
     "report": Report,
     "check": CheckDocument,
     "show": ShowDocument,

@@ -4,25 +4,40 @@ Reading: corrections and voids first (a byte search for `target_entry`, then dec
 every feed streamed through `ledger.scan` into a `compute.daily.DailyFold`: memory stays
 O(metrics × days), whatever the number of entries.
 
-The cache, `<project>/.mibtrack/cache/daily.json` (derived data: never commit it), holds the
-fold as of the ledger's state, and for each feed the offset after its last complete line,
-SHA-256 digests of every byte before it (one per 64 MiB chunk), and the feed's stat
-(device, inode, size, mtime and ctime in ns) taken just before those bytes were read, with
-the time it was taken. It is used only when objectives.toml is byte for byte the one it was
-built with (its SHA-256 is kept), and when every feed it knew still exists with its first
-`end` bytes unchanged, proven, like git's index, in the cheapest way that is sound:
+Only feeds `verify` accepts are read (`Ledger.accepted`): the others are left out, and
+named (`Daily.left_out`).
+
+The cache lives where no clone carries it: `<user cache>/projects/<id>/daily.json`, the
+user cache being `$MIBTRACK_CACHE_DIR`, else `$XDG_CACHE_HOME/mibtrack`, else
+`~/.cache/mibtrack`, and `<id>` a digest of the project folder's resolved path, device and
+inode (usersecret.py). Its first line is an HMAC-SHA256, under this user's secret key, of
+the project's identity and the body: a cache that does not authenticate (edited, copied from
+another project or user, committed in git, or made before this rule: `.mibtrack/cache/` is
+never read) is ignored and rebuilt. It holds the fold as of the ledger's state, and for
+each feed the offset after its last complete line, SHA-256 digests of every byte before it
+(one per 64 MiB chunk), and the feed's stat (device, inode, size, mtime and ctime in ns)
+taken just before those bytes were read, with the time it was taken. It is used only when
+objectives.toml is byte for byte the one it was built with (its SHA-256 is kept), and when
+every feed it knew still exists with its first `end` bytes unchanged — proven, like git's
+index, in the cheapest way that is sound:
 - the stat is the recorded one, and was not "racy" (mtime and ctime at least RACY_NS before
   the moment it was recorded; any later write changes ctime, which no user tool can set
-  back, but a write within the same timestamp tick could leave it unchanged); or
+  back — only root or a clock set back can — but a write within the same timestamp tick
+  could leave it unchanged); or
 - the recorded (non-racy) stat leads to the current one through the append receipts that
   `feed.append` leaves under the feed's lock (stat just before writing, stat just after
-  fsync: `write_receipt`), so every change since was one of mibtrack's own appends; or
+  fsync: `write_receipt`; each receipt file authenticated like the cache), so every change
+  since was one of mibtrack's own appends; or
 - else those bytes hash to the digests kept (a changed byte anywhere is noticed).
+Every cached feed's chain was checked up to `end` when it was cached (the fold only ever
+holds accepted feeds); the bytes appended since are checked from there (the first new line
+must chain onto the line before `end`), and a feed the cache did not hold is checked whole.
 Nothing appended since may be a correction or a void (those can change any earlier day).
-Then only the bytes appended since are read. Anything else — a missing, unreadable, corrupt
-or foreign cache file, a shorter or changed feed — means a full read, and the cache is
-rewritten (temp file + rename). The cache never fails a command (nor an append): errors
-writing it are ignored. Reports as known at a moment (`--known-at`) always read in full.
+Then only the bytes appended since are read. Anything else — a missing, unreadable,
+unauthenticated or foreign cache file, a shorter or changed feed — means a full read, and
+the cache is rewritten (`safefile.write_atomic`). The cache never fails a command (nor an
+append): errors writing it are ignored. Reports as known at a moment (`--known-at`) always
+read in full.
 """
 
 from __future__ import annotations
@@ -33,7 +48,7 @@ import json
 import mmap
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,14 +56,14 @@ from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
 from .ledger import scan as scan_module
-from .ledger.feed import TornTail, steady
+from .ledger.feed import Break, TornTail, steady
 from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
+from .ledger.store import feed_problem
 from .model import Project
 
 if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up time)
     from concurrent.futures import ThreadPoolExecutor
 
-CACHE_DIR = Path(".mibtrack") / "cache"
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
 CACHE_VERSION = 4
@@ -70,6 +85,10 @@ class Daily:
 
     fold: DailyFold
     torn: list[TornTail]
+    #: Feeds `verify` rejects: left out of every figure, named to the user.
+    left_out: list[Break] = field(default_factory=list)
+    #: Batch journals that are not honoured (named, left alone).
+    notices: list[str] = field(default_factory=list)
 
 
 def stat_key(st: os.stat_result) -> list[int]:
@@ -134,8 +153,25 @@ def _chunk_digest(job: tuple[Path, int, int]) -> str:
 
 # -- append receipts (written by `feed.append` through `Workspace.ledger`)
 
-def receipt_path(root: Path, feed: Path) -> Path:
-    return root / CACHE_DIR / RECEIPTS / f"{feed.name}.json"
+def receipt_path(folder: Path, feed: Path) -> Path:
+    return folder / RECEIPTS / f"{feed.name}.json"
+
+
+def _sealed(identity: bytes, what: bytes, body: bytes) -> bytes:
+    """`body` behind a first line authenticating it for this project (usersecret.tag)."""
+    from .usersecret import tag
+
+    mac = tag(what, identity, body)
+    if mac is None:
+        raise OSError(0, "no usable per-user key")
+    return mac.encode() + b"\n" + body
+
+
+def _unsealed(identity: bytes, what: bytes, raw: bytes) -> bytes | None:
+    from .usersecret import tag_ok
+
+    mac, _, body = raw.partition(b"\n")
+    return body if tag_ok(mac, what, identity, body) else None
 
 
 def write_receipt(root: Path, feed: Path, before: os.stat_result,
@@ -143,22 +179,36 @@ def write_receipt(root: Path, feed: Path, before: os.stat_result,
     """Note, under the feed's lock, that mibtrack itself grew `feed` from stat `before`
     (taken just before writing) to `after` (just after fsync). Only when the project has a
     cache; never raises."""
+    from .usersecret import project_folder, project_identity
+
     try:
-        if not (root / CACHE_DIR).is_dir():
+        folder = project_folder(root)
+        if folder is None or not (folder / CACHE_FILE).is_file():
             return
-        target = receipt_path(root, feed)
-        pairs = (_receipts(target) + [[stat_key(before), stat_key(after)]])[-MAX_RECEIPTS:]
-        target.parent.mkdir(exist_ok=True)
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(pairs, separators=(",", ":")), encoding="ascii")
-        os.replace(temp, target)
-    except Exception:
+        identity = project_identity(root)
+        target = receipt_path(folder, feed)
+        pairs = (_receipts(identity, target)
+                 + [[stat_key(before), stat_key(after)]])[-MAX_RECEIPTS:]
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        _write_private(target, _sealed(identity, b"receipts " + feed.name.encode(),
+                                       json.dumps(pairs, separators=(",", ":")).encode()))
+    except Exception:  # a receipt is an optimisation, never a failure
         pass
 
 
-def _receipts(path: Path) -> list[list[list[int]]]:
+def _write_private(target: Path, data: bytes) -> None:
+    from .safefile import write_atomic
+
+    write_atomic(target, data, follow=False, mode=0o600)
+
+
+def _receipts(identity: bytes, path: Path) -> list[list[list[int]]]:
     try:
-        pairs = json.loads(path.read_bytes())
+        body = _unsealed(identity, b"receipts " + path.name[:-len(".json")].encode(),
+                         path.read_bytes())
+        if body is None:
+            return []  # not ours: proves nothing
+        pairs = json.loads(body)
         return [[[int(x) for x in b], [int(x) for x in a]] for b, a in pairs
                 if len(b) == len(a) == 5]
     except Exception:
@@ -405,14 +455,14 @@ def _given(paths: list[Path]) -> list[object]:
 def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
                ) -> Daily:
     """A full read, no cache."""
-    paths = ledger.feed_paths()
+    paths, left_out = ledger.accepted()
     amendments = _given(paths)
     while True:
         fold = DailyFold(_aggregates(project), amendments, known_at, project.renames)
         torn: list[TornTail] = []
         _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
         if not fold.unexpected_amendments():
-            return Daily(fold, torn)
+            return Daily(fold, torn, left_out)
         # A correction or void written in an unusual spelling: fold again knowing it.
         amendments = [*fold.given, *fold.others]
 
@@ -425,15 +475,19 @@ def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | 
     fold = DailyFold(_aggregates(project), content.entries, known_at, project.renames)
     for entry in content.entries:
         fold.add(entry)
-    return Daily(fold, content.torn)
+    return Daily(fold, content.torn, content.left_out, content.notices)
 
 
 class DailyCache:
     """The incremental cache of one project (see the module docstring)."""
 
     def __init__(self, root: Path, objectives_path: Path, ledger: Ledger) -> None:
+        from .usersecret import project_folder, project_identity
+
         self.root = root
-        self.file = root / CACHE_DIR / CACHE_FILE
+        self.folder = project_folder(root)  # None: no usable user cache, read in full
+        self.identity = project_identity(root)
+        self.file = None if self.folder is None else self.folder / CACHE_FILE
         self.objectives_path = objectives_path
         self.ledger = ledger
 
@@ -455,7 +509,7 @@ class DailyCache:
 
     # -- full read, then save
     def _cold(self, project: Project, toml_digest: str | None) -> Daily:
-        paths = self.ledger.feed_paths()
+        paths, left_out = self.ledger.accepted()
         amendments = _given(paths)
         while True:
             fold = DailyFold(_aggregates(project), amendments, renames=project.renames)
@@ -466,12 +520,13 @@ class DailyCache:
             amendments = [*fold.given, *fold.others]
         if toml_digest is not None:
             self._save(toml_digest, marks, fold)
-        return Daily(fold, torn)
+        return Daily(fold, torn, left_out)
 
     # -- incremental read
     def _update(self, state: dict[str, Any]) -> Daily | None:
         """The cached fold brought up to date, or None when only a full read will do."""
-        paths = {p.name: p for p in self.ledger.feed_paths()}
+        fit, left_out = self.ledger.survey()
+        paths = {p.name: p for p in fit}
         feeds: dict[str, FeedMark] = state["feeds"]
         if not set(feeds) <= set(paths):
             return None
@@ -490,8 +545,9 @@ class DailyCache:
             if _trusted(mark.state()):
                 if current == mark.stat:
                     continue  # proven by its stat
-                chain = _chain(_receipts(receipt_path(self.root, paths[name])), mark.stat,
-                               current)
+                chain = _chain(_receipts(self.identity,
+                                         receipt_path(self.folder, paths[name])),  # type: ignore[arg-type]
+                               mark.stat, current)
                 if chain:
                     steps = max(steps, chain)
                     continue  # proven by mibtrack's own append receipts
@@ -512,6 +568,16 @@ class DailyCache:
                     feeds[n].lines + 1 if n in feeds else 1) for n in sorted(paths)]
         pending = [job for job in pending
                    if job[0].name not in now or now[job[0].name][0][2] > job[1]]
+        # what verify would say of the bytes about to be read: a feed new to the cache is
+        # checked whole (and left out if rejected), a cached one from where it was proven
+        for path, start, first in list(pending):
+            problem = feed_problem(path, path.name[:-len(".jsonl")], start, first)
+            if problem is not None:
+                if start:
+                    return None  # a known feed went bad: the full read names it
+                left_out.append(problem)
+                pending.remove((path, start, first))
+                del paths[path.name]
         if any(amendment_lines(path, start) for path, start, _ in pending):
             return None  # a correction or void may change any day already folded
         repeated, keyed = keys_recorded_elsewhere(list(paths.values()),
@@ -539,15 +605,17 @@ class DailyCache:
         if save or (changed and (sum(hashed.values()) + grown >= SAVE_BYTES
                                  or steps > MAX_RECEIPTS // 2)):
             self._save(state["objectives"], feeds, fold)
-        return Daily(fold, torn)
+        return Daily(fold, torn, sorted(left_out, key=lambda b: b.path.name))
 
     # -- the file
     def _load(self) -> dict[str, Any] | None:
-        """The cache's state, or None when it is absent, unreadable, corrupt or foreign."""
+        """The cache's state, or None when it is absent, unreadable, corrupt, foreign or
+        not authenticated by this user's key for this project."""
+        if self.file is None:
+            return None
         try:
-            raw = self.file.read_bytes()
-            digest, _, body = raw.partition(b"\n")
-            if hashlib.sha256(body).hexdigest().encode() != digest:
+            body = _unsealed(self.identity, b"daily", self.file.read_bytes())
+            if body is None:
                 return None
             data = json.loads(body)
             if data.get("version") != CACHE_VERSION:
@@ -569,13 +637,9 @@ class DailyCache:
                            "feeds": {n: m.state() for n, m in feeds.items()},
                            "fold": fold.to_state()},
                           separators=(",", ":")).encode()
-        temp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+        if self.file is None:
+            return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-            os.replace(temp, self.file)
+            _write_private(self.file, _sealed(self.identity, b"daily", body))
         except OSError:
-            try:
-                temp.unlink(missing_ok=True)
-            except OSError:
-                pass
+            pass  # the cache never fails a command

@@ -216,3 +216,18 @@ def parse_value_in(text: str, what: str = "value", locale: str = "en") -> Decima
                              "group thousands by three, as in 1 250 or 1 000 000,00")
         raw = "".join(c for c in raw if c not in _SPACES)
     return parse_value(raw, what, decimal_comma=True)
+
+
+#: An idempotency key: 1 to this many characters, all printable.
+MAX_KEY_LENGTH = 200
+
+
+def key_problem(key: str) -> str | None:
+    """Why a key cannot be used (None: it can). The one rule for `--key` and `import`'s
+    key column: 1 to 200 printable characters (no control, format or separator character
+    but the space, so a key shows as what it is)."""
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        return f"must be 1 to {MAX_KEY_LENGTH} characters"
+    if not key.isprintable():
+        return "holds a control or invisible character"
+    return None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,9 +106,13 @@ class Feeds:
 
     lines: dict[str, list[bytes]]
     entries: list
+    clocks: dict[str, int] = field(default_factory=dict)
 
     def write(self, writer: str, clock: int, fields: dict) -> None:
         own = self.lines.setdefault(writer, [])
+        # a feed's clock never goes back (verify rejects such a feed, and readers leave out
+        # what verify rejects): each writer's moments are kept in order; feeds still tie
+        clock = self.clocks[writer] = max(clock, self.clocks.get(writer, 0))
         prev = sha256(own[-1][:-1]) if own else GENESIS
         line = encode({"v": 1, "seq": len(own) + 1, "writer": writer,
                        "recorded_at": stored(moment(clock)), **fields, "prev": prev})

@@ -108,7 +108,7 @@ def test_the_report_schema_validates_the_status_engine_s_report(cli, schema, pro
     ws = Workspace(project)
     report = build_report(ws.project, ws.content.entries, dt.date(2025, 7, 1))
     document = json.loads(dumps(report))
-    _check(document, schema("status"))
+    _check(document, schema("report"))
     jobs = next(o for o in document["objectives"] if o["id"] == "jobs")
     assert jobs["actual"] == 60 and isinstance(jobs["progress"], float)
     # and the commands' own output

@@ -16,10 +16,64 @@ from . import project_cmds, ledger_cmds, plan_cmds, report_cmds, data_cmds, sign
 __all__ = ["app", "main", "run"]
 
 INTERNAL_ERROR = 70
+#: stdout could not be written (full, closed, an I/O error): EX_IOERR of sysexits.h.
+OUTPUT_ERROR = 74
+
+
+class StdoutFailed(Exception):
+    """Writing to stdout failed (the OSError is `cause`)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause.strerror or str(cause))
+        self.cause = cause
+
+
+class _GuardedStdout:
+    """sys.stdout while a command runs: a failed write or flush becomes `StdoutFailed`,
+    which no `except OSError` in between can take for a file error of its own. A closed
+    stdout (sys.stdout None) fails on the first write."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def _call(self, name: str, *args: object) -> object:
+        import errno
+
+        if self._inner is None:
+            raise StdoutFailed(OSError(errno.EBADF, "stdout is closed"))
+        try:
+            return getattr(self._inner, name)(*args)
+        except (OSError, ValueError) as exc:  # ValueError: write to a closed file object
+            cause = exc if isinstance(exc, OSError) else OSError(errno.EBADF, str(exc))
+            raise StdoutFailed(cause) from None
+
+    def write(self, text: str) -> object:
+        return self._call("write", text)
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self._inner is not None and self._inner.isatty())  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run one command line and return its exit code; every failure is one stderr line."""
+    original = sys.stdout
+    sys.stdout = _GuardedStdout(original)  # type: ignore[assignment]
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout = original
+
+
+def _run(argv: list[str] | None) -> int:
     import typer
 
     from ..errors import MibtrackError
@@ -31,7 +85,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="mibtrack", standalone_mode=False)
         flush_messages()
+        sys.stdout.flush()  # a full or closed stdout shows here: still inside the boundary
         return result if isinstance(result, int) else 0
+    except StdoutFailed as exc:
+        return _stdout_failed(exc.cause)
     except MibtrackError as exc:
         if exc.exit_code == 1:  # an alert (`check`), not a refusal: its warnings stand
             flush_messages()
@@ -44,6 +101,7 @@ def run(argv: list[str] | None = None) -> int:
             flush_messages()
         return exc.exit_code
     except BrokenPipeError:
+        _silence_stdout()
         return 0
     except typer.Abort:
         sys.stderr.write("mibtrack: aborted\n")
@@ -62,6 +120,46 @@ def run(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _stdout_failed(cause: OSError) -> int:
+    """stdout failed. If this command appended entries, say so (with their ids, so a retry
+    can be keyed instead of recording the fact twice) and exit 74; a reader piped into
+    `head` exits 0 quietly; any other failure is exit 74 with one line."""
+    import errno
+
+    from .app import session
+
+    _silence_stdout()
+    recorded = session().recorded
+    why = cause.strerror or str(cause)
+    if recorded:
+        what = (f"entry {recorded[0]} WAS recorded" if len(recorded) == 1 else
+                f"{len(recorded)} entries WERE recorded (first {recorded[0]}, last "
+                f"{recorded[-1]})")
+        sys.stderr.write(f"mibtrack: {what}, but stdout failed ({why}) — do not record it "
+                         "again without a --key; `mibtrack log` shows it\n")
+        return OUTPUT_ERROR
+    if cause.errno == errno.EPIPE:
+        return 0
+    sys.stderr.write(f"mibtrack: cannot write to stdout ({why}) — check where the output "
+                     "goes (a full disk, a closed pipe)\n")
+    return OUTPUT_ERROR
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so that nothing (our exit flush, the interpreter's) fails on
+    it again with a second message or a traceback."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+        finally:
+            os.close(null)
+    except OSError:
+        pass
+
+
 def _internal(exc: BaseException, debug: bool) -> int:
     """Our own bug: one line and exit 70; the traceback only with --debug."""
     if debug:
@@ -74,13 +172,17 @@ def _internal(exc: BaseException, debug: bool) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """An error for stderr: one line, and no user-typed character can act on the terminal."""
+    from ..render.text import literal
+
+    return " ".join(literal(text).split())
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
     code = run(argv)
     try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        pass
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
     sys.exit(code)

@@ -45,6 +45,10 @@ class Session:
     #: Warnings and notices for stderr, printed when the command ends unrefused (a refused
     #: command prints exactly its error line).
     messages: list[str] = field(default_factory=list)
+    #: Feeds the command's reading left out (for the JSON documents' `feeds_left_out`).
+    left_out: list = field(default_factory=list)
+    #: Ids of entries this command appended (named if stdout then fails: exit 74).
+    recorded: list = field(default_factory=list)
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -202,11 +206,16 @@ def console(stderr: bool = False) -> Console:
 
 
 def echo(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """One line (or a few) on stdout; user text in it is made inert (`literal`): a file
+    name or a problem message can carry escapes."""
+    from ..render.text import literal
+
+    sys.stdout.write("\n".join(literal(line) for line in text.split("\n")) + "\n")
 
 
 def warn(text: str) -> None:
-    """A warning line for stderr, printed once the command has not been refused."""
+    """A warning line for stderr, printed once the command has not been refused (user text
+    in it is made inert then: `render.text.literal`)."""
     session().messages.append(f"mibtrack: warning: {text}")
 
 
@@ -228,8 +237,10 @@ def flush_messages() -> None:
                 notice(NO_PLAN_NOTICE)
         except OSError:
             pass
+    from ..render.text import literal
+
     for line in dict.fromkeys(s.messages):
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(literal(line) + "\n")
     s.messages.clear()
 
 
@@ -240,7 +251,9 @@ def drop_messages() -> None:
 def info(text: str) -> None:
     """Progress chatter for people, on stderr, silenced by --quiet."""
     if not session().quiet:
-        sys.stderr.write(text + "\n")
+        from ..render.text import literal
+
+        sys.stderr.write(literal(text) + "\n")
 
 
 #: Reading more than this many bytes of feeds shows a progress bar (on a terminal only).
@@ -303,11 +316,19 @@ def ledger_content() -> Any:
     """The project's ledger as read now, warning about torn tails (they never hide the good
     entries: reading commands use those and exit 0)."""
     content = session().workspace.content
-    for torn in content.torn:
-        warn(torn.warning())
+    warn_feeds(content)
     return content
 
 
+def warn_feeds(read: Any) -> None:
+    """Warn (stderr, file and line) of each feed left out, journal ignored and torn tail
+    in what was read (a LedgerContent or a Daily)."""
+    for problem in read.left_out:
+        warn(problem.left_out())
+    for notice in read.notices:
+        warn(notice)
+    for torn in read.torn:
+        warn(torn.warning())
 def warn_ledger(conflicts: Any, orphans: Any) -> None:
     """What a reading command says about the ledger besides its answer (SPEC R2): each key
     recorded with other content (the earliest recorded is used), and once per id each
@@ -400,6 +421,28 @@ def entry_filters(project: Any, metric: str | None, objective: str | None,
     return EntryFilters(metric, objective,
                         parse_date_in(since, "--since", locale) if since else None,
                         parse_date_in(until, "--until", locale) if until else None)
+
+
+def write_output(output: str, text: str | bytes) -> None:
+    """`--output FILE`: written whole (see safefile.py); a device, FIFO or folder is refused
+    (exit 2) and a symbolic link is written through, never replaced."""
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..render.text import literal
+    from ..safefile import NotRegular, write_atomic
+
+    try:
+        write_atomic(Path(output), text if isinstance(text, bytes) else text.encode("utf-8"))
+    except NotRegular:
+        raise UsageError(f"{literal(output)} is not a regular file (a device, FIFO or folder)",
+                         "give the path of a file to create or replace") from None
+    except OSError as exc:
+        raise UsageError(f"{literal(output)}: cannot be written ({exc.strerror or exc})",
+                         "check the folder exists and is writable") from None
+    except ValueError:  # a NUL in the name
+        raise UsageError(f"{literal(output)}: cannot be written (a NUL character in its "
+                         "name)", "check the file name") from None
 
 
 def print_json(value: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -28,6 +27,7 @@ from .app import (
     today,
     warn,
     warn_entries,
+    write_output,
 )
 
 #: Files with more rows than this get a progress bar (on a terminal only).
@@ -98,6 +98,7 @@ def import_(
             results = ws.ledger.append(s.writer_id(), plan.drafts, decoded=False)
         except UsageError as exc:
             raise _with_line(exc, plan) from None
+    s.recorded.extend(r.entry.id for r in results if not r.already)
     new = sum(1 for r in results if not r.already)
     already = len(results) - new
     if not s.quiet or new:
@@ -205,6 +206,7 @@ def export(
     from ..errors import UsageError
     from ..export import applied_records, raw_entries
     from ..render.documents import entry_record
+    from ..render.text import literal
 
     if fmt not in ("csv", "json"):
         raise UsageError(f"unknown format {fmt!r}", "use --format csv or --format json")
@@ -226,8 +228,9 @@ def export(
             text = control_codes_shown(text)
         sys.stdout.write(text)
     else:
-        _write_atomically(output, text)
-        info(f"exported {len(records)} entr{'y' if len(records) == 1 else 'ies'} to {output}")
+        write_output(output, text)
+        info(f"exported {len(records)} entr{'y' if len(records) == 1 else 'ies'} to "
+             f"{literal(output)}")
     warn_entries(project, entries)
 
 
@@ -243,26 +246,6 @@ def _render(records, fmt: str, raw: bool, french: bool = False) -> str:
     out = io.StringIO(newline="")
     write_csv(out, RAW_COLUMNS if raw else EXPORT_COLUMNS, records, french=french)
     return out.getvalue()
-
-
-def _write_atomically(output: str, text: str) -> None:
-    """A temporary file beside the target, fsynced, then renamed over it."""
-    from pathlib import Path
-
-    from ..errors import UsageError
-
-    target = Path(output)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"{output}: cannot be written ({exc.strerror})",
-                         "check the folder exists and is writable") from None
 
 
 @app.command()

@@ -48,11 +48,12 @@ EvidenceOpt = Annotated[list[str] | None, typer.Option(
 def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
             evidence: list[str] | None = None) -> None:
     from ..errors import UsageError
+    from ..values import key_problem
 
     for draft in drafts:
         key = draft.get("key")
-        if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
-            raise UsageError(f"--key {key!r} is not usable",
+        if key is not None and key_problem(key) is not None:
+            raise UsageError(f"--key {key!r} is not usable ({key_problem(key)})",
                              "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
     created: list = []
@@ -74,6 +75,8 @@ def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
             except OSError:
                 pass
         raise
+    if not dry_run:
+        s.recorded.extend(r.entry.id for r in results if not r.already)
     for result in results:
         if json_output:
             document = {"schema_version": 1, "already_recorded": result.already,

@@ -81,13 +81,14 @@ def validate() -> None:
 
     from ..errors import IntegrityError
     from ..objectives import Problems
+    from ..render.text import literal
 
     ws = session().workspace
     try:
         project = ws.project
     except Problems as exc:
         for problem in exc.problems[1:]:
-            sys.stderr.write(f"mibtrack: {problem}\n")
+            sys.stderr.write(f"mibtrack: {literal(str(problem))}\n")
         raise Problems([exc.problems[0]]) from None
     with reading_progress("checking entries"):
         content = ws.content
@@ -96,7 +97,7 @@ def validate() -> None:
     with reading_progress("verifying"):
         broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
     for verdict in broken[1:]:
-        sys.stderr.write(f"mibtrack: {verdict.problem.describe()}\n")
+        sys.stderr.write(f"mibtrack: {literal(verdict.problem.describe())}\n")
     if broken:
         raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
     from ..compute.ledger_state import effective_ledger, orphans

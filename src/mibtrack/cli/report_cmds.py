@@ -26,8 +26,9 @@ from .app import (
     reading_progress,
     session,
     today,
-    warn,
+    warn_feeds,
     warn_ledger,
+    write_output,
 )
 
 FAIL_ON = ("at-risk", "off-track", "missed")
@@ -73,8 +74,8 @@ def _compute(day, moment, period=None, baseline=None, strict=False,
     base = choice.book.find(baseline) if baseline is not None else None
     project = choice.project
     chosen = check_part(project, Part(*part))
-    for torn in daily.torn:
-        warn(torn.warning())
+    warn_feeds(daily)
+    session().left_out = daily.left_out
     ledger = daily.fold.effective()
     evaluator = Evaluator(project, ledger, daily.fold.series())
     report_value = build_report_from_ledger(project, ledger, day, evaluator, part=chosen,
@@ -106,6 +107,17 @@ def _locale(option: str | None) -> str | None:
     return option
 
 
+def _left_out() -> list[dict]:
+    return [b.document() for b in session().left_out]
+
+
+def _with_left_out(report) -> dict:
+    """A report's JSON document with `feeds_left_out`: the feeds no figure counts."""
+    from ..render.jsonout import plain
+
+    return {**plain(report), "feeds_left_out": _left_out()}
+
+
 @app.command()
 def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
            baseline: BaselineOpt = None, group: GroupFilter = None, owner: OwnerFilter = None,
@@ -123,7 +135,7 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
     chosen_locale = _locale(locale)
     report = _report(as_of, known_at, baseline=baseline, part=(group, owner, tag))
     if json_output:
-        print_json(report)
+        print_json(_with_left_out(report))
         return
     out = console()
     with use_locale(chosen_locale or report.program.locale):
@@ -214,24 +226,10 @@ def _emit(text: str | bytes, output: str | None) -> None:
         assert isinstance(text, str)
         sys.stdout.write(text)
         return
-    import os
-    from pathlib import Path
+    from ..render.text import literal
 
-    from ..errors import UsageError
-
-    target = Path(output)
-    temp = target.with_name(f".{target.name}.tmp")
-    try:
-        if isinstance(text, bytes):
-            temp.write_bytes(text)
-        else:
-            temp.write_text(text, encoding="utf-8")
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {output} ({exc.strerror})",
-                         "check the folder exists and is writable") from None
-    echo(f"wrote {output}") if not session().quiet else None
+    write_output(output, text)
+    echo(f"wrote {literal(output)}") if not session().quiet else None
 
 
 @app.command()
@@ -365,7 +363,8 @@ def check(
                     "stale_metrics": report_value.stale_metrics,
                     "summary": report_value.summary,
                     "rollups": report_value.rollups,
-                    "objectives": report_value.objectives})
+                    "objectives": report_value.objectives,
+                    "feeds_left_out": _left_out()})
     else:
         from ..render.text import literal
 

@@ -90,10 +90,14 @@ def store(root: Path, prepared: list[tuple[Path, Document]]) -> list[Path]:
         if target.is_file():
             continue  # content-addressed: the same bytes are already kept (verify checks)
         target.parent.mkdir(parents=True, exist_ok=True)
-        staged = target.with_name(f".{document.name[:200]}.{os.getpid()}.tmp")
+        import tempfile
+
+        handle, temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
+        staged = Path(temp)  # never a predictable name a planted link could sit at
+        os.fchmod(handle, 0o644)
         digest = hashlib.sha256()
         try:
-            with open(source, "rb") as src, open(staged, "wb") as out:
+            with os.fdopen(handle, "wb") as out, open(source, "rb") as src:
                 while chunk := src.read(1 << 20):
                     digest.update(chunk)
                     out.write(chunk)

@@ -80,8 +80,30 @@ class Break:
     #: other).
     kind: str = "chain"
 
+    @property
+    def torn(self) -> bool:
+        """A torn tail (an interrupted write): readers still count the entries before it."""
+        return self.kind == "torn"
+
+    @property
+    def recover(self) -> bool:
+        """A fork or a merge conflict: `mibtrack recover` is the way out."""
+        return self.kind in ("fork", "conflict-marker")
+
     def describe(self) -> str:
-        return f"{self.path}:{self.line}: {self.problem}"
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.problem}"
+
+    def left_out(self) -> str:
+        """What reading commands say of a feed they do not count."""
+        from .codec import recover_hint
+
+        way_out = recover_hint(str(self.path)) if self.recover else "see `mibtrack verify`"
+        return f"{self.describe()} — this feed is left out of every figure; {way_out}"
+
+    def document(self) -> dict[str, Any]:
+        """`feeds_left_out` items of the JSON documents."""
+        return {"file": self.path.name, "line": self.line or None, "problem": self.problem}
 
 
 def clock_gap(earlier: str, later: str) -> str:
@@ -106,9 +128,9 @@ def split_lines(data: bytes) -> tuple[list[bytes], int]:
 def read_feed(path: Path) -> FeedContent:
     """Decode every complete line; a bad complete line is an invalid entry (exit 3)."""
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except OSError as exc:
-        raise ProjectError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     lines, end = split_lines(without_unfinished_batch(path, data))
     content = FeedContent(path)
     content.entries = [decode(line, f"{path}:{number}") for number, line in
@@ -120,123 +142,284 @@ def read_feed(path: Path) -> FeedContent:
 
 # A batch (an import) is appended as one write, but a crash can cut any write short, even
 # at a line boundary. So before a batch of several lines is written, a journal beside the
-# feed (`<writer>.jsonl.pending`, fsynced) records the feed's size and the batch's length
-# and hash; it is removed once the batch is fsynced. While a journal names a batch that is
-# not all there, the batch's lines count as a torn tail: readers skip them, appends refuse,
-# and `repair` quarantines the whole partial batch. So a batch is in the feed whole or not
-# at all.
+# feed (`<writer>.jsonl.pending`, fsynced) records the feed's size, the batch's length and
+# hash and the SHA-256 of each of its lines, authenticated with this user's secret
+# (usersecret.py); it is removed once the batch is fsynced. A journal is honoured only when
+# its tag is valid for this feed AND its claims match the feed's bytes: the feed is at least
+# `size` bytes long and `size` is a line boundary, fewer than `length` bytes follow it (the
+# batch is not all there), and every complete line after `size` is, in order, a line of the
+# batch. Then the partial batch counts as a torn tail: readers skip it, appends refuse, and
+# `repair` quarantines it. So a batch is in the feed whole or not at all, and a journal that
+# mibtrack did not write for these very bytes (forged, copied from a clone, stale) deletes
+# nothing: it is named on stderr and left alone.
 
 def pending_path(path: Path) -> Path:
     return path.with_name(path.name + ".pending")
 
 
-def without_unfinished_batch(path: Path, data: bytes) -> bytes:
-    """The feed's bytes, cut back to before a batch append that never completed."""
-    from json import loads
-
-    try:
-        journal = loads(pending_path(path).read_bytes())
-        start, length, digest = int(journal["size"]), int(journal["length"]), journal["sha256"]
-    except FileNotFoundError:
-        return data
-    except (OSError, ValueError, KeyError, TypeError):
-        return data  # a journal cut short: fsynced before the batch, so no batch was written
-    if len(data) <= start:
-        return data
-    if len(data) >= start + length and sha256(data[start:start + length]) == digest:
-        return data
-    return data[:start]
-
-
-def _begin_batch(path: Path, size: int, data: bytes | bytearray) -> None:
+def _journal_tag_parts(path: Path, body: dict[str, Any]) -> tuple[bytes, ...]:
     from json import dumps
 
-    journal = dumps({"size": size, "length": len(data), "sha256": sha256(data)}).encode()
-    with open(pending_path(path), "wb") as out:
-        out.write(journal)
-        out.flush()
-        os.fsync(out.fileno())
-    _fsync_dir(path.parent)
+    try:
+        where = str(path.resolve())
+    except OSError:
+        where = str(path)
+    return (b"mibtrack batch journal 1", where.encode("utf-8", "surrogateescape"),
+            dumps(body, sort_keys=True, separators=(",", ":")).encode())
+
+
+def read_journal(path: Path) -> dict[str, Any] | None | str:
+    """The feed's journal: None when there is none, its fields when it is well-formed and
+    authenticated, else a short reason it is not trusted (never blocks: a FIFO or device
+    named like a journal is not opened for reading)."""
+    import stat
+    from json import loads
+
+    from ..usersecret import tag_ok
+
+    journal = pending_path(path)
+    try:
+        fd = os.open(journal, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return "a symbolic link" if exc.errno == 40 else f"unreadable ({exc.strerror})"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        raw = os.read(fd, 1 << 24)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    finally:
+        os.close(fd)
+    try:
+        data = loads(raw)
+        body = {"size": int(data["size"]), "length": int(data["length"]),
+                "sha256": str(data["sha256"]), "lines": [str(x) for x in data["lines"]]}
+        given = str(data["tag"])
+    except (ValueError, KeyError, TypeError):
+        return "not a journal mibtrack wrote (malformed)"
+    if not tag_ok(given, *_journal_tag_parts(path, body)):
+        return "not written by mibtrack for this feed (its authentication fails)"
+    return body
+
+
+def journal_claims(path: Path, journal: dict[str, Any], data: bytes) -> str | None:
+    """Why an authenticated journal's claims do not match the feed's bytes (None: they do,
+    and the batch is unfinished)."""
+    start, length, digests = journal["size"], journal["length"], journal["lines"]
+    if len(data) < start:
+        return f"it names a batch at byte {start}, past the feed's end"
+    if start and data[start - 1:start] != b"\n":
+        return f"byte {start} is not the start of a line"
+    if len(data) - start >= length:
+        return "the batch it names is complete" if sha256(data[start:start + length]) == \
+            journal["sha256"] else "the bytes after it are not its batch"
+    lines, _ = split_lines(data[start:])
+    if len(lines) >= len(digests) or any(sha256(line) != digest
+                                         for line, digest in zip(lines, digests, strict=False)):
+        return "the lines after it are not its batch"
+    return None
+
+
+def journal_warning(path: Path) -> str | None:
+    """The warning readers give about a journal they do not honour (None: no journal, or
+    one that is honoured or finished)."""
+    journal = read_journal(path)
+    if journal is None:
+        return None
+    if isinstance(journal, str):
+        reason = journal
+    else:
+        try:
+            reason = journal_claims(path, journal, path.read_bytes())
+        except OSError:
+            return None
+        if reason is None or reason == "the batch it names is complete":
+            return None
+    return (f"{pending_path(path)}: batch journal ignored: {reason}; the feed is read as it "
+            "is (remove the journal once `mibtrack verify` is clean)")
+
+
+def without_unfinished_batch(path: Path, data: bytes) -> bytes:
+    """The feed's bytes, cut back to before a batch append that never completed — only
+    when an authenticated journal's claims match these bytes (see above)."""
+    journal = read_journal(path)
+    if not isinstance(journal, dict) or journal_claims(path, journal, data) is not None:
+        return data
+    return data[:journal["size"]]
+
+
+def _begin_batch(path: Path, size: int, data: bytes, lines: list[bytes]) -> None:
+    from json import dumps
+
+    from ..usersecret import tag
+
+    body = {"size": size, "length": len(data), "sha256": sha256(data),
+            "lines": [sha256(line[:-1]) for line in lines]}
+    mac = tag(*_journal_tag_parts(path, body))
+    from ..safefile import write_atomic
+
+    journal = dumps({**body, "tag": mac or ""}).encode()
+    # whole, fsynced, folder fsynced; a planted link at the journal's name is replaced,
+    # never written through
+    write_atomic(pending_path(path), journal, follow=False, mode=0o644)
 
 
 def _settle_batch(path: Path, fd: int, size: int) -> None:
-    """Before appending: refuse after an unfinished batch, forget a finished one."""
-    pending = pending_path(path)
-    if not pending.exists():
+    """Before appending: refuse after an unfinished batch, forget a finished one; a journal
+    that is not honoured is left alone (readers name it)."""
+    journal = read_journal(path)
+    if not isinstance(journal, dict):
         return
-    if len(without_unfinished_batch(path, os.pread(fd, size, 0))) < size:
+    reason = journal_claims(path, journal, os.pread(fd, size, 0))
+    if reason is None:
         raise IntegrityError(f"{path}: ends with an interrupted batch append (an import cut "
                              "short)", "run `mibtrack repair` to quarantine it, then run again")
-    pending.unlink(missing_ok=True)
+    if reason == "the batch it names is complete":
+        pending_path(path).unlink(missing_ok=True)
 
 
-def check_chain(path: Path, writer: str) -> tuple[int, Break | None]:
-    """Recompute the chain of one feed: (entries checked, first break or None)."""
+def line_before(data: bytes, start: int) -> bytes:
+    """The complete line ending just before offset `start` (a line start), without newline."""
+    return data[data.rfind(b"\n", 0, start - 1) + 1:start - 1] if start else b""
+
+
+def check_chain(path: Path, writer: str, start: int = 0, first: int = 1
+                ) -> tuple[int, Break | None]:
+    """Recompute the chain of one feed: (entries checked, first break or None). From byte
+    `start` (a line start, the line before it trusted) with line number `first`, when
+    only what was appended since a proven state needs checking."""
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except OSError as exc:
-        return 0, Break(path, 0, f"cannot be read ({exc.strerror})", "unreadable")
-    lines, end = split_lines(without_unfinished_batch(path, data))
-    prev = GENESIS
-    newest: str | None = None  # recorded_at never decreases along a feed
+        return 0, Break(path, 0, f"cannot be read ({exc.strerror or exc})", "unreadable")
+    lines, end = split_lines(without_unfinished_batch(path, data)[start:])
+    end += start
+    prev = sha256(line_before(data, start)) if start else GENESIS
+    newest = _recorded_at(line_before(data, start)) if start else None  # never decreases
     seen_prev: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first):
         try:
             fields = parse_fields(line)
         except ValueError as exc:
             if conflict_marker(line):
-                return number - 1, Break(path, number, conflict_problem(line), "conflict-marker")
-            return number - 1, Break(path, number, f"not a ledger entry ({exc})")
+                return number - first, Break(path, number, conflict_problem(line),
+                                             "conflict-marker")
+            return number - first, Break(path, number, f"not a ledger entry ({exc})")
         if not id_matches(line):
-            return number - 1, Break(path, number, "entry bytes do not match its id "
-                                     "(changed after it was written)")
+            return number - first, Break(path, number, "entry bytes do not match its id "
+                                         "(changed after it was written)")
         if fields.get("prev") != prev:
             if fields.get("prev") in seen_prev:
                 # it has the same predecessor as an earlier line, `sibling`
                 sibling = seen_prev[fields["prev"]]
                 after = f"follows line {sibling - 1} again" if sibling > 1 else \
                     "starts the feed again"
-                return number - 1, Break(path, number, f"fork: seq {fields.get('seq')} {after}, "
-                                         f"like line {sibling} (the same writer id appended in "
-                                         "two places)", "fork")
-            return number - 1, Break(path, number, "chain broken: prev does not match the line "
-                                     "before (a line was deleted, inserted or reordered)")
+                return number - first, Break(path, number, f"fork: seq {fields.get('seq')} "
+                                             f"{after}, like line {sibling} (the same writer "
+                                             "id appended in two places)", "fork")
+            return number - first, Break(path, number, "chain broken: prev does not match the "
+                                         "line before (a line was deleted, inserted or "
+                                         "reordered)")
         if fields.get("seq") != number:
-            return number - 1, Break(path, number, f"sequence number {fields.get('seq')} where "
-                                     f"{number} was expected")
+            return number - first, Break(path, number, f"sequence number {fields.get('seq')} "
+                                         f"where {number} was expected")
         if fields.get("writer") != writer:
-            return number - 1, Break(path, number, f"writer '{fields.get('writer')}' in the feed "
-                                     f"of '{writer}' (a line copied from another feed)")
+            return number - first, Break(path, number, f"writer '{fields.get('writer')}' in the "
+                                         f"feed of '{writer}' (a line copied from another "
+                                         "feed)")
         try:
             decode(line, f"{path}:{number}")
         except ProjectError as exc:
-            return number - 1, Break(path, number, exc.detail, "invalid-entry")
+            return number - first, Break(path, number, exc.detail, "invalid-entry")
         moment = fields["recorded_at"]
         if newest is not None and moment < newest:
-            return number - 1, Break(path, number, f"recorded_at {moment} goes back "
+            return number - first, Break(path, number, f"recorded_at {moment} goes back "
                                      f"{clock_gap(moment, newest)} before line {number - 1}'s "
                                      f"{newest} (a clock set back)", "clock")
         newest = moment
         seen_prev[prev] = number
         prev = sha256(line)
     if end < len(data):
-        return len(lines), Break(path, len(lines) + 1, f"torn last line ({len(data) - end} bytes "
-                                 "of an interrupted write) — run `mibtrack repair`", "torn")
+        return len(lines), Break(path, first + len(lines), f"torn last line ({len(data) - end} "
+                                 "bytes of an interrupted write) — run `mibtrack repair`",
+                                 "torn")
     return len(lines), None
+
+
+def _recorded_at(line: bytes) -> str | None:
+    """A trusted line's recorded_at (the clock check's start when checking from it on)."""
+    try:
+        moment = parse_fields(line).get("recorded_at")
+    except ValueError:
+        return None
+    return moment if isinstance(moment, str) else None
+
+
+def _read_regular(path: Path) -> bytes:
+    """A feed's bytes; never follows a symbolic link nor opens a FIFO or device (which
+    could block a reader forever)."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file")
+        chunks, size = [], st.st_size
+        while True:
+            chunk = os.read(fd, max(size, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 @contextmanager
 def locked(path: Path, create: bool = True) -> Iterator[int]:
-    """An exclusive flock on the feed, held for the whole read-last-hash-and-append."""
-    flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
-    existed = path.exists()
+    """An exclusive flock on the feed, held for the whole read-last-hash-and-append. A feed
+    is never opened through a symbolic link nor when it is not a regular file; a feed this
+    call created and left empty (a refused append) is removed again."""
+    import stat
+
+    flags = (os.O_RDWR | os.O_APPEND | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+             | (os.O_CREAT if create else 0))
+    for _ in range(8):
+        existed = os.path.lexists(path)
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno == 40 or os.path.islink(path):  # ELOOP: O_NOFOLLOW met a link
+                raise IntegrityError(f"{path}: is a symbolic link; a feed is never written "
+                                     "through a link", "replace it by the feed itself (see "
+                                     "`mibtrack verify`)") from None
+            raise ProjectError(f"{path}: cannot be opened for writing ({exc.strerror})",
+                               "check the ledger folder's permissions and free space") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise IntegrityError(f"{path}: is not a regular file", "a feed is a plain "
+                                     "file in ledger/: remove what is there")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:  # removed (a refused first append) while we waited: open it again
+                now = os.stat(path, follow_symlinks=False)
+                same = (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino)
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if same:
+            break
+        os.close(fd)
+    else:
+        raise ProjectError(f"{path}: keeps being replaced while opened",
+                           "run the command again once other writers are done")
     try:
-        fd = os.open(path, flags, 0o644)
-    except OSError as exc:
-        raise ProjectError(f"{path}: cannot be opened for writing ({exc.strerror})",
-                           "check the ledger folder's permissions and free space") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         if not existed:
             _fsync_dir(path.parent)
         yield fd
@@ -245,6 +428,11 @@ def locked(path: Path, create: bool = True) -> Iterator[int]:
                            "check the ledger folder's permissions and free space, then run "
                            "again") from None
     finally:
+        try:
+            if not existed and os.fstat(fd).st_size == 0:
+                os.unlink(path)  # under the lock: waiters see another inode and reopen
+        except OSError:
+            pass
         os.close(fd)  # closing releases the lock
 
 
@@ -288,22 +476,27 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
            on_appended: OnAppended | None = None,
            guard: Callable[[int, int], None] | None = None,
            sign: Callable[[bytes], str] | None = None,
-           decoded: bool = True) -> list[Entry]:
+           marks: Any = None, decoded: bool = True) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
     refuse (the idempotency-key check uses it). `sign`, when given, signs each line
-    (codec.encode). On any failure the feed is cut back to its
-    size before the call: a refused or failed append leaves nothing behind.
-    Every line is read back by the strict reader before anything is written;
-    `decoded=False` (an import of many rows) keeps only the ids of the entries,
-    not the entries, as `Written`.
+    (codec.encode). The feed's chain is checked first, as `verify` does (exit 4 when
+    broken); `marks` (a `chainmark.ChainMarks`) may prove a prefix already checked, so only
+    the lines after it are. Every line is read back by the strict reader before anything is
+    written; `decoded=False` (an import of many rows) keeps only the ids of the entries, not
+    the entries, as `Written`. On any failure the feed is cut back to its size before the
+    call: a refused or failed append leaves nothing behind.
     """
     with locked(path) as fd:
         before = os.fstat(fd)
         size = before.st_size
         _settle_batch(path, fd, size)
         last, torn = _tail(fd, size)
+        if not torn:
+            proven = marks.proven(path, before) if marks is not None else None
+            start, first = (proven[0], proven[1] + 1) if proven else (0, 1)
+            _refuse_broken_chain(path, writer, start, first)
         if torn:
             raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
                                  "run `mibtrack repair` to quarantine it, then record again")
@@ -311,7 +504,7 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
             guard(fd, size)
         data, entries = _chained(path, writer, drafts, last, sign, decoded)
         if len(entries) > 1:
-            _begin_batch(path, size, data)
+            _begin_batch(path, size, data, bytes(data).splitlines(keepends=True))
         try:
             written = 0
             with memoryview(data) as view:  # a short write resumes without copying the rest
@@ -329,12 +522,29 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
             raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
                                "free some space or fix permissions, then run again") from None
         pending_path(path).unlink(missing_ok=True)
+        if marks is not None:
+            marks.note(path, os.fstat(fd), entries[-1].seq)
         if on_appended is not None:
             try:
                 on_appended(path, before, os.fstat(fd))
             except Exception:
                 pass
         return entries
+
+
+def _refuse_broken_chain(path: Path, writer: str, start: int = 0, first: int = 1) -> None:
+    """Under the lock, before appending: the feed's chain (from byte `start`, line `first`
+    when the bytes before were proven checked) must be one `verify` accepts, or a new entry
+    would chain onto an edited line and seem to vouch for it (exit 4)."""
+    from .scan import fast_chain
+
+    if fast_chain(path, writer, start, first) is not None:
+        return
+    _, problem = check_chain(path, writer, start, first)
+    if problem is not None and not problem.torn:
+        raise IntegrityError(f"{problem.describe()}; nothing was recorded",
+                             "the feed's chain is broken: restore it from git or a backup "
+                             "(`mibtrack verify --history` shows when it changed)")
 
 
 def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
@@ -391,33 +601,58 @@ def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry
     if torn:
         raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
                              "run `mibtrack repair` to quarantine it, then record again")
+    _refuse_broken_chain(path, writer)
     return _chained(path, writer, drafts, last)[1]
 
 
 def quarantine(path: Path) -> Path | None:
-    """Move a torn tail to ledger/quarantine/ (fsynced) and cut it from the feed."""
+    """Move a torn tail to ledger/quarantine/ (fsynced) and cut it from the feed. Only the
+    bytes after the last complete line go, or an unfinished batch an authenticated journal
+    names; a feed with nothing to quarantine is never opened for writing (a read-only ledger
+    with nothing to repair is fine). The quarantine file appears whole or not at all."""
+    import tempfile
+
+    try:
+        data = _read_regular(path)
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror or exc})",
+                           "check the ledger folder's permissions, then run again") from None
+    if without_unfinished_batch(path, data).rfind(b"\n") + 1 == len(data):
+        journal = read_journal(path)
+        if isinstance(journal, dict) and journal_claims(path, journal, data) \
+                == "the batch it names is complete":
+            try:  # ours and finished (killed before removing it): forget it
+                pending_path(path).unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only ledger: harmless, readers ignore a finished journal
+        return None
     with locked(path, create=False) as fd:
         size = os.fstat(fd).st_size
         data = os.pread(fd, size, 0)
         end = without_unfinished_batch(path, data).rfind(b"\n") + 1
         if end == size:
-            pending_path(path).unlink(missing_ok=True)
             return None
         folder = path.parent / QUARANTINE
         folder.mkdir(exist_ok=True)
         stamp = format_moment(utc_now()).replace(":", "").replace("-", "")
         line = data[:end].count(b"\n") + 1
         target = folder / f"{path.stem}.{stamp}.line{line}.torn"
-        qfd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        qfd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
         try:
-            torn, written = data[end:], 0
-            while written < len(torn):  # a short write must not lose quarantined bytes
-                written += os.write(qfd, torn[written:])
-            os.fsync(qfd)
+            try:
+                torn, written = data[end:], 0
+                while written < len(torn):  # a short write must not lose quarantined bytes
+                    written += os.write(qfd, torn[written:])
+                os.fchmod(qfd, 0o644)
+                os.fsync(qfd)
+            finally:
+                os.close(qfd)
+            os.link(temp, target)  # never replaces an existing quarantine file
         finally:
-            os.close(qfd)
+            os.unlink(temp)
         _fsync_dir(folder)
         os.ftruncate(fd, end)
         os.fsync(fd)
-        pending_path(path).unlink(missing_ok=True)
+        if isinstance(read_journal(path), dict):  # ours, and now settled; others stay
+            pending_path(path).unlink(missing_ok=True)
         return target

@@ -56,17 +56,9 @@ def store_copy(ledger_root: Path, data: bytes) -> str:
     folder = target.parent
     try:
         folder.mkdir(exist_ok=True)
-        temp = folder / f".{digest}.{os.getpid()}.tmp"
-        with open(temp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        from ..safefile import write_atomic  # mkstemp, fsynced, renamed: never a planted name
+
+        write_atomic(target, data, follow=False, mode=0o644)
     except OSError as exc:
         raise ProjectError(f"cannot write {target} ({exc.strerror})",
                            "check the ledger folder is writable") from None

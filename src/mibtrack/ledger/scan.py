@@ -213,33 +213,49 @@ def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:
     return -1
 
 
-def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
+def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
+               ) -> tuple[int, object] | None:
     """`feed.check_chain` for a feed whose lines are all in order: (entries, None), or
     (entries, torn-tail Break). Canonical observation lines are read by the strict reader
     (`ledger.lines`) and checked with two hashes (`prev` and `id` must equal digests
     computed here, so they are lowercase hex); other lines exactly as `check_chain` does.
-    The feed is mapped and read a slice at a time (flat memory). At the first doubt (any
-    break, an unreadable file) it gives None, and `check_chain` is run to name the problem
-    exactly as before."""
+    The feed is mapped and read a slice at a time (flat memory); a link, FIFO or device is
+    never opened. At the first doubt (any break, an unreadable file) it gives None, and
+    `check_chain` is run to name the problem exactly as before. From byte `start` (a line
+    start) with line number `first` (see `check_chain`), the line before `start` trusted."""
+    import stat
+
     from . import lines as reader
     from .codec import GENESIS, id_matches, parse_fields
-    from .feed import Break
+    from .feed import Break, _recorded_at, line_before
 
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size == 0:
-                return 0, None
-            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        size = st.st_size
+        if size == 0:
+            return (0, None) if start == 0 else None
+        view = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
+    finally:
+        os.close(fd)
     with view:
         end = view.rfind(b"\n") + 1
-        prev, newest = GENESIS, ""
+        if start > end:
+            return None
+        before = line_before(view, start)  # type: ignore[arg-type]  # bytes-like
+        prev = _sha256(before).hexdigest() if start else GENESIS
+        newest = (_recorded_at(before) or "") if start else ""
         read, line_ok = reader.read, reader.Checks().line_ok
         hash_of = _sha256
-        number = 0
-        for _, lines in line_slices(view, end):
+        number = first - 1
+        for _, lines in line_slices(view, end, start):
             for line in lines:
                 number += 1
                 obs = read(line) if len(line) <= MAX_LINE_BYTES else None
@@ -262,10 +278,11 @@ def fast_chain(path: Path, writer: str) -> tuple[int, object] | None:
                         return None
                 newest = moment  # recorded_at never decreases along a feed
                 prev = hash_of(line).hexdigest()
+    checked = number - first + 1
     if end < size:
-        return number, Break(path, number + 1, f"torn last line ({size - end} bytes "
-                             "of an interrupted write) — run `mibtrack repair`", "torn")
-    return number, None
+        return checked, Break(path, number + 1, f"torn last line ({size - end} bytes "
+                              "of an interrupted write) — run `mibtrack repair`", "torn")
+    return checked, None
 
 
 def _fast_chain_job(job: tuple[Path, str]) -> tuple[int, object] | None:

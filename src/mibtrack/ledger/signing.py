@@ -575,8 +575,8 @@ def _check_writers_file(root: Path, state: list[Authorisation], any_change: bool
 
 def write_writers_file(root: Path, state: list[Authorisation]) -> Path:
     """Rebuild ledger/writers from the signed entries (written whole, then renamed)."""
+    from ..safefile import write_atomic  # mkstemp, fsynced, renamed: never a planted name
+
     path = root / WRITERS_FILE
-    staged = root / f".{WRITERS_FILE}.{os.getpid()}"
-    staged.write_text(render_writers(state), encoding="utf-8")
-    os.replace(staged, path)
+    write_atomic(path, render_writers(state).encode("utf-8"), follow=False, mode=0o644)
     return path

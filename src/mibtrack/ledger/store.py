@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ def default_writer(root: Path | None = None) -> str:
 
 
 def check_writer(writer: str) -> str:
-    if not re.match(WRITER_PATTERN, writer):
+    if not re.fullmatch(WRITER_PATTERN.strip("^$"), writer):
         raise UsageError(f"writer id {writer!r} is not usable as a feed name",
                          "use letters, digits and . _ @ + - (e.g. alice@office)")
     return writer
@@ -99,6 +100,10 @@ class LedgerContent:
 
     entries: list[Entry] = field(default_factory=list)
     torn: list[feeds.TornTail] = field(default_factory=list)
+    #: Feeds `verify` rejects, left out of every figure (see `Ledger.survey`).
+    left_out: list[feeds.Break] = field(default_factory=list)
+    #: Batch journals that are not honoured (named, left alone).
+    notices: list[str] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -161,10 +166,13 @@ def content_of(fields: dict[str, Any]) -> tuple[Any, ...]:
 class Ledger:
     """The `ledger/` folder of a project."""
 
-    def __init__(self, root: Path, on_appended: feeds.OnAppended | None = None) -> None:
+    def __init__(self, root: Path, on_appended: feeds.OnAppended | None = None,
+                 marks: Any = None) -> None:
         self.root = root
         #: Told of each successful append (the incremental cache's receipts).
         self.on_appended = on_appended
+        #: How far each feed's chain is known good (`chainmark.ChainMarks`), or None.
+        self.marks = marks
         #: What the last `verify` noticed that is no break (keys not listed, when optional).
         self.notices: list[str] = []
         #: Gives the signer of new lines (or None: unsigned), asked once per append, so a
@@ -175,13 +183,79 @@ class Ledger:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
 
     def feed_paths(self) -> list[Path]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p for p in self.root.glob(f"*{FEED_SUFFIX}") if p.is_file())
+        """The feeds whose file is fit to read: see `survey`."""
+        return self.survey()[0]
+
+    def survey(self) -> tuple[list[Path], list[feeds.Break]]:
+        """Every `*.jsonl` in ledger/ (hidden ones included): the files fit to read — a
+        regular file (not a link, FIFO or device) named `<writer>.jsonl` for a valid writer
+        id — and a Break for each other one (a copied `alice copy.jsonl`, a hidden
+        `.x.jsonl`, a symbolic link), which no reading command counts and `verify`
+        reports. A missing ledger/ is an error (exit 3), not an empty ledger."""
+        import stat
+
+        try:
+            names = sorted(os.listdir(self.root))
+        except FileNotFoundError:
+            raise ProjectError(f"{self.root}: no ledger folder",
+                               "run `mibtrack init`, or restore ledger/ from git") from None
+        except NotADirectoryError:
+            raise ProjectError(f"{self.root}: is not a folder",
+                               "ledger/ holds one feed file per writer") from None
+        except OSError as exc:
+            raise ProjectError(f"{self.root}: cannot be read ({exc.strerror})") from None
+        good: list[Path] = []
+        bad: list[feeds.Break] = []
+        for name in names:
+            if not name.endswith(FEED_SUFFIX):
+                continue
+            path = self.root / name
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            writer = name[: -len(FEED_SUFFIX)]
+            if stat.S_ISLNK(st.st_mode):
+                bad.append(feeds.Break(path, 0, "is a symbolic link: a feed must be the file "
+                                       "itself (a link can count another feed twice or write "
+                                       "outside the project)"))
+            elif not stat.S_ISREG(st.st_mode):
+                bad.append(feeds.Break(path, 0, "is not a regular file"))
+            elif not re.fullmatch(WRITER_PATTERN.strip("^$"), writer):
+                bad.append(feeds.Break(path, 0, "its name is not a writer id (a copied or "
+                                       "hidden feed? a feed is named <writer>.jsonl)"))
+            else:
+                good.append(path)
+        return good, bad
+
+    def journal_notices(self, paths: list[Path]) -> list[str]:
+        """Warnings for batch journals that are not honoured."""
+        found = []
+        for path in paths:
+            if os.path.lexists(feeds.pending_path(path)):
+                warning = feeds.journal_warning(path)
+                if warning is not None:
+                    found.append(warning)
+        return found
+
+    def accepted(self) -> tuple[list[Path], list[feeds.Break]]:
+        """The feeds reading commands count: `survey`'s, less those whose chain `verify`
+        rejects (a torn tail alone is not a rejection: the entries before it count)."""
+        good, bad = self.survey()
+        kept = []
+        for path in good:
+            problem = feed_problem(path, path.name[: -len(FEED_SUFFIX)])
+            if problem is None:
+                kept.append(path)
+            else:
+                bad.append(problem)
+        return kept, sorted(bad, key=lambda b: b.path.name)
 
     def read(self) -> LedgerContent:
         content = LedgerContent()
-        for path in self.feed_paths():
+        paths, content.left_out = self.accepted()
+        content.notices = self.journal_notices(paths)
+        for path in paths:
             one = feeds.read_feed(path)
             content.entries.extend(one.entries)
             if one.torn:
@@ -196,7 +270,8 @@ class Ledger:
         `dry_run`: the same checks and the entries that would be written; nothing is.
         `decoded=False` (an import): each new result's entry is only its id (`Written`)."""
         if not self.root.is_dir():
-            raise UsageError(f"{self.root}: no ledger folder", "run `mibtrack init` first")
+            raise ProjectError(f"{self.root}: no ledger folder",
+                               "run `mibtrack init`, or restore ledger/ from git")
         path = self.feed_path(writer)
         if any(None in d.values() for d in drafts):  # (a copy only when there is one)
             drafts = [{k: v for k, v in d.items() if v is not None} for d in drafts]
@@ -235,7 +310,7 @@ class Ledger:
             sign = self.signer() if self.signer is not None else None
             try:
                 written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
-                                            sign, decoded=decoded))
+                                            sign, self.marks, decoded=decoded))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]
@@ -252,7 +327,8 @@ class Ledger:
         self.notices = []
 
         verdicts = []
-        jobs = [(path, path.name[: -len(FEED_SUFFIX)]) for path in self.feed_paths()]
+        paths, misfit = self.survey()
+        jobs = [(path, path.name[: -len(FEED_SUFFIX)]) for path in paths]
         # a feed with a batch journal (an import cut short) goes to check_chain, which
         # knows how to set the unfinished batch aside; so does any doubt of the fast check
         journaled = {path for path, _ in jobs if feeds.pending_path(path).exists()}
@@ -263,7 +339,10 @@ class Ledger:
             # the fast check only ever says "intact"; any doubt is settled by check_chain
             count, problem = quick if quick is not None else feeds.check_chain(path, writer)
             verdicts.append(FeedVerdict(path, count, problem))  # type: ignore[arg-type]
-        return self._evidence(self._signatures(verdicts, signatures == "required"))
+        checked = self._evidence(self._signatures(verdicts, signatures == "required"))
+        # misfits (links, FIFOs, copies) are never opened: reported by name alone
+        checked += [FeedVerdict(b.path, 0, b) for b in misfit]
+        return sorted(checked, key=lambda v: v.path.name)
 
     def _evidence(self, verdicts: list[FeedVerdict]) -> list[FeedVerdict]:
         """Every document an entry names: missing is a notice, changed a break."""
@@ -332,9 +411,11 @@ class Ledger:
         found: dict[str, tuple[Entry, dict[str, Any], str]] = {}
         for path in self.feed_paths():
             # lines of an import cut short are not recorded facts: set them aside as readers do
-            data = feeds.without_unfinished_batch(path, path.read_bytes())
+            data = feeds.without_unfinished_batch(path, feeds._read_regular(path))
             if not any(needle in data for needle in needles):
                 continue
+            if feed_problem(path, path.name[: -len(FEED_SUFFIX)]) is not None:
+                continue  # a key in a feed readers leave out records nothing
             lines, _ = feeds.split_lines(data)
             for number, line in enumerate(lines, start=1):
                 match = _KEY_FIELD.search(line)
@@ -359,6 +440,20 @@ class Ledger:
 
 #: A line's `"key":"…"` (a quote inside a JSON string is escaped, so this cannot match text).
 _KEY_FIELD = re.compile(rb'"key":("(?:[^"\\]|\\.)*")')
+
+
+def feed_problem(path: Path, writer: str, start: int = 0, first: int = 1
+                 ) -> feeds.Break | None:
+    """What `verify` rejects in a feed (None: its chain is intact, or only torn at the end);
+    from byte `start`, line `first`, when the bytes before were proven unchanged since they
+    were checked. The fast check settles the usual case; any doubt goes to `check_chain`."""
+    from .scan import fast_chain
+
+    if not os.path.lexists(feeds.pending_path(path)) \
+            and fast_chain(path, writer, start, first) is not None:
+        return None
+    _, problem = feeds.check_chain(path, writer, start, first)
+    return None if problem is None or problem.torn else problem
 
 
 class _KeyRaced(Exception):

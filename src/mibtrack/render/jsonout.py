@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from pydantic import BaseModel
 
 from ..values import canonical, format_moment
+from .text import _UNSAFE
+
+_basestring = encode_basestring
 
 
 def plain(value: Any) -> Any:
@@ -25,8 +30,22 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _string(text: str) -> str:
+    """A JSON string, UTF-8 kept, but every character `render.text.literal` would escape
+    written as a JSON escape (lossless: `\\u001b`, `\\u202e`), so no document printed to
+    a terminal can act on it."""
+    out = _basestring(text)  # what json.dumps(text, ensure_ascii=False) gives
+    return _UNSAFE.sub(_json_escape, out) if _UNSAFE.search(out) else out
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return json.dumps(match.group())[1:-1]  # ensure_ascii: \uXXXX, surrogate pairs beyond
+
+
 def _encode(value: Any, indent: str, step: str) -> str:
-    if value is None or isinstance(value, (bool, str)):
+    if isinstance(value, str):
+        return _string(value)
+    if value is None or isinstance(value, bool):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):
         return str(value)
@@ -42,7 +61,7 @@ def _encode(value: Any, indent: str, step: str) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = (f"{inner}{json.dumps(k, ensure_ascii=False)}: {_encode(v, inner, step)}"
+        items = (f"{inner}{_string(k)}: {_encode(v, inner, step)}"
                  for k, v in value.items())
         return "{\n" + ",\n".join(items) + f"\n{indent}}}"
     if isinstance(value, (list, tuple)):

@@ -15,7 +15,7 @@ from html import escape
 from ..compute import ObjectiveResult
 from .i18n import day as shown_day
 from .i18n import t
-from .text import compact
+from .text import compact, literal
 
 ACTUAL, PLAN, FORECAST, TARGET, ASOF = "#1f4e9c", "#595959", "#a6501a", "#1b7837", "#111111"
 DONE, SLIPPED = "#1b7837", "#b30000"
@@ -29,8 +29,8 @@ def _svg(chart_id: str, height: int, title: str, desc: str, body: list[str]) -> 
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
             f'class="chart" role="img" aria-labelledby="{ident}-title {ident}-desc" '
             f'preserveAspectRatio="xMidYMid meet">'
-            f'<title id="{ident}-title">{escape(title)}</title>'
-            f'<desc id="{ident}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>\n")
+            f'<title id="{ident}-title">{escape(literal(title))}</title>'
+            f'<desc id="{ident}-desc">{escape(literal(desc))}</desc>' + "".join(body) + "</svg>\n")
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start", color: str | None = None,
@@ -38,7 +38,7 @@ def _text(x: float, y: float, text: str, anchor: str = "start", color: str | Non
     fill = f' fill="{color}"' if color else ""
     font = FONT.replace('font-size="10"', f'font-size="{size}"') if size else FONT
     return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {font}{fill}>'
-            f"{escape(text)}</text>")
+            f"{escape(literal(text))}</text>")
 
 
 def _path(points: Sequence[tuple[float, float]], color: str, width: float = 1.2,

@@ -5,23 +5,50 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+#: Characters that must never reach an output as themselves: every control (C0, DEL, C1:
+#: ESC and CSI included), every format character (Unicode category Cf: bidi embeddings and
+#: isolates U+202A–E and U+2066–9, marks U+200E/F and U+061C, zero-width characters, the
+#: soft hyphen U+00AD, the BOM U+FEFF, tag characters…), lone surrogates (undecodable file
+#: names) and the line and paragraph separators U+2028/9. The table is Unicode 15's
+#: categories Cc, Cf, Cs, Zl and Zp; tests/test_text.py proves it covers the running
+#: Python's.
+_UNSAFE_RANGES = (
+    (0x00, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C),
+    (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891), (0x8E2, 0x8E2), (0x180E, 0x180E),
+    (0x200B, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+    (0xD800, 0xDFFF), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)
+_UNSAFE = re.compile("[" + "".join(
+    f"\\U{a:08x}-\\U{b:08x}" for a, b in _UNSAFE_RANGES) + "]")
+_UNSAFE_NOT_NEWLINE = re.compile(r"(?![\t\n\r])" + _UNSAFE.pattern)
+
+
+def visible(char: str) -> str:
+    """One unsafe character as inert text: `\\x1b`, `\\u202e`, `\\U000e0041`."""
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def literal(text: str | None) -> str:
-    """Control characters (ANSI escapes included) shown as visible `\\xNN`, newlines as spaces."""
+    """THE escaping rule for text users typed (titles, notes, sources, units, keys, ids,
+    file names, TOML keys), on one line: newlines and tabs as spaces, every other unsafe
+    character (see `_UNSAFE_RANGES`) shown visibly, e.g. `\\x1b`, `\\u202e`. Every output
+    (terminal, stderr, HTML and its SVG, Markdown, CSV) passes user text through it."""
     if not text:
         return ""
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-_CONTROL_NOT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+    return _UNSAFE.sub(lambda m: visible(m.group()), text)
 
 
 def control_codes_shown(text: str) -> str:
-    """A whole document for a terminal: control codes visible as `\\xNN`, lines kept."""
-    return _CONTROL_NOT_NEWLINE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """A whole document for a terminal: `literal`'s rule, but lines (and tabs) kept."""
+    return _UNSAFE_NOT_NEWLINE.sub(lambda m: visible(m.group()), text)
 
 
 def group_digits(value: Decimal) -> str:
@@ -71,6 +98,7 @@ def amount(value: Decimal | None, unit: str | None, currency: str | None = None,
         return "—"
     from .i18n import french, money, number
 
+    unit = literal(unit)
     if places is not None and value != value.quantize(Decimal(10) ** -places):
         value = value.quantize(Decimal(10) ** -places)
     if value == 0:
@@ -94,6 +122,7 @@ def compact(value: Decimal | None, unit: str | None, currency: str | None = None
         return "—"
     from .i18n import compact_money, compact_number, french
 
+    unit = literal(unit)
     magnitude = abs(value)
     if french():
         if magnitude < 1000:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UsageError
 
 TEMPLATES = ("mib", "blank")
-GITIGNORE = ".mibtrack/\n"
+GITIGNORE = ".mibtrack/\nledger/*.pending\n"
 GITATTRIBUTES = "ledger/*.jsonl -text\nledger/quarantine/* -text\n"
 
 
