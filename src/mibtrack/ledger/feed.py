@@ -523,7 +523,8 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                "free some space or fix permissions, then run again") from None
         pending_path(path).unlink(missing_ok=True)
         if marks is not None:
-            marks.note(path, os.fstat(fd), entries[-1].seq)
+            newest = bytes(data[data.rfind(b"\n", 0, len(data) - 1) + 1:-1])
+            marks.note(path, os.fstat(fd), parse_fields(newest)["seq"])
         if on_appended is not None:
             try:
                 on_appended(path, before, os.fstat(fd))
