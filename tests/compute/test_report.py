@@ -99,7 +99,7 @@ def test_report_records_are_frozen_strict_and_documented():
     # Every field is documented, in the JSON Schema (from the docstring under the field).
     from mibtrack.schema import json_schema
 
-    schema = json_schema("status")
+    schema = json_schema("report")
     definitions = {"Report": schema, **schema["$defs"]}
     for record in (Report, TargetResult, LimitResult, MilestoneResult, CompositeResult,
                    ProgramInfo, SeriesPoint, StaleMetric):
