@@ -14,7 +14,8 @@ SRC = Path(mibtrack.__file__).parent
 #: The parts, lowest first; a module is in the first part whose prefix it has. A module no
 #: prefix names is library glue ("service": project, csvio, export, schema, templates…).
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("mibtrack.errors", "mibtrack.values")),
+    ("base", ("mibtrack.errors", "mibtrack.values", "mibtrack.safefile",
+              "mibtrack.usersecret")),
     ("model", ("mibtrack.model", "mibtrack.objectives")),
     ("ledger", ("mibtrack.ledger",)),
     ("compute", ("mibtrack.compute",)),
