@@ -54,21 +54,25 @@ def _attribute_docstrings(cls: type) -> dict[str, str]:
 
 @functools.cache
 def _report_field_docs() -> dict[str, dict[str, str]]:
-    """Report model name → field → the docstring under it (inherited fields keep their
-    base's): what `use_attribute_docstrings` would give, read only when a schema is made.
-    The models themselves are left as they are."""
+    """Report record name → field → the docstring under it (inherited fields keep their
+    base's), for every subclass of `ReportRecord` (those defined here too, such as
+    StatusDocument): what `use_attribute_docstrings` would give, read only when a schema is
+    made. The models themselves are left as they are."""
     from .compute import report
 
     found: dict[str, dict[str, str]] = {}
-    for model in vars(report).values():
-        if not (isinstance(model, type) and issubclass(model, report.ReportRecord)
-                and model is not report.ReportRecord):
-            continue
+    pending = list(report.ReportRecord.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
         docs: dict[str, str] = {}
         for cls in reversed(model.__mro__):
             if isinstance(cls, type) and issubclass(cls, report.ReportRecord) \
                     and cls is not report.ReportRecord:
-                docs.update(_attribute_docstrings(cls))
+                try:
+                    docs.update(_attribute_docstrings(cls))
+                except (OSError, TypeError, IndexError, AttributeError):
+                    continue  # made by create_model: no source of its own
         found[model.__name__] = {name: doc for name, doc in docs.items()
                                  if name in model.model_fields}
     return found
