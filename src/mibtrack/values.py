@@ -122,6 +122,11 @@ def parse_date(text: str, what: str = "date") -> dt.date:
     except ValueError as exc:
         raise UsageError(f"{what} {text!r} is not a real date ({exc})",
                          "check the day and month") from None
+    return _in_range(day, text, what)
+
+
+def _in_range(day: dt.date, text: str, what: str) -> dt.date:
+    """A date outside 1900–2999 is a typo, however it was written."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise UsageError(f"{what} {text!r} is out of range ({FIRST_DAY.year}–{LAST_DAY.year})",
                          "check the year")
@@ -189,10 +194,7 @@ def parse_date_in(text: str, what: str = "date", locale: str = "en") -> dt.date:
     except ValueError as exc:
         raise UsageError(f"{what} {text!r} is not a real date ({exc})",
                          "write the day first: 31/03/2026") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise UsageError(f"{what} {text!r} is out of range ({FIRST_DAY.year}–{LAST_DAY.year})",
-                         "check the year")
-    return day
+    return _in_range(day, text, what)
 
 
 def parse_value_in(text: str, what: str = "value", locale: str = "en") -> Decimal:
