@@ -259,9 +259,41 @@ def test_init_writes_a_project_and_never_overwrites(tmp_path: Path, capsys) -> N
     before = (target / "objectives.toml").read_bytes()
     capsys.readouterr()
     assert run(["--dir", str(target), "init"]) == 2
-    assert "already exists" in capsys.readouterr().err
+    assert "is already a project" in capsys.readouterr().err
     assert (target / "objectives.toml").read_bytes() == before
     assert run(["--dir", str(target), "init", "--template", "nope"]) == 2
+
+
+def test_init_keeps_objectives_declared_before_the_ledger(tmp_path: Path, capsys) -> None:
+    """An office that writes objectives.toml first then runs init gets its file, untouched,
+    as plan version 1; a file that does not parse is refused with nothing written."""
+    from tests.support import SMALL_TOML
+
+    target = tmp_path / "declared"
+    target.mkdir()
+    (target / "objectives.toml").write_text("[program\n", encoding="utf-8")
+    assert run(["--dir", str(target), "init"]) == 3
+    assert sorted(p.name for p in target.iterdir()) == ["objectives.toml"]
+    (target / "objectives.toml").write_text(SMALL_TOML, encoding="utf-8")
+    capsys.readouterr()
+    assert run(["--dir", str(target), "init"]) == 0
+    out = capsys.readouterr().out
+    assert "kept" in out and "recorded plan version 1" in out
+    assert (target / "objectives.toml").read_text(encoding="utf-8") == SMALL_TOML
+    assert run(["--dir", str(target), "plans", "--json"]) == 0
+    import hashlib
+    import json
+
+    plans = json.loads(capsys.readouterr().out)
+    digest = hashlib.sha256(SMALL_TOML.encode()).hexdigest()
+    assert [p["sha256"] for p in plans["versions"]] == [digest]
+
+
+def test_init_makes_the_folder_it_is_given(tmp_path: Path) -> None:
+    assert run(["--dir", str(tmp_path / "fresh"), "init"]) == 0
+    assert (tmp_path / "fresh" / "ledger").is_dir()
+    assert run(["--dir", str(tmp_path / "no" / "such"), "init"]) == 2
+    assert not (tmp_path / "no").exists()
 
 
 def test_an_internal_failure_is_one_line_and_exit_70(cli, monkeypatch) -> None:

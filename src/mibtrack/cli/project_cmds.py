@@ -35,8 +35,8 @@ def init(
                         help="mib: the Marseille Immunology Biocluster; blank: a skeleton.")]
     = "blank",
 ) -> None:
-    """Create objectives.toml and ledger/ in --dir (else $MIBTRACK_DIR, else here); never
-    overwrites."""
+    """Create objectives.toml and ledger/ in --dir (else $MIBTRACK_DIR, else here); keeps an
+    objectives.toml already there; never overwrites."""
     import os
     from pathlib import Path
 
@@ -55,6 +55,10 @@ def init(
     created = write_project(root, template)
     # the clone's own id is kept in the project, which exists only now
     writer = chosen or default_writer(root)
+    from ..objectives import OBJECTIVES_FILE
+
+    if root / OBJECTIVES_FILE not in created:
+        echo(f"kept {root / OBJECTIVES_FILE} (yours; --template applies only to a new one)")
     for path in created:
         echo(f"created {path}")
     # the first plan version: objectives.toml as written, so later edits are revisions;
