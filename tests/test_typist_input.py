@@ -201,3 +201,36 @@ def test_an_imported_done_row_for_a_milestone_already_done_is_a_bad_row(
     assert cli("import", str(early)).out == f"imported 1 entry from {early}\n"
     assert cli("import", str(early)).out == (f"imported 0 entries from {early}; "
                                              "1 already recorded\n")
+
+
+# --------------------------------------------------------------------------- units
+
+def test_a_value_may_carry_its_metrics_unit_or_the_currency(cli, project: Path,
+                                                            write_csv) -> None:
+    """A programme in another currency types `1 250 000 SEK` as readily as MIB types €:
+    the metric's unit and the programme's currency may follow a number, in every locale."""
+    toml = (SMALL_TOML.replace('currency = "EUR"', 'currency = "SEK"\nlocale = "fr"')
+            .replace('unit = "EUR"', 'unit = "SEK"'))
+    (project / "objectives.toml").write_text(toml, encoding="utf-8")
+    out = cli("record", "funding_eur", "1 250 000,50 SEK", "--date", "2025-03-31",
+              "--dry-run").out
+    assert "observation funding_eur 1250000.5 on 2025-03-31" in out
+    assert "observation jobs 45 on" in cli("record", "jobs", "45 jobs", "--date", "2025-03-31",
+                                            "--dry-run").out
+    # French CSV: the same cells, and a unit the programme does not use is a bad row
+    good = write_csv("ok.csv", "metric;value;date\nfunding_eur;1 250 000,00 SEK;31/03/2025\n"
+                                "jobs;45 jobs;31/03/2025\n")
+    assert cli("import", str(good)).code == 0
+    assert [e["value"] for e in json.loads(cli("log", "--json").out)["entries"]
+            if e["type"] == "observation"] == [1250000, 45]
+    bad = write_csv("bad.csv", "metric;value;date\nfunding_eur;1 250 000,00 kr;30/06/2025\n")
+    err = refused(cli, project, "import", str(bad))
+    assert "bad.csv:2: column value: '1 250 000,00 kr' is not a number" in err
+    assert "write no unit but SEK, €, EUR, %" in err
+
+
+def test_a_unit_spelled_like_a_multiplier_is_never_stripped(cli, project: Path) -> None:
+    toml = SMALL_TOML.replace('unit = "EUR"', 'unit = "M"')
+    (project / "objectives.toml").write_text(toml, encoding="utf-8")
+    out = cli("record", "funding_eur", "30M", "--date", "2025-03-31", "--dry-run").out
+    assert "observation funding_eur 30000000 on 2025-03-31" in out

@@ -327,7 +327,7 @@ class _RowValidator:
                 return self.problem(line, extra, "an observation has no " + extra,
                                     "leave it empty on metric rows")
         try:
-            value = self.value(get.get("value", ""))
+            value = self.value(get.get("value", ""), self.project.typed_units(metric))
         except MibtrackError as exc:
             return self.problem(line, "value", exc.message.strip(), exc.hint)
         if (bounds := self.project.metrics[metric].out_of_bounds(value)) is not None:
@@ -336,11 +336,11 @@ class _RowValidator:
         return draft("observation", as_of=day, metric=metric, value=value, source=source,
                      note=note)
 
-    def value(self, cell: str) -> Decimal:
+    def value(self, cell: str, units: tuple[str, ...]) -> Decimal:
         if not cell:
             raise UsageError("empty", "every observation needs its value")
         if self.project.program.locale == "fr":
-            return parse_value_in(cell, "", "fr")  # 1 250, 41,2 %, 1 000 000,00 €
+            return parse_value_in(cell, "", "fr", units)  # 1 250, 41,2 %, 1 000 000,00 €
         if self.decimal_comma and "," not in cell and not dots_group_thousands(cell):
             raise UsageError(f"{cell!r} has a decimal point in a semicolon-separated file",
                              "write decimals with a comma (1234,5) or save the file with commas")

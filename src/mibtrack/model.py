@@ -282,6 +282,12 @@ class Project(Record):
     def start_of(self, objective: TargetObjective | LimitObjective) -> dt.date:
         return objective.start or self.program.start
 
+    def typed_units(self, metric_id: str) -> tuple[str, ...]:
+        """What a typist may write after a value of this metric: its unit and the
+        programme's currency (`150 MW`, `1 250 000 SEK`)."""
+        metric = self.metrics.get(metric_id)
+        return (metric.unit, self.program.currency) if metric else (self.program.currency,)
+
     def due_of(self, objective: Objective) -> dt.date:
         """The due date: as declared; a limit's defaults to the programme's end, a
         composite's to the latest of its children's (SPEC R2)."""

@@ -197,17 +197,25 @@ def parse_date_in(text: str, what: str = "date", locale: str = "en") -> dt.date:
     return _in_range(day, text, what)
 
 
-def parse_value_in(text: str, what: str = "value", locale: str = "en") -> Decimal:
+def parse_value_in(text: str, what: str = "value", locale: str = "en",
+                   units: tuple[str, ...] = ()) -> Decimal:
     """`parse_value`, and under `locale = "fr"` the way French is written: `1 250`,
     `1 234,5`, `1.234,5`, `41,2 %`, `1 000 000,00 €`, `1,5k`. A `.` there only groups
-    thousands (`1.234,5`): `1.5` or `1,234.5` is refused as ambiguous."""
-    if locale != "fr":
-        return parse_value(text, what)
+    thousands (`1.234,5`): `1.5` or `1,234.5` is refused as ambiguous.
+
+    `units`: what a typist may write after the number in this programme (the metric's unit,
+    the programme's currency), so `150 MW` or `1 250 000 SEK` read as they do in a table;
+    under `fr` also `€`, `EUR` and `%`."""
     raw = text.strip()
-    for unit in ("€", "EUR", "%"):
-        if raw.endswith(unit):
+    suffixes = (*units, "€", "EUR", "%") if locale == "fr" else units
+    # a unit spelled like a multiplier (`k`, `M`) is never stripped: 30M stays thirty million
+    usable = {u for u in suffixes if u.strip() and u not in _SUFFIXES}
+    for unit in sorted(usable, key=len, reverse=True):
+        if raw.endswith(unit) and raw[: -len(unit)].strip(_SPACES):
             raw = raw[: -len(unit)].rstrip(_SPACES)
             break
+    if locale != "fr":
+        return parse_value(raw, what)
     if "." in raw and not _FR_DOTTED.match(raw):
         raise UsageError(f"{what} {text!r} is ambiguous: under locale fr the decimal mark is "
                          "the comma", "write 1234,5 (or 1 234,5); a point only groups "
@@ -215,7 +223,8 @@ def parse_value_in(text: str, what: str = "value", locale: str = "en") -> Decima
     if any(space in raw for space in _SPACES):
         if not _FR_GROUPED.match(raw):
             raise UsageError(f"{what} {text!r} is not a number",
-                             "group thousands by three, as in 1 250 or 1 000 000,00")
+                             "group thousands by three, as in 1 250 or 1 000 000,00, and write "
+                             f"no unit but {', '.join(dict.fromkeys(suffixes))}")
         raw = "".join(c for c in raw if c not in _SPACES)
     return parse_value(raw, what, decimal_comma=True)
 

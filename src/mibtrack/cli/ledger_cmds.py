@@ -168,7 +168,8 @@ def record(
     project = session().workspace.project
     if metric not in project.metrics:
         _unknown_metric(metric, project)
-    amount = parse_value_in(value, "value", project.program.locale)
+    amount = parse_value_in(value, "value", project.program.locale,
+                            project.typed_units(metric))
     _in_bounds(project.metrics[metric], amount, value)
     as_of = _fact_date(date)
     _append([draft("observation", as_of=as_of, metric=metric, value=amount, source=source,
@@ -261,11 +262,13 @@ def correct(
     _refuse_voided(content, target.id)
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry was wrong")
-    new_value = parse_value_in(value, "--value", input_locale(value)) \
-        if value is not None else None
-    if new_value is not None:
+    new_value = None
+    if value is not None:
         project = session().workspace.project
-        metric = project.metrics.get(project.renames.metric(target.metric))
+        metric_id = project.renames.metric(target.metric)
+        new_value = parse_value_in(value, "--value", input_locale(value),
+                                   project.typed_units(metric_id))
+        metric = project.metrics.get(metric_id)
         if metric is not None:
             _in_bounds(metric, new_value, value, "--value")
     new_date = _fact_date(date) if date is not None else None
