@@ -234,3 +234,14 @@ def test_a_unit_spelled_like_a_multiplier_is_never_stripped(cli, project: Path) 
     (project / "objectives.toml").write_text(toml, encoding="utf-8")
     out = cli("record", "funding_eur", "30M", "--date", "2025-03-31", "--dry-run").out
     assert "observation funding_eur 30000000 on 2025-03-31" in out
+
+
+def test_as_of_names_the_fact_date_on_record_as_it_does_on_reports(cli, project: Path) -> None:
+    """The stored field and every report say `as_of`: a typist who writes --as-of on
+    `record`, `milestone` or `note` means --date."""
+    assert "observation jobs 45 on 2025-03-31" in cli(
+        "record", "jobs", "45", "--as-of", "2025-03-31", "--dry-run").out
+    assert "milestone launch done on 2024-06-01" in cli(
+        "milestone", "launch", "done", "--as-of", "2024-06-01", "--dry-run").out
+    assert "note launch 'cut' on 2024-06-01" in cli(
+        "note", "launch", "cut", "--as-of", "2024-06-01", "--dry-run").out

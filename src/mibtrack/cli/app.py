@@ -154,7 +154,7 @@ KnownAt = Annotated[str | None, typer.Option("--known-at", metavar="WHEN",
                     help="As the ledger knew it then: a UTC timestamp, or a date meaning the "
                          "end of that day.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
-DateOpt = Annotated[str | None, typer.Option("--date", metavar="DATE",
+DateOpt = Annotated[str | None, typer.Option("--date", "--as-of", metavar="DATE",
                     help="The day the fact holds (YYYY-MM-DD; default today).")]
 SourceOpt = Annotated[str | None, typer.Option("--source", metavar="TEXT",
                       help="Where the evidence comes from (a survey, a decision, an article).")]
