@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
@@ -507,7 +508,7 @@ FACT_TYPES = frozenset({"observation", "milestone", "note"})
 def fact_content(fields: object) -> tuple[object, ...]:
     """What makes two keyed entries the same fact, from an Entry or a dict of its stored
     fields (decimals and dates compared as their canonical text)."""
-    get = fields.get if isinstance(fields, dict) else (
+    get: Callable[[str], object] = fields.get if isinstance(fields, dict) else (
         lambda name: getattr(fields, name, None))
     out = []
     for name in (*CONTENT_FIELDS, "note"):

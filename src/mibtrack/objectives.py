@@ -200,7 +200,7 @@ def _message(error: Any) -> str:
         return "kind must be one of target, limit, milestone, composite"
     if kind == "union_tag_not_found":
         return "missing kind (target, limit, milestone or composite)"
-    return message.removeprefix("Value error, ")
+    return str(message).removeprefix("Value error, ")
 
 
 def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
@@ -238,7 +238,7 @@ def _renames(project: Project) -> list[tuple[tuple[Any, ...], str]]:
     problems: list[tuple[tuple[Any, ...], str]] = []
     metric_claims: dict[str, str] = {}
     for metric in project.metrics.values():
-        loc = ("metrics", metric.id, "renamed_from")
+        loc: tuple[str | int, ...] = ("metrics", metric.id, "renamed_from")
         for old in metric.renamed_from:
             if old in project.metrics:
                 problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is a declared "
