@@ -780,6 +780,6 @@ def period_ends(first: dt.date, last: dt.date, period: Period) -> tuple[dt.date,
 
 
 def period_series(evaluator: Evaluator, objective_id: str, first: dt.date, last: dt.date,
-                  period: Period) -> tuple[ObjectiveResult, ...]:
+                  period: Period) -> tuple[AnyResult, ...]:
     """An objective's records at each period end (see `period_ends`)."""
     return evaluator.series(objective_id, period_ends(first, last, period))

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..compute import Evaluator, ObjectiveResult, Report
+    from ..compute import AnyResult, Evaluator, Report
 
 PERIODS = ("month", "quarter", "year")
 
-#: The fields each period row shows, in order (all from ObjectiveResult).
+#: The fields each period row shows, in order (all from AnyResult).
 ROW_FIELDS = ("status", "actual", "planned", "variance", "progress", "expected",
               "variance_points", "state")
 
@@ -31,7 +31,7 @@ class PeriodRow:
     """Objective id."""
     end: dt.date
     """Last day of the period (the as-of date for the period in progress)."""
-    result: ObjectiveResult
+    result: AnyResult
     """The objective evaluated at the end of that day."""
 
 
@@ -48,7 +48,7 @@ class PeriodicView:
         return tuple(r for r in self.rows if r.objective == objective_id)
 
 
-def span_start(result: ObjectiveResult, report: Report) -> dt.date:
+def span_start(result: AnyResult, report: Report) -> dt.date:
     """Where an objective's periodic rows begin."""
     return result.start or report.program.start
 

@@ -12,7 +12,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..compute import Evaluator, ObjectiveResult, Report
+from ..compute import AnyResult, Evaluator, Report
 from ..model import Entry, Objective, Project
 from . import cells
 from .cells import TROUBLE, percent, points, rollup_counts
@@ -99,7 +99,7 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
         text = entry.reason if entry.type in ("correction", "void", "plan") else None
         detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
         mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
-        style = "dim strike" if entry.id in voided else None
+        style = "dim strike" if entry.id in voided else ""
         table.add_row(Text(entry.id[:12] + mark, style=style), str(entry.as_of), entry.type,
                       Text(literal(about)), Text(literal(value)), Text(literal(entry.writer)),
                       Text(detail))
@@ -118,7 +118,7 @@ STATUS_MARK = {
 
 def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
     """Colour and a symbol, so status never depends on colour alone."""
-    text = Text(f"{STATUS_MARK.get(status, ' ')} {t(status)}", style=STATUS_STYLE.get(status))
+    text = Text(f"{STATUS_MARK.get(status, ' ')} {t(status)}", style=STATUS_STYLE.get(status, ""))
     if stale:
         text.append(" ⌛" if short else f" ⌛{t('stale')}", style="yellow")
     return text
@@ -143,7 +143,7 @@ def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int 
     return text
 
 
-def _actual_cell(result: ObjectiveResult, currency: str) -> str:
+def _actual_cell(result: AnyResult, currency: str) -> str:
     if result.kind == "milestone":
         return t(result.state) if result.state else "—"
     if result.kind == "composite":
@@ -151,7 +151,7 @@ def _actual_cell(result: ObjectiveResult, currency: str) -> str:
     return compact(result.actual, result.unit, currency)
 
 
-def _goal_cell(result: ObjectiveResult, currency: str) -> str:
+def _goal_cell(result: AnyResult, currency: str) -> str:
     if result.kind == "milestone":
         return cells.goal_text(result, currency)
     if result.kind == "limit":
@@ -169,7 +169,7 @@ def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     return compact(result.target, result.unit, currency)
 
 
-def _when_cell(result: ObjectiveResult) -> str:
+def _when_cell(result: AnyResult) -> str:
     """Short: the milestone's lateness or due date, the target's ETA."""
     if result.kind == "milestone":
         if result.done_date is not None:
@@ -193,7 +193,7 @@ def _when_cell(result: ObjectiveResult) -> str:
     return ""
 
 
-def _variance_cell(result: ObjectiveResult, currency: str) -> str:
+def _variance_cell(result: AnyResult, currency: str) -> str:
     if result.variance is None:
         return points(result.variance_points)
     text = compact(result.variance, result.unit, currency)
@@ -294,7 +294,7 @@ def report_header(report: Report, document: bool = False) -> Text:
     return text
 
 
-def reason_lines(results: Sequence[ObjectiveResult]) -> Text | None:
+def reason_lines(results: Sequence[AnyResult]) -> Text | None:
     """Why each objective in trouble is there: its current reason, one line each."""
     troubled = [r for r in results if r.status in TROUBLE and r.reason]
     if not troubled:
@@ -470,6 +470,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
 
     fact("kind", t(objective.kind))
     if objective.kind == "target":
+        assert result.kind == "target"  # the result of this objective
         unit = result.unit
         fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
         fact("direction", objective.direction)
@@ -507,6 +508,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         if result.late_days:
             fact("late", f"achieved {result.late_days} days after due")
     elif objective.kind == "limit":
+        assert result.kind == "limit"
         unit = result.unit
         fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
         fact("limit", ", ".join(
@@ -521,6 +523,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         fact("breaches", result.breaches)
         fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2))
     elif objective.kind == "milestone":
+        assert result.kind == "milestone"
         fact("due", objective.due)
         fact("state", t(result.state) if result.state else t("no event yet"))
         fact("expected", result.expected_date)
@@ -528,6 +531,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         fact("late", cells.late_text(result) if result.late_days or result.state == "slipped"
              else None)
     else:
+        assert result.kind == "composite"
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
         fact("due", result.due)
@@ -548,9 +552,9 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         table.add_column(t(column) if column != "plan" or t("plan") == "plan" else "attendu",
                          justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
-        table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status)),
+        table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status, "")),
                       compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
-                      else (t(row.state) if getattr(row, "state", None) else "—"),
+                      else (t(row.state) if row.kind == "milestone" and row.state else "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
