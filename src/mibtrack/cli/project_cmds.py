@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,12 @@ from .app import (
     warn,
     warn_entries,
 )
+
+if TYPE_CHECKING:
+    from ..compute.ledger_state import KeyConflict, KeyCopies
+    from ..errors import IntegrityError
+    from ..ledger.history import FeedHistory
+    from ..ledger.store import Ledger, LedgerContent
 
 
 @app.command()
@@ -69,7 +75,7 @@ def init(
     ws.ledger.signer = s.signer
     _, appended = record_version(ws.root, ws.ledger, ws.objectives_bytes, writer,
                                  "initial plan (mibtrack init)", today(), today())
-    if appended is not None:
+    if appended is not None and appended.entry.type == "plan":  # (it is: a plan entry)
         echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
              "then `mibtrack replan --reason R` records each revision")
 
@@ -95,11 +101,12 @@ def validate() -> None:
     for problem in _references(content):
         warn(problem)
     with reading_progress("verifying"):
-        broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
-    for verdict in broken[1:]:
-        sys.stderr.write(f"mibtrack: {literal(verdict.problem.describe())}\n")
+        broken = [v.problem for v in ws.ledger.verify(project.program.signatures)
+                  if v.problem is not None]
+    for later in broken[1:]:
+        sys.stderr.write(f"mibtrack: {literal(later.describe())}\n")
     if broken:
-        raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+        raise IntegrityError(broken[0].describe(), "see `mibtrack verify`")
     from ..compute.ledger_state import effective_ledger, orphans
     from ..errors import ProjectError
 
@@ -118,7 +125,7 @@ def validate() -> None:
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(content) -> list[str]:
+def _references(content: LedgerContent) -> list[str]:
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
@@ -189,16 +196,18 @@ def verify(
         verdicts = ledger.verify(ws.project.program.signatures)
     for notice in ledger.notices:
         warn(notice)
-    broken = [v for v in verdicts if v.problem]
-    histories = []
+    broken = [v.problem for v in verdicts if v.problem is not None]
+    histories: list[FeedHistory] = []
     if history:
         from ..ledger.history import check_history
 
         histories = check_history(ledger.root, ledger.feed_paths())
-    rewritten = [h for h in histories if h.problem]
+    rewritten = [h.problem for h in histories if h.problem is not None]
     copies = _plan_copies(ledger) if not broken else []
+    from ..compute.ledger_state import KeyConflict
+
     keys = _key_findings(ledger)
-    conflicts = [k for k in keys if k[0] == "conflict"]
+    conflicts = [found for _, found, _ in keys if isinstance(found, KeyConflict)]
     if json_output:
         document = {
             "schema_version": 1,
@@ -230,24 +239,24 @@ def verify(
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
-        for kind, found, _ in keys:
-            echo(f"notice: {found.notice()}" if kind == "duplicate" else
-                 f"CONFLICT {_conflict_text(found)}")
+        for _, found, _ in keys:
+            echo(f"CONFLICT {_conflict_text(found)}" if isinstance(found, KeyConflict) else
+                 f"notice: {found.notice()}")
     if copies:
         raise copies[0]
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
-                             f"history; first: {rewritten[0].problem.describe()}",
+                             f"history; first: {rewritten[0].describe()}",
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
     if conflicts and not broken and not rewritten:
-        raise IntegrityError(f"{_conflict_text(conflicts[0][1])}"
+        raise IntegrityError(f"{_conflict_text(conflicts[0])}"
                              + (f" (and {len(conflicts) - 1} more conflicting keys)"
                                 if len(conflicts) > 1 else ""),
                              "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
                              "key, only the earliest recorded version counts")
     if broken:
-        first = broken[0].problem
+        first = broken[0]
         if first.kind == "torn":
             hint = None  # the problem already says to run `mibtrack repair`
         elif first.kind == "evidence":
@@ -268,13 +277,13 @@ def verify(
                              f"{first.describe()}", hint)
 
 
-def _plan_copies(ledger) -> list:
+def _plan_copies(ledger: Ledger) -> list[IntegrityError]:
     """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
     warning (a clone without it cannot report with that version), a changed one an error."""
     from ..errors import IntegrityError, ProjectError
     from ..ledger.plans import plan_entries, read_copy
 
-    changed = []
+    changed: list[IntegrityError] = []
     for entry in plan_entries(ledger.feed_paths()):
         try:
             read_copy(ledger.root, entry.sha256, entry.id)
@@ -283,7 +292,7 @@ def _plan_copies(ledger) -> list:
         except ProjectError as exc:
             warn(exc.line())
     return changed
-def _key_findings(ledger):
+def _key_findings(ledger: Ledger) -> list[tuple[str, KeyCopies | KeyConflict, tuple[str, ...]]]:
     """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
     copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
     naming different facts (the earliest recorded is used)."""
@@ -301,7 +310,7 @@ def _key_findings(ledger):
               for conflict in rules.conflicts)]
 
 
-def _conflict_text(conflict) -> str:
+def _conflict_text(conflict: KeyConflict) -> str:
     versions = " and ".join(f"{place} (entry {ids[0][:12]})"
                             for place, ids in zip(conflict.places, conflict.versions, strict=True))
     return f"key {conflict.key!r} names different facts: {versions}"

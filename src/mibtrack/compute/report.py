@@ -56,6 +56,8 @@ from .trends import MilestoneTrend
 REPORT_SCHEMA_VERSION: Final = 1
 
 Period = Literal["month", "quarter", "year"]
+#: Every period, shortest first (`--period`).
+PERIODS: tuple[Period, ...] = ("month", "quarter", "year")
 
 
 class ReportRecord(BaseModel):

@@ -13,10 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..compute.report import PERIODS as PERIODS
+
 if TYPE_CHECKING:
     from ..compute import AnyResult, Evaluator, Report
-
-PERIODS = ("month", "quarter", "year")
 
 #: The fields each period row shows, in order (all from AnyResult).
 ROW_FIELDS = ("status", "actual", "planned", "variance", "progress", "expected",
@@ -62,9 +62,9 @@ def periodic_view(evaluator: Evaluator, report: Report, period: str) -> Periodic
     rows: list[PeriodRow] = []
     for result in report.objectives:
         first = span_start(result, report)
-        ends = period_ends(first, report.as_of, period)  # type: ignore[arg-type]
+        ends = period_ends(first, report.as_of, period)
         series = period_series(evaluator, result.id, first, report.as_of,
-                               period)  # type: ignore[arg-type]
+                               period)
         rows.extend(PeriodRow(result.id, end, r) for end, r in zip(ends, series, strict=True))
     return PeriodicView(period, tuple(rows))
 
