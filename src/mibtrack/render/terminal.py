@@ -15,7 +15,7 @@ from rich.text import Text
 from ..compute import AnyResult, Evaluator, Report
 from ..model import Entry, Objective, Project
 from . import cells
-from .cells import TROUBLE, percent, points, rollup_counts
+from .cells import STATUS_MARK, TROUBLE, percent, points, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
 from .i18n import ago, day, moment, t
 from .i18n import day as shown
@@ -109,12 +109,6 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
 
 
 # --------------------------------------------------------------------------- status & report
-
-STATUS_MARK = {
-    "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
-    "no-data": "?", "not-started": "○",
-}
-
 
 def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
     """Colour and a symbol, so status never depends on colour alone."""
