@@ -12,7 +12,7 @@ from ..compute.parts import Section
 from .i18n import day, days, days_behind, plural, t
 from .i18n import percent as percent
 from .i18n import points as points
-from .text import amount, literal
+from .text import amount, compact, literal
 
 STATUS_MARK = {
     "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
@@ -50,12 +50,13 @@ def status_label(status: str) -> str:
     return f"{STATUS_MARK.get(status, '')} {t(status)}".strip()
 
 
-def actual_text(r: AnyResult, currency: str) -> str:
+def actual_text(r: AnyResult, currency: str, short: bool = False) -> str:
+    """What the objective stands at; `short`: for a narrow column (the terminal's table)."""
     if r.kind == "milestone":
-        return t(r.state) if r.state else t("no event yet")
+        return t(r.state) if r.state else "—" if short else t("no event yet")
     if r.kind == "composite":
         return f"{len(r.children)} {t('parts')}"
-    return amount(r.actual, r.unit, currency)
+    return (compact if short else amount)(r.actual, r.unit, currency)
 
 
 def goal_text(r: AnyResult, currency: str) -> str:

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..compute import AnyResult, Evaluator, Report
 from ..model import Entry, Objective, Project
 from . import cells
-from .cells import STATUS_MARK, TROUBLE, percent, points, rollup_counts
+from .cells import STATUS_MARK, TROUBLE, actual_text, percent, points, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
 from .i18n import ago, day, moment, t
 from .i18n import day as shown
@@ -137,13 +137,6 @@ def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int 
     return text
 
 
-def _actual_cell(result: AnyResult, currency: str) -> str:
-    if result.kind == "milestone":
-        return t(result.state) if result.state else "—"
-    if result.kind == "composite":
-        return f"{len(result.children)} {t('parts')}"
-    return compact(result.actual, result.unit, currency)
-
 
 def _goal_cell(result: AnyResult, currency: str) -> str:
     if result.kind == "milestone":
@@ -217,7 +210,7 @@ def status_table(report: Report, width: int) -> Table:
     columns: list[tuple[str, int, str]] = [
         ("objective", 20, "left"), ("status", status_width, "left"),
         ("progress", progress_width, "left"),
-        ("actual", fit(12, 20, [_actual_cell(r, currency) for r in results]), "right"),
+        ("actual", fit(12, 20, [actual_text(r, currency, short=True) for r in results]), "right"),
         ("when", fit(14, 22, [_when_cell(r) for r in results]), "left")]
     # optional columns, most useful first; each is added only if the table still fits
     for extra, size, justify, after in (
@@ -247,7 +240,7 @@ def status_table(report: Report, width: int) -> Table:
             "title": Text(literal(result.title)),
             "status": status_text(result.status, result.stale, short=True),
             "progress": bar,
-            "actual": Text(literal(_actual_cell(result, currency))),
+            "actual": Text(literal(actual_text(result, currency, short=True))),
             "target": Text(literal(_goal_cell(result, currency))),
             "plan": percent(result.expected),
             "variance": _variance_cell(result, currency),
@@ -384,7 +377,7 @@ def period_tables(report: Report, periods: PeriodicView) -> list[Table]:
         for row in rows:
             r = row.result
             table.add_row(str(row.end), status_text(r.status),
-                          Text(literal(_actual_cell(r, currency))),
+                          Text(literal(actual_text(r, currency, short=True))),
                           compact(r.planned, r.unit, currency) if r.kind == "target" else "—",
                           _variance_cell(r, currency), percent(r.progress),
                           percent(r.expected))
