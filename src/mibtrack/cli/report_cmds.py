@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from ..compute.report import Period
     from ..render.periodic import PeriodicView
 
-FAIL_ON = ("at-risk", "off-track", "missed")
 
 #: The part of the programme to report: (group, owner, tag), None for any.
 PartFilter = tuple[str | None, str | None, str | None]
@@ -364,44 +363,25 @@ def check(
     tag: TagFilter = None,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
-    from ..compute import at_or_past
-    from ..compute.diff import got_worse
+    from ..compute.check import FAIL_ON, check_result
     from ..errors import CheckFailed, UsageError
+    from ..render.jsonout import plain
     from ..values import parse_moment
 
-    if fail_on not in FAIL_ON:
+    level = next((f for f in FAIL_ON if f == fail_on), None)
+    if level is None:
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
     start = parse_moment(since, "--since") if since is not None else None
     report_value = _report(as_of, known_at, strict=strict, part=(group, owner, tag))
-    # Targets, limits and milestones only: a composite's trouble is its children's, counted
-    # once (SPEC R2); composites are reported on their own line (`rollups`).
-    breaches = [r for r in report_value.objectives
-                if r.kind != "composite" and at_or_past(r.status, fail_on)]
-    stale_breaches = list(report_value.stale_metrics) if stale else []
+    before = None
     if start is not None:  # only news: worse than as known at --since (as of its day)
-        day = as_of_date(as_of) if as_of else min(start.date(), report_value.as_of)
-        before = _compute(day, start)
-        was = {r.id: r.status for r in before.objectives}
-        breaches = [r for r in breaches if got_worse(was.get(r.id), r.status)]
-        stale_then = {m.metric for m in before.stale_metrics}
-        stale_breaches = [m for m in stale_breaches if m.metric not in stale_then]
+        before = _compute(as_of_date(as_of) if as_of else min(start.date(), report_value.as_of),
+                          start)
+    result = check_result(report_value, level, stale, start, before)
+    breaches, stale_breaches = result.breaching(), result.stale_breaches
     if json_output:
-        print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
-                    "known_at": report_value.known_at,
-                    "generated_at": report_value.generated_at,
-                    "plan_version": report_value.plan_version,
-                    "ledger_head": report_value.ledger_head,
-                    "mibtrack_version": report_value.mibtrack_version,
-                    "since": start, "fail_on": fail_on,
-                    "stale": stale,
-                    "ok": not breaches and not stale_breaches,
-                    "breaches": [r.id for r in breaches],
-                    "stale_metrics": report_value.stale_metrics,
-                    "summary": report_value.summary,
-                    "rollups": report_value.rollups,
-                    "objectives": report_value.objectives,
-                    "feeds_left_out": _left_out()})
+        print_json({**plain(result), "feeds_left_out": _left_out()})
     else:
         from ..render.text import literal
 
