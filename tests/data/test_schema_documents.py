@@ -139,3 +139,12 @@ def test_the_check_document_is_the_check_result_and_the_feeds_left_out():
 
     shown = [name for name, info in CheckResult.model_fields.items() if not info.exclude]
     assert [*shown, "feeds_left_out"] == list(CheckDocument.model_fields)
+
+
+def test_the_verify_document_is_the_verify_result():
+    """`verify --json` prints the library's VerifyResult (without --history, no history);
+    the schema names the same fields."""
+    from mibtrack.compute.verify import VerifyResult
+    from mibtrack.schema import VerifyDocument
+
+    assert [*VerifyDocument.model_fields, "history"] == list(VerifyResult.model_fields)

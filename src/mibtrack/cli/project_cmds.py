@@ -29,7 +29,6 @@ from .app import (
 )
 
 if TYPE_CHECKING:
-    from ..compute.ledger_state import KeyConflict, KeyCopies
     from ..errors import IntegrityError
     from ..ledger.history import FeedHistory
     from ..ledger.store import Ledger, LedgerContent
@@ -204,44 +203,27 @@ def verify(
         histories = check_history(ledger.root, ledger.feed_paths())
     rewritten = [h.problem for h in histories if h.problem is not None]
     copies = _plan_copies(ledger) if not broken else []
-    from ..compute.ledger_state import KeyConflict
+    from ..render.verify import verify_document
+    from ..verification import key_findings, verify_result
 
-    keys = _key_findings(ledger)
-    conflicts = [found for _, found, _ in keys if isinstance(found, KeyConflict)]
+    result = verify_result(verdicts, key_findings(ledger), histories if history else None)
+    conflicts = result.conflicts
     if json_output:
-        document = {
-            "schema_version": 1,
-            "ok": not broken and not rewritten and not conflicts,
-            "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
-                       "line": v.problem.line if v.problem else None,
-                       "problem": v.problem.problem if v.problem else None} for v in verdicts],
-            "keys": [{"key": found.key, "kind": kind,
-                      "entries": [{"feed": place.split(" line ")[0],
-                                   "line": int(place.split(" line ")[1]), "id": entry_id}
-                                  for place, entry_id in zip(found.places, ids, strict=True)]}
-                     for kind, found, ids in keys],
-        }
-        if history:
-            document["history"] = [
-                {"feed": h.path.name, "commits": h.commits, "ok": h.problem is None,
-                 "commit": h.problem.commit if h.problem else None,
-                 "previous": h.problem.previous if h.problem else None,
-                 "problem": h.problem.problem if h.problem else None} for h in histories]
-        print_json(document)
+        print_json(verify_document(result))
     else:
-        for v in verdicts:
-            where = f"; line {v.problem.line}: {v.problem.problem}" if v.problem else ""
-            echo(f"{'ok    ' if v.problem is None else 'BROKEN'} {v.path.name}: {v.entries} "
+        for feed in result.feeds:
+            where = f"; line {feed.line}: {feed.problem}" if not feed.ok else ""
+            echo(f"{'ok    ' if feed.ok else 'BROKEN'} {feed.feed}: {feed.entries} "
                  f"entries{where}")
-        if not verdicts:
+        if not result.feeds:
             echo("no feeds yet: nothing to verify")
         for h in histories:
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
-        for _, found, _ in keys:
-            echo(f"CONFLICT {_conflict_text(found)}" if isinstance(found, KeyConflict) else
-                 f"notice: {found.notice()}")
+        for found in result.keys:
+            echo(f"CONFLICT {found.text}" if found.kind == "conflict" else
+                 f"notice: {found.text}")
     if copies:
         raise copies[0]
     if rewritten and not broken:
@@ -250,7 +232,7 @@ def verify(
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
     if conflicts and not broken and not rewritten:
-        raise IntegrityError(f"{_conflict_text(conflicts[0])}"
+        raise IntegrityError(f"{conflicts[0].text}"
                              + (f" (and {len(conflicts) - 1} more conflicting keys)"
                                 if len(conflicts) > 1 else ""),
                              "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
@@ -292,30 +274,6 @@ def _plan_copies(ledger: Ledger) -> list[IntegrityError]:
         except ProjectError as exc:
             warn(exc.line())
     return changed
-def _key_findings(ledger: Ledger) -> list[tuple[str, KeyCopies | KeyConflict, tuple[str, ...]]]:
-    """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
-    copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
-    naming different facts (the earliest recorded is used)."""
-    from ..compute.ledger_state import known_in_order, resolve
-    from ..ledger.scan import amendment_lines, repeated_key_entries
-
-    paths = ledger.feed_paths()
-    given = repeated_key_entries(paths)
-    if not given:
-        return []
-    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
-                                   None))
-    return [*(("duplicate", copies, copies.ids) for copies in rules.duplicates),
-            *(("conflict", conflict, tuple(ids[0] for ids in conflict.versions))
-              for conflict in rules.conflicts)]
-
-
-def _conflict_text(conflict: KeyConflict) -> str:
-    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
-                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
-    return f"key {conflict.key!r} names different facts: {versions}"
-
-
 @app.command()
 def repair() -> None:
     """Move torn tails (interrupted writes) to ledger/quarantine/; never deletes data."""
