@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from .. import __version__
+from mibtrack import __version__
+
 from .diff import got_worse
 from .report import AnyResult, Report, ReportRecord, StaleMetric
 from .status import at_or_past
