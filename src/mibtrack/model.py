@@ -399,7 +399,6 @@ def field_of(documents: list[Document]) -> str | None:
     return "\n".join(d.item() for d in documents) or None
 
 
-
 class _EntryBase(Record):
     """What every ledger line holds (see docs/ledger-format.md)."""
 

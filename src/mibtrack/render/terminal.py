@@ -137,7 +137,6 @@ def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int 
     return text
 
 
-
 def _goal_cell(result: AnyResult, currency: str) -> str:
     if result.kind == "milestone":
         return cells.goal_text(result, currency)
