@@ -34,8 +34,10 @@ from .errors import MibtrackError, UsageError
 from .ledger import draft
 from .model import Project, slip_problem
 from .values import (
+    FORMULA_STARTS,
     dots_group_thousands,
     key_problem,
+    neutralise,
     parse_date_in,
     parse_value,
     parse_value_in,
@@ -54,8 +56,6 @@ RAW_COLUMNS = ("id", "type", "writer", "seq", "recorded_at", "as_of", "metric", 
                "note", "key", "prev")
 TEXT_COLUMNS = ("source", "note", "key")
 MILESTONE_STATUSES = ("done", "at-risk", "slipped", "reopened")
-#: A spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[int, int], None]
 
@@ -396,11 +396,6 @@ def content_key(fields: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- writing
-
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading `'`; so does one
-    starting with `'` (`unescape` drops exactly one: export→import keeps the text)."""
-    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
 
 
 def cell(value: Any, decimal_comma: bool = False) -> str:

@@ -34,10 +34,10 @@ def applied_entries(entries: Sequence[Entry], known_at: dt.datetime | None = Non
             for item in items:
                 value = getattr(item, "value", None)
                 facts.append((item.rank, by_id[item.id], item.as_of, value, item.corrected))
-    for items in effective.notes.values():
-        for item in items:
-            original = by_id[item.id]
-            facts.append((item.rank, original, item.as_of, None, item.as_of != original.as_of))
+    for notes in effective.notes.values():
+        for note in notes:
+            original = by_id[note.id]
+            facts.append((note.rank, original, note.as_of, None, note.as_of != original.as_of))
     facts.sort(key=lambda fact: fact[0])
     return [fact[1:] for fact in facts]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
@@ -366,6 +368,41 @@ WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 #: An entry's `evidence` field: documents `<sha256>:<size>:<name>`, one per line.
 EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255}"
                      r"(?:\n[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255})*$")
+#: Where documents are kept, at the project's root (ledger/evidence.py stores them).
+EVIDENCE_DIR = "evidence"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document as an entry names it."""
+
+    name: str
+    size: int
+    sha256: str
+
+    @property
+    def relpath(self) -> str:
+        """Where it is kept, relative to the project's root."""
+        return f"{EVIDENCE_DIR}/{self.sha256}/{self.name}"
+
+    def item(self) -> str:
+        return f"{self.sha256}:{self.size}:{self.name}"
+
+
+def parse_field(text: str | None) -> tuple[Document, ...]:
+    """The documents an `evidence` field names (one `<sha256>:<size>:<name>` a line)."""
+    if not text:
+        return ()
+    found = []
+    for item in text.split("\n"):
+        digest, size, name = item.split(":", 2)
+        found.append(Document(name, int(size), digest))
+    return tuple(found)
+
+
+def field_of(documents: list[Document]) -> str | None:
+    """The `evidence` field naming `documents` (None for none)."""
+    return "\n".join(d.item() for d in documents) or None
 
 
 class _EntryBase(Record):
@@ -513,7 +550,7 @@ FACT_TYPES = frozenset({"observation", "milestone", "note"})
 def fact_content(fields: object) -> tuple[object, ...]:
     """What makes two keyed entries the same fact, from an Entry or a dict of its stored
     fields (decimals and dates compared as their canonical text)."""
-    get = fields.get if isinstance(fields, dict) else (
+    get: Callable[[str], object] = fields.get if isinstance(fields, dict) else (
         lambda name: getattr(fields, name, None))
     out = []
     for name in (*CONTENT_FIELDS, "note"):

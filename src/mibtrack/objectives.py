@@ -200,7 +200,7 @@ def _message(error: Any) -> str:
         return "kind must be one of target, limit, milestone, composite"
     if kind == "union_tag_not_found":
         return "missing kind (target, limit, milestone or composite)"
-    return message.removeprefix("Value error, ")
+    return str(message).removeprefix("Value error, ")
 
 
 def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
@@ -235,32 +235,30 @@ def _cross_check(project: Project) -> list[tuple[tuple[Any, ...], str]]:
 def _renames(project: Project) -> list[tuple[tuple[Any, ...], str]]:
     """`renamed_from`: an old id names no declared id and is claimed by one metric (or one
     objective) only, so every entry counts for exactly one declared id."""
+    return [*_claims("metric", set(project.metrics),
+                     [(("metrics", m.id, "renamed_from"), m.id, m.renamed_from)
+                      for m in project.metrics.values()]),
+            *_claims("objective", {o.id for o in project.objectives},
+                     [(("objectives", index, "renamed_from"), o.id, o.renamed_from)
+                      for index, o in enumerate(project.objectives)])]
+
+
+def _claims(kind: str, declared: set[str],
+            claimants: list[tuple[tuple[Any, ...], str, Iterable[str]]]
+            ) -> list[tuple[tuple[Any, ...], str]]:
+    """The rule of `_renames` for one kind: (where, declared id, its old ids) of each."""
     problems: list[tuple[tuple[Any, ...], str]] = []
-    metric_claims: dict[str, str] = {}
-    for metric in project.metrics.values():
-        loc = ("metrics", metric.id, "renamed_from")
-        for old in metric.renamed_from:
-            if old in project.metrics:
-                problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is a declared "
-                                      "metric (an old id must no longer be declared)"))
-            elif old in metric_claims:
-                problems.append((loc, f"metric '{metric.id}': renamed_from '{old}' is also "
-                                      f"claimed by metric '{metric_claims[old]}'"))
-            else:
-                metric_claims[old] = metric.id
-    declared = {o.id for o in project.objectives}
     claims: dict[str, str] = {}
-    for index, objective in enumerate(project.objectives):
-        loc = ("objectives", index, "renamed_from")
-        for old in objective.renamed_from:
+    for loc, new_id, olds in claimants:
+        for old in olds:
             if old in declared:
-                problems.append((loc, f"objective '{objective.id}': renamed_from '{old}' is a "
-                                      "declared objective (an old id must no longer be declared)"))
+                problems.append((loc, f"{kind} '{new_id}': renamed_from '{old}' is a declared "
+                                      f"{kind} (an old id must no longer be declared)"))
             elif old in claims:
-                problems.append((loc, f"objective '{objective.id}': renamed_from '{old}' is also "
-                                      f"claimed by objective '{claims[old]}'"))
+                problems.append((loc, f"{kind} '{new_id}': renamed_from '{old}' is also "
+                                      f"claimed by {kind} '{claims[old]}'"))
             else:
-                claims[old] = objective.id
+                claims[old] = new_id
     return problems
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.json_schema import GenerateJsonSchema
@@ -125,14 +125,17 @@ def _with_status(model: type[BaseModel]) -> type[BaseModel]:
 
 _LOGGED = tuple(_with_status(m) for m in (Observation, MilestoneEvent, Correction, Void, Note,
                                           PlanEntry))
+if TYPE_CHECKING:  # a checker sees the entry kinds; each Logged… adds voided_by, corrected_by
+    LoggedEntry = Observation | MilestoneEvent | Correction | Void | Note | PlanEntry
+else:
+    LoggedEntry = _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]
 
 
 class LogDocument(_Doc):
     """`mibtrack log --json`."""
 
     schema_version: Literal[1]
-    entries: list[
-        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
+    entries: list[LoggedEntry]
 
 
 class ObjectivesDocument(_Doc):
@@ -279,8 +282,7 @@ class ShowDocument(_Doc):
     history: list[HistoryPoint]
     trend: MilestoneTrend | None = Field(
         description="A milestone's forecast date at each reporting date (else null).")
-    entries: list[
-        _LOGGED[0] | _LOGGED[1] | _LOGGED[2] | _LOGGED[3] | _LOGGED[4] | _LOGGED[5]]
+    entries: list[LoggedEntry]
 
 
 class PlanVersionItem(_Doc):

@@ -542,7 +542,7 @@ class DailyCache:
             if current[2] < mark.end:
                 return None  # shorter: not an append
             now[name] = (current, at)
-            if _trusted(mark.state()):
+            if _trusted(mark.state()) and mark.stat is not None:  # (_trusted: it has one)
                 if current == mark.stat:
                     continue  # proven by its stat
                 chain = _chain(_receipts(self.identity,

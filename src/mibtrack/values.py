@@ -242,3 +242,16 @@ def key_problem(key: str) -> str | None:
     if not key.isprintable():
         return "holds a control or invisible character"
     return None
+
+
+# --------------------------------------------------------------------------- spreadsheet cells
+
+#: A spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula gets a leading `'`; so does one
+    starting with `'` (`csvio.unescape` drops exactly one: export→import keeps the text).
+    The one escaping of every CSV mibtrack writes (export and the CSV report)."""
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text

@@ -129,3 +129,22 @@ def test_unknown_kind_is_exit_2(cli) -> None:
     result = cli("schema", "--kind", "nope")
     assert result.code == 2
     assert result.err.startswith("mibtrack: unknown schema kind 'nope' — use one of entry, ")
+
+
+def test_the_check_document_is_the_check_result_and_the_feeds_left_out():
+    """`check --json` prints the library's CheckResult (its shown fields, in order) and the
+    feeds its reading left out; the schema names the same fields."""
+    from mibtrack.compute.check import CheckResult
+    from mibtrack.schema import CheckDocument
+
+    shown = [name for name, info in CheckResult.model_fields.items() if not info.exclude]
+    assert [*shown, "feeds_left_out"] == list(CheckDocument.model_fields)
+
+
+def test_the_verify_document_is_the_verify_result():
+    """`verify --json` prints the library's VerifyResult (without --history, no history);
+    the schema names the same fields."""
+    from mibtrack.compute.verify import VerifyResult
+    from mibtrack.schema import VerifyDocument
+
+    assert [*VerifyDocument.model_fields, "history"] == list(VerifyResult.model_fields)

@@ -66,7 +66,7 @@ class _GuardedStdout:
 def run(argv: list[str] | None = None) -> int:
     """Run one command line and return its exit code; every failure is one stderr line."""
     original = sys.stdout
-    sys.stdout = _GuardedStdout(original)  # type: ignore[assignment]
+    sys.stdout = _GuardedStdout(original)
     try:
         return _run(argv)
     finally:
@@ -114,7 +114,7 @@ def _run(argv: list[str] | None) -> int:
         name = f" {ctx.command_path.split(' ', 1)[1]}" if ctx and " " in ctx.command_path else ""
         hint = f" (see `mibtrack{name} --help`)" if exc.exit_code == 2 else ""
         sys.stderr.write(f"mibtrack: {_one_line(exc.format_message())}{hint}\n")
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("mibtrack: interrupted\n")
         return 130

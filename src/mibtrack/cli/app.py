@@ -16,8 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rich.console import Console
 
+    from ..ledger.feed import Break
+    from ..ledger.store import LedgerContent
     from ..project import Workspace
 
 app = typer.Typer(
@@ -46,9 +50,9 @@ class Session:
     #: command prints exactly its error line).
     messages: list[str] = field(default_factory=list)
     #: Feeds the command's reading left out (for the JSON documents' `feeds_left_out`).
-    left_out: list = field(default_factory=list)
+    left_out: list[Break] = field(default_factory=list)
     #: Ids of entries this command appended (named if stdout then fails: exit 74).
-    recorded: list = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -312,7 +316,7 @@ def plan_choice(known_at: Any = None, strict: bool = False, entries: Any = None)
     return choice
 
 
-def ledger_content() -> Any:
+def ledger_content() -> LedgerContent:
     """The project's ledger as read now, warning about torn tails (they never hide the good
     entries: reading commands use those and exit 0)."""
     content = session().workspace.content
@@ -451,7 +455,7 @@ def print_json(value: Any) -> None:
     sys.stdout.write(dumps(value))
 
 
-def today() -> Any:
+def today() -> dt.date:
     import datetime as dt
 
     return dt.date.today()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,12 @@ from .app import (
     warn_entries,
     write_output,
 )
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ..csvio import ImportPlan
+    from ..errors import UsageError
 
 #: Files with more rows than this get a progress bar (on a terminal only).
 PROGRESS_FROM_ROWS = 5000
@@ -70,7 +76,7 @@ def import_(
         task = bar.add_task("checking lines", total=rows_hint) if bar is not None else None
 
         def advance(done: int, total: int) -> None:
-            if bar is not None:
+            if bar is not None and task is not None:
                 bar.update(task, completed=done, total=total)
 
         if grid is not None:
@@ -90,7 +96,7 @@ def import_(
         if dry_run:
             _dry_run(plan)
             return
-        if bar is not None:
+        if bar is not None and task is not None:
             bar.remove_task(task)
             bar.add_task(f"writing {len(plan.rows)} entries", total=None)
         s = session()
@@ -106,7 +112,7 @@ def import_(
              + (f"; {already} already recorded" if already else ""))
 
 
-def _refuse_done_twice(plan) -> None:
+def _refuse_done_twice(plan: ImportPlan) -> None:
     """A `done` row for a milestone the ledger already has done as of that row's date is a
     bad row (SPEC R2), as `mibtrack milestone … done` refuses it; the row repeating that very
     event (its key) is not."""
@@ -130,7 +136,7 @@ def _refuse_done_twice(plan) -> None:
                 "record `reopened` first if it was undone"))
 
 
-def _with_line(exc, plan):
+def _with_line(exc: UsageError, plan: ImportPlan) -> UsageError:
     """A key conflict found by the ledger, pointed at the file's line."""
     from ..errors import UsageError
 
@@ -143,7 +149,7 @@ def _with_line(exc, plan):
     return exc
 
 
-def _dry_run(plan) -> None:
+def _dry_run(plan: ImportPlan) -> None:
     """What the import would record, row by row; a key conflict fails as the import would."""
     from ..errors import UsageError
     from ..ledger.store import content_of
@@ -175,7 +181,7 @@ def _dry_run(plan) -> None:
          + (f"; {already} already recorded" if already else "") + "; nothing written")
 
 
-def _progress_bar():
+def _progress_bar() -> Progress:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from .app import console
@@ -234,7 +240,7 @@ def export(
     warn_entries(project, entries)
 
 
-def _render(records, fmt: str, raw: bool, french: bool = False) -> str:
+def _render(records: list[dict[str, Any]], fmt: str, raw: bool, french: bool = False) -> str:
     import io
 
     from ..csvio import EXPORT_COLUMNS, RAW_COLUMNS, write_csv

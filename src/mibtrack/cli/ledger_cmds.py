@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,12 +21,20 @@ from .app import (
     today,
 )
 
+if TYPE_CHECKING:
+    import datetime as dt
+    from decimal import Decimal
+    from pathlib import Path
+
+    from ..ledger.store import LedgerContent
+    from ..model import Entry, Metric, Objective, Project
+
 _NEGATIVE_OK = {"ignore_unknown_options": True}
 DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", help="Check everything and say what would be recorded; write nothing.")]
 
 
-def _fact_date(text: str | None, what: str = "--date"):
+def _fact_date(text: str | None, what: str = "--date") -> dt.date:
     from ..errors import UsageError
     from ..values import parse_date_in
     from .app import input_locale
@@ -45,7 +53,7 @@ EvidenceOpt = Annotated[list[str] | None, typer.Option(
     "evidence/<sha256>/ and named by the entry.")]
 
 
-def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
+def _append(drafts: list[dict[str, Any]], json_output: bool, dry_run: bool = False,
             evidence: list[str] | None = None) -> None:
     from ..errors import UsageError
     from ..values import key_problem
@@ -56,7 +64,7 @@ def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
             raise UsageError(f"--key {key!r} is not usable ({key_problem(key)})",
                              "give 1 to 200 printable characters, e.g. hr-2026-q1")
     s = session()
-    created: list = []
+    created: list[Path] = []
     if evidence:
         from ..ledger.evidence import field_of, prepare, store
 
@@ -95,7 +103,7 @@ def _append(drafts: list[dict], json_output: bool, dry_run: bool = False,
             echo(result.entry.id)
 
 
-def _described(entry) -> str:
+def _described(entry: Entry) -> str:
     """An entry in a few words: `observation jobs 40 on 2025-03-31`."""
     if entry.type == "observation":
         what = f"{entry.metric} {entry.value}"
@@ -104,12 +112,14 @@ def _described(entry) -> str:
             f" (expected {entry.expected})" if entry.expected else "")
     elif entry.type == "note":
         what = f"{entry.objective} {entry.note!r}"
-    else:
+    elif entry.type in ("correction", "void"):
         what = f"of {entry.target_entry[:12]}"
+    else:  # writers and plan entries are not recorded through here
+        what = ""
     return f"{entry.type} {what} on {entry.as_of}"
 
 
-def _unknown_metric(metric: str, project) -> None:
+def _unknown_metric(metric: str, project: Project) -> None:
     from ..errors import UsageError
 
     renamed = project.renames.metrics.get(metric)
@@ -120,7 +130,8 @@ def _unknown_metric(metric: str, project) -> None:
                      f"declared metrics: {', '.join(sorted(project.metrics)) or 'none'}")
 
 
-def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:
+def _in_bounds(metric: Metric, amount: Decimal, typed: str | None, what: str = "value"
+               ) -> None:
     from ..errors import UsageError
 
     problem = metric.out_of_bounds(amount)
@@ -129,7 +140,7 @@ def _in_bounds(metric, amount, typed: str, what: str = "value") -> None:
                          "check for a typing mistake (the bounds are in objectives.toml)")
 
 
-def _objective(objective_id: str, kind: str | None = None):
+def _objective(objective_id: str, kind: str | None = None) -> Objective:
     from ..errors import UsageError
 
     project = session().workspace.project
@@ -220,7 +231,7 @@ def milestone(
             dry_run, evidence)
 
 
-def _refuse_done_twice(objective: str, as_of, key: str | None) -> None:
+def _refuse_done_twice(objective: str, as_of: dt.date, key: str | None) -> None:
     """`done` on a milestone already done as of that date, as the ledger knows it now, is a
     mistake (SPEC R2) — unless it repeats the very entry by its key (then it is a no-op)."""
     from ..errors import UsageError
@@ -263,7 +274,7 @@ def correct(
     if not reason.strip():
         raise UsageError("--reason is empty", "say why the entry was wrong")
     new_value = None
-    if value is not None:
+    if value is not None and target.type == "observation":  # (only it has a value)
         project = session().workspace.project
         metric_id = project.renames.metric(target.metric)
         new_value = parse_value_in(value, "--value", input_locale(value),
@@ -323,7 +334,7 @@ def note(
                    source=source, key=key)], json_output, dry_run, evidence)
 
 
-def _refuse_voided(content, entry_id: str) -> None:
+def _refuse_voided(content: LedgerContent, entry_id: str) -> None:
     from ..errors import UsageError
 
     for other in content.entries:

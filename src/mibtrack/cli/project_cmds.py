@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,11 @@ from .app import (
     warn,
     warn_entries,
 )
+
+if TYPE_CHECKING:
+    from ..errors import IntegrityError
+    from ..ledger.history import FeedHistory
+    from ..ledger.store import Ledger, LedgerContent
 
 
 @app.command()
@@ -73,7 +78,7 @@ def init(
     ws.ledger.signer = s.signer
     _, appended = record_version(ws.root, ws.ledger, ws.objectives_bytes, writer,
                                  "initial plan (mibtrack init)", today(), today())
-    if appended is not None:
+    if appended is not None and appended.entry.type == "plan":  # (it is: a plan entry)
         echo(f"recorded plan version 1 ({appended.entry.sha256[:12]}): edit objectives.toml, "
              "then `mibtrack replan --reason R` records each revision")
 
@@ -99,11 +104,12 @@ def validate() -> None:
     for problem in _references(content):
         warn(problem)
     with reading_progress("verifying"):
-        broken = [v for v in ws.ledger.verify(project.program.signatures) if v.problem]
-    for verdict in broken[1:]:
-        sys.stderr.write(f"mibtrack: {literal(verdict.problem.describe())}\n")
+        broken = [v.problem for v in ws.ledger.verify(project.program.signatures)
+                  if v.problem is not None]
+    for later in broken[1:]:
+        sys.stderr.write(f"mibtrack: {literal(later.describe())}\n")
     if broken:
-        raise IntegrityError(broken[0].problem.describe(), "see `mibtrack verify`")
+        raise IntegrityError(broken[0].describe(), "see `mibtrack verify`")
     from ..compute.ledger_state import effective_ledger, orphans
     from ..errors import ProjectError
 
@@ -122,7 +128,7 @@ def validate() -> None:
          f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(content) -> list[str]:
+def _references(content: LedgerContent) -> list[str]:
     """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
     problems = []
     ids = content.by_id()
@@ -193,65 +199,50 @@ def verify(
         verdicts = ledger.verify(ws.project.program.signatures)
     for notice in ledger.notices:
         warn(notice)
-    broken = [v for v in verdicts if v.problem]
-    histories = []
+    broken = [v.problem for v in verdicts if v.problem is not None]
+    histories: list[FeedHistory] = []
     if history:
         from ..ledger.history import check_history
 
         histories = check_history(ledger.root, ledger.feed_paths())
-    rewritten = [h for h in histories if h.problem]
+    rewritten = [h.problem for h in histories if h.problem is not None]
     copies = _plan_copies(ledger) if not broken else []
-    keys = _key_findings(ledger)
-    conflicts = [k for k in keys if k[0] == "conflict"]
+    from ..render.verify import verify_document
+    from ..verification import key_findings, verify_result
+
+    result = verify_result(verdicts, key_findings(ledger), histories if history else None)
+    conflicts = result.conflicts
     if json_output:
-        document = {
-            "schema_version": 1,
-            "ok": not broken and not rewritten and not conflicts,
-            "feeds": [{"feed": v.path.name, "entries": v.entries, "ok": v.problem is None,
-                       "line": v.problem.line if v.problem else None,
-                       "problem": v.problem.problem if v.problem else None} for v in verdicts],
-            "keys": [{"key": found.key, "kind": kind,
-                      "entries": [{"feed": place.split(" line ")[0],
-                                   "line": int(place.split(" line ")[1]), "id": entry_id}
-                                  for place, entry_id in zip(found.places, ids, strict=True)]}
-                     for kind, found, ids in keys],
-        }
-        if history:
-            document["history"] = [
-                {"feed": h.path.name, "commits": h.commits, "ok": h.problem is None,
-                 "commit": h.problem.commit if h.problem else None,
-                 "previous": h.problem.previous if h.problem else None,
-                 "problem": h.problem.problem if h.problem else None} for h in histories]
-        print_json(document)
+        print_json(verify_document(result))
     else:
-        for v in verdicts:
-            where = f"; line {v.problem.line}: {v.problem.problem}" if v.problem else ""
-            echo(f"{'ok    ' if v.problem is None else 'BROKEN'} {v.path.name}: {v.entries} "
+        for feed in result.feeds:
+            where = f"; line {feed.line}: {feed.problem}" if not feed.ok else ""
+            echo(f"{'ok    ' if feed.ok else 'BROKEN'} {feed.feed}: {feed.entries} "
                  f"entries{where}")
-        if not verdicts:
+        if not result.feeds:
             echo("no feeds yet: nothing to verify")
         for h in histories:
             where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
-        for kind, found, _ in keys:
-            echo(f"notice: {found.notice()}" if kind == "duplicate" else
-                 f"CONFLICT {_conflict_text(found)}")
+        for found in result.keys:
+            echo(f"CONFLICT {found.text}" if found.kind == "conflict" else
+                 f"notice: {found.text}")
     if copies:
         raise copies[0]
     if rewritten and not broken:
         raise IntegrityError(f"{len(rewritten)} of {len(histories)} feeds rewritten in git "
-                             f"history; first: {rewritten[0].problem.describe()}",
+                             f"history; first: {rewritten[0].describe()}",
                              "restore the feed from the commit before it was rewritten "
                              "(`git show COMMIT:PATH`)")
     if conflicts and not broken and not rewritten:
-        raise IntegrityError(f"{_conflict_text(conflicts[0][1])}"
+        raise IntegrityError(f"{conflicts[0].text}"
                              + (f" (and {len(conflicts) - 1} more conflicting keys)"
                                 if len(conflicts) > 1 else ""),
                              "void the wrong entry (`mibtrack void ENTRY --reason ...`): of one "
                              "key, only the earliest recorded version counts")
     if broken:
-        first = broken[0].problem
+        first = broken[0]
         if first.kind == "torn":
             hint = None  # the problem already says to run `mibtrack repair`
         elif first.kind == "evidence":
@@ -272,13 +263,13 @@ def verify(
                              f"{first.describe()}", hint)
 
 
-def _plan_copies(ledger) -> list:
+def _plan_copies(ledger: Ledger) -> list[IntegrityError]:
     """Each plan version's copy in ledger/plans/ is there and unchanged: a missing one is a
     warning (a clone without it cannot report with that version), a changed one an error."""
     from ..errors import IntegrityError, ProjectError
     from ..ledger.plans import plan_entries, read_copy
 
-    changed = []
+    changed: list[IntegrityError] = []
     for entry in plan_entries(ledger.feed_paths()):
         try:
             read_copy(ledger.root, entry.sha256, entry.id)
@@ -287,30 +278,6 @@ def _plan_copies(ledger) -> list:
         except ProjectError as exc:
             warn(exc.line())
     return changed
-def _key_findings(ledger):
-    """Keys recorded more than once across the ledger: ("duplicate", KeyCopies, ids) for
-    copies of one fact (counted once), ("conflict", KeyConflict, first ids) for one key
-    naming different facts (the earliest recorded is used)."""
-    from ..compute.ledger_state import known_in_order, resolve
-    from ..ledger.scan import amendment_lines, repeated_key_entries
-
-    paths = ledger.feed_paths()
-    given = repeated_key_entries(paths)
-    if not given:
-        return []
-    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
-                                   None))
-    return [*(("duplicate", copies, copies.ids) for copies in rules.duplicates),
-            *(("conflict", conflict, tuple(ids[0] for ids in conflict.versions))
-              for conflict in rules.conflicts)]
-
-
-def _conflict_text(conflict) -> str:
-    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
-                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
-    return f"key {conflict.key!r} names different facts: {versions}"
-
-
 @app.command()
 def repair() -> None:
     """Move torn tails (interrupted writes) to ledger/quarantine/; never deletes data."""

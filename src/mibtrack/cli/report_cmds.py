@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, overload
 
 import typer
 
@@ -31,7 +31,17 @@ from .app import (
     write_output,
 )
 
-FAIL_ON = ("at-risk", "off-track", "missed")
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from ..compute import AnyResult, Report
+    from ..compute.diff import DiffReport
+    from ..compute.report import Period
+    from ..render.periodic import PeriodicView
+
+
+#: The part of the programme to report: (group, owner, tag), None for any.
+PartFilter = tuple[str | None, str | None, str | None]
 
 
 BaselineOpt = Annotated[str | None, typer.Option(
@@ -40,9 +50,17 @@ BaselineOpt = Annotated[str | None, typer.Option(
          "a SHA-256 prefix from `mibtrack plans`.")]
 
 
-def _report(as_of: str | None, known_at: str | None, period: str | None = None,
+@overload
+def _report(as_of: str | None, known_at: str | None, period: None = None,
             baseline: str | None = None, strict: bool = False, trends: bool = False,
-            part: tuple[str | None, str | None, str | None] = (None, None, None)):
+            part: PartFilter = (None, None, None)) -> Report: ...
+@overload
+def _report(as_of: str | None, known_at: str | None, period: Period | None = None,
+            baseline: str | None = None, strict: bool = False, trends: bool = False,
+            part: PartFilter = (None, None, None)) -> Report | tuple[Report, PeriodicView]: ...
+def _report(as_of: str | None, known_at: str | None, period: Period | None = None,
+            baseline: str | None = None, strict: bool = False, trends: bool = False,
+            part: PartFilter = (None, None, None)) -> Report | tuple[Report, PeriodicView]:
     """Parse the dates first (bad input exits 2 before any file is read), then compute with
     the plan version in force at known-at, and stamp the result. With a period, also the
     periodic view (returned as a pair). `part` is (group, owner, tag): only those
@@ -51,8 +69,17 @@ def _report(as_of: str | None, known_at: str | None, period: str | None = None,
     return _compute(day, moment, period, baseline, strict, trends, part)
 
 
-def _compute(day, moment, period=None, baseline=None, strict=False,
-             trends=False, part=(None, None, None)):
+@overload
+def _compute(day: dt.date, moment: dt.datetime | None, period: None = None,
+             baseline: str | None = None, strict: bool = False, trends: bool = False,
+             part: PartFilter = (None, None, None)) -> Report: ...
+@overload
+def _compute(day: dt.date, moment: dt.datetime | None, period: Period | None = None,
+             baseline: str | None = None, strict: bool = False, trends: bool = False,
+             part: PartFilter = (None, None, None)) -> Report | tuple[Report, PeriodicView]: ...
+def _compute(day: dt.date, moment: dt.datetime | None, period: Period | None = None,
+             baseline: str | None = None, strict: bool = False, trends: bool = False,
+             part: PartFilter = (None, None, None)) -> Report | tuple[Report, PeriodicView]:
     """The stamped report at `day` as known at `moment` (see `_report`); `trends`: with
     the milestone trend analysis (by `period`, default month)."""
     from ..compute import Evaluator, build_report_from_ledger
@@ -107,11 +134,24 @@ def _locale(option: str | None) -> str | None:
     return option
 
 
-def _left_out() -> list[dict]:
+def _period(option: str | None) -> Period | None:
+    """`--period`, checked before anything is read (exit 2)."""
+    from ..compute.report import PERIODS
+    from ..errors import UsageError
+
+    for period in PERIODS:
+        if option == period:
+            return period
+    if option is not None:
+        raise UsageError(f"unknown period {option!r}", f"use one of {', '.join(PERIODS)}")
+    return None
+
+
+def _left_out() -> list[dict[str, Any]]:
     return [b.document() for b in session().left_out]
 
 
-def _with_left_out(report) -> dict:
+def _with_left_out(report: Report) -> dict[str, Any]:
     """A report's JSON document with `feeds_left_out`: the feeds no figure counts."""
     from ..render.jsonout import plain
 
@@ -170,20 +210,18 @@ def report(
     """A board report: summary by status, the exceptions, then every objective by group."""
     from ..errors import UsageError
     from ..render import FORMATS, render_report
-    from ..render.periodic import PERIODS
 
     if output_format not in FORMATS:
         raise UsageError(f"unknown format {output_format!r}", f"use one of {', '.join(FORMATS)}")
-    if period is not None and period not in PERIODS:
-        raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
+    by = _period(period)
     if output_format == "xlsx" and output is None:
         raise UsageError("a workbook is not text: --format xlsx needs --output FILE.xlsx")
     chosen_locale = _locale(locale)
-    if output_format == "xlsx" and period is None:
-        period = "quarter"  # the workbook's plan-vs-actual sheet
-    computed = _report(as_of, known_at, period, baseline, trends=True,
+    if output_format == "xlsx" and by is None:
+        by = "quarter"  # the workbook's plan-vs-actual sheet
+    computed = _report(as_of, known_at, by, baseline, trends=True,
                        part=(group, owner, tag))
-    report_value, periods = computed if period is not None else (computed, None)
+    report_value, periods = computed if isinstance(computed, tuple) else (computed, None)
     width = console().width if output is None else 160
     text = render_report(report_value, output_format, width=width,
                          color=output is None and _tty(), periods=periods,
@@ -192,7 +230,7 @@ def report(
     _emit(text, output)
 
 
-def _evidence(report_value):
+def _evidence(report_value: Report) -> list[dict[str, Any]]:
     """The facts behind the report's figures (corrections applied, as known at its
     known-at, dated up to its as-of date), each with its metric's unit."""
     from ..export import applied_records
@@ -254,11 +292,9 @@ def show(
     from ..errors import UsageError
     from ..ledger.query import select
     from ..render.documents import show_document
-    from ..render.periodic import PERIODS
     from ..render.terminal import show_renderables
 
-    if period is not None and period not in PERIODS:
-        raise UsageError(f"unknown period {period!r}", f"use one of {', '.join(PERIODS)}")
+    by = _period(period)
     chosen_locale = _locale(locale)
     day, moment = as_of_date(as_of), known_at_moment(known_at)
     project = plan_choice(moment).project
@@ -279,8 +315,8 @@ def show(
         from ..compute.trends import milestone_trend
 
         trend = milestone_trend(evaluator, declared, project.program.start, day,
-                                period or "month")
-    if csv_output:
+                                by or "month")
+    if csv_output and trend is not None:  # (--csv: a milestone, checked above)
         from ..render.mta import mta_csv
 
         sys.stdout.write(mta_csv([trend]))
@@ -327,44 +363,25 @@ def check(
     tag: TagFilter = None,
 ) -> None:
     """For cron: silent and exit 0 when all is well; one line per breach and exit 1 if not."""
-    from ..compute import at_or_past
-    from ..compute.diff import got_worse
+    from ..compute.check import FAIL_ON, check_result
     from ..errors import CheckFailed, UsageError
+    from ..render.jsonout import plain
     from ..values import parse_moment
 
-    if fail_on not in FAIL_ON:
+    level = next((f for f in FAIL_ON if f == fail_on), None)
+    if level is None:
         raise UsageError(f"--fail-on {fail_on!r} is not a level",
                          f"use one of {', '.join(FAIL_ON)}")
     start = parse_moment(since, "--since") if since is not None else None
     report_value = _report(as_of, known_at, strict=strict, part=(group, owner, tag))
-    # Targets, limits and milestones only: a composite's trouble is its children's, counted
-    # once (SPEC R2); composites are reported on their own line (`rollups`).
-    breaches = [r for r in report_value.objectives
-                if r.kind != "composite" and at_or_past(r.status, fail_on)]
-    stale_breaches = list(report_value.stale_metrics) if stale else []
+    before = None
     if start is not None:  # only news: worse than as known at --since (as of its day)
-        day = as_of_date(as_of) if as_of else min(start.date(), report_value.as_of)
-        before = _compute(day, start)
-        was = {r.id: r.status for r in before.objectives}
-        breaches = [r for r in breaches if got_worse(was.get(r.id), r.status)]
-        stale_then = {m.metric for m in before.stale_metrics}
-        stale_breaches = [m for m in stale_breaches if m.metric not in stale_then]
+        before = _compute(as_of_date(as_of) if as_of else min(start.date(), report_value.as_of),
+                          start)
+    result = check_result(report_value, level, stale, start, before)
+    breaches, stale_breaches = result.breaching(), result.stale_breaches
     if json_output:
-        print_json({"schema_version": report_value.schema_version, "as_of": report_value.as_of,
-                    "known_at": report_value.known_at,
-                    "generated_at": report_value.generated_at,
-                    "plan_version": report_value.plan_version,
-                    "ledger_head": report_value.ledger_head,
-                    "mibtrack_version": report_value.mibtrack_version,
-                    "since": start, "fail_on": fail_on,
-                    "stale": stale,
-                    "ok": not breaches and not stale_breaches,
-                    "breaches": [r.id for r in breaches],
-                    "stale_metrics": report_value.stale_metrics,
-                    "summary": report_value.summary,
-                    "rollups": report_value.rollups,
-                    "objectives": report_value.objectives,
-                    "feeds_left_out": _left_out()})
+        print_json({**plain(result), "feeds_left_out": _left_out()})
     else:
         from ..render.text import literal
 
@@ -381,8 +398,8 @@ def check(
                                                      if stale else ""))
 
 
-def _why(result) -> str:
-    from ..render.terminal import percent
+def _why(result: AnyResult) -> str:
+    from ..render.i18n import percent
     from ..render.text import literal
 
     reason = f": {literal(result.reason)}" if result.reason else ""
@@ -409,7 +426,7 @@ SinceMoment = Annotated[str, typer.Option(
          "meaning the end of that day.")]
 
 
-def _diff(since: str, until: str | None, as_of: str | None):
+def _diff(since: str, until: str | None, as_of: str | None) -> DiffReport:
     """The DiffReport between as known at `since` and as known at `until` (default now).
     Each end is as of --as-of when given, else as of its own moment's day."""
     from ..compute.diff import PlanRevision, build_diff
@@ -424,6 +441,7 @@ def _diff(since: str, until: str | None, as_of: str | None):
     before = _compute(fixed or min(start.date(), today()), start)
     after = _compute(fixed or (min(end.date(), today()) if end else today()), end)
     stop = end or after.generated_at
+    assert stop is not None  # a stamped report says when it was made
     content = session().workspace.content
     recorded = [e for e in content.entries if start < e.recorded_at <= stop]
     book = session().workspace.plan(end).book

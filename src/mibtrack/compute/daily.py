@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Context, Decimal, Inexact
+from typing import Any
 
 from mibtrack.model import FACT_TYPES, Correction, Observation, Project, Renames, Void
 
@@ -87,7 +88,7 @@ class DailyFold:
         #: Milestone events, notes, corrections and voids, kept whole (there are few).
         self.others: list[object] = []
         #: Observations of metrics neither declared nor renamed: id → [count, newest day].
-        self.orphaned: dict[str, list] = {}
+        self.orphaned: dict[str, list[Any]] = {}
         #: The entries the rules were resolved from (amendments and keyed facts).
         self.given: list[object] = [
             e for e in amendments if isinstance(e, (Correction, Void))
@@ -219,7 +220,7 @@ class DailyFold:
             for m, (count, day) in self.orphaned.items() if m not in project.metrics)]))
 
     # -- as plain data (for a cache; only a fold without known_at is meant to be kept)
-    def to_state(self) -> dict:
+    def to_state(self) -> dict[str, Any]:
         """The fold as JSON-ready data; `from_state` gives it back."""
         return {
             "aggregates": {**{m: "sum" for m in self.sums}, **{m: "latest" for m in self.latest}},
@@ -235,14 +236,14 @@ class DailyFold:
         }
 
     @classmethod
-    def from_state(cls, state: dict) -> DailyFold:
+    def from_state(cls, state: dict[str, Any]) -> DailyFold:
         """A fold back from `to_state` data; every kept entry is validated again."""
         from pydantic import TypeAdapter
 
         from mibtrack.model import Entry
 
-        adapter: TypeAdapter = TypeAdapter(Entry)
-        others = [adapter.validate_python(e) for e in state["others"]]
+        adapter: TypeAdapter[Entry] = TypeAdapter(Entry)
+        others: list[object] = [adapter.validate_python(e) for e in state["others"]]
         given = [adapter.validate_python(e) for e in state["given"]]
         fold = cls({str(m): str(a) for m, a in state["aggregates"].items()},
                    [*others, *given], renames=Renames.model_validate(state["renames"]))
@@ -251,11 +252,13 @@ class DailyFold:
                 raise ValueError("inconsistent state")
             fold.orphaned[str(metric)] = [count, day]
         for metric, (days, totals) in state["sums"].items():
-            _typed(days, str), _typed(totals, int)
+            _typed(days, str)
+            _typed(totals, int)
             fold.sums[metric] = dict(zip(days, totals, strict=True))
         for metric, (days, recorded, writers, seqs, values) in state["latest"].items():
-            _typed(days, str), _typed(recorded, str), _typed(writers, str), _typed(seqs, int)
-            _typed(values, str)
+            for column, kind in ((days, str), (recorded, str), (writers, str), (seqs, int),
+                                 (values, str)):
+                _typed(column, kind)
             orders = zip(recorded, writers, seqs, strict=True)
             fold.latest[metric] = dict(zip(days, zip(orders, values, strict=True), strict=True))
         fold.others = others
@@ -289,32 +292,34 @@ class DailyFold:
                     mine_levels[day] = level
         self.others.extend(other.others)
         for metric, (count, day) in other.orphaned.items():
-            mine = self.orphaned.setdefault(metric, [0, day])
-            mine[0] += count
-            mine[1] = max(mine[1], day)
+            orphan = self.orphaned.setdefault(metric, [0, day])
+            orphan[0] += count
+            orphan[1] = max(orphan[1], day)
 
 
-def _stored(entry: object) -> dict:
+def _stored(entry: object) -> dict[str, Any]:
     """An entry as JSON data with its moments in the ledger's text form: pydantic writes a
     whole second without its microseconds, which the model (rightly) refuses to read back,
     and a cached fold that cannot be read back is never used again."""
-    data = entry.model_dump(mode="json")  # type: ignore[attr-defined]
+    data: dict[str, Any] = entry.model_dump(mode="json")  # type: ignore[attr-defined]
     for name in ("recorded_at", "valid_after", "valid_before"):
         if data.get(name) is not None:
             data[name] = moment_text(getattr(entry, name))
     return data
 
 
-def _typed(items: list, kind: type) -> None:
+def _typed(items: list[object], kind: type) -> None:
     """Refuse cached state whose items are not all exactly of type `kind`."""
     if type(items) is not list or not all(type(x) is kind for x in items):
         raise ValueError("inconsistent state")
 
 
-def _latest_columns(levels: dict[str, tuple[tuple[str, str, int], str]]) -> list[list]:
+def _latest_columns(levels: dict[str, tuple[tuple[str, str, int], str]]
+                    ) -> list[list[str | int]]:
     """A `latest` metric's days as five columns: day, recorded_at, writer, seq, value."""
-    columns: list[list] = [[], [], [], [], []]
+    columns: list[list[str | int]] = [[], [], [], [], []]
     for day, ((recorded, writer, seq), value) in levels.items():
-        for column, item in zip(columns, (day, recorded, writer, seq, value), strict=True):
+        row: tuple[str | int, ...] = (day, recorded, writer, seq, value)
+        for column, item in zip(columns, row, strict=True):
             column.append(item)
     return columns

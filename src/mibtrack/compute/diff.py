@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 
@@ -22,7 +22,7 @@ from .report import ObjectiveResult, Report
 from .status import severity_rank
 
 #: Bumped when a field of the diff changes meaning or goes away (adding one does not).
-DIFF_SCHEMA_VERSION = 1
+DIFF_SCHEMA_VERSION: Final = 1
 
 
 def _rank(status: str) -> int:
@@ -211,7 +211,10 @@ def build_diff(before: Report, after: Report, since: dt.datetime, until: dt.date
     """The diff of two reports; `recorded`: the entries recorded after `since` and at or
     before the later report's moment; `revisions`: plan versions recorded then."""
     was = {r.id: r for r in before.objectives}
-    worse, better, moved, values = [], [], [], []
+    worse: list[StatusChange] = []
+    better: list[StatusChange] = []
+    moved: list[StatusChange] = []
+    values: list[ValueChange] = []
     for r in after.objectives:
         old = was.get(r.id)
         if old is None or old.status != r.status:
@@ -237,9 +240,10 @@ def build_diff(before: Report, after: Report, since: dt.datetime, until: dt.date
     corrections = tuple(i for e, i in items if i and isinstance(e, Correction))
     voids = tuple(i for e, i in items if i and isinstance(e, Void))
     notes = tuple(i for e, i in items if i and isinstance(e, Note))
-    sections = {"got_worse": worse, "got_better": better, "status_moved": moved,
-                "values_moved": values, "plan_revisions": revisions, "new_evidence": evidence,
-                "corrections": corrections, "voids": voids, "notes": notes}
+    sections: dict[str, Sequence[object]] = {
+        "got_worse": worse, "got_better": better, "status_moved": moved,
+        "values_moved": values, "plan_revisions": revisions, "new_evidence": evidence,
+        "corrections": corrections, "voids": voids, "notes": notes}
     return DiffReport(
         as_of=after.as_of, known_at=after.known_at, since=since, until=until,
         generated_at=after.generated_at, plan_version=after.plan_version,

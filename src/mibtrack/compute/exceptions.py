@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,7 @@ from mibtrack.model import (
 
 if TYPE_CHECKING:
     from .ledger_state import EffectiveLedger
+    from .report import AnyResult, Evaluator
 
 #: The statuses that make an objective an exception, worst first.
 EXCEPTION_STATUSES = ("missed", "off-track", "at-risk")
@@ -239,8 +240,8 @@ def _bisect(status_at: StatusAt, current: str, low: dt.date, high: dt.date) -> d
 
 # --------------------------------------------------------------------------- the list
 
-def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Any,
-                    results: Iterable, t: dt.date) -> tuple[ExceptionItem, ...]:
+def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Evaluator,
+                    results: Iterable[AnyResult], t: dt.date) -> tuple[ExceptionItem, ...]:
     """The exceptions among `results` (ObjectiveResult at t): leaves first, then roll-ups,
     each worst status first, in declaration order within a status.
 
@@ -256,8 +257,8 @@ def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Any,
     return tuple(items)
 
 
-def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
-          objective: Objective, r, t: dt.date) -> ExceptionItem:
+def _item(project: Project, ledger: EffectiveLedger, evaluator: Evaluator,
+          objective: Objective, r: AnyResult, t: dt.date) -> ExceptionItem:
     expected_date = getattr(r, "expected_date", None)
     days_behind: int | None = None
     if r.kind == "milestone":
@@ -270,7 +271,7 @@ def _item(project: Project, ledger: EffectiveLedger, evaluator: Any,
     elif r.kind == "limit":
         breached = getattr(r, "breached_since", None)
         days_behind = None if breached is None else (t - breached).days
-    elif getattr(r, "schedule_variance_days", None) is not None:
+    elif r.schedule_variance_days is not None:
         days_behind = -r.schedule_variance_days
     eta = getattr(r, "eta", None)
     if r.kind == "milestone" and r.state == "slipped" and expected_date is not None:

@@ -29,9 +29,10 @@ for instance) are not folded: they are ignored here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from mibtrack.model import (
     FACT_TYPES,
@@ -99,6 +100,10 @@ class EffectiveNote:
     rank: int
     writer: str = ""
     source: str | None = None
+
+
+#: One of the effective facts (each sorted by (as_of, rank)).
+_Fact = TypeVar("_Fact", EffectiveObservation, EffectiveMilestoneEvent, EffectiveNote)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +335,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 source=entry.source,
             ))
 
-    def by_date(items: list) -> tuple:
+    def by_date(items: list[_Fact]) -> tuple[_Fact, ...]:
         return tuple(sorted(items, key=lambda item: (item.as_of, item.rank)))
 
     return EffectiveLedger(
@@ -369,9 +374,10 @@ def orphans(ledger: EffectiveLedger, project: Project) -> tuple[Orphan, ...]:
             found.append(Orphan("metric", metric, len(items), max(o.as_of for o in items)))
     declared = {o.id for o in project.objectives}
     objectives: dict[str, list[dt.date]] = {}
+    group: Mapping[str, Sequence[EffectiveMilestoneEvent | EffectiveNote]]
     for group in (ledger.milestone_events, ledger.notes):
-        for objective, items in group.items():
+        for objective, facts in group.items():
             if objective not in declared:
-                objectives.setdefault(objective, []).extend(i.as_of for i in items)
+                objectives.setdefault(objective, []).extend(i.as_of for i in facts)
     found += [Orphan("objective", o, len(days), max(days)) for o, days in objectives.items()]
     return tuple(sorted(found))

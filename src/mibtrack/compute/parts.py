@@ -119,7 +119,7 @@ def sections(results: Iterable[Any], order: Sequence[str] = ()) -> tuple[Section
                 return index
         return len(listed)
 
-    def key(item: tuple[tuple[str, ...], str | None]) -> tuple:
+    def key(item: tuple[tuple[str, ...], str | None]) -> tuple[tuple[int, int], ...]:
         path, kind = item
         if not path:  # by kind, where its first objective appears, after listed groups
             return ((len(listed), appearance[("", kind or "")]),)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mibtrack.model import Project
+from mibtrack.model import Objective, Project
 
 #: Declared keys that say what an objective is called or who owns it, not what it
 #: commits to: a change to them alone is not a revision of the plan.
@@ -180,7 +180,7 @@ def _plan_changes(old: Project, new: Project, old_id: str, new_id: str) -> list[
                           _objective_fields(after, {}, NOT_PLAN))
 
 
-def _headline(objective: Any) -> Decimal | dt.date | None:
+def _headline(objective: Objective) -> Decimal | dt.date | None:
     """What `from`/`to` show: a target's T, a milestone's due date, else None."""
     if objective.kind == "target":
         return objective.goal

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,16 +46,18 @@ from .formulas import (
     schedule_variance_days,
     to_decimal,
 )
-from .ledger_state import EffectiveLedger, EffectiveMilestoneEvent, effective_ledger
+from .ledger_state import EffectiveLedger, EffectiveMilestoneEvent, EffectiveNote, effective_ledger
 from .parts import Part
 from .plans import Original, Revision
 from .status import SEVERITY, Status, severity_rank
 from .trends import MilestoneTrend
 
 #: Bumped when a field of the report changes meaning or goes away (adding one does not).
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION: Final = 1
 
 Period = Literal["month", "quarter", "year"]
+#: Every period, shortest first (`--period`).
+PERIODS: tuple[Period, ...] = ("month", "quarter", "year")
 
 
 class ReportRecord(BaseModel):
@@ -360,7 +362,7 @@ class Report(ReportRecord):
 class _Exact:
     """An evaluation with its exact ratios kept, for composites to average."""
 
-    result: ObjectiveResult
+    result: AnyResult
     progress: Fraction | None
     expected: Fraction | None
 
@@ -420,11 +422,11 @@ class Evaluator:
         return is_stale(metric.cadence, self.metric_series(metric_id).last_observed(t), t)
 
     # -- evaluation
-    def evaluate(self, objective_id: str, t: dt.date) -> ObjectiveResult:
+    def evaluate(self, objective_id: str, t: dt.date) -> AnyResult:
         """One objective's record at the end of day t."""
         return self._exact(objective_id, t).result
 
-    def series(self, objective_id: str, dates: Iterable[dt.date]) -> tuple[ObjectiveResult, ...]:
+    def series(self, objective_id: str, dates: Iterable[dt.date]) -> tuple[AnyResult, ...]:
         """One objective's records at each date (for `show` and `report --period`)."""
         return tuple(self.evaluate(objective_id, day) for day in dates)
 
@@ -461,7 +463,9 @@ class Evaluator:
         (of two on one day, the later recorded); None when there is none or it has no note."""
         newest: tuple[dt.date, int] | None = None
         text: str | None = None
-        for item in (*self.ledger.events_of(objective_id), *self.ledger.notes_of(objective_id)):
+        dated: tuple[EffectiveMilestoneEvent | EffectiveNote, ...] = (
+            *self.ledger.events_of(objective_id), *self.ledger.notes_of(objective_id))
+        for item in dated:
             if item.as_of > t:
                 continue
             order = (item.as_of, item.rank)
@@ -470,7 +474,7 @@ class Evaluator:
                 text = item.note if isinstance(item, EffectiveMilestoneEvent) else item.text
         return text
 
-    def _common(self, objective: Objective, t: dt.date) -> dict:
+    def _common(self, objective: Objective, t: dt.date) -> dict[str, Any]:
         """The fields every kind carries, as keywords."""
         dated = [n for n in self.ledger.notes_of(objective.id) if n.as_of <= t]
         notes = tuple(NoteItem(date=n.as_of, text=n.text, source=n.source)
@@ -645,12 +649,13 @@ class Evaluator:
         children = [self._exact(child, t) for child in o.children]
         statuses = [c.result.status for c in children]
         weights = [Fraction(w) for w in o.child_weights]
-        total = sum(weights)
+        total = sum(weights, Fraction(0))
         # A no-data or not-started child counts progress 0, with its own expected.
-        progress = sum(w * (Fraction(0) if s in ("no-data", "not-started") else _clamp(c.progress))
-                       for w, c, s in zip(weights, children, statuses, strict=True)) / total
-        expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
-                       ) / total
+        progress = sum((w * (Fraction(0) if s in ("no-data", "not-started") else _clamp(c.progress))
+                        for w, c, s in zip(weights, children, statuses, strict=True)),
+                       Fraction(0)) / total
+        expected = sum((w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)),
+                       Fraction(0)) / total
         due = self.project.due_of(o)
         if all(s == "achieved" for s in statuses):
             status: Status = "achieved"
@@ -777,6 +782,6 @@ def period_ends(first: dt.date, last: dt.date, period: Period) -> tuple[dt.date,
 
 
 def period_series(evaluator: Evaluator, objective_id: str, first: dt.date, last: dt.date,
-                  period: Period) -> tuple[ObjectiveResult, ...]:
+                  period: Period) -> tuple[AnyResult, ...]:
     """An objective's records at each period end (see `period_ends`)."""
     return evaluator.series(objective_id, period_ends(first, last, period))

@@ -33,14 +33,14 @@ _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", 
 _ENTRY = TypeAdapter(Entry)
 
 
-def sha256(data: bytes) -> str:
+def sha256(data: bytes | bytearray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 #: Compact JSON, keys in the order given, non-ASCII as UTF-8: the bytes of
 #: `json.dumps(…, ensure_ascii=False, separators=(",", ":")).encode()`, written by msgspec
 #: (held byte for byte equal to json.dumps by tests/test_lines.py). Set on first use.
-_compact: Any = None
+_compact: Callable[[object], bytes] | None = None
 
 
 #: Signs a line's bytes before its signature (see signing.py): returns the `sig` text.
@@ -166,7 +166,8 @@ def decode(line: bytes, where: str) -> Entry:
     if len(line) <= MAX_LINE_BYTES:
         obs = _fast.read_checked(line)
         if obs is not None:
-            return _fast.to_entry(obs)
+            entry: Entry = _fast.to_entry(obs)
+            return entry
     return decode_model(line, where)
 
 

@@ -15,40 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..model import EVIDENCE_PATTERN
-
-EVIDENCE_DIR = "evidence"
-
-
-@dataclass(frozen=True)
-class Document:
-    """A document as an entry names it."""
-
-    name: str
-    size: int
-    sha256: str
-
-    @property
-    def relpath(self) -> str:
-        """Where it is kept, relative to the project's root."""
-        return f"{EVIDENCE_DIR}/{self.sha256}/{self.name}"
-
-    def item(self) -> str:
-        return f"{self.sha256}:{self.size}:{self.name}"
-
-
-def parse_field(text: str | None) -> tuple[Document, ...]:
-    if not text:
-        return ()
-    found = []
-    for item in text.split("\n"):
-        digest, size, name = item.split(":", 2)
-        found.append(Document(name, int(size), digest))
-    return tuple(found)
-
-
-def field_of(documents: list[Document]) -> str | None:
-    return "\n".join(d.item() for d in documents) or None
+from ..model import EVIDENCE_PATTERN, Document, parse_field
+from ..model import field_of as field_of
 
 
 def _hash(path: Path) -> tuple[str, int]:

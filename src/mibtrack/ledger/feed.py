@@ -229,6 +229,7 @@ def journal_warning(path: Path) -> str | None:
     journal = read_journal(path)
     if journal is None:
         return None
+    reason: str | None
     if isinstance(journal, str):
         reason = journal
     else:
@@ -251,7 +252,7 @@ def without_unfinished_batch(path: Path, data: bytes) -> bytes:
     return data[:journal["size"]]
 
 
-def _begin_batch(path: Path, size: int, data: bytes, lines: list[bytes]) -> None:
+def _begin_batch(path: Path, size: int, data: bytes | bytearray, lines: list[bytes]) -> None:
     from json import dumps
 
     from ..usersecret import tag
@@ -564,11 +565,11 @@ def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
             fields = parse_fields(last)
         except ValueError:
             fields = {}
-        seq, newest = fields.get("seq"), fields.get("recorded_at")
-        if type(seq) is not int or not isinstance(newest, str) or not id_matches(last):
+        last_seq, newest = fields.get("seq"), fields.get("recorded_at")
+        if type(last_seq) is not int or not isinstance(newest, str) or not id_matches(last):
             raise IntegrityError(f"{path}: its last line is not a valid ledger entry",
                                  "run `mibtrack verify`") from None
-        prev = sha256(last)
+        seq, prev = last_seq, sha256(last)
     recorded_at = format_moment(utc_now())
     if newest is not None and recorded_at < newest:
         raise UsageError(f"the clock ({recorded_at}) is behind the newest entry of {path} "

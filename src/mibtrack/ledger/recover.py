@@ -113,7 +113,8 @@ def recover(path: Path, writer: str, target: str | None = None,
         if name is not None:
             check_writer(name)
             new_path = path.with_name(name + FEED_SUFFIX)
-            prev, renamed = GENESIS, {}
+            prev = GENESIS
+            renamed: dict[str, str] = {}
             for seq, original in enumerate(others, start=1):
                 fields = {k: v for k, v in original.items() if k not in _CHAIN_FIELDS}
                 if fields.get("target_entry") in renamed:

@@ -15,11 +15,12 @@ import hashlib
 import mmap
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import ProjectError
 from .codec import MAX_LINE_BYTES, decode
@@ -66,7 +67,8 @@ def release(data: Any, start: int, stop: int) -> None:
                 pass
 
 
-def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE):
+def line_slices(data: Any, end: int, start: int = 0, size: int = SLICE
+                ) -> Iterator[tuple[int, list[bytes]]]:
     """(offset, the complete lines of `data[offset:…]`) a slice of about `size` bytes at a
     time, up to `end` (just after a newline)."""
     at = start
@@ -429,9 +431,9 @@ class _mapped:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = None
-        self.view = None
-        self.lock = None
+        self.handle: BinaryIO | None = None
+        self.view: mmap.mmap | None = None
+        self.lock: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> mmap.mmap | None:
         from .feed import steady

@@ -27,9 +27,12 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, UsageError
+
+if TYPE_CHECKING:
+    from ..model import Entry
 
 NAMESPACE = b"mibtrack"
 WRITERS_FILE = "writers"
@@ -164,8 +167,9 @@ class SigningKey:
     def raw_public(self) -> bytes:
         from cryptography.hazmat.primitives import serialization
 
-        return self.key.public_key().public_bytes(serialization.Encoding.Raw,
-                                                  serialization.PublicFormat.Raw)
+        raw: bytes = self.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                        serialization.PublicFormat.Raw)
+        return raw
 
     def public_line(self) -> str:
         return key_line(self.raw_public)
@@ -443,6 +447,7 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             except ValueError as exc:
                 report.problems.setdefault(path, SignatureProblem(path, number, str(exc)))
                 continue
+            entry: Entry | _Signed
             if b'"type":"writers"' in line:
                 entry = decode(line, f"{path}:{number}")
                 changes.append((path, number, entry))
@@ -471,14 +476,14 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             report.problems[path] = SignatureProblem(
                 path, beyond[0], "unsigned entry (signatures are required)")
     for path, number, entry, raw in signed:
-        why = authorised(state, raw, entry.writer, entry.recorded_at)
-        if why is None:
+        wrong = authorised(state, raw, entry.writer, entry.recorded_at)
+        if wrong is None:
             continue
         if required:
             if path not in report.problems or report.problems[path].line > number:
-                report.problems[path] = SignatureProblem(path, number, why)
+                report.problems[path] = SignatureProblem(path, number, wrong)
         elif len(report.notices) < 20:
-            report.notices.append(f"{path}:{number}: {why} (signatures are optional: not a "
+            report.notices.append(f"{path}:{number}: {wrong} (signatures are optional: not a "
                                   "break)")
     _check_writers_file(root, state, bool(changes), report)
     return report

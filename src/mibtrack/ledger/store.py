@@ -346,13 +346,13 @@ class Ledger:
 
     def _evidence(self, verdicts: list[FeedVerdict]) -> list[FeedVerdict]:
         """Every document an entry names: missing is a notice, changed a break."""
-        from .evidence import check
+        from .evidence import EvidenceProblem, check
 
         problems = check(self.root.parent, [v.path for v in verdicts
                                             if v.path.name.endswith(FEED_SUFFIX)])
         self.notices.extend(p.describe() + " — restore it from where it came (it is named by "
                             "its SHA-256)" for p in problems if not p.changed)
-        changed = {}
+        changed: dict[Path, EvidenceProblem] = {}
         for problem in problems:
             if problem.changed:
                 changed.setdefault(problem.feed, problem)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..compute import ObjectiveResult, Report
+from ..compute import AnyResult, MilestoneResult, Report
+from ..compute.parts import Section
 from .i18n import day, days, days_behind, plural, t
 from .i18n import percent as percent
 from .i18n import points as points
-from .text import amount, literal
+from .text import amount, compact, literal
 
 STATUS_MARK = {
     "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
@@ -23,7 +24,7 @@ STATUS_MARK = {
 TROUBLE = ("at-risk", "off-track", "missed")
 
 
-def reason_text(r: ObjectiveResult) -> str:
+def reason_text(r: AnyResult) -> str:
     """The current reason when the objective is in trouble, else empty (user text)."""
     return literal(r.reason) if r.status in TROUBLE and r.reason else ""
 
@@ -34,7 +35,7 @@ def rollup_counts(summary: dict[str, int]) -> str:
         or t("none")
 
 
-def limit_text(r: ObjectiveResult, currency: str) -> str:
+def limit_text(r: AnyResult, currency: str) -> str:
     """A limit's bounds: `at least 40 %`, `at most €150k`, `€25 to €40`."""
     if r.min is not None and r.max is not None:
         low, high = amount(r.min, r.unit, currency), amount(r.max, r.unit, currency)
@@ -49,15 +50,16 @@ def status_label(status: str) -> str:
     return f"{STATUS_MARK.get(status, '')} {t(status)}".strip()
 
 
-def actual_text(r: ObjectiveResult, currency: str) -> str:
+def actual_text(r: AnyResult, currency: str, short: bool = False) -> str:
+    """What the objective stands at; `short`: for a narrow column (the terminal's table)."""
     if r.kind == "milestone":
-        return t(r.state) if r.state else t("no event yet")
+        return t(r.state) if r.state else "—" if short else t("no event yet")
     if r.kind == "composite":
         return f"{len(r.children)} {t('parts')}"
-    return amount(r.actual, r.unit, currency)
+    return (compact if short else amount)(r.actual, r.unit, currency)
 
 
-def goal_text(r: ObjectiveResult, currency: str) -> str:
+def goal_text(r: AnyResult, currency: str) -> str:
     if r.kind == "milestone":
         return "réalisation" if t("done") != "done" else "done"
     if r.kind == "composite":
@@ -70,7 +72,7 @@ def goal_text(r: ObjectiveResult, currency: str) -> str:
     return amount(r.target, r.unit, currency)
 
 
-def planned_text(r: ObjectiveResult, currency: str) -> str:
+def planned_text(r: AnyResult, currency: str) -> str:
     if r.kind == "target":
         return amount(r.planned, r.unit, currency, places=2)
     return percent(r.expected)
@@ -84,13 +86,13 @@ def signed_amount(value: Decimal, unit: str | None, currency: str) -> str:
     return "+" + text if rounded > 0 else text
 
 
-def variance_text(r: ObjectiveResult, currency: str) -> str:
+def variance_text(r: AnyResult, currency: str) -> str:
     if r.variance is None:
         return points(r.variance_points)
     return signed_amount(r.variance, r.unit, currency)
 
 
-def schedule_text(r: ObjectiveResult) -> str:
+def schedule_text(r: AnyResult) -> str:
     value = r.schedule_variance_days
     if value is None:
         return "—"
@@ -101,7 +103,7 @@ def schedule_text(r: ObjectiveResult) -> str:
     return f"{days(abs(value))} {'behind' if value < 0 else 'ahead of'} plan"
 
 
-def forecast_text(r: ObjectiveResult, currency: str) -> str:
+def forecast_text(r: AnyResult, currency: str) -> str:
     if r.kind not in ("target", "limit"):
         return "—"
     if r.forecast_at_due is None:
@@ -109,7 +111,7 @@ def forecast_text(r: ObjectiveResult, currency: str) -> str:
     return amount(r.forecast_at_due, r.unit, currency, places=2)
 
 
-def when_text(r: ObjectiveResult) -> str:
+def when_text(r: AnyResult) -> str:
     """The milestone's dates or lateness, the target's ETA."""
     if r.kind == "milestone":
         if r.done_date is not None:
@@ -131,7 +133,7 @@ def when_text(r: ObjectiveResult) -> str:
     return f"{t('due')} {day(r.due)}" if r.due else "—"
 
 
-def late_text(r: ObjectiveResult) -> str:
+def late_text(r: MilestoneResult) -> str:
     """A milestone's lateness, saying why when it is not done: `12 days late`, `slipped:
     expected 2029-03-31, 90 days after due`, `not done, 30 days past due`."""
     if r.late_days is not None:
@@ -153,11 +155,11 @@ def colon() -> str:
     return "\u00a0:" if t("to") != "to" else ":"
 
 
-def group_name(r: ObjectiveResult) -> str:
+def group_name(r: AnyResult) -> str:
     return r.group or t(r.kind.capitalize() + "s")
 
 
-def section_title(section: Any) -> str:
+def section_title(section: Section) -> str:
     """A section's heading: its group's innermost name, or its kind's plural."""
     if section.path:
         return section.path[-1]
@@ -166,7 +168,7 @@ def section_title(section: Any) -> str:
 
 # --------------------------------------------------------------------------- exceptions
 
-def reason_of(report: Any, r: Any) -> str | None:
+def reason_of(report: Report, r: AnyResult) -> str | None:
     """The objective's current reason (SPEC R2), as the report holds it: shown beside every
     objective that has one (and always beside the exceptions)."""
     return r.reason
@@ -236,7 +238,7 @@ def stamp_pairs(report: Report) -> list[tuple[str, str]]:
     return pairs
 
 
-def revised(r: ObjectiveResult) -> str:
+def revised(r: AnyResult) -> str:
     """The mark of an objective whose plan was revised, with how; "" when it was not."""
     if r.revision is None:
         return ""

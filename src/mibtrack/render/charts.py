@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ..compute import ObjectiveResult
+from ..compute import AnyResult
 from .text import compact, literal
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -40,7 +40,7 @@ def _interpolate(points: Sequence[tuple[dt.date, Decimal]], day: dt.date) -> Dec
     return v0 + (v1 - v0) * Decimal((day - d0).days) / Decimal((d1 - d0).days)
 
 
-def column_dates(result: ObjectiveResult, as_of: dt.date, columns: int) -> tuple[dt.date, ...]:
+def column_dates(result: AnyResult, as_of: dt.date, columns: int) -> tuple[dt.date, ...]:
     """Evenly spaced days from the objective's start (or first observation) to its due date
     or the as-of day, whichever is later: where `show` evaluates plan and actual."""
     left = min([result.start or as_of] + [p.date for p in result.actual_series])
@@ -50,8 +50,8 @@ def column_dates(result: ObjectiveResult, as_of: dt.date, columns: int) -> tuple
                          for i in range(columns)}))
 
 
-def plan_actual_chart(result: ObjectiveResult, dates: Sequence[dt.date],
-                      history: Sequence[ObjectiveResult], as_of: dt.date,
+def plan_actual_chart(result: AnyResult, dates: Sequence[dt.date],
+                      history: Sequence[AnyResult], as_of: dt.date,
                       height: int = 10) -> Segments:
     """Plan (·), actual (●, observations ◆), forecast (╌), target (┄), as-of day (│)."""
     forecast = [(p.date, p.value) for p in result.forecast_line]

@@ -9,7 +9,7 @@ import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..values import canonical
+from ..values import canonical, format_moment, neutralise
 from .text import literal
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ PERIOD_COLUMNS = ("id", "period", "date", "unit", "status", "actual", "planned",
 def safe_text(text: str) -> str:
     """User text shown literally and never run as a formula: a leading = + - @ tab or CR
     gets a ' in front (the usual spreadsheet escape, shared with `export`)."""
-    from ..csvio import neutralise
-
     return neutralise(literal(text))
 
 
@@ -49,7 +47,9 @@ def cell(value: Any) -> str | int:
         from .i18n import plain_number
 
         return plain_number(canonical(value))  # 1234.5, or 1234,5 in French
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, dt.datetime):  # as the ledger and export write a moment
+        return format_moment(value)
+    if isinstance(value, dt.date):
         return value.isoformat()
     return safe_text(str(value))
 
@@ -61,10 +61,7 @@ def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if french() else ",")
-    from ..values import format_moment
-
-    stamp = [cell(format_moment(report.generated_at) if name == "generated_at"
-                  and report.generated_at else getattr(report, name)) for name in STAMP_COLUMNS]
+    stamp = [cell(getattr(report, name)) for name in STAMP_COLUMNS]
     if periods is None:
         from .cells import revised
 

@@ -19,7 +19,7 @@ from .i18n import ago, current, day, t
 from .text import amount, literal
 
 if TYPE_CHECKING:
-    from ..compute import ObjectiveResult, Report
+    from ..compute import AnyResult, Report
     from .periodic import PeriodicView
 
 STATUS_COLOUR = {  # text colour on white; all at least 4.5:1 contrast
@@ -130,7 +130,7 @@ def _number(label: str, field: str, value: object, shown: str) -> str:
             f'data-value="{escape(_exact(value), quote=True)}">{_e(shown)}</dd></div>')
 
 
-def _status(r: ObjectiveResult) -> str:
+def _status(r: AnyResult) -> str:
     colour = STATUS_COLOUR.get(r.status, "#333")
     badge = (f'<span class="status" data-status="{r.status}" style="color:{colour}">'
              f'{escape(cells.status_label(r.status))}</span>')
@@ -140,7 +140,7 @@ def _status(r: ObjectiveResult) -> str:
     return badge
 
 
-def _numbers(r: ObjectiveResult, currency: str) -> str:
+def _numbers(r: AnyResult, currency: str) -> str:
     parts = []
     if r.kind == "target":
         goal_value = r.target if r.target is not None else r.target_min
@@ -201,7 +201,7 @@ def _numbers(r: ObjectiveResult, currency: str) -> str:
     return '<dl class="numbers">' + "".join(parts) + "</dl>"
 
 
-def _summary_text(r: ObjectiveResult, currency: str) -> str:
+def _summary_text(r: AnyResult, currency: str) -> str:
     """A sentence saying what the chart shows, for everyone (the chart's text alternative)."""
     fr = current() == "fr"
     if r.kind == "target":
@@ -245,26 +245,26 @@ def _summary_text(r: ObjectiveResult, currency: str) -> str:
                    f"planned, over {len(r.children)} parts: {', '.join(r.children)}.")
 
 
-def _chart(r: ObjectiveResult, report: Report, index: int) -> str:
+def _chart(r: AnyResult, report: Report, index: int) -> str:
     from . import svgchart
 
     chart_id = f"chart-{index}"
     title = literal(f"{r.id}: {r.title}")
     desc = _summary_text(r, report.program.currency)
-    if r.kind in ("target", "limit"):
-        svg = svgchart.target_chart(r, report.as_of, report.program.currency, chart_id,
-                                    title, desc)
-    elif r.kind == "milestone":
+    if r.kind == "milestone":
         svg = svgchart.milestone_chart(r, report.as_of, report.program.start, chart_id,
                                        title, desc)
-    else:
+    elif r.kind == "composite":
         by_id = {o.id: o for o in report.objectives}
         svg = svgchart.composite_chart(r, [by_id[c] for c in r.children if c in by_id],
                                        chart_id, title, desc)
+    else:  # a target or a limit
+        svg = svgchart.target_chart(r, report.as_of, report.program.currency, chart_id,
+                                    title, desc)
     return f'<figure>{svg}<figcaption>{escape(desc)}</figcaption></figure>'
 
 
-def _reason(report: Report, r: ObjectiveResult) -> str:
+def _reason(report: Report, r: AnyResult) -> str:
     """Why: the objective's current reason, prominent on its card."""
     reason = cells.reason_of(report, r)
     if not reason:
@@ -275,7 +275,7 @@ def _reason(report: Report, r: ObjectiveResult) -> str:
         + f"{_e(reason)}</p>"
 
 
-def _card(r: ObjectiveResult, report: Report, index: int,
+def _card(r: AnyResult, report: Report, index: int,
           periods: PeriodicView | None) -> str:
     currency = report.program.currency
     wide = " wide" if periods is not None else ""
@@ -307,7 +307,7 @@ def _card(r: ObjectiveResult, report: Report, index: int,
     return "\n".join(p for p in parts if p)
 
 
-def _period_table(r: ObjectiveResult, periods: PeriodicView, currency: str) -> str:
+def _period_table(r: AnyResult, periods: PeriodicView, currency: str) -> str:
     rows = periods.of(r.id)
     caption = escape(t("By " + periods.period))
     if not rows:

@@ -155,7 +155,7 @@ def status_word(status: str) -> str:
 
 def plural(count: int | Decimal, one: str, many: str) -> str:
     """`1 day`, `2 days`; in French 0 and 1 take the singular (`0 jour`, `1 jour`)."""
-    singular = abs(count) < 2 if french() else abs(count) == 1
+    singular = abs(Decimal(count)) < 2 if french() else abs(Decimal(count)) == 1
     return one if singular else many
 
 
@@ -199,12 +199,6 @@ def moment(value: dt.datetime) -> str:
 
 # --------------------------------------------------------------------------- numbers
 
-def _babel():
-    from babel import numbers
-
-    return numbers
-
-
 def number(value: Decimal, places: int | None = None) -> str:
     """Digits grouped for reading: `1,234.5` / `1 234,5` (exact, never through a float)."""
     if places is not None and value != value.quantize(Decimal(10) ** -places):
@@ -212,8 +206,10 @@ def number(value: Decimal, places: int | None = None) -> str:
     if value == 0:
         value = abs(value)  # never "-0"
     if french():
-        return _babel().format_decimal(value, format="#,##0.######", locale="fr_FR",
-                                       decimal_quantization=False)
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, format="#,##0.######", locale="fr_FR",
+                              decimal_quantization=False)
     from .text import group_digits
 
     return group_digits(value)
@@ -231,23 +227,28 @@ def money(value: Decimal, currency: str, places: int | None = None) -> str:
         value = value.quantize(Decimal(10) ** -places)
     if value == 0:
         value = abs(value)
-    return _babel().format_currency(value, currency, format="#,##0.######\u00a0¤",
-                                    locale="fr_FR", currency_digits=False,
-                                    decimal_quantization=False)
+    from babel.numbers import format_currency
+
+    return format_currency(value, currency, format="#,##0.######\u00a0¤",
+                           locale="fr_FR", currency_digits=False,
+                           decimal_quantization=False)
 
 
 def compact_money(value: Decimal, currency: str) -> str:
     """`30 M€`, `1,25 Md€`, `625 k€` (Babel's short currency format)."""
     import re
 
-    text = _babel().format_compact_currency(value, currency, locale="fr_FR",
-                                            fraction_digits=2)
+    from babel.numbers import format_compact_currency
+
+    text = format_compact_currency(value, currency, locale="fr_FR", fraction_digits=2)
     return re.sub(r"(k|M|Md|G|Bn)[\s\u00a0\u202f]+(?=\D)", r"\1", text)
 
 
 def compact_number(value: Decimal) -> str:
     """`1,5 k`, `23,2` (Babel's short decimal format)."""
-    return _babel().format_compact_decimal(value, locale="fr_FR", fraction_digits=2)
+    from babel.numbers import format_compact_decimal
+
+    return format_compact_decimal(value, locale="fr_FR", fraction_digits=2)
 
 
 def percent(value: Decimal | None) -> str:

@@ -19,10 +19,11 @@ _basestring = encode_basestring
 
 
 def plain(value: Any) -> Any:
-    """Records to dicts and lists, keeping Decimals, dates and moments for `dumps`."""
+    """Records to dicts and lists, keeping Decimals, dates and moments for `dumps` (a field
+    marked `exclude` is left out, as pydantic's own dump leaves it)."""
     if isinstance(value, BaseModel):
         return {(info.serialization_alias or name): plain(getattr(value, name))
-                for name, info in type(value).model_fields.items()}
+                for name, info in type(value).model_fields.items() if not info.exclude}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

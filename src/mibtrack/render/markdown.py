@@ -4,6 +4,7 @@ can neither break a table nor start markup, a link, raw HTML or math."""
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from . import cells
@@ -30,7 +31,8 @@ def md(text: str | None) -> str:
                         shown)
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], right: AbstractSet[int] = frozenset()
+           ) -> list[str]:
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---:" if i in right else ":---" for i in range(len(header))) + "|"]
     lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]

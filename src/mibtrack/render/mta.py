@@ -33,7 +33,8 @@ def _ticks(lo: dt.date, hi: dt.date, count: int = 5) -> list[dt.date]:
     """About `count` first-of-month dates across lo..hi."""
     months = (hi.year - lo.year) * 12 + hi.month - lo.month
     step = max(1, -(-months // count))
-    ticks, year, month = [], lo.year, lo.month
+    ticks: list[dt.date] = []
+    year, month = lo.year, lo.month
     while True:
         month += 1 if not ticks else step
         year, month = year + (month - 1) // 12, (month - 1) % 12 + 1

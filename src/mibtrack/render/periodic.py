@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..compute.report import PERIODS as PERIODS
+
 if TYPE_CHECKING:
-    from ..compute import Evaluator, ObjectiveResult, Report
+    from ..compute import AnyResult, Evaluator, Report
 
-PERIODS = ("month", "quarter", "year")
-
-#: The fields each period row shows, in order (all from ObjectiveResult).
+#: The fields each period row shows, in order (all from AnyResult).
 ROW_FIELDS = ("status", "actual", "planned", "variance", "progress", "expected",
               "variance_points", "state")
 
@@ -31,7 +31,7 @@ class PeriodRow:
     """Objective id."""
     end: dt.date
     """Last day of the period (the as-of date for the period in progress)."""
-    result: ObjectiveResult
+    result: AnyResult
     """The objective evaluated at the end of that day."""
 
 
@@ -48,7 +48,7 @@ class PeriodicView:
         return tuple(r for r in self.rows if r.objective == objective_id)
 
 
-def span_start(result: ObjectiveResult, report: Report) -> dt.date:
+def span_start(result: AnyResult, report: Report) -> dt.date:
     """Where an objective's periodic rows begin."""
     return result.start or report.program.start
 
@@ -62,9 +62,9 @@ def periodic_view(evaluator: Evaluator, report: Report, period: str) -> Periodic
     rows: list[PeriodRow] = []
     for result in report.objectives:
         first = span_start(result, report)
-        ends = period_ends(first, report.as_of, period)  # type: ignore[arg-type]
+        ends = period_ends(first, report.as_of, period)
         series = period_series(evaluator, result.id, first, report.as_of,
-                               period)  # type: ignore[arg-type]
+                               period)
         rows.extend(PeriodRow(result.id, end, r) for end, r in zip(ends, series, strict=True))
     return PeriodicView(period, tuple(rows))
 

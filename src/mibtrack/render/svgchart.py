@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from ..compute import ObjectiveResult
+from ..compute import AnyResult, MilestoneResult
 from .i18n import day as shown_day
 from .i18n import t
 from .text import compact, literal
@@ -78,7 +78,7 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         if raw <= step:
             break
     first = (low // step) * step
-    ticks = []
+    ticks: list[float] = []
     value = first
     while value <= high + step * 0.5 and len(ticks) < 12:
         ticks.append(round(value, 9))
@@ -117,7 +117,7 @@ class _Frame:
         return self.y0 - (self.y0 - self.y1) * (value - self.low) / self.span
 
 
-def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: str,
+def target_chart(r: AnyResult, as_of: dt.date, currency: str, chart_id: str,
                  title: str, desc: str) -> str:
     """Actual points and line, plan through its checkpoints, forecast dashed to the due date,
     the target line (a band for a range) and the as-of day."""
@@ -158,8 +158,8 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
                     f'height="{max(0.5, bottom - top):.1f}" fill="{TARGET}" '
                     f'fill-opacity="0.15"/>')
         legend.append((t("target range"), TARGET, None))
-    elif getattr(r, "goal", None) is not None:
-        y = frame.y(float(r.goal))  # type: ignore[attr-defined]
+    elif r.kind == "target":  # a limit has none
+        y = frame.y(float(r.goal))
         body.append(_path([(frame.x0, y), (frame.x1, y)], TARGET, 1))
         legend.append((t("target"), TARGET, None))
     for bound, label in limits:  # a limit's floor and ceiling
@@ -190,7 +190,7 @@ def target_chart(r: ObjectiveResult, as_of: dt.date, currency: str, chart_id: st
     return _svg(chart_id, height, title, desc, _legend(legend) + body)
 
 
-def milestone_chart(r: ObjectiveResult, as_of: dt.date, program_start: dt.date, chart_id: str,
+def milestone_chart(r: MilestoneResult, as_of: dt.date, program_start: dt.date, chart_id: str,
                     title: str, desc: str) -> str:
     """A timeline: the due date, the done or expected date, the as-of day."""
     height = 110
@@ -214,12 +214,12 @@ def milestone_chart(r: ObjectiveResult, as_of: dt.date, program_start: dt.date, 
     body.append(_path([(x, frame.y1), (x, frame.y0)], ASOF, 1, "1 2"))
     for day, label in _date_ticks(frame.left, max(days) + pad):
         body.append(_text(frame.x(day), height - 6, label, "middle", size=9))
-    legend = [(label, color, None) for _, label, color in marks]
+    legend: list[tuple[str, str, str | None]] = [(label, color, None) for _, label, color in marks]
     legend.append((f"{t('as of')} {shown_day(as_of)}", ASOF, "1 2"))
     return _svg(chart_id, height, title, desc, _legend(legend) + body)
 
 
-def composite_chart(r: ObjectiveResult, children: Sequence[ObjectiveResult], chart_id: str,
+def composite_chart(r: AnyResult, children: Sequence[AnyResult], chart_id: str,
                     title: str, desc: str) -> str:
     """Each part's progress (bar) against where the plan says it should be (tick)."""
     rows = [*children, r]

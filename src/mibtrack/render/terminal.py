@@ -12,10 +12,10 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..compute import Evaluator, ObjectiveResult, Report
+from ..compute import AnyResult, Evaluator, Report
 from ..model import Entry, Objective, Project
 from . import cells
-from .cells import TROUBLE, percent, points, rollup_counts
+from .cells import STATUS_MARK, TROUBLE, actual_text, percent, points, rollup_counts
 from .charts import column_dates, plan_actual_chart, sparkline
 from .i18n import ago, day, moment, t
 from .i18n import day as shown
@@ -99,7 +99,7 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
         text = entry.reason if entry.type in ("correction", "void", "plan") else None
         detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
         mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
-        style = "dim strike" if entry.id in voided else None
+        style = "dim strike" if entry.id in voided else ""
         table.add_row(Text(entry.id[:12] + mark, style=style), str(entry.as_of), entry.type,
                       Text(literal(about)), Text(literal(value)), Text(literal(entry.writer)),
                       Text(detail))
@@ -110,15 +110,9 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
 
 # --------------------------------------------------------------------------- status & report
 
-STATUS_MARK = {
-    "achieved": "✔", "on-track": "●", "at-risk": "▲", "off-track": "▼", "missed": "✖",
-    "no-data": "?", "not-started": "○",
-}
-
-
 def status_text(status: str, stale: bool = False, short: bool = False) -> Text:
     """Colour and a symbol, so status never depends on colour alone."""
-    text = Text(f"{STATUS_MARK.get(status, ' ')} {t(status)}", style=STATUS_STYLE.get(status))
+    text = Text(f"{STATUS_MARK.get(status, ' ')} {t(status)}", style=STATUS_STYLE.get(status, ""))
     if stale:
         text.append(" ⌛" if short else f" ⌛{t('stale')}", style="yellow")
     return text
@@ -143,15 +137,7 @@ def progress_bar(progress: Decimal | None, expected: Decimal | None, width: int 
     return text
 
 
-def _actual_cell(result: ObjectiveResult, currency: str) -> str:
-    if result.kind == "milestone":
-        return t(result.state) if result.state else "—"
-    if result.kind == "composite":
-        return f"{len(result.children)} {t('parts')}"
-    return compact(result.actual, result.unit, currency)
-
-
-def _goal_cell(result: ObjectiveResult, currency: str) -> str:
+def _goal_cell(result: AnyResult, currency: str) -> str:
     if result.kind == "milestone":
         return cells.goal_text(result, currency)
     if result.kind == "limit":
@@ -169,7 +155,7 @@ def _goal_cell(result: ObjectiveResult, currency: str) -> str:
     return compact(result.target, result.unit, currency)
 
 
-def _when_cell(result: ObjectiveResult) -> str:
+def _when_cell(result: AnyResult) -> str:
     """Short: the milestone's lateness or due date, the target's ETA."""
     if result.kind == "milestone":
         if result.done_date is not None:
@@ -193,7 +179,7 @@ def _when_cell(result: ObjectiveResult) -> str:
     return ""
 
 
-def _variance_cell(result: ObjectiveResult, currency: str) -> str:
+def _variance_cell(result: AnyResult, currency: str) -> str:
     if result.variance is None:
         return points(result.variance_points)
     text = compact(result.variance, result.unit, currency)
@@ -223,7 +209,7 @@ def status_table(report: Report, width: int) -> Table:
     columns: list[tuple[str, int, str]] = [
         ("objective", 20, "left"), ("status", status_width, "left"),
         ("progress", progress_width, "left"),
-        ("actual", fit(12, 20, [_actual_cell(r, currency) for r in results]), "right"),
+        ("actual", fit(12, 20, [actual_text(r, currency, short=True) for r in results]), "right"),
         ("when", fit(14, 22, [_when_cell(r) for r in results]), "left")]
     # optional columns, most useful first; each is added only if the table still fits
     for extra, size, justify, after in (
@@ -253,7 +239,7 @@ def status_table(report: Report, width: int) -> Table:
             "title": Text(literal(result.title)),
             "status": status_text(result.status, result.stale, short=True),
             "progress": bar,
-            "actual": Text(literal(_actual_cell(result, currency))),
+            "actual": Text(literal(actual_text(result, currency, short=True))),
             "target": Text(literal(_goal_cell(result, currency))),
             "plan": percent(result.expected),
             "variance": _variance_cell(result, currency),
@@ -294,7 +280,7 @@ def report_header(report: Report, document: bool = False) -> Text:
     return text
 
 
-def reason_lines(results: Sequence[ObjectiveResult]) -> Text | None:
+def reason_lines(results: Sequence[AnyResult]) -> Text | None:
     """Why each objective in trouble is there: its current reason, one line each."""
     troubled = [r for r in results if r.status in TROUBLE and r.reason]
     if not troubled:
@@ -390,7 +376,7 @@ def period_tables(report: Report, periods: PeriodicView) -> list[Table]:
         for row in rows:
             r = row.result
             table.add_row(str(row.end), status_text(r.status),
-                          Text(literal(_actual_cell(r, currency))),
+                          Text(literal(actual_text(r, currency, short=True))),
                           compact(r.planned, r.unit, currency) if r.kind == "target" else "—",
                           _variance_cell(r, currency), percent(r.progress),
                           percent(r.expected))
@@ -470,6 +456,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
 
     fact("kind", t(objective.kind))
     if objective.kind == "target":
+        assert result.kind == "target"  # the result of this objective
         unit = result.unit
         fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
         fact("direction", objective.direction)
@@ -507,6 +494,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         if result.late_days:
             fact("late", f"achieved {result.late_days} days after due")
     elif objective.kind == "limit":
+        assert result.kind == "limit"
         unit = result.unit
         fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
         fact("limit", ", ".join(
@@ -521,6 +509,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         fact("breaches", result.breaches)
         fact("forecast at due", amount(result.forecast_at_due, unit, currency, places=2))
     elif objective.kind == "milestone":
+        assert result.kind == "milestone"
         fact("due", objective.due)
         fact("state", t(result.state) if result.state else t("no event yet"))
         fact("expected", result.expected_date)
@@ -528,6 +517,7 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         fact("late", cells.late_text(result) if result.late_days or result.state == "slipped"
              else None)
     else:
+        assert result.kind == "composite"
         fact("children", ", ".join(objective.children))
         fact("weights", ", ".join(str(w) for w in result.weights))
         fact("due", result.due)
@@ -548,9 +538,9 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         table.add_column(t(column) if column != "plan" or t("plan") == "plan" else "attendu",
                          justify="right" if column not in ("date", "status") else "left")
     for when, row in zip(dates, history, strict=True):
-        table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status)),
+        table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status, "")),
                       compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
-                      else (t(row.state) if getattr(row, "state", None) else "—"),
+                      else (t(row.state) if row.kind == "milestone" and row.state else "—"),
                       compact(row.planned, row.unit, currency),
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))

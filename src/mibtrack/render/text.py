@@ -105,11 +105,11 @@ def amount(value: Decimal | None, unit: str | None, currency: str | None = None,
         value = abs(value)  # never "-0"
     if french():
         if _is_money(unit, currency):
-            return money(value, unit.upper())  # type: ignore[union-attr]
+            return money(value, unit.upper())
         return with_unit(number(value), value, unit)
     text = group_digits(value)
     if _is_money(unit, currency):
-        symbol = _CURRENCY_SYMBOLS.get(unit.upper())  # type: ignore[union-attr]
+        symbol = _CURRENCY_SYMBOLS.get(unit.upper())
         if symbol:
             return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
     return with_unit(text, value, unit)
@@ -132,12 +132,12 @@ def compact(value: Decimal | None, unit: str | None, currency: str | None = None
             if rounded == 0:
                 rounded = abs(rounded)
             if _is_money(unit, currency):
-                return compact_money(rounded, unit.upper())  # type: ignore[union-attr]
+                return compact_money(rounded, unit.upper())
             from .i18n import number
 
             return with_unit(number(rounded), rounded, unit)
         if _is_money(unit, currency):
-            return compact_money(value, unit.upper())  # type: ignore[union-attr]
+            return compact_money(value, unit.upper())
         return with_unit(compact_number(value), value, unit)
     for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"),
                          (Decimal(10) ** 3, "k")):
@@ -152,7 +152,7 @@ def compact(value: Decimal | None, unit: str | None, currency: str | None = None
         if shown == 0:
             shown = abs(shown)
         text = f"{shown:f}"
-    if _is_money(unit, currency) and unit.upper() in _CURRENCY_SYMBOLS:  # type: ignore[union-attr]
-        symbol = _CURRENCY_SYMBOLS[unit.upper()]  # type: ignore[union-attr]
+    if _is_money(unit, currency) and unit.upper() in _CURRENCY_SYMBOLS:
+        symbol = _CURRENCY_SYMBOLS[unit.upper()]
         return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
     return with_unit(text, value, unit)

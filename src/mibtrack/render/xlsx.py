@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import cells
-from .i18n import french, t
+from .i18n import day, french, t
 from .text import literal
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def render_workbook(report: Report, periods: PeriodicView | None = None,
                                         "strings_to_numbers": False})
     moment = report.known_at or dt.datetime.combine(report.as_of, dt.time(23, 59, 59))
     program = report.program
-    title = f"{program.name} ({program.code}) — {t('Status as of')} {cells.day(report.as_of)}"
+    title = f"{program.name} ({program.code}) — {t('Status as of')} {day(report.as_of)}"
     book.set_properties({"title": literal(title), "subject": "mibtrack board pack",
                          "author": "mibtrack", "created": moment.replace(tzinfo=None)})
     w = _Writer(book, program.currency)

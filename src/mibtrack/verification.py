@@ -1,0 +1,65 @@
+"""What `verify` finds, as one typed value (`compute.verify.VerifyResult`): the ledger's own
+checks (chains, signatures, evidence, git history) and the keys recorded more than once,
+resolved by the fold's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .compute.verify import FeedFinding, HistoryFinding, KeyedEntry, KeyFinding, VerifyResult
+
+if TYPE_CHECKING:
+    from .compute.ledger_state import KeyConflict
+    from .ledger.history import FeedHistory
+    from .ledger.store import FeedVerdict, Ledger
+
+
+def key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
+    """Keys recorded more than once across the ledger: duplicates (copies of one fact,
+    counted once), then conflicts (one key naming different facts: the earliest recorded
+    is used)."""
+    from .compute.ledger_state import known_in_order, resolve
+    from .ledger.scan import amendment_lines, repeated_key_entries
+
+    paths = ledger.feed_paths()
+    given = repeated_key_entries(paths)
+    if not given:
+        return ()
+    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
+                                   None))
+    found = [*(("duplicate", copies.key, copies.places, copies.ids, copies.notice())
+               for copies in rules.duplicates),
+             *(("conflict", conflict.key, conflict.places,
+                tuple(ids[0] for ids in conflict.versions), _conflict_text(conflict))
+               for conflict in rules.conflicts)]
+    return tuple(
+        KeyFinding(key=key, kind="duplicate" if kind == "duplicate" else "conflict",
+                   entries=tuple(KeyedEntry(feed=place.split(" line ")[0],
+                                            line=int(place.split(" line ")[1]), id=entry_id)
+                                 for place, entry_id in zip(places, ids, strict=True)),
+                   text=text)
+        for kind, key, places, ids, text in found)
+
+
+def _conflict_text(conflict: KeyConflict) -> str:
+    versions = " and ".join(f"{place} (entry {ids[0][:12]})"
+                            for place, ids in zip(conflict.places, conflict.versions, strict=True))
+    return f"key {conflict.key!r} names different facts: {versions}"
+
+
+def verify_result(verdicts: Sequence[FeedVerdict], keys: Sequence[KeyFinding],
+                  histories: Sequence[FeedHistory] | None = None) -> VerifyResult:
+    """The findings as one value; `histories`: with `--history` (else None)."""
+    feeds = tuple(FeedFinding(feed=v.path.name, entries=v.entries, ok=v.problem is None,
+                              line=v.problem.line if v.problem else None,
+                              problem=v.problem.problem if v.problem else None)
+                  for v in verdicts)
+    history = None if histories is None else tuple(
+        HistoryFinding(feed=h.path.name, commits=h.commits, ok=h.problem is None,
+                       commit=h.problem.commit if h.problem else None,
+                       previous=h.problem.previous if h.problem else None,
+                       problem=h.problem.problem if h.problem else None) for h in histories)
+    ok = (all(f.ok for f in feeds) and all(h.ok for h in history or ())
+          and not any(k.kind == "conflict" for k in keys))
+    return VerifyResult(ok=ok, feeds=feeds, keys=tuple(keys), history=history)
