@@ -41,8 +41,6 @@ MAY_IMPORT: dict[str, set[str]] = {
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("mibtrack.render.csvout", "mibtrack.csvio"):
         "the spreadsheet escaping (neutralise) that export's CSV and the CSV report share",
-    ("mibtrack.render.documents", "mibtrack.ledger.evidence"):
-        "parse_field, a pure parser of an entry's `evidence` field (it belongs in model.py)",
 }
 
 #: Third-party packages only some parts may import (ruff's banned-api says the same).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
@@ -360,6 +361,38 @@ WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 #: An entry's `evidence` field: documents `<sha256>:<size>:<name>`, one per line.
 EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255}"
                      r"(?:\n[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,255})*$")
+
+
+#: Where evidence documents are kept, at the project's root: evidence/<sha256>/<name>.
+EVIDENCE_DIR = "evidence"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An evidence document as an entry names it (see ledger/evidence.py)."""
+
+    name: str
+    size: int
+    sha256: str
+
+    @property
+    def relpath(self) -> str:
+        """Where it is kept, relative to the project's root."""
+        return f"{EVIDENCE_DIR}/{self.sha256}/{self.name}"
+
+    def item(self) -> str:
+        return f"{self.sha256}:{self.size}:{self.name}"
+
+
+def parse_evidence(text: str | None) -> tuple[Document, ...]:
+    """An entry's `evidence` field (valid by EVIDENCE_PATTERN) as its documents, in order."""
+    if not text:
+        return ()
+    found = []
+    for item in text.split("\n"):
+        digest, size, name = item.split(":", 2)
+        found.append(Document(name, int(size), digest))
+    return tuple(found)
 
 
 class _EntryBase(Record):

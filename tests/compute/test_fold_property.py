@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mibtrack.compute.formulas import MetricSeries
-from mibtrack.compute.ledger_state import effective_ledger, orphans
+from mibtrack.compute.ledger_state import effective_ledger, metric_documents, orphans
 from mibtrack.ledger import Ledger
 from mibtrack.ledger.codec import GENESIS, decode, encode, sha256
 from mibtrack.objectives import parse_project
@@ -120,6 +120,11 @@ class Feeds:
         self.entries.append(decode(line[:-1], writer))
 
 
+def document(value: int) -> str | None:
+    """The evidence field of an observation of `value`: one document when it is odd."""
+    return f"{abs(value):064x}:{abs(value)}:survey {value}.pdf" if value % 2 else None
+
+
 def build(program: list[tuple]) -> Feeds:
     feeds = Feeds({}, [])
     for op in program:
@@ -127,8 +132,10 @@ def build(program: list[tuple]) -> Feeds:
         earlier = feeds.entries
         if kind == "obs":
             _, _, _, metric, value, when, key = op
+            # an odd value names a document (the model reads such lines, not the fast path)
             feeds.write(writer, clock, {"type": "observation", "as_of": day(when),
-                                        "metric": metric, "value": str(value), "key": key})
+                                        "metric": metric, "value": str(value), "key": key,
+                                        "evidence": document(value)})
         elif kind in ("event", "note"):
             _, _, _, objective, what, when, key = op
             fields = {"type": "milestone", "status": what} if kind == "event" else {
@@ -170,7 +177,8 @@ def build(program: list[tuple]) -> Feeds:
 def events(ledger) -> dict:
     """Events and notes without their rank (a position in whichever list was folded)."""
     return {
-        "events": {k: [(e.id, e.as_of, e.status, e.expected, e.corrected) for e in v]
+        "events": {k: [(e.id, e.as_of, e.status, e.expected, e.corrected, e.evidence)
+                       for e in v]
                    for k, v in ledger.milestone_events.items()},
         "notes": {k: [(n.id, n.as_of, n.text) for n in v] for k, v in ledger.notes.items()},
     }
@@ -186,6 +194,8 @@ def check_equal(fold, definition) -> None:
     assert events(fold.effective()) == events(definition)
     assert fold.effective().conflicts == definition.conflicts
     assert fold.orphans(PROJECT) == orphans(definition, PROJECT)
+    aggregates = {m: d.aggregate for m, d in PROJECT.metrics.items()}
+    assert fold.documents() == metric_documents(definition, aggregates)
 
 
 def run_property(program: list[tuple], known_at: dt.datetime | None) -> None:
@@ -294,3 +304,26 @@ def test_renamed_ids_count_for_the_new_one_and_undeclared_ones_are_orphans() -> 
     assert (orphan.kind, orphan.id, orphan.count, orphan.newest.isoformat()) == (
         "metric", "ghost_metric", 2, day(3))
     run_property(program, None)
+
+
+def test_documents_follow_the_figure_a_latest_day_s_winner_and_every_summed_one() -> None:
+    # level (latest): 3 (documented) then 4 recorded later on day 1: the day's level is 4,
+    # which names no document, so day 1 lists none; 5 on day 2 names "survey 5.pdf".
+    # flow (sum): 1 and 2 on day 1 both count: only 1 is documented.
+    program = [("obs", "alice", 0, "level", 3, 1, None), ("obs", "alice", 1, "level", 4, 1, None),
+               ("obs", "alice", 2, "level", 5, 2, None), ("obs", "bob", 0, "flow", 1, 1, None),
+               ("obs", "bob", 1, "flow", 2, 1, None)]
+    feeds = build(program)
+    found = metric_documents(effective_ledger(feeds.entries, None, PROJECT.renames),
+                             {"level": "latest", "flow": "sum"})
+    shown = {m: {d.isoformat(): [x.documents[0].name for x in items]
+                 for d, items in days.items()} for m, days in found.items()}
+    assert shown == {"level": {day(2): ["survey 5.pdf"]}, "flow": {day(1): ["survey 1.pdf"]}}
+    run_property(program, None)
+    # voiding the 4 makes the 3 day 1's level again, and its document with it
+    voided = [*program, ("void", "alice", 3, 1)]
+    found = metric_documents(effective_ledger(build(voided).entries, None, PROJECT.renames),
+                             {"level": "latest", "flow": "sum"})
+    assert [x.documents[0].name for x in found["level"][dt.date.fromisoformat(day(1))]] == [
+        "survey 3.pdf"]
+    run_property(voided, None)

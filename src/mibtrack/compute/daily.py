@@ -27,10 +27,20 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Context, Decimal, Inexact
 
-from mibtrack.model import FACT_TYPES, Correction, Observation, Project, Renames, Void
+from mibtrack.model import (
+    FACT_TYPES,
+    Correction,
+    Observation,
+    Project,
+    Renames,
+    Void,
+    parse_evidence,
+)
 
 from .formulas import MetricSeries
 from .ledger_state import (
+    DayDocuments,
+    Documented,
     EffectiveLedger,
     Orphan,
     _as_utc,
@@ -88,6 +98,8 @@ class DailyFold:
         self.others: list[object] = []
         #: Observations of metrics neither declared nor renamed: id → [count, newest day].
         self.orphaned: dict[str, list] = {}
+        #: Observations that name evidence documents, kept whole (there are few).
+        self.documented: list[Observation] = []
         #: The entries the rules were resolved from (amendments and keyed facts).
         self.given: list[object] = [
             e for e in amendments if isinstance(e, (Correction, Void))
@@ -164,6 +176,8 @@ class DailyFold:
     def add(self, entry: object) -> None:
         """A whole ledger Entry (a line read the slow, fully validated way)."""
         if isinstance(entry, Observation):
+            if entry.evidence:
+                self.documented.append(entry)
             self.observe(entry.metric, entry.as_of.isoformat(), _text(entry.value),
                          moment_text(entry.recorded_at), entry.writer, entry.seq, entry.id)
         else:
@@ -200,6 +214,29 @@ class DailyFold:
                                        tuple(Decimal(level_of[d][1]) for d in ordered))
         return out
 
+    def documents(self) -> DayDocuments:
+        """As `ledger_state.metric_documents` over the whole ledger: which documented
+        observations make each declared metric's level on each day."""
+        found: dict[str, dict[dt.date, list[tuple[tuple[str, str, int], Documented]]]] = {}
+        for entry in self.documented:
+            recorded = moment_text(entry.recorded_at)
+            if (self.cutoff is not None and recorded > self.cutoff) or \
+                    entry.id in self.retracted:
+                continue
+            day = self.new_date.get(entry.id, entry.as_of.isoformat())
+            metric = self.renames.metric(entry.metric)
+            order = (recorded, entry.writer, entry.seq)
+            if metric not in self.sums:
+                level = self.latest.get(metric, {}).get(day)
+                if level is None or tuple(level[0]) != order:
+                    continue  # undeclared, or not the day's winner
+            date = dt.date.fromisoformat(day)
+            found.setdefault(metric, {}).setdefault(date, []).append((order, Documented(
+                entry.id, date, "observation", parse_evidence(entry.evidence))))
+        return {metric: {day: tuple(d for _, d in sorted(items, key=lambda i: i[0]))
+                         for day, items in sorted(days.items())}
+                for metric, days in sorted(found.items())}
+
     def effective(self) -> EffectiveLedger:
         """Milestone events and notes, corrected, and the keys' conflicts; observations are
         in `series()` (this ledger holds none)."""
@@ -231,6 +268,7 @@ class DailyFold:
             "given": [_stored(e) for e in self.given
                       if e.type == "observation"],  # type: ignore[attr-defined]
             "orphaned": self.orphaned,
+            "documented": [_stored(e) for e in self.documented],
             "renames": self.renames.model_dump(mode="json"),
         }
 
@@ -259,6 +297,9 @@ class DailyFold:
             orders = zip(recorded, writers, seqs, strict=True)
             fold.latest[metric] = dict(zip(days, zip(orders, values, strict=True), strict=True))
         fold.others = others
+        fold.documented = [adapter.validate_python(e) for e in state["documented"]]
+        if not all(isinstance(e, Observation) and e.evidence for e in fold.documented):
+            raise ValueError("inconsistent state")
         if set(fold.sums) != {m for m, a in state["aggregates"].items() if a == "sum"}:
             raise ValueError("inconsistent state")
         return fold
@@ -271,6 +312,7 @@ class DailyFold:
         fresh.latest = {m: {} for m in self.latest}
         fresh.others = []
         fresh.orphaned = {}
+        fresh.documented = []
         fresh._micro = {}
         return fresh
 
@@ -288,6 +330,7 @@ class DailyFold:
                 if current is None or level[0] > current[0]:
                     mine_levels[day] = level
         self.others.extend(other.others)
+        self.documented.extend(other.documented)
         for metric, (count, day) in other.orphaned.items():
             mine = self.orphaned.setdefault(metric, [0, day])
             mine[0] += count

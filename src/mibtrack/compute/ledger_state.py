@@ -29,13 +29,14 @@ for instance) are not folded: they are ignored here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mibtrack.model import (
     FACT_TYPES,
     Correction,
+    Document,
     MilestoneEvent,
     MilestoneStatus,
     Note,
@@ -44,6 +45,7 @@ from mibtrack.model import (
     Renames,
     Void,
     fact_content,
+    parse_evidence,
 )
 
 _NO_RENAMES = Renames()
@@ -68,6 +70,7 @@ class EffectiveObservation:
     writer: str = ""
     source: str | None = None
     note: str | None = None
+    evidence: str | None = None  #: the entry's `evidence` field (model.parse_evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class EffectiveMilestoneEvent:
     writer: str = ""
     note: str | None = None
     key: str | None = None
+    evidence: str | None = None  #: the entry's `evidence` field (model.parse_evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class EffectiveNote:
     rank: int
     writer: str = ""
     source: str | None = None
+    evidence: str | None = None  #: the entry's `evidence` field (model.parse_evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +315,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 value=new_value.get(entry.id, entry.value),
                 recorded_at=entry.recorded_at, rank=rank, corrected=corrected,
                 writer=entry.writer, source=entry.source, note=entry.note,
+                evidence=entry.evidence,
             ))
         elif isinstance(entry, MilestoneEvent):
             # A correction's value has no meaning for an event; only its date applies.
@@ -319,7 +325,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 as_of=new_date.get(entry.id, entry.as_of), status=entry.status,
                 expected=entry.expected, recorded_at=entry.recorded_at, rank=rank,
                 corrected=entry.id in new_date, writer=entry.writer, note=entry.note,
-                key=entry.key,
+                key=entry.key, evidence=entry.evidence,
             ))
         elif isinstance(entry, Note):
             objective = renames.objective(entry.objective)
@@ -327,7 +333,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 id=entry.id, objective=objective,
                 as_of=new_date.get(entry.id, entry.as_of), text=entry.note,
                 recorded_at=entry.recorded_at, rank=rank, writer=entry.writer,
-                source=entry.source,
+                source=entry.source, evidence=entry.evidence,
             ))
 
     def by_date(items: list) -> tuple:
@@ -340,6 +346,43 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
         notes={k: by_date(v) for k, v in sorted(notes.items())},
         conflicts=rules.conflicts,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """A counted fact that names evidence documents: what a report lists behind a figure."""
+
+    entry: str  #: the fact's entry id
+    date: dt.date  #: the day it holds (as corrected)
+    kind: str  #: "observation", "milestone" or "note"
+    documents: tuple[Document, ...]
+
+
+#: By metric, by day: the documented observations that make that day's level (a `sum`
+#: metric: every one dated that day; a `latest` one: the day's winner, when documented),
+#: in ledger order.
+DayDocuments = dict[str, dict[dt.date, tuple[Documented, ...]]]
+
+
+def metric_documents(ledger: EffectiveLedger, aggregates: Mapping[str, str]) -> DayDocuments:
+    """THE definition of which documents stand behind each metric's level on each day
+    (`daily.DailyFold.documents` is its streaming copy, held equal by a property test).
+    Only declared metrics (`aggregates`: metric -> "latest" or "sum") are listed."""
+    found: DayDocuments = {}
+    for metric, items in ledger.observations.items():
+        aggregate = aggregates.get(metric)
+        if aggregate is None:
+            continue
+        days: dict[dt.date, list[EffectiveObservation]] = {}
+        for item in items:  # sorted by (as_of, rank)
+            days.setdefault(item.as_of, []).append(item)
+        for day, on_day in days.items():
+            counted = on_day if aggregate == "sum" else on_day[-1:]
+            documented = tuple(Documented(o.id, day, "observation", parse_evidence(o.evidence))
+                               for o in counted if o.evidence)
+            if documented:
+                found.setdefault(metric, {})[day] = documented
+    return found
 
 
 @dataclass(frozen=True, slots=True, order=True)

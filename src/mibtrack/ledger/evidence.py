@@ -15,36 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..model import EVIDENCE_PATTERN
+from ..model import EVIDENCE_DIR, EVIDENCE_PATTERN, Document, parse_evidence
 
-EVIDENCE_DIR = "evidence"
+__all__ = ["EVIDENCE_DIR", "Document", "parse_field"]
 
-
-@dataclass(frozen=True)
-class Document:
-    """A document as an entry names it."""
-
-    name: str
-    size: int
-    sha256: str
-
-    @property
-    def relpath(self) -> str:
-        """Where it is kept, relative to the project's root."""
-        return f"{EVIDENCE_DIR}/{self.sha256}/{self.name}"
-
-    def item(self) -> str:
-        return f"{self.sha256}:{self.size}:{self.name}"
-
-
-def parse_field(text: str | None) -> tuple[Document, ...]:
-    if not text:
-        return ()
-    found = []
-    for item in text.split("\n"):
-        digest, size, name = item.split(":", 2)
-        found.append(Document(name, int(size), digest))
-    return tuple(found)
+#: The parser is the model's (a pure reading of an entry's field); kept here by these names.
+parse_field = parse_evidence
 
 
 def field_of(documents: list[Document]) -> str | None:
