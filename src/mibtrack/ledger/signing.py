@@ -400,11 +400,13 @@ def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
     return False
 
 
-def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool) -> \
-        SignatureReport:
+def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool,
+                     proven: dict[Path, tuple[int, int]] | None = None) -> SignatureReport:
     """Check every signature of every feed (of a feed whose chain is broken, the lines
     before the break: `(path, good lines)`; `None`: all), the writers entries and
-    ledger/writers.
+    ledger/writers. `proven`: a feed's first bytes and lines (`(bytes, lines)`) checked
+    before, under the same writers entries (the cache's proof): of those, only writers
+    entries are read again (the authorisations are replayed from all of them).
 
     Linear: each line is looked at once; only signed lines are parsed and verified."""
     from .codec import decode, parse_fields, signed_part
@@ -420,18 +422,32 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             data = without_unfinished_batch(path, path.read_bytes())
         except OSError:
             continue  # the chain check names it
-        lines, _ = split_lines(data)
-        lines = lines[:good] if good is not None else lines
+        start, skip = (proven or {}).get(path, (0, 0))
+        if skip and good is None and 0 < start <= len(data) and data[start - 1] == 10:
+            # only the lines after the proven bytes, and the writers entries before them
+            tail, _ = split_lines(data[start:])
+            numbered: Iterable[tuple[int, bytes]] = [
+                *_writers_lines(data, start, skip), *enumerate(tail, start=skip + 1)]
+            count = skip + len(tail)
+            lines: list[bytes] | None = None  # all of them, only if a seal must be read
+        else:
+            lines, _ = split_lines(data)
+            lines = lines[:good] if good is not None else lines
+            skip, count = 0, len(lines)
+            numbered = enumerate(lines, start=1)
         if b'"sig":"' not in data and b'"type":"writers"' not in data:
-            report.unsigned += len(lines)
-            if required and lines:
-                unsigned[path] = (list(range(1, len(lines) + 1)), lines)
+            report.unsigned += count - skip
+            if required and count > skip:
+                unsigned[path] = (list(range(skip + 1, count + 1)),
+                                  lines if lines is not None else split_lines(data)[0])
             continue
-        for number, line in enumerate(lines, start=1):
+        for number, line in numbered:
             part = signed_part(line)
             if part is None:
                 report.unsigned += 1
                 if required:
+                    if lines is None:
+                        lines = split_lines(data)[0]
                     unsigned.setdefault(path, ([], lines))[0].append(number)
                 if b'"type":"writers"' in line:
                     changes.append((path, number, decode(line, f"{path}:{number}")))
@@ -482,6 +498,21 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
                                   "break)")
     _check_writers_file(root, state, bool(changes), report)
     return report
+
+
+def _writers_lines(data: bytes, stop: int, lines: int) -> list[tuple[int, bytes]]:
+    """The writers entries among the first `lines` lines (`stop` bytes) of a feed, each
+    with its line number: found by a byte search, the other lines never split."""
+    found = []
+    at = data.find(b'"type":"writers"', 0, stop)
+    while at >= 0:
+        begin = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        number = data.count(b"\n", 0, begin) + 1
+        if number <= lines:
+            found.append((number, data[begin:end]))
+        at = data.find(b'"type":"writers"', end, stop)
+    return found
 
 
 _ID_AT_END = re.compile(rb'"id":"([0-9a-f]{64})"\}$')
