@@ -481,7 +481,7 @@ def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = 
         if not fold.unexpected_amendments():
             return Daily(fold, torn, left_out)
         # A correction or void written in an unusual spelling: fold again knowing it.
-        amendments = [*fold.given, *fold.others]
+        amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
 
 
 def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
@@ -534,7 +534,7 @@ class DailyCache:
             marks = _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
             if not fold.unexpected_amendments():
                 break
-            amendments = [*fold.given, *fold.others]
+            amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
         if toml_digest is not None:
             self._save(toml_digest, marks, fold)
         return Daily(fold, torn, left_out)

@@ -95,6 +95,10 @@ ops = st.lists(st.one_of(
               st.integers(0, 99), st.none() | st.integers(-3, 9), st.none() | st.integers(0, 4)),
     st.tuples(st.just("void"), st.sampled_from(WRITERS), st.integers(0, 6),
               st.integers(0, 99)),
+    # an observation `recover` re-recorded from a forked feed: its original is gone (in
+    # the quarantine), and corrections and voids may name the original
+    st.tuples(st.just("moved"), st.sampled_from(WRITERS), st.integers(0, 6),
+              st.sampled_from(METRICS), st.integers(-3, 9), st.integers(0, 4)),
 ), max_size=24)
 cuts = st.none() | st.integers(0, 6).flatmap(
     lambda step: st.sampled_from((moment(step), moment(step) - dt.timedelta(microseconds=1))))
@@ -107,6 +111,12 @@ class Feeds:
     lines: dict[str, list[bytes]]
     entries: list
     clocks: dict[str, int] = field(default_factory=dict)
+    #: Ids of originals that `recover` moved (no longer in any feed).
+    originals: list[str] = field(default_factory=list)
+
+    def targets(self) -> list[str]:
+        """What a correction or void may name: an entry, or a moved original."""
+        return [*(e.id for e in self.entries), *self.originals]
 
     def write(self, writer: str, clock: int, fields: dict) -> None:
         own = self.lines.setdefault(writer, [])
@@ -157,20 +167,28 @@ def build(program: list[tuple]) -> Feeds:
                 else:
                     fields["as_of"] = day(5)
             feeds.write(writer, clock, fields)
+        elif kind == "moved":
+            _, _, _, metric, value, when = op
+            original = sha256(f"original {len(feeds.originals)}".encode())
+            feeds.originals.append(original)
+            feeds.write(writer, clock, {"type": "observation", "as_of": day(when),
+                                        "metric": metric, "value": str(value),
+                                        "recovered_from": original})
         elif kind == "correct":
             _, _, _, target, value, when = op
-            if not earlier or (value is None and when is None):
+            pool = feeds.targets()
+            if not pool or (value is None and when is None):
                 continue
             fields = {"type": "correction", "as_of": day(0),
-                      "target_entry": earlier[target % len(earlier)].id, "reason": "typo"}
+                      "target_entry": pool[target % len(pool)], "reason": "typo"}
             if value is not None:
                 fields["value"] = str(value)
             if when is not None:
                 fields["date"] = day(when)
             feeds.write(writer, clock, fields)
-        elif kind == "void" and earlier:
+        elif kind == "void" and (pool := feeds.targets()):
             feeds.write(writer, clock, {"type": "void", "as_of": day(0), "reason": "wrong",
-                                        "target_entry": earlier[op[3] % len(earlier)].id})
+                                        "target_entry": pool[op[3] % len(pool)]})
     return feeds
 
 
@@ -326,4 +344,20 @@ def test_documents_follow_the_figure_a_latest_day_s_winner_and_every_summed_one(
                              {"level": "latest", "flow": "sum"})
     assert [x.documents[0].name for x in found["level"][dt.date.fromisoformat(day(1))]] == [
         "survey 3.pdf"]
+    run_property(voided, None)
+
+
+def test_a_correction_of_a_moved_original_applies_to_its_re_recorded_copy() -> None:
+    # `recover` moved an observation (level 4 on day 1) to a feed of its own: the copy
+    # names its original; bob's correction of the original (to 7) applies to the copy,
+    # and a void of the original retracts it.
+    program = [("moved", "alice", 0, "level", 4, 1), ("correct", "bob", 1, 1, 7, None)]
+    feeds = build(program)
+    assert feeds.entries[1].target_entry == feeds.originals[0]
+    state = effective_ledger(feeds.entries, None, PROJECT.renames)
+    assert expected_series(state)["level"].levels == (Decimal(7),)
+    run_property(program, None)
+    voided = [("moved", "alice", 0, "level", 4, 1), ("void", "bob", 1, 1)]
+    state = effective_ledger(build(voided).entries, None, PROJECT.renames)
+    assert expected_series(state)["level"].levels == ()
     run_property(voided, None)

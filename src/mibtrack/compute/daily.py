@@ -103,7 +103,12 @@ class DailyFold:
         #: The entries the rules were resolved from (amendments and keyed facts).
         self.given: list[object] = [
             e for e in amendments if isinstance(e, (Correction, Void))
-            or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)]  # type: ignore[attr-defined]
+            or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)  # type: ignore[attr-defined]
+            or getattr(e, "recovered_from", None) is not None]
+        self.given_recovered = frozenset(e.id for e in self.given  # type: ignore[attr-defined]
+                                         if getattr(e, "recovered_from", None) is not None)
+        #: Recovered entries met while folding that were not given up front.
+        self.unexpected_recovered: dict[str, object] = {}
         known = known_in_order(self.given, known_at)
         self.amendment_ids = frozenset(e.id for e in known
                                        if isinstance(e, (Correction, Void)))
@@ -175,6 +180,9 @@ class DailyFold:
 
     def add(self, entry: object) -> None:
         """A whole ledger Entry (a line read the slow, fully validated way)."""
+        if getattr(entry, "recovered_from", None) is not None \
+                and entry.id not in self.given_recovered:  # type: ignore[attr-defined]
+            self.unexpected_recovered[entry.id] = entry  # type: ignore[attr-defined]
         if isinstance(entry, Observation):
             if entry.evidence:
                 self.documented.append(entry)
@@ -184,10 +192,11 @@ class DailyFold:
             self.others.append(entry)
 
     def unexpected_amendments(self) -> set[str]:
-        """Corrections and voids met while folding that were not given up front."""
+        """Corrections, voids and recovered entries met while folding that were not given
+        up front."""
         return {e.id for e in self.others if isinstance(e, (Correction, Void))
                 and (self.cutoff is None or moment_text(e.recorded_at) <= self.cutoff)
-                } - self.amendment_ids
+                } - self.amendment_ids | set(self.unexpected_recovered)
 
     # -- results
     def series(self) -> dict[str, MetricSeries]:
@@ -313,6 +322,7 @@ class DailyFold:
         fresh.others = []
         fresh.orphaned = {}
         fresh.documented = []
+        fresh.unexpected_recovered = {}
         fresh._micro = {}
         return fresh
 
@@ -331,6 +341,7 @@ class DailyFold:
                     mine_levels[day] = level
         self.others.extend(other.others)
         self.documented.extend(other.documented)
+        self.unexpected_recovered.update(other.unexpected_recovered)
         for metric, (count, day) in other.orphaned.items():
             mine = self.orphaned.setdefault(metric, [0, day])
             mine[0] += count

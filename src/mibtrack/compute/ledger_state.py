@@ -17,6 +17,8 @@ by a property test (tests/compute/test_fold_property.py):
 - a correction supersedes its target's `value` and/or date (`as_of`); of several
   corrections of one entry, the latest recorded wins for each field it sets;
 - a correction or void applies whatever the as-of date of a report;
+- an entry re-recorded by `mibtrack recover` (`recovered_from`) stands for its original: a
+  correction or void naming the original applies to it;
 - an entry under an id named by a `renamed_from` counts for the id that claims it; one under
   an id neither declared nor claimed is an orphan (`orphans`): kept, warned about, never
   silently dropped.
@@ -236,8 +238,9 @@ def _retracted_ids(voids: Sequence[tuple[str, str]]) -> set[str]:
 
 def resolve(known: Sequence[object]) -> Resolution:
     """The rules of corrections, voids and keys over `known`: the entries that exist at
-    known-at, in ledger order. Only corrections, voids and keyed facts matter: any other
-    entry may be left out (that is what lets `DailyFold` stream the rest)."""
+    known-at, in ledger order. Only corrections, voids, keyed facts and recovered entries
+    matter: any other entry may be left out (that is what lets `DailyFold` stream the
+    rest)."""
     # Keys: the copies of one version alias its first entry (its representative).
     alias: dict[str, str] = {}
     versions: dict[str, dict[tuple[object, ...], list[str]]] = {}
@@ -251,8 +254,16 @@ def resolve(known: Sequence[object]) -> Resolution:
             alias[entry.id] = copies[0]  # type: ignore[attr-defined]
         place[entry.id] = f"{entry.writer}.jsonl line {entry.seq}"  # type: ignore[attr-defined]
         copies.append(entry.id)  # type: ignore[attr-defined]
-    voids = [(e.id, alias.get(e.target_entry, e.target_entry))
-             for e in known if isinstance(e, Void)]
+    # An entry re-recorded by `recover` (a forked feed made whole) stands for its original:
+    # a correction or void naming the original applies to it.
+    recovered = {e.recovered_from: e.id for e in known  # type: ignore[attr-defined]
+                 if getattr(e, "recovered_from", None) is not None}
+
+    def target_of(entry_id: str) -> str:
+        entry_id = recovered.get(entry_id, entry_id)
+        return alias.get(entry_id, entry_id)
+
+    voids = [(e.id, target_of(e.target_entry)) for e in known if isinstance(e, Void)]
     retracted = _retracted_ids(voids)
     dropped = set(alias)
     conflicts: list[KeyConflict] = []
@@ -269,7 +280,7 @@ def resolve(known: Sequence[object]) -> Resolution:
     new_date: dict[str, dt.date] = {}
     for entry in known:
         if isinstance(entry, Correction) and entry.id not in retracted:
-            target = alias.get(entry.target_entry, entry.target_entry)
+            target = target_of(entry.target_entry)
             if entry.value is not None:
                 new_value[target] = entry.value
             if entry.date is not None:
