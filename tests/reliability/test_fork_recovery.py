@@ -212,3 +212,11 @@ def test_corrections_from_other_feeds_follow_the_entries_recover_moved(tmp_path:
              if r.get("metric") == "jobs" and r["date"] == "2025-05-01"]
     assert facts == [(35, True)]
     assert cli("--dir", a, "verify")[0] == 0
+    # the original's id still names the fact: a new correction of it goes to the copy
+    code, out, err = cli("--dir", a, "--writer", "carol", "correct", ids[0][:12],
+                         "--value", "36", "--reason", "second recount")
+    assert code == 0, err
+    correction = json.loads((a / "ledger" / "carol.jsonl").read_text())
+    assert correction["target_entry"] == moved[0]["id"]
+    assert _status_jobs(a) == "36"
+    assert cli("--dir", a, "verify")[0] == 0

@@ -115,6 +115,9 @@ class LedgerContent:
             raise UsageError(f"{prefix!r} is not an entry id",
                              "give at least 4 hex digits of an id shown by `mibtrack log`")
         matches = [e for e in self.entries if e.id.startswith(needle)]
+        if not matches:  # an original `recover` moved: its re-recorded copy stands for it
+            matches = [e for e in self.entries
+                       if e.recovered_from is not None and e.recovered_from.startswith(needle)]
         if not matches:
             raise UsageError(f"no entry with id {prefix!r}", "see `mibtrack log` for entry ids")
         if len(matches) > 1:
