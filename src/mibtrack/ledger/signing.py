@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,9 +175,16 @@ class SigningKey:
         return base64.b64encode(sshsig(self.key, message)).decode()
 
 
-def load_key(path: Path) -> SigningKey:
+#: The passphrase of a protected signing key, for runs without a terminal (cron).
+PASSPHRASE_ENV = "MIBTRACK_PASSPHRASE"
+#: Asks for a passphrase (the CLI's prompt on a terminal); None: nobody to ask.
+Ask = Callable[[str], str | None]
+
+
+def load_key(path: Path, ask: Ask | None = None) -> SigningKey:
     """An OpenSSH ed25519 private key file (from `mibtrack keygen` or `ssh-keygen -t
-    ed25519`, without a passphrase)."""
+    ed25519`). A key protected by a passphrase is opened with $MIBTRACK_PASSPHRASE, else
+    with what `ask` returns (a prompt on a terminal), else refused (exit 2)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -189,12 +196,14 @@ def load_key(path: Path) -> SigningKey:
 
     try:
         key = load_ssh_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        why = "it is protected by a passphrase" if "encrypted" in str(exc).lower() else \
-            "not an OpenSSH private key"
-        raise UsageError(f"signing key {path}: {why}",
-                         "use a key without a passphrase (`mibtrack keygen` makes one)") \
-            from None
+    except TypeError as exc:  # "Key is password-protected, but password was not provided."
+        if "password" not in str(exc).lower():
+            raise UsageError(f"signing key {path}: not an OpenSSH private key",
+                             "give the private key file, not the .pub") from None
+        key = _open_protected(path, data, ask)
+    except ValueError:
+        raise UsageError(f"signing key {path}: not an OpenSSH private key",
+                         "give the private key file (`mibtrack keygen` makes one)") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise UsageError(f"signing key {path}: not an ed25519 key",
                          "mibtrack signs with Ed25519: `mibtrack keygen`, or "
@@ -202,18 +211,41 @@ def load_key(path: Path) -> SigningKey:
     return SigningKey(path, key)
 
 
-def find_key(explicit: str | None) -> SigningKey | None:
+def _open_protected(path: Path, data: bytes, ask: Ask | None) -> Any:
+    """A passphrase-protected key, opened with $MIBTRACK_PASSPHRASE or what `ask` gives."""
+    from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    origin = PASSPHRASE_ENV
+    if passphrase is None and ask is not None:
+        passphrase, origin = ask(f"passphrase for {path}: "), "the passphrase given"
+    if passphrase is None:
+        raise UsageError(f"signing key {path}: it is protected by a passphrase and none was "
+                         "given", f"run on a terminal to be asked, or set {PASSPHRASE_ENV} "
+                         "(cron: see docs/cron.md)")
+    try:
+        return load_ssh_private_key(data, password=passphrase.encode("utf-8"))
+    except ValueError:
+        raise UsageError(f"signing key {path}: wrong passphrase ({origin})",
+                         "give the passphrase the key was made with") from None
+    except Exception as exc:  # bcrypt missing: cryptography needs it for protected keys
+        raise UsageError(f"signing key {path}: cannot open a protected key ({exc})",
+                         "install bcrypt (a mibtrack dependency)") from None
+
+
+def find_key(explicit: str | None, ask: Ask | None = None) -> SigningKey | None:
     """--key-file, else $MIBTRACK_SIGNING_KEY, else the default key if there is one."""
     given = explicit or os.environ.get(KEY_ENV)
     if given:
-        return load_key(Path(given).expanduser())
+        return load_key(Path(given).expanduser(), ask)
     path = default_key_path()
-    return load_key(path) if path.is_file() else None
+    return load_key(path, ask) if path.is_file() else None
 
 
-def keygen(path: Path, comment: str) -> SigningKey:
-    """A new Ed25519 key: the private key (OpenSSH format, 0600) at `path`, the public key
-    line at `path.pub`. Never overwrites."""
+def keygen(path: Path, comment: str, passphrase: str | None = None) -> SigningKey:
+    """A new Ed25519 key: the private key (OpenSSH format, 0600, encrypted with
+    `passphrase` when one is given) at `path`, the public key line at `path.pub`. Never
+    overwrites."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -222,8 +254,11 @@ def keygen(path: Path, comment: str) -> SigningKey:
             raise UsageError(f"{target} already exists", "keygen never overwrites a key; "
                              "give another path with --output")
     key = Ed25519PrivateKey.generate()
+    protection: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8")) if passphrase
+        else serialization.NoEncryption())
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                                serialization.NoEncryption())
+                                protection)
     made = SigningKey(path, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
