@@ -114,3 +114,83 @@ def test_a_revoked_key_s_later_entries_are_left_out_and_a_valid_append_counts(
     assert [(f["file"], f["line"]) for f in cached["feeds_left_out"]] == [("bob.jsonl", 3)]
     assert "outside the key's validity" in cached["feeds_left_out"][0]["problem"]
     assert jobs(cached) == "10"
+
+
+# ----------------------------------------------------------------- signature marks
+# A full read (show, log, export, --known-at, a cold cache) notes each clean feed's checked
+# bytes (sigmark.py); the next one verifies only what was not noted. Each case below compares
+# the feeds accepted with the marks to those accepted without them.
+
+def accepted(project: Path, marks: bool) -> tuple[list[str], list[tuple[str, int, str]]]:
+    from mibtrack.ledger import Ledger
+    from mibtrack.sigmark import SignatureMarks
+
+    ledger = Ledger(project / "ledger")
+    ledger.signatures = lambda: "required"
+    ledger.signature_marks = SignatureMarks(project) if marks else None
+    kept, bad = ledger.accepted()
+    return [p.name for p in kept], [(b.path.name, b.line, b.problem) for b in bad]
+
+
+def verified(monkeypatch, project: Path) -> tuple[tuple, int]:
+    """What is accepted with the marks, and how many signatures that verified."""
+    import mibtrack.ledger.signing as signing
+
+    calls = []
+    real = signing.verify_sshsig
+
+    def counting(blob: bytes, message: bytes) -> bytes:
+        calls.append(1)
+        return real(blob, message)
+
+    monkeypatch.setattr(signing, "verify_sshsig", counting)
+    found = accepted(project, marks=True)
+    monkeypatch.setattr(signing, "verify_sshsig", real)
+    assert found == accepted(project, marks=False)
+    return found, len(calls)
+
+
+def test_marks_skip_what_was_verified_and_catch_what_changed(
+        cli, signed, project: Path, monkeypatch) -> None:
+    # alice's feed: her two writers entries and jobs 10; bob's: jobs 12 — 4 signatures
+    found, count = verified(monkeypatch, project)
+    assert found == (["alice.jsonl", "bob.jsonl"], []) and count == 4  # nothing noted yet
+    found, count = verified(monkeypatch, project)
+    assert count == 2  # only the writers entries, replayed: both feeds were noted clean
+    assert signed("bob", "record", "jobs", "13", "--date", "2025-03-01").code == 0
+    assert verified(monkeypatch, project)[1] == 3  # and bob's new line
+    # a rewrite under the mark (chain re-hashed, signature kept) is verified again
+    rewrite(project / "ledger" / "bob.jsonl", 1, lambda f: f.update(value="120"))
+    found, _ = verified(monkeypatch, project)
+    assert found == (["alice.jsonl"], [("bob.jsonl", 1, "bad signature (the entry's bytes "
+                                                        "are not what was signed)")])
+
+
+def test_a_new_writers_entry_means_every_line_is_verified_again(
+        cli, signed, project: Path, monkeypatch) -> None:
+    assert signed("bob", "record", "jobs", "13", "--date", "2025-03-01").code == 0
+    verified(monkeypatch, project)
+    bob_pub = str(project.parent / "keys" / "bob.pub")
+    assert signed("alice", "writers", "revoke", "bob", bob_pub).code == 0
+    _optional_while(project, lambda: signed("bob", "record", "jobs", "14", "--date",
+                                            "2025-04-01"))
+    found, count = verified(monkeypatch, project)
+    # with the marks: the 3 writers entries and bob's 14 (4); the writers entries are not
+    # those the marks were made under, so every line again: 3 + jobs 10, 12, 13, 14 (7)
+    assert count == 4 + 7
+    assert found[1] == [("bob.jsonl", 3, found[1][0][2])]
+    assert "outside the key's validity" in found[1][0][2]
+
+
+def test_a_mark_that_does_not_authenticate_is_ignored(cli, signed, project: Path,
+                                                      monkeypatch) -> None:
+    from mibtrack.sigmark import MARKS_FILE
+    from mibtrack.usersecret import project_folder
+
+    verified(monkeypatch, project)
+    marks = project_folder(project) / MARKS_FILE
+    mac, _, body = marks.read_bytes().partition(b"\n")
+    # someone claims bob's feed was checked up to a later end: without this user's key the
+    # mark does not authenticate, and every line is verified
+    marks.write_bytes(mac + b"\n" + body.replace(b'"bob.jsonl":[', b'"bob.jsonl":[1'))
+    assert verified(monkeypatch, project)[1] == 4

@@ -88,6 +88,9 @@ class Workspace:
         ledger = Ledger(self.root / LEDGER_DIR, on_appended=self._appended,
                         marks=ChainMarks(self.root))
         ledger.signatures = lambda: self.project.program.signatures
+        from .sigmark import SignatureMarks
+
+        ledger.signature_marks = SignatureMarks(self.root)
         return ledger
 
     def _appended(self, feed: Path, before: os.stat_result, after: os.stat_result) -> None:

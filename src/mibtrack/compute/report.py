@@ -432,6 +432,7 @@ class Evaluator:
         self.project = project
         self.ledger = ledger
         self._documents = documents
+        self._any_documents: bool | None = None
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
@@ -528,8 +529,19 @@ class Evaluator:
                 self.ledger, {m: d.aggregate for m, d in self.project.metrics.items()})
         return self._documents
 
+    def _documented(self) -> bool:
+        """Does any counted entry name a document? (Most ledgers: none, and nothing more is
+        looked at.)"""
+        if self._any_documents is None:
+            self._any_documents = bool(self.metric_documents()) or any(
+                item.evidence for group in (self.ledger.milestone_events, self.ledger.notes)
+                for items in group.values() for item in items)
+        return self._any_documents
+
     def evidence(self, objective: Objective, t: dt.date) -> tuple[EvidenceItem, ...]:
         """The documents behind an objective's figures at t (see `ObjectiveResult.evidence`)."""
+        if not self._documented():
+            return ()
         facts: list[tuple[str, Documented]] = []
         if isinstance(objective, (TargetObjective, LimitObjective)):
             by_day = self.metric_documents().get(objective.metric, {})

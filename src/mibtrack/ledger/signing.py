@@ -436,18 +436,40 @@ def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
 
 
 def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool,
-                     proven: dict[Path, tuple[int, int]] | None = None) -> SignatureReport:
+                     proven: dict[Path, tuple[int, int]] | None = None,
+                     marks: Any = None) -> SignatureReport:
     """Check every signature of every feed (of a feed whose chain is broken, the lines
     before the break: `(path, good lines)`; `None`: all), the writers entries and
     ledger/writers. `proven`: a feed's first bytes and lines (`(bytes, lines)`) checked
     before, under the same writers entries (the cache's proof): of those, only writers
-    entries are read again (the authorisations are replayed from all of them).
+    entries are read again (the authorisations are replayed from all of them). `marks`
+    (`sigmark.SignatureMarks`): where the feeds found clean are noted, and what an earlier
+    check proved (used only if the writers entries are still the ones it was made under;
+    else every line is checked again).
 
     Linear: each line is looked at once; only signed lines are parsed and verified."""
+    report, clean, writers, used = _check_signatures(root, feeds, required, proven, marks)
+    if used and writers != marks.writers:  # the writers changed since: check every line
+        report, clean, writers, _ = _check_signatures(root, feeds, required, proven, None)
+    if marks is not None:
+        marks.note(writers, {path: read for path, read in clean.items()
+                             if path not in report.problems})
+    return report
+
+
+def _check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool,
+                      proven: dict[Path, tuple[int, int]] | None, marks: Any
+                      ) -> tuple[SignatureReport, dict[Path, tuple[bytes, int, int]], str,
+                                 bool]:
+    """`check_signatures`, and for the marks: each whole feed read with lines beyond what
+    was proven (its bytes, the end of its last complete line, its lines), the digest of
+    the writers entries, and whether a mark was used."""
     from .codec import decode, parse_fields, signed_part
     from .feed import split_lines, without_unfinished_batch
 
     report = SignatureReport()
+    clean: dict[Path, tuple[bytes, int, int]] = {}
+    used = False
     #: feed -> (its unsigned line numbers, its lines): judged once the seals are known
     unsigned: dict[Path, tuple[list[int], list[bytes]]] = {}
     signed: list[tuple[Path, int, Any, bytes]] = []  # path, line, entry, signer
@@ -458,6 +480,9 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
         except OSError:
             continue  # the chain check names it
         start, skip = (proven or {}).get(path, (0, 0))
+        if not skip and marks is not None and good is None:
+            start, skip = marks.proven(path, data) or (0, 0)
+            used = used or skip > 0
         if skip and good is None and 0 < start <= len(data) and data[start - 1] == 10:
             # only the lines after the proven bytes, and the writers entries before them
             tail, _ = split_lines(data[start:])
@@ -470,6 +495,8 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             lines = lines[:good] if good is not None else lines
             skip, count = 0, len(lines)
             numbered = enumerate(lines, start=1)
+        if good is None and count > skip:
+            clean[path] = (data, data.rfind(b"\n") + 1, count)
         if b'"sig":"' not in data and b'"type":"writers"' not in data:
             report.unsigned += count - skip
             if required and count > skip:
@@ -532,7 +559,9 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             report.notices.append(f"{path}:{number}: {why} (signatures are optional: not a "
                                   "break)")
     _check_writers_file(root, state, bool(changes), report)
-    return report
+    writers = hashlib.sha256("\n".join(sorted(e.id for _, _, e in changes)).encode()
+                             ).hexdigest()
+    return report, clean, writers, used
 
 
 def _writers_lines(data: bytes, stop: int, lines: int) -> list[tuple[int, bytes]]:

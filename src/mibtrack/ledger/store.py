@@ -184,6 +184,8 @@ class Ledger:
         #: Gives `[program] signatures` ("optional" or "required"), asked when reading
         #: commands choose the feeds they count (None: "optional").
         self.signatures: Callable[[], str] | None = None
+        #: Where signature checks note the feeds they found clean (`sigmark`), or None.
+        self.signature_marks: Any = None
 
     def feed_path(self, writer: str) -> Path:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
@@ -283,7 +285,7 @@ class Ledger:
         report = check_signatures(
             self.root, [*((p, None) for p in paths),
                         *((b.path, b.line - 1 if b.line else 0) for b in broken)],
-            True, proven)
+            True, proven, self.signature_marks)
         return {path: feeds.Break(path, found.line, found.problem, "signature")
                 for path, found in report.problems.items() if path in judged}
 
