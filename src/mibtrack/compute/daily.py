@@ -101,10 +101,10 @@ class DailyFold:
         #: Observations that name evidence documents, kept whole (there are few).
         self.documented: list[Observation] = []
         #: The entries the rules were resolved from (amendments and keyed facts).
-        self.given: list[object] = [
-            e for e in amendments if isinstance(e, (Correction, Void))
+        self.given: list[object] = list({  # once each: a keyed recovered entry is found twice
+            e.id: e for e in amendments if isinstance(e, (Correction, Void))  # type: ignore[attr-defined]
             or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)  # type: ignore[attr-defined]
-            or getattr(e, "recovered_from", None) is not None]
+            or getattr(e, "recovered_from", None) is not None}.values())
         self.given_recovered = frozenset(e.id for e in self.given  # type: ignore[attr-defined]
                                          if getattr(e, "recovered_from", None) is not None)
         #: Recovered entries met while folding that were not given up front.
