@@ -26,6 +26,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     (MIBTRACK_CACHE_DIR: the cache and the per-user key)."""
     monkeypatch.delenv("MIBTRACK_DIR", raising=False)
     monkeypatch.delenv("MIBTRACK_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("MIBTRACK_PASSPHRASE", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     monkeypatch.setenv("MIBTRACK_CACHE_DIR", str(tmp_path_factory.mktemp("usercache")))
     monkeypatch.setenv("MIBTRACK_WRITER", "tester")

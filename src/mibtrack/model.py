@@ -372,9 +372,9 @@ EVIDENCE_PATTERN = (r"^[0-9a-f]{64}:(?:0|[1-9]\d{0,14}):[^\n/\\\x00-\x1f\x7f]{1,
 EVIDENCE_DIR = "evidence"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
-    """A document as an entry names it."""
+    """An evidence document as an entry names it (ledger/evidence.py stores them)."""
 
     name: str
     size: int
@@ -389,8 +389,9 @@ class Document:
         return f"{self.sha256}:{self.size}:{self.name}"
 
 
-def parse_field(text: str | None) -> tuple[Document, ...]:
-    """The documents an `evidence` field names (one `<sha256>:<size>:<name>` a line)."""
+def parse_evidence(text: str | None) -> tuple[Document, ...]:
+    """The documents an entry's `evidence` field names (one `<sha256>:<size>:<name>` a line,
+    valid by EVIDENCE_PATTERN), in order."""
     if not text:
         return ()
     found = []

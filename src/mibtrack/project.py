@@ -85,8 +85,13 @@ class Workspace:
     def ledger(self) -> Ledger:
         from .chainmark import ChainMarks
 
-        return Ledger(self.root / LEDGER_DIR, on_appended=self._appended,
-                      marks=ChainMarks(self.root))
+        ledger = Ledger(self.root / LEDGER_DIR, on_appended=self._appended,
+                        marks=ChainMarks(self.root))
+        ledger.signatures = lambda: self.project.program.signatures
+        from .sigmark import SignatureMarks
+
+        ledger.signature_marks = SignatureMarks(self.root)
+        return ledger
 
     def _appended(self, feed: Path, before: os.stat_result, after: os.stat_result) -> None:
         """A receipt for the incremental cache: this feed grew only by our own append."""

@@ -33,7 +33,10 @@ Every cached feed's chain was checked up to `end` when it was cached (the fold o
 holds accepted feeds); the bytes appended since are checked from there (the first new line
 must chain onto the line before `end`), and a feed the cache did not hold is checked whole.
 Nothing appended since may be a correction or a void (those can change any earlier day).
-Then only the bytes appended since are read. Anything else — a missing, unreadable,
+With `[program] signatures = "required"`, the signatures of those appended lines are
+verified (`Ledger.signature_breaks`): the cached lines were verified when cached, under the
+same writers entries — a new `writers` entry, or a rejected line in a cached feed, means a
+full read. Then only the bytes appended since are read. Anything else — a missing, unreadable,
 unauthenticated or foreign cache file, a shorter or changed feed — means a full read, and
 the cache is rewritten (`safefile.write_atomic`). The cache never fails a command (nor an
 append): errors writing it are ignored. Reports as known at a moment (`--known-at`) always
@@ -66,7 +69,7 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-CACHE_VERSION = 4
+CACHE_VERSION = 5  # 5: the fold keeps its documented observations (evidence)
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
@@ -438,6 +441,20 @@ def _feed_digests(path: Path, start: int, size: int, kept: list[str]
     return end, None if fresh is None else reuse + fresh
 
 
+def _holds(path: Path, needle: bytes, start: int) -> bool:
+    """Do a feed's bytes from `start` hold `needle`? (A byte search; True when unreadable:
+    the full read names the problem.)"""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size <= start:
+                return False
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                return view.find(needle, start) >= 0
+    except (OSError, ValueError):
+        return True
+
+
 def _fold_aggregates(fold: DailyFold) -> dict[str, str]:
     return {**{m: "sum" for m in fold.sums}, **{m: "latest" for m in fold.latest}}
 
@@ -464,7 +481,7 @@ def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = 
         if not fold.unexpected_amendments():
             return Daily(fold, torn, left_out)
         # A correction or void written in an unusual spelling: fold again knowing it.
-        amendments = [*fold.given, *fold.others]
+        amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
 
 
 def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
@@ -517,7 +534,7 @@ class DailyCache:
             marks = _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
             if not fold.unexpected_amendments():
                 break
-            amendments = [*fold.given, *fold.others]
+            amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
         if toml_digest is not None:
             self._save(toml_digest, marks, fold)
         return Daily(fold, torn, left_out)
@@ -570,14 +587,25 @@ class DailyCache:
                    if job[0].name not in now or now[job[0].name][0][2] > job[1]]
         # what verify would say of the bytes about to be read: a feed new to the cache is
         # checked whole (and left out if rejected), a cached one from where it was proven
+        broken = []
         for path, start, first in list(pending):
             problem = feed_problem(path, path.name[:-len(".jsonl")], start, first)
             if problem is not None:
                 if start:
                     return None  # a known feed went bad: the full read names it
                 left_out.append(problem)
+                broken.append(problem)
                 pending.remove((path, start, first))
                 del paths[path.name]
+        if pending and self.ledger.signatures_required():
+            refused = self._signatures(pending, paths, feeds, broken)
+            if refused is None:
+                return None
+            for path, start, first in list(pending):
+                if path in refused:
+                    left_out.append(refused[path])
+                    pending.remove((path, start, first))
+                    del paths[path.name]
         if any(amendment_lines(path, start) for path, start, _ in pending):
             return None  # a correction or void may change any day already folded
         repeated, keyed = keys_recorded_elsewhere(list(paths.values()),
@@ -606,6 +634,28 @@ class DailyCache:
                                  or steps > MAX_RECEIPTS // 2)):
             self._save(state["objectives"], feeds, fold)
         return Daily(fold, torn, sorted(left_out, key=lambda b: b.path.name))
+
+    def _signatures(self, pending: list[tuple[Path, int, int]], paths: dict[str, Path],
+                    feeds: dict[str, FeedMark], broken: list[Break]
+                    ) -> dict[Path, Break] | None:
+        """Signatures required: what `verify` rejects in the bytes about to be read. The
+        cached lines were judged when they were cached, under the same writers entries, so
+        only the new ones are verified (the writers entries are replayed from every feed
+        that holds one). A feed new to the cache whose signatures are rejected is left
+        out; a rejection in a cached feed's new lines, or a new writers entry (it may
+        change any verdict), means a full read (None), which judges every line."""
+        for path, start, _ in pending:
+            if _holds(path, b'"type":"writers"', start):
+                return None
+        reading = {path for path, _, _ in pending}
+        judged = [path for path in paths.values()
+                  if path in reading or _holds(path, b'"type":"writers"', 0)]
+        proven = {paths[name]: (mark.end, mark.lines) for name, mark in feeds.items()
+                  if name in paths}
+        refused = self.ledger.signature_breaks(judged, broken, proven)
+        if any(start for path, start, _ in pending if path in refused):
+            return None
+        return {path: found for path, found in refused.items() if path in reading}
 
     # -- the file
     def _load(self) -> dict[str, Any] | None:

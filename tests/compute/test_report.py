@@ -24,7 +24,7 @@ from mibtrack.compute import (
     period_ends,
     period_series,
 )
-from mibtrack.compute.report import ProgramInfo, SeriesPoint, StaleMetric
+from mibtrack.compute.report import EvidenceItem, ProgramInfo, SeriesPoint, StaleMetric
 
 PROJECT = project(
     target("jobs", due="2024-04-10"),
@@ -102,7 +102,7 @@ def test_report_records_are_frozen_strict_and_documented():
     schema = json_schema("report")
     definitions = {"Report": schema, **schema["$defs"]}
     for record in (Report, TargetResult, LimitResult, MilestoneResult, CompositeResult,
-                   ProgramInfo, SeriesPoint, StaleMetric):
+                   ProgramInfo, SeriesPoint, StaleMetric, EvidenceItem):
         properties = definitions[record.__name__]["properties"]
         assert list(properties) == list(record.model_fields), record.__name__
         undocumented = [n for n, p in properties.items() if not p.get("description")]

@@ -167,3 +167,56 @@ def test_recover_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert code == 2 and "--to names the forked feed itself" in err
     code, out, _ = cli_in("--dir", root, "recover", "same")
     assert code == 0 and out.startswith("nothing to recover: same.jsonl is not forked")
+
+
+def _status_jobs(root: Path, *args: str) -> str:
+    code, out, err = cli("--dir", root, "status", "--json", "--as-of", "2025-06-30", *args)
+    assert code == 0, err
+    return str(next(o["actual"] for o in json.loads(out)["objectives"] if o["id"] == "jobs"))
+
+
+def test_corrections_from_other_feeds_follow_the_entries_recover_moved(tmp_path: Path) -> None:
+    # clone b records jobs 30 (2025-05-01) and 40 (2025-06-01) under the forked writer id;
+    # bob, in clone b, corrects the 30 to 35 and voids the 40: jobs as of 2025-06-30 is 35.
+    origin = git_project(tmp_path / "origin")
+    record(origin, "same", 1, 2)
+    commit(origin, "base")
+    a, b = clone(origin, tmp_path / "a"), clone(origin, tmp_path / "b")
+    record(a, "same", 3)
+    commit(a, "a appends")
+    ids = []
+    for value, day in (("30", "2025-05-01"), ("40", "2025-06-01")):
+        code, out, err = cli("--dir", b, "--writer", "same", "record", "jobs", value,
+                             "--date", day)
+        assert code == 0, err
+        ids.append(out.strip())
+    assert cli("--dir", b, "--writer", "bob", "correct", ids[0], "--value", "35",
+               "--reason", "recount")[0] == 0
+    assert cli("--dir", b, "--writer", "bob", "void", ids[1], "--reason", "duplicate")[0] == 0
+    assert _status_jobs(b) == "35"
+    commit(b, "b appends with the same writer id, bob corrects")
+    assert merge(a, b).returncode != 0  # a conflict in same.jsonl; bob's feed merges clean
+    code, out, err = cli("--dir", a, "recover", "same.jsonl")
+    assert code == 0, err
+    # the 30 and the 40 now live in same+fork…, re-recorded under new ids, each naming its
+    # original: bob's correction and void, which name the originals, still apply to them
+    moved = [json.loads(line) for line in
+             next((a / "ledger").glob("same+fork*.jsonl")).read_text().splitlines()]
+    assert [m["recovered_from"] for m in moved] == ids
+    assert _status_jobs(a) == "35"  # read in full (the feeds changed), then cached
+    assert _status_jobs(a) == "35"
+    assert _status_jobs(a, "--known-at", "2999-01-01") == "35"
+    code, out, err = cli("--dir", a, "export", "--format", "json")
+    assert code == 0, err
+    facts = [(r["value"], r["corrected"]) for r in json.loads(out)["entries"]
+             if r.get("metric") == "jobs" and r["date"] == "2025-05-01"]
+    assert facts == [(35, True)]
+    assert cli("--dir", a, "verify")[0] == 0
+    # the original's id still names the fact: a new correction of it goes to the copy
+    code, out, err = cli("--dir", a, "--writer", "carol", "correct", ids[0][:12],
+                         "--value", "36", "--reason", "second recount")
+    assert code == 0, err
+    correction = json.loads((a / "ledger" / "carol.jsonl").read_text())
+    assert correction["target_entry"] == moved[0]["id"]
+    assert _status_jobs(a) == "36"
+    assert cli("--dir", a, "verify")[0] == 0

@@ -67,7 +67,7 @@ class Session:
         """--key-file, else $MIBTRACK_SIGNING_KEY, else `mibtrack keygen`'s key, else None."""
         from ..ledger.signing import find_key
 
-        return find_key(self.key_file)
+        return find_key(self.key_file, ask_passphrase)
 
     def signer(self) -> Any:
         """What signs new lines; refuses (exit 2) when signatures are required and there is
@@ -193,6 +193,19 @@ KeyOpt = Annotated[str | None, typer.Option("--key", metavar="KEY",
 
 
 # ------------------------------------------------------------------ output
+def ask_passphrase(prompt: str) -> str | None:
+    """A signing key's passphrase, asked on the terminal (never echoed); None when there is
+    no terminal to ask on (SPEC: no prompts in a pipe or with NO_COLOR)."""
+    if not (on_terminal(sys.stdin) and on_terminal(sys.stderr)):
+        return None
+    import getpass
+
+    try:
+        return getpass.getpass(f"mibtrack: {prompt}")
+    except (EOFError, KeyboardInterrupt):
+        return None
+
+
 def on_terminal(stream: Any = None) -> bool:
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ

@@ -104,7 +104,7 @@ def _compute(day: dt.date, moment: dt.datetime | None, period: Period | None = N
     warn_feeds(daily)
     session().left_out = daily.left_out
     ledger = daily.fold.effective()
-    evaluator = Evaluator(project, ledger, daily.fold.series())
+    evaluator = Evaluator(project, ledger, daily.fold.series(), daily.fold.documents())
     report_value = build_report_from_ledger(project, ledger, day, evaluator, part=chosen,
                                             period=period or "quarter")
     warn_ledger(ledger.conflicts, daily.fold.orphans(project))
@@ -234,19 +234,22 @@ def _evidence(report_value: Report) -> list[dict[str, Any]]:
     """The facts behind the report's figures (corrections applied, as known at its
     known-at, dated up to its as-of date), each with its metric's unit."""
     from ..export import applied_records
+    from ..model import parse_evidence
 
     project = session().workspace.project
     moment = report_value.known_at
     entries = [e for e in session().workspace.content.entries
                if moment is None or e.recorded_at <= moment]
     metrics = {m for r in report_value.objectives if (m := getattr(r, "metric", None))}
+    by_id = {e.id: e for e in entries}
     objectives = {r.id for r in report_value.objectives}
     records = []
     for record in applied_records(project, entries, until=report_value.as_of):
         if record.get("metric") in metrics or record.get("objective") in objectives:
             unit = project.metrics[record["metric"]].unit \
                 if record.get("metric") in project.metrics else None
-            records.append({**record, "unit": unit})
+            documents = [d.relpath for d in parse_evidence(by_id[record["id"]].evidence)]
+            records.append({**record, "unit": unit, "documents": documents})
     return records
 
 

@@ -21,6 +21,9 @@ def keygen(
                            "(.pub).")] = None,
     comment: Annotated[str | None, typer.Option("--comment", metavar="TEXT",
                        help="The public key's comment (default: your writer id).")] = None,
+    passphrase: Annotated[bool, typer.Option(
+        "--passphrase", help="Protect the private key with a passphrase: asked twice on a "
+                             "terminal, else taken from $MIBTRACK_PASSPHRASE.")] = False,
 ) -> None:
     """Make an Ed25519 signing key (OpenSSH format, 0600); prints the public key line."""
     from pathlib import Path
@@ -30,10 +33,34 @@ def keygen(
     from ..ledger.store import host_writer
 
     path = Path(output).expanduser() if output else default_key_path()
-    made = make_key(path, comment or session().writer or host_writer())
+    secret = _new_passphrase() if passphrase else None
+    made = make_key(path, comment or session().writer or host_writer(), secret)
     echo(made.public_line())
     info(f"private key written to {path} (mode 0600), public key to {path}.pub; next: "
          f"an authorised writer runs `mibtrack writers add WRITER {path}.pub`")
+
+
+def _new_passphrase() -> str:
+    """`keygen --passphrase`: $MIBTRACK_PASSPHRASE, else asked twice on a terminal (exit 2
+    when neither, when they differ, or when it is empty)."""
+    import os
+
+    from ..errors import UsageError
+    from ..ledger.signing import PASSPHRASE_ENV
+    from .app import ask_passphrase
+
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given is None:
+        given = ask_passphrase("new passphrase: ")
+        if given is None:
+            raise UsageError("--passphrase: no terminal to ask on",
+                             f"set {PASSPHRASE_ENV}, or run keygen on a terminal")
+        if ask_passphrase("the same passphrase again: ") != given:
+            raise UsageError("--passphrase: the two passphrases differ", "run keygen again")
+    if not given:
+        raise UsageError("--passphrase: the passphrase is empty",
+                         "give one, or leave out --passphrase")
+    return given
 
 
 def _public_key(text: str) -> str:

@@ -28,10 +28,20 @@ from collections.abc import Iterable, Mapping
 from decimal import Context, Decimal, Inexact
 from typing import Any
 
-from mibtrack.model import FACT_TYPES, Correction, Observation, Project, Renames, Void
+from mibtrack.model import (
+    FACT_TYPES,
+    Correction,
+    Observation,
+    Project,
+    Renames,
+    Void,
+    parse_evidence,
+)
 
 from .formulas import MetricSeries
 from .ledger_state import (
+    DayDocuments,
+    Documented,
     EffectiveLedger,
     Orphan,
     _as_utc,
@@ -89,10 +99,17 @@ class DailyFold:
         self.others: list[object] = []
         #: Observations of metrics neither declared nor renamed: id → [count, newest day].
         self.orphaned: dict[str, list[Any]] = {}
+        #: Observations that name evidence documents, kept whole (there are few).
+        self.documented: list[Observation] = []
         #: The entries the rules were resolved from (amendments and keyed facts).
-        self.given: list[object] = [
-            e for e in amendments if isinstance(e, (Correction, Void))
-            or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)]  # type: ignore[attr-defined]
+        self.given: list[object] = list({  # once each: a keyed recovered entry is found twice
+            e.id: e for e in amendments if isinstance(e, (Correction, Void))  # type: ignore[attr-defined]
+            or (getattr(e, "key", None) is not None and e.type in FACT_TYPES)  # type: ignore[attr-defined]
+            or getattr(e, "recovered_from", None) is not None}.values())
+        self.given_recovered = frozenset(e.id for e in self.given  # type: ignore[attr-defined]
+                                         if getattr(e, "recovered_from", None) is not None)
+        #: Recovered entries met while folding that were not given up front.
+        self.unexpected_recovered: dict[str, object] = {}
         known = known_in_order(self.given, known_at)
         self.amendment_ids = frozenset(e.id for e in known
                                        if isinstance(e, (Correction, Void)))
@@ -164,17 +181,23 @@ class DailyFold:
 
     def add(self, entry: object) -> None:
         """A whole ledger Entry (a line read the slow, fully validated way)."""
+        if getattr(entry, "recovered_from", None) is not None \
+                and entry.id not in self.given_recovered:  # type: ignore[attr-defined]
+            self.unexpected_recovered[entry.id] = entry  # type: ignore[attr-defined]
         if isinstance(entry, Observation):
+            if entry.evidence:
+                self.documented.append(entry)
             self.observe(entry.metric, entry.as_of.isoformat(), _text(entry.value),
                          moment_text(entry.recorded_at), entry.writer, entry.seq, entry.id)
         else:
             self.others.append(entry)
 
     def unexpected_amendments(self) -> set[str]:
-        """Corrections and voids met while folding that were not given up front."""
+        """Corrections, voids and recovered entries met while folding that were not given
+        up front."""
         return {e.id for e in self.others if isinstance(e, (Correction, Void))
                 and (self.cutoff is None or moment_text(e.recorded_at) <= self.cutoff)
-                } - self.amendment_ids
+                } - self.amendment_ids | set(self.unexpected_recovered)
 
     # -- results
     def series(self) -> dict[str, MetricSeries]:
@@ -200,6 +223,29 @@ class DailyFold:
             out[metric] = MetricSeries("latest", tuple(date_of(d) for d in ordered),
                                        tuple(Decimal(level_of[d][1]) for d in ordered))
         return out
+
+    def documents(self) -> DayDocuments:
+        """As `ledger_state.metric_documents` over the whole ledger: which documented
+        observations make each declared metric's level on each day."""
+        found: dict[str, dict[dt.date, list[tuple[tuple[str, str, int], Documented]]]] = {}
+        for entry in self.documented:
+            recorded = moment_text(entry.recorded_at)
+            if (self.cutoff is not None and recorded > self.cutoff) or \
+                    entry.id in self.retracted:
+                continue
+            day = self.new_date.get(entry.id, entry.as_of.isoformat())
+            metric = self.renames.metric(entry.metric)
+            order = (recorded, entry.writer, entry.seq)
+            if metric not in self.sums:
+                level = self.latest.get(metric, {}).get(day)
+                if level is None or tuple(level[0]) != order:
+                    continue  # undeclared, or not the day's winner
+            date = dt.date.fromisoformat(day)
+            found.setdefault(metric, {}).setdefault(date, []).append((order, Documented(
+                entry.id, date, "observation", parse_evidence(entry.evidence))))
+        return {metric: {day: tuple(d for _, d in sorted(items, key=lambda i: i[0]))
+                         for day, items in sorted(days.items())}
+                for metric, days in sorted(found.items())}
 
     def effective(self) -> EffectiveLedger:
         """Milestone events and notes, corrected, and the keys' conflicts; observations are
@@ -232,6 +278,7 @@ class DailyFold:
             "given": [_stored(e) for e in self.given
                       if e.type == "observation"],  # type: ignore[attr-defined]
             "orphaned": self.orphaned,
+            "documented": [_stored(e) for e in self.documented],
             "renames": self.renames.model_dump(mode="json"),
         }
 
@@ -262,6 +309,10 @@ class DailyFold:
             orders = zip(recorded, writers, seqs, strict=True)
             fold.latest[metric] = dict(zip(days, zip(orders, values, strict=True), strict=True))
         fold.others = others
+        documented = [adapter.validate_python(e) for e in state["documented"]]
+        fold.documented = [e for e in documented if isinstance(e, Observation) and e.evidence]
+        if len(fold.documented) != len(documented):
+            raise ValueError("inconsistent state")
         if set(fold.sums) != {m for m, a in state["aggregates"].items() if a == "sum"}:
             raise ValueError("inconsistent state")
         return fold
@@ -274,6 +325,8 @@ class DailyFold:
         fresh.latest = {m: {} for m in self.latest}
         fresh.others = []
         fresh.orphaned = {}
+        fresh.documented = []
+        fresh.unexpected_recovered = {}
         fresh._micro = {}
         return fresh
 
@@ -291,6 +344,8 @@ class DailyFold:
                 if current is None or level[0] > current[0]:
                     mine_levels[day] = level
         self.others.extend(other.others)
+        self.documented.extend(other.documented)
+        self.unexpected_recovered.update(other.unexpected_recovered)
         for metric, (count, day) in other.orphaned.items():
             orphan = self.orphaned.setdefault(metric, [0, day])
             orphan[0] += count

@@ -17,6 +17,8 @@ by a property test (tests/compute/test_fold_property.py):
 - a correction supersedes its target's `value` and/or date (`as_of`); of several
   corrections of one entry, the latest recorded wins for each field it sets;
 - a correction or void applies whatever the as-of date of a report;
+- an entry re-recorded by `mibtrack recover` (`recovered_from`) stands for its original: a
+  correction or void naming the original applies to it;
 - an entry under an id named by a `renamed_from` counts for the id that claims it; one under
   an id neither declared nor claimed is an orphan (`orphans`): kept, warned about, never
   silently dropped.
@@ -37,6 +39,7 @@ from typing import TypeVar
 from mibtrack.model import (
     FACT_TYPES,
     Correction,
+    Document,
     MilestoneEvent,
     MilestoneStatus,
     Note,
@@ -45,6 +48,7 @@ from mibtrack.model import (
     Renames,
     Void,
     fact_content,
+    parse_evidence,
 )
 
 _NO_RENAMES = Renames()
@@ -69,6 +73,7 @@ class EffectiveObservation:
     writer: str = ""
     source: str | None = None
     note: str | None = None
+    evidence: str | None = None  #: the entry's `evidence` field (model.parse_evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,7 @@ class EffectiveMilestoneEvent:
     writer: str = ""
     note: str | None = None
     key: str | None = None
+    evidence: str | None = None  #: the entry's `evidence` field (model.parse_evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,7 @@ class EffectiveNote:
     rank: int
     writer: str = ""
     source: str | None = None
+    evidence: str | None = None  #: the entry's `evidence` field (model.parse_evidence)
 
 
 #: One of the effective facts (each sorted by (as_of, rank)).
@@ -236,8 +243,9 @@ def _retracted_ids(voids: Sequence[tuple[str, str]]) -> set[str]:
 
 def resolve(known: Sequence[object]) -> Resolution:
     """The rules of corrections, voids and keys over `known`: the entries that exist at
-    known-at, in ledger order. Only corrections, voids and keyed facts matter: any other
-    entry may be left out (that is what lets `DailyFold` stream the rest)."""
+    known-at, in ledger order. Only corrections, voids, keyed facts and recovered entries
+    matter: any other entry may be left out (that is what lets `DailyFold` stream the
+    rest)."""
     # Keys: the copies of one version alias its first entry (its representative).
     alias: dict[str, str] = {}
     versions: dict[str, dict[tuple[object, ...], list[str]]] = {}
@@ -251,8 +259,16 @@ def resolve(known: Sequence[object]) -> Resolution:
             alias[entry.id] = copies[0]  # type: ignore[attr-defined]
         place[entry.id] = f"{entry.writer}.jsonl line {entry.seq}"  # type: ignore[attr-defined]
         copies.append(entry.id)  # type: ignore[attr-defined]
-    voids = [(e.id, alias.get(e.target_entry, e.target_entry))
-             for e in known if isinstance(e, Void)]
+    # An entry re-recorded by `recover` (a forked feed made whole) stands for its original:
+    # a correction or void naming the original applies to it.
+    recovered = {e.recovered_from: e.id for e in known  # type: ignore[attr-defined]
+                 if getattr(e, "recovered_from", None) is not None}
+
+    def target_of(entry_id: str) -> str:
+        entry_id = recovered.get(entry_id, entry_id)
+        return alias.get(entry_id, entry_id)
+
+    voids = [(e.id, target_of(e.target_entry)) for e in known if isinstance(e, Void)]
     retracted = _retracted_ids(voids)
     dropped = set(alias)
     conflicts: list[KeyConflict] = []
@@ -269,7 +285,7 @@ def resolve(known: Sequence[object]) -> Resolution:
     new_date: dict[str, dt.date] = {}
     for entry in known:
         if isinstance(entry, Correction) and entry.id not in retracted:
-            target = alias.get(entry.target_entry, entry.target_entry)
+            target = target_of(entry.target_entry)
             if entry.value is not None:
                 new_value[target] = entry.value
             if entry.date is not None:
@@ -315,6 +331,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 value=new_value.get(entry.id, entry.value),
                 recorded_at=entry.recorded_at, rank=rank, corrected=corrected,
                 writer=entry.writer, source=entry.source, note=entry.note,
+                evidence=entry.evidence,
             ))
         elif isinstance(entry, MilestoneEvent):
             # A correction's value has no meaning for an event; only its date applies.
@@ -324,7 +341,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 as_of=new_date.get(entry.id, entry.as_of), status=entry.status,
                 expected=entry.expected, recorded_at=entry.recorded_at, rank=rank,
                 corrected=entry.id in new_date, writer=entry.writer, note=entry.note,
-                key=entry.key,
+                key=entry.key, evidence=entry.evidence,
             ))
         elif isinstance(entry, Note):
             objective = renames.objective(entry.objective)
@@ -332,7 +349,7 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
                 id=entry.id, objective=objective,
                 as_of=new_date.get(entry.id, entry.as_of), text=entry.note,
                 recorded_at=entry.recorded_at, rank=rank, writer=entry.writer,
-                source=entry.source,
+                source=entry.source, evidence=entry.evidence,
             ))
 
     def by_date(items: list[_Fact]) -> tuple[_Fact, ...]:
@@ -345,6 +362,43 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
         notes={k: by_date(v) for k, v in sorted(notes.items())},
         conflicts=rules.conflicts,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Documented:
+    """A counted fact that names evidence documents: what a report lists behind a figure."""
+
+    entry: str  #: the fact's entry id
+    date: dt.date  #: the day it holds (as corrected)
+    kind: str  #: "observation", "milestone" or "note"
+    documents: tuple[Document, ...]
+
+
+#: By metric, by day: the documented observations that make that day's level (a `sum`
+#: metric: every one dated that day; a `latest` one: the day's winner, when documented),
+#: in ledger order.
+DayDocuments = dict[str, dict[dt.date, tuple[Documented, ...]]]
+
+
+def metric_documents(ledger: EffectiveLedger, aggregates: Mapping[str, str]) -> DayDocuments:
+    """THE definition of which documents stand behind each metric's level on each day
+    (`daily.DailyFold.documents` is its streaming copy, held equal by a property test).
+    Only declared metrics (`aggregates`: metric -> "latest" or "sum") are listed."""
+    found: DayDocuments = {}
+    for metric, items in ledger.observations.items():
+        aggregate = aggregates.get(metric)
+        if aggregate is None:
+            continue
+        days: dict[dt.date, list[EffectiveObservation]] = {}
+        for item in items:  # sorted by (as_of, rank)
+            days.setdefault(item.as_of, []).append(item)
+        for day, on_day in days.items():
+            counted = on_day if aggregate == "sum" else on_day[-1:]
+            documented = tuple(Documented(o.id, day, "observation", parse_evidence(o.evidence))
+                               for o in counted if o.evidence)
+            if documented:
+                found.setdefault(metric, {})[day] = documented
+    return found
 
 
 @dataclass(frozen=True, slots=True, order=True)

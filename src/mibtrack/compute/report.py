@@ -26,6 +26,7 @@ from mibtrack.model import (
     Objective,
     Project,
     TargetObjective,
+    parse_evidence,
 )
 from mibtrack.values import canonical
 
@@ -46,7 +47,15 @@ from .formulas import (
     schedule_variance_days,
     to_decimal,
 )
-from .ledger_state import EffectiveLedger, EffectiveMilestoneEvent, EffectiveNote, effective_ledger
+from .ledger_state import (
+    DayDocuments,
+    Documented,
+    EffectiveLedger,
+    EffectiveMilestoneEvent,
+    EffectiveNote,
+    effective_ledger,
+    metric_documents,
+)
 from .parts import Part
 from .plans import Original, Revision
 from .status import SEVERITY, Status, severity_rank
@@ -110,6 +119,29 @@ class NoteItem(ReportRecord):
 
 #: How many of an objective's newest notes a report carries.
 NOTES_SHOWN = 5
+
+
+class EvidenceItem(ReportRecord):
+    """A document behind one of an objective's figures (`record|milestone|note --evidence`):
+    an auditor opens `path` and checks it says what the figure says."""
+
+    backs: Literal["actual", "state", "reason"]
+    """Which figure it stands behind: `actual` (an observation A(t) is made of), `state` (the
+    milestone event giving the state), `reason` (the entry `reason` is the note of)."""
+    entry: str
+    """The id of the entry that names it (`mibtrack log`, `mibtrack show`)."""
+    date: dt.date
+    """The day that entry's fact holds (as corrected)."""
+    kind: Literal["observation", "milestone", "note"]
+    """That entry's type."""
+    name: str
+    """The document's file name, as recorded (user text: render it literally)."""
+    size: int
+    """Its size in bytes."""
+    sha256: str
+    """The SHA-256 of its bytes (64 lowercase hex digits): `verify` checks the copy kept."""
+    path: str
+    """Where it is kept, relative to the project's root: evidence/<sha256>/<name>."""
 
 
 class WorstChild(ReportRecord):
@@ -232,6 +264,12 @@ class ObjectiveResult(ReportRecord):
     revision: Revision | None = None
     """How the plan in force differs from the objective's original plan (from, to, when
     decided, why, every changed value); None when it does not."""
+    evidence: tuple[EvidenceItem, ...] = ()
+    """The documents behind its figures at t: target, limit: those of the observations A(t)
+    is made of (a `latest` metric: the observation giving A(t); a `sum` metric: every one
+    summed into it, oldest first); milestone: those of the event giving its state; any
+    kind: those of the entry its `reason` comes from. Composite: only its reason's (its
+    children list theirs). Corrections applied; voided entries name none."""
 
 
 class TargetResult(ObjectiveResult):
@@ -388,10 +426,15 @@ class Evaluator:
     """
 
     def __init__(self, project: Project, ledger: EffectiveLedger,
-                 series: dict[str, MetricSeries] | None = None) -> None:
-        """`series`: metric series already built (e.g. by `daily.DailyFold`), by metric id."""
+                 series: dict[str, MetricSeries] | None = None,
+                 documents: DayDocuments | None = None) -> None:
+        """`series`: metric series already built (e.g. by `daily.DailyFold`), by metric id;
+        `documents`: the evidence behind each metric's daily level, already found (by the
+        same fold); else both come from `ledger`'s observations."""
         self.project = project
         self.ledger = ledger
+        self._documents = documents
+        self._any_documents: bool | None = None
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
@@ -458,11 +501,12 @@ class Evaluator:
             self._memo[key] = value
         return self._memo[key]
 
-    def reason(self, objective_id: str, t: dt.date) -> str | None:
-        """The note of the objective's newest milestone or note entry dated on or before t
-        (of two on one day, the later recorded); None when there is none or it has no note."""
+    def _reason_entry(self, objective_id: str, t: dt.date
+                      ) -> EffectiveMilestoneEvent | EffectiveNote | None:
+        """The objective's newest milestone or note entry dated on or before t (of two on
+        one day, the later recorded)."""
         newest: tuple[dt.date, int] | None = None
-        text: str | None = None
+        found: EffectiveMilestoneEvent | EffectiveNote | None = None
         dated: tuple[EffectiveMilestoneEvent | EffectiveNote, ...] = (
             *self.ledger.events_of(objective_id), *self.ledger.notes_of(objective_id))
         for item in dated:
@@ -470,9 +514,66 @@ class Evaluator:
                 continue
             order = (item.as_of, item.rank)
             if newest is None or order > newest:
-                newest = order
-                text = item.note if isinstance(item, EffectiveMilestoneEvent) else item.text
-        return text
+                newest, found = order, item
+        return found
+
+    def reason(self, objective_id: str, t: dt.date) -> str | None:
+        """The note of the objective's newest milestone or note entry dated on or before t
+        (of two on one day, the later recorded); None when there is none or it has no note."""
+        item = self._reason_entry(objective_id, t)
+        if item is None:
+            return None
+        return item.note if isinstance(item, EffectiveMilestoneEvent) else item.text
+
+    # -- evidence
+    def metric_documents(self) -> DayDocuments:
+        """By metric and day, the documented observations behind that day's level."""
+        if self._documents is None:
+            self._documents = metric_documents(
+                self.ledger, {m: d.aggregate for m, d in self.project.metrics.items()})
+        return self._documents
+
+    def _documented(self) -> bool:
+        """Does any counted entry name a document? (Most ledgers: none, and nothing more is
+        looked at.)"""
+        if self._any_documents is None:
+            self._any_documents = bool(self.metric_documents()) or any(
+                item.evidence for group in (self.ledger.milestone_events, self.ledger.notes)
+                for items in group.values() for item in items)
+        return self._any_documents
+
+    def evidence(self, objective: Objective, t: dt.date) -> tuple[EvidenceItem, ...]:
+        """The documents behind an objective's figures at t (see `ObjectiveResult.evidence`)."""
+        if not self._documented():
+            return ()
+        facts: list[tuple[str, Documented]] = []
+        if isinstance(objective, (TargetObjective, LimitObjective)):
+            by_day = self.metric_documents().get(objective.metric, {})
+            if by_day:
+                series = self.metric_series(objective.metric)
+                if series.aggregate == "sum":
+                    days = [d for d in sorted(by_day) if d <= t]
+                else:
+                    last = series.last_observed(t)
+                    days = [] if last is None else [last]
+                facts += [("actual", fact) for day in days for fact in by_day.get(day, ())]
+        elif isinstance(objective, MilestoneObjective):
+            state = self.ledger.state_of(objective.id, t)
+            if state is not None and state.evidence:
+                facts.append(("state", Documented(state.id, state.as_of, "milestone",
+                                                  parse_evidence(state.evidence))))
+        item = self._reason_entry(objective.id, t)
+        text = None if item is None else (
+            item.note if isinstance(item, EffectiveMilestoneEvent) else item.text)
+        if item is not None and text is not None and item.evidence and \
+                item.id not in {fact.entry for _, fact in facts}:  # the state's event: listed
+            kind = "milestone" if isinstance(item, EffectiveMilestoneEvent) else "note"
+            facts.append(("reason", Documented(item.id, item.as_of, kind,
+                                               parse_evidence(item.evidence))))
+        return tuple(EvidenceItem(backs=backs, entry=fact.entry, date=fact.date,
+                                  kind=fact.kind, name=d.name, size=d.size,
+                                  sha256=d.sha256, path=d.relpath)
+                     for backs, fact in facts for d in fact.documents)
 
     def _common(self, objective: Objective, t: dt.date) -> dict[str, Any]:
         """The fields every kind carries, as keywords."""
@@ -482,7 +583,7 @@ class Evaluator:
         return dict(id=objective.id, title=objective.title,
                     group=objective.group, owner=objective.owner, tags=objective.tags,
                     source=objective.source, notes=notes, reason=self.reason(objective.id, t),
-                    due=self.project.due_of(objective))
+                    due=self.project.due_of(objective), evidence=self.evidence(objective, t))
 
     def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
         metric = self.project.metrics[o.metric]

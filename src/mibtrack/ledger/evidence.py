@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..model import EVIDENCE_PATTERN, Document, parse_field
+from ..model import EVIDENCE_PATTERN, Document, parse_evidence
 from ..model import field_of as field_of
 
 
@@ -134,7 +134,7 @@ def check(root: Path, feeds: list[Path]) -> list[EvidenceProblem]:
             if match is None:
                 continue
             try:
-                documents = parse_field(json.loads(match[1]))
+                documents = parse_evidence(json.loads(match[1]))
             except ValueError:
                 continue  # the chain check names a bad line
             for document in documents:

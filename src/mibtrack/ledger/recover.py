@@ -12,6 +12,9 @@ by hand) leaves both sides' lines one after the other. Nothing may be lost, so:
    known at any moment is unchanged) and `recovered_from` = the original's id; a correction
    or void of a moved entry points at its re-recorded copy. The new feed's bytes depend only
    on the forked feed, so two clones that recover the same fork write the same file.
+   Corrections and voids in other feeds (never rewritten) that name an original keep
+   applying: the fold reads a re-recorded entry as standing for its original
+   (`compute.ledger_state.resolve`).
 
 Git's conflict markers and lines that are no entry at all stay in the quarantine copy only.
 `verify` is clean afterwards, and `verify --history` accepts the merge that dropped the

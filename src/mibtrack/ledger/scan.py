@@ -172,31 +172,35 @@ def _hex_ok(rows: list[tuple[Any, ...]]) -> bool:
 
 def amendment_lines(path: Path, start: int = 0) -> list[object]:
     """The corrections and voids of a feed from offset `start`, found by a byte search for
-    their `target_entry` field; a line that does not decode is left for the full read."""
-    found: list[object] = []
-    needle = b'"target_entry"'
+    their `target_entry` field, and the entries `recover` re-recorded (`recovered_from`:
+    a correction of the original applies to them); a line that does not decode is left
+    for the full read."""
+    found: dict[int, object] = {}
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size <= start:
-            return found
+            return []
         from .feed import steady
 
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            at = find_released(view, needle, start)
-            while at >= 0:
-                first = view.rfind(b"\n", start, at) + 1 if at > start else start
-                first = max(first, start)
-                last = view.find(b"\n", at)
-                if last < 0:
-                    break  # a torn tail
-                try:
-                    entry = decode(view[first:last], f"{path}")
-                except ProjectError:
-                    entry = None
-                if entry is not None and entry.type in ("correction", "void"):
-                    found.append(entry)
-                at = find_released(view, needle, last)
-    return found
+            for needle in (b'"target_entry"', b'"recovered_from"'):
+                at = find_released(view, needle, start)
+                while at >= 0:
+                    first = view.rfind(b"\n", start, at) + 1 if at > start else start
+                    first = max(first, start)
+                    last = view.find(b"\n", at)
+                    if last < 0:
+                        break  # a torn tail
+                    try:
+                        entry = decode(view[first:last], f"{path}")
+                    except ProjectError:
+                        entry = None
+                    if entry is not None and first not in found and (
+                            entry.type in ("correction", "void")
+                            or entry.recovered_from is not None):
+                        found[first] = entry
+                    at = find_released(view, needle, last)
+    return [found[at] for at in sorted(found)]
 
 
 def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:

@@ -24,7 +24,7 @@ import hashlib
 import os
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,9 +179,16 @@ class SigningKey:
         return base64.b64encode(sshsig(self.key, message)).decode()
 
 
-def load_key(path: Path) -> SigningKey:
+#: The passphrase of a protected signing key, for runs without a terminal (cron).
+PASSPHRASE_ENV = "MIBTRACK_PASSPHRASE"
+#: Asks for a passphrase (the CLI's prompt on a terminal); None: nobody to ask.
+Ask = Callable[[str], str | None]
+
+
+def load_key(path: Path, ask: Ask | None = None) -> SigningKey:
     """An OpenSSH ed25519 private key file (from `mibtrack keygen` or `ssh-keygen -t
-    ed25519`, without a passphrase)."""
+    ed25519`). A key protected by a passphrase is opened with $MIBTRACK_PASSPHRASE, else
+    with what `ask` returns (a prompt on a terminal), else refused (exit 2)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -193,12 +200,14 @@ def load_key(path: Path) -> SigningKey:
 
     try:
         key = load_ssh_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        why = "it is protected by a passphrase" if "encrypted" in str(exc).lower() else \
-            "not an OpenSSH private key"
-        raise UsageError(f"signing key {path}: {why}",
-                         "use a key without a passphrase (`mibtrack keygen` makes one)") \
-            from None
+    except TypeError as exc:  # "Key is password-protected, but password was not provided."
+        if "password" not in str(exc).lower():
+            raise UsageError(f"signing key {path}: not an OpenSSH private key",
+                             "give the private key file, not the .pub") from None
+        key = _open_protected(path, data, ask)
+    except ValueError:
+        raise UsageError(f"signing key {path}: not an OpenSSH private key",
+                         "give the private key file (`mibtrack keygen` makes one)") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise UsageError(f"signing key {path}: not an ed25519 key",
                          "mibtrack signs with Ed25519: `mibtrack keygen`, or "
@@ -206,18 +215,41 @@ def load_key(path: Path) -> SigningKey:
     return SigningKey(path, key)
 
 
-def find_key(explicit: str | None) -> SigningKey | None:
+def _open_protected(path: Path, data: bytes, ask: Ask | None) -> Any:
+    """A passphrase-protected key, opened with $MIBTRACK_PASSPHRASE or what `ask` gives."""
+    from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    origin = PASSPHRASE_ENV
+    if passphrase is None and ask is not None:
+        passphrase, origin = ask(f"passphrase for {path}: "), "the passphrase given"
+    if passphrase is None:
+        raise UsageError(f"signing key {path}: it is protected by a passphrase and none was "
+                         "given", f"run on a terminal to be asked, or set {PASSPHRASE_ENV} "
+                         "(cron: see docs/cron.md)")
+    try:
+        return load_ssh_private_key(data, password=passphrase.encode("utf-8"))
+    except ValueError:
+        raise UsageError(f"signing key {path}: wrong passphrase ({origin})",
+                         "give the passphrase the key was made with") from None
+    except Exception as exc:  # bcrypt missing: cryptography needs it for protected keys
+        raise UsageError(f"signing key {path}: cannot open a protected key ({exc})",
+                         "install bcrypt (a mibtrack dependency)") from None
+
+
+def find_key(explicit: str | None, ask: Ask | None = None) -> SigningKey | None:
     """--key-file, else $MIBTRACK_SIGNING_KEY, else the default key if there is one."""
     given = explicit or os.environ.get(KEY_ENV)
     if given:
-        return load_key(Path(given).expanduser())
+        return load_key(Path(given).expanduser(), ask)
     path = default_key_path()
-    return load_key(path) if path.is_file() else None
+    return load_key(path, ask) if path.is_file() else None
 
 
-def keygen(path: Path, comment: str) -> SigningKey:
-    """A new Ed25519 key: the private key (OpenSSH format, 0600) at `path`, the public key
-    line at `path.pub`. Never overwrites."""
+def keygen(path: Path, comment: str, passphrase: str | None = None) -> SigningKey:
+    """A new Ed25519 key: the private key (OpenSSH format, 0600, encrypted with
+    `passphrase` when one is given) at `path`, the public key line at `path.pub`. Never
+    overwrites."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -226,8 +258,11 @@ def keygen(path: Path, comment: str) -> SigningKey:
             raise UsageError(f"{target} already exists", "keygen never overwrites a key; "
                              "give another path with --output")
     key = Ed25519PrivateKey.generate()
+    protection: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8")) if passphrase
+        else serialization.NoEncryption())
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                                serialization.NoEncryption())
+                                protection)
     made = SigningKey(path, key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -404,17 +439,41 @@ def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
     return False
 
 
-def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool) -> \
-        SignatureReport:
+def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool,
+                     proven: dict[Path, tuple[int, int]] | None = None,
+                     marks: Any = None) -> SignatureReport:
     """Check every signature of every feed (of a feed whose chain is broken, the lines
     before the break: `(path, good lines)`; `None`: all), the writers entries and
-    ledger/writers.
+    ledger/writers. `proven`: a feed's first bytes and lines (`(bytes, lines)`) checked
+    before, under the same writers entries (the cache's proof): of those, only writers
+    entries are read again (the authorisations are replayed from all of them). `marks`
+    (`sigmark.SignatureMarks`): where the feeds found clean are noted, and what an earlier
+    check proved (used only if the writers entries are still the ones it was made under;
+    else every line is checked again).
 
     Linear: each line is looked at once; only signed lines are parsed and verified."""
+    report, clean, writers, used = _check_signatures(root, feeds, required, proven, marks)
+    if used and writers != marks.writers:  # the writers changed since: check every line
+        report, clean, writers, _ = _check_signatures(root, feeds, required, proven, None)
+    if marks is not None:
+        marks.note(writers, {path: read for path, read in clean.items()
+                             if path not in report.problems})
+    return report
+
+
+def _check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required: bool,
+                      proven: dict[Path, tuple[int, int]] | None, marks: Any
+                      ) -> tuple[SignatureReport, dict[Path, tuple[bytes, int, int]], str,
+                                 bool]:
+    """`check_signatures`, and for the marks: each whole feed read with lines beyond what
+    was proven (its bytes, the end of its last complete line, its lines), the digest of
+    the writers entries, and whether a mark was used."""
     from .codec import decode, parse_fields, signed_part
     from .feed import split_lines, without_unfinished_batch
 
     report = SignatureReport()
+    clean: dict[Path, tuple[bytes, int, int]] = {}
+    used = False
     #: feed -> (its unsigned line numbers, its lines): judged once the seals are known
     unsigned: dict[Path, tuple[list[int], list[bytes]]] = {}
     signed: list[tuple[Path, int, Any, bytes]] = []  # path, line, entry, signer
@@ -424,18 +483,37 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             data = without_unfinished_batch(path, path.read_bytes())
         except OSError:
             continue  # the chain check names it
-        lines, _ = split_lines(data)
-        lines = lines[:good] if good is not None else lines
+        start, skip = (proven or {}).get(path, (0, 0))
+        if not skip and marks is not None and good is None:
+            start, skip = marks.proven(path, data) or (0, 0)
+            used = used or skip > 0
+        if skip and good is None and 0 < start <= len(data) and data[start - 1] == 10:
+            # only the lines after the proven bytes, and the writers entries before them
+            tail, _ = split_lines(data[start:])
+            numbered: Iterable[tuple[int, bytes]] = [
+                *_writers_lines(data, start, skip), *enumerate(tail, start=skip + 1)]
+            count = skip + len(tail)
+            lines: list[bytes] | None = None  # all of them, only if a seal must be read
+        else:
+            lines, _ = split_lines(data)
+            lines = lines[:good] if good is not None else lines
+            skip, count = 0, len(lines)
+            numbered = enumerate(lines, start=1)
+        if good is None and count > skip:
+            clean[path] = (data, data.rfind(b"\n") + 1, count)
         if b'"sig":"' not in data and b'"type":"writers"' not in data:
-            report.unsigned += len(lines)
-            if required and lines:
-                unsigned[path] = (list(range(1, len(lines) + 1)), lines)
+            report.unsigned += count - skip
+            if required and count > skip:
+                unsigned[path] = (list(range(skip + 1, count + 1)),
+                                  lines if lines is not None else split_lines(data)[0])
             continue
-        for number, line in enumerate(lines, start=1):
+        for number, line in numbered:
             part = signed_part(line)
             if part is None:
                 report.unsigned += 1
                 if required:
+                    if lines is None:
+                        lines = split_lines(data)[0]
                     unsigned.setdefault(path, ([], lines))[0].append(number)
                 if b'"type":"writers"' in line:
                     changes.append((path, number, decode(line, f"{path}:{number}")))
@@ -486,7 +564,24 @@ def check_signatures(root: Path, feeds: list[tuple[Path, int | None]], required:
             report.notices.append(f"{path}:{number}: {wrong} (signatures are optional: not a "
                                   "break)")
     _check_writers_file(root, state, bool(changes), report)
-    return report
+    writers = hashlib.sha256("\n".join(sorted(e.id for _, _, e in changes)).encode()
+                             ).hexdigest()
+    return report, clean, writers, used
+
+
+def _writers_lines(data: bytes, stop: int, lines: int) -> list[tuple[int, bytes]]:
+    """The writers entries among the first `lines` lines (`stop` bytes) of a feed, each
+    with its line number: found by a byte search, the other lines never split."""
+    found = []
+    at = data.find(b'"type":"writers"', 0, stop)
+    while at >= 0:
+        begin = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        number = data.count(b"\n", 0, begin) + 1
+        if number <= lines:
+            found.append((number, data[begin:end]))
+        at = data.find(b'"type":"writers"', end, stop)
+    return found
 
 
 _ID_AT_END = re.compile(rb'"id":"([0-9a-f]{64})"\}$')

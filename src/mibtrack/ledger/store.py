@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,9 @@ class LedgerContent:
             raise UsageError(f"{prefix!r} is not an entry id",
                              "give at least 4 hex digits of an id shown by `mibtrack log`")
         matches = [e for e in self.entries if e.id.startswith(needle)]
+        if not matches:  # an original `recover` moved: its re-recorded copy stands for it
+            matches = [e for e in self.entries
+                       if e.recovered_from is not None and e.recovered_from.startswith(needle)]
         if not matches:
             raise UsageError(f"no entry with id {prefix!r}", "see `mibtrack log` for entry ids")
         if len(matches) > 1:
@@ -178,6 +181,11 @@ class Ledger:
         #: Gives the signer of new lines (or None: unsigned), asked once per append, so a
         #: key is loaded only by commands that write.
         self.signer: Callable[[], Callable[[bytes], str] | None] | None = None
+        #: Gives `[program] signatures` ("optional" or "required"), asked when reading
+        #: commands choose the feeds they count (None: "optional").
+        self.signatures: Callable[[], str] | None = None
+        #: Where signature checks note the feeds they found clean (`sigmark`), or None.
+        self.signature_marks: Any = None
 
     def feed_path(self, writer: str) -> Path:
         return self.root / f"{check_writer(writer)}{FEED_SUFFIX}"
@@ -240,16 +248,46 @@ class Ledger:
 
     def accepted(self) -> tuple[list[Path], list[feeds.Break]]:
         """The feeds reading commands count: `survey`'s, less those whose chain `verify`
-        rejects (a torn tail alone is not a rejection: the entries before it count)."""
+        rejects (a torn tail alone is not a rejection: the entries before it count), and,
+        when signatures are required, those whose signatures `verify` rejects."""
         good, bad = self.survey()
         kept = []
+        broken = []
         for path in good:
             problem = feed_problem(path, path.name[: -len(FEED_SUFFIX)])
             if problem is None:
                 kept.append(path)
             else:
                 bad.append(problem)
+                broken.append(problem)
+        refused = self.signature_breaks(kept, broken)
+        kept = [path for path in kept if path not in refused]
+        bad += refused.values()
         return kept, sorted(bad, key=lambda b: b.path.name)
+
+    def signatures_required(self) -> bool:
+        return self.signatures is not None and self.signatures() == "required"
+
+    def signature_breaks(self, paths: list[Path], broken: Sequence[feeds.Break] = (),
+                         proven: dict[Path, tuple[int, int]] | None = None
+                         ) -> dict[Path, feeds.Break]:
+        """With signatures required, the first line `verify` rejects in each of `paths`
+        (unsigned, a bad signature, a key not listed for its writer or outside its
+        window); nothing when they are optional. `broken`: feeds already left out for
+        their chain, whose lines before the break still hold writers entries (as `verify`
+        reads them); `proven`: a feed's first (bytes, lines) checked before (the cache's
+        proof)."""
+        if not paths or not self.signatures_required():
+            return {}
+        from .signing import check_signatures
+
+        judged = set(paths)
+        report = check_signatures(
+            self.root, [*((p, None) for p in paths),
+                        *((b.path, b.line - 1 if b.line else 0) for b in broken)],
+            True, proven, self.signature_marks)
+        return {path: feeds.Break(path, found.line, found.problem, "signature")
+                for path, found in report.problems.items() if path in judged}
 
     def read(self) -> LedgerContent:
         content = LedgerContent()

@@ -245,3 +245,17 @@ def revised(r: AnyResult) -> str:
     from .plans import revision_text
 
     return revision_text(r.revision)
+
+
+def evidence_href(item: Any) -> str:
+    """A relative link to an evidence document (an `EvidenceItem`): its name percent-encoded,
+    so a space, a quote or a bracket cannot end the link (escape it again for HTML)."""
+    from urllib.parse import quote
+
+    return f"evidence/{item.sha256}/{quote(item.name, safe='')}"
+
+
+def evidence_about(item: Any) -> str:
+    """What a document stands behind, in words: `actual, 2025-03-31, entry 6088d700f1a3`."""
+    return f"{t(item.backs)}, {day(item.date)}, {t('entry')} {item.entry[:12]}"
+

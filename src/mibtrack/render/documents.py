@@ -44,10 +44,10 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
         if name in type(entry).model_fields:
             record[name] = getattr(entry, name)
     if entry.evidence:
-        from ..model import parse_field
+        from ..model import parse_evidence
 
         record["evidence"] = [{"name": d.name, "size": d.size, "sha256": d.sha256,
-                               "path": d.relpath} for d in parse_field(entry.evidence)]
+                               "path": d.relpath} for d in parse_evidence(entry.evidence)]
     record["prev"] = entry.prev
     if everything:
         record.update(entry_status(entry, everything))

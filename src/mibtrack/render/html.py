@@ -301,6 +301,13 @@ def _card(r: AnyResult, report: Report, index: int,
                            else "") + "</li>" for n in notes)
         parts.append(f'<section class="notes" aria-label="{escape(t("Notes"))}">'
                      f'<h4>{escape(t("Recent notes"))}</h4><ul>{items}</ul></section>')
+    if r.evidence:
+        items = "".join(f'<li><a href="{escape(cells.evidence_href(e), quote=True)}" '
+                        f'data-sha256="{e.sha256}">{_e(e.name)}</a> '
+                        f'<span class="evidence-about">({_e(cells.evidence_about(e))})</span>'
+                        "</li>" for e in r.evidence)
+        parts.append(f'<section class="evidence" aria-label="{escape(t("Evidence"))}">'
+                     f'<h4>{escape(t("Evidence"))}</h4><ul>{items}</ul></section>')
     if periods is not None:
         parts.append(_period_table(r, periods, currency))
     parts.append("</article>")

@@ -92,6 +92,9 @@ FRENCH: dict[str, str] = {
     "Baseline": "Référence", "Checkpoint": "Jalon intermédiaire", "Forecast": "Prévision",
     "Forecast low": "Prévision basse", "Forecast high": "Prévision haute",
     "Date": "Date", "Metric": "Indicateur", "Value": "Valeur", "Unit": "Unité",
+    "Documents": "Documents", "documents": "documents", "entry": "écriture",
+    "Documents behind the figures (links relative to the project's folder):":
+        "Pièces à l'appui des chiffres (liens relatifs au dossier du projet) :",
     "Note": "Note", "Id": "Identifiant", "Evidence": "Pièces", "Plan vs actual":
     "Prévu / réalisé", "Stale metrics": "Indicateurs non actualisés",
     "Nothing at risk, off-track or missed.": "Aucun objectif à risque, hors trajectoire "

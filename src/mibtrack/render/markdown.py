@@ -101,6 +101,13 @@ def render_markdown(report: Report, periods: PeriodicView | None = None) -> str:
         out += ["", f"## {t('Sources')}", ""]
         for r in sourced:
             out += [f"- **{md(r.id)}**{cells.colon()} {md(r.source)}"]
+    documented = [r for r in report.objectives if r.evidence]
+    if documented:
+        out += ["", f"## {t('Evidence')}", "",
+                t("Documents behind the figures (links relative to the project's folder):"), ""]
+        for r in documented:
+            out += [f"- **{md(r.id)}** [{md(e.name)}]({cells.evidence_href(e)}) "
+                    f"({md(cells.evidence_about(e))})" for e in r.evidence]
     noted = [r for r in report.objectives if report.recent_notes.get(r.id)]
     if noted:
         span = (f"Notes datées du {day(report.notes_from)} au {day(report.as_of)}."

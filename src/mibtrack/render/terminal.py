@@ -527,6 +527,8 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         if result.children_by_status:
             fact("parts", ", ".join(f"{n} {t(s)}" for s, n in result.children_by_status.items()))
     fact("reason", result.reason)
+    fact("documents", "; ".join(f"{e.path} ({cells.evidence_about(e)})"
+                                 for e in result.evidence))
     fact("owner", objective.owner)
     fact("source", objective.source)
     parts.append(facts)

@@ -7,7 +7,8 @@ Sheets:
   funder's layout (baseline, checkpoint, target, actual, planned, forecast with its interval
   when there is one, status, reason, owner, source, since, next date);
 - `Plan vs actual`: each objective at each period end beside the plan;
-- `Evidence`: the facts behind the figures (observations, milestone events, notes);
+- `Evidence`: the facts behind the figures (observations, milestone events, notes), each
+  with the documents it names (paths relative to the project's folder);
 - `About`: the programme, the dates the report holds for, the counts by status.
 
 Cells are typed (numbers are numbers, dates are dates), headers are frozen and filtered,
@@ -214,12 +215,14 @@ def render_workbook(report: Report, periods: PeriodicView | None = None,
 
     sheet = book.add_worksheet("Evidence")
     w.table(sheet, [heading(c) for c in ("Date", "Kind", "Metric", "Objective", "Value", "Unit",
-                                         "State", "Expected", "Source", "Note", "Id")],
+                                         "State", "Expected", "Source", "Note", "Id",
+                                         "Documents")],
             [[e.get("date"), t(e.get("type", "")), e.get("metric"), e.get("objective"),
               (e.get("value"), w.amount_format(e.get("unit"))), e.get("unit"),
               t(e["status"]) if e.get("status") else None, e.get("expected"), e.get("source"),
-              e.get("note"), e.get("id")] for e in evidence],
-            [12, 12, 22, 22, 14, 10, 12, 12, 40, 50, 16])
+              e.get("note"), e.get("id"), "\n".join(e.get("documents", ())) or None]
+             for e in evidence],
+            [12, 12, 22, 22, 14, 10, 12, 12, 40, 50, 16, 60])
 
     about = book.add_worksheet("About")
     about.set_column(0, 0, 28)
