@@ -7,6 +7,7 @@ folding the ledger again. Nothing here reads a clock, a file or a terminal.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from collections.abc import Iterable
@@ -393,6 +394,12 @@ class Evaluator:
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
+        # What objectives on one metric share, computed once per metric (a programme
+        # tracks one figure against many commitments): keyed by the metric and the slice
+        # of its series that is read, so evaluations at dates with no new point share too.
+        self._forecasts: dict[tuple[str, int, int], Forecast | None] = {}
+        self._actual_lines: dict[tuple[str, int], tuple[SeriesPoint, ...]] = {}
+        self._envelopes: dict[tuple[str, Decimal | None, Decimal | None], _Envelope] = {}
 
     # -- building blocks
     def metric_series(self, metric_id: str) -> MetricSeries:
@@ -413,7 +420,31 @@ class Evaluator:
                  ) -> Forecast | None:
         """The anchored forecast through the objective's points dated from s to t."""
         series = self.metric_series(objective.metric)
-        return forecast(series.points(self.project.start_of(objective), t))
+        first = self.project.start_of(objective)
+        key = (objective.metric, bisect.bisect_left(series.dates, first),
+               bisect.bisect_right(series.dates, t))
+        if key not in self._forecasts:
+            self._forecasts[key] = forecast(series.points(first, t))
+        return self._forecasts[key]
+
+    def actual_line(self, metric_id: str, t: dt.date) -> tuple[SeriesPoint, ...]:
+        """A at each observation date on or before t (one tuple shared by every objective
+        on the metric)."""
+        series = self.metric_series(metric_id)
+        key = (metric_id, bisect.bisect_right(series.dates, t))
+        if key not in self._actual_lines:
+            # the series' dates and canonical levels are already checked values
+            self._actual_lines[key] = tuple(SeriesPoint.model_construct(date=d, value=v)
+                                            for d, v in series.points(dt.date.min, t))
+        return self._actual_lines[key]
+
+    def envelope(self, metric_id: str, low: Decimal | None, high: Decimal | None
+                 ) -> _Envelope:
+        """Which of the metric's points lie outside [low, high], counted once per bounds."""
+        key = (metric_id, low, high)
+        if key not in self._envelopes:
+            self._envelopes[key] = _Envelope.build(self.metric_series(metric_id), low, high)
+        return self._envelopes[key]
 
     def is_metric_stale(self, metric_id: str, t: dt.date) -> bool:
         metric = self.project.metrics[metric_id]
@@ -542,13 +573,10 @@ class Evaluator:
                          else actual < o.target_min),  # type: ignore[operator]
             late_days=late_days,
             last_observed=last,
-            actual_series=self._actual_series(series, t),
+            actual_series=self.actual_line(o.metric, t),
             plan_points=tuple(SeriesPoint(date=d, value=canonical(v)) for d, v in vertices),
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
-
-    def _actual_series(self, series: MetricSeries, t: dt.date) -> tuple[SeriesPoint, ...]:
-        return tuple(SeriesPoint(date=d, value=v) for d, v in series.points(dt.date.min, t))
 
     def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
         metric = self.project.metrics[o.metric]
@@ -567,16 +595,10 @@ class Evaluator:
             room = [Fraction(actual) - low] if low is not None else []
             room += [high - Fraction(actual)] if high is not None else []
             headroom = to_decimal(min(room))
-        window = series.points(start, min(t, due))
-        breaches = sum(1 for _, level in window if not inside(level))
+        envelope = self.envelope(o.metric, o.min, o.max)
+        breaches = envelope.outside_between(start, min(t, due))
         fc = self.forecast(o, t)
-
-        breached_since = None
-        if within is False:  # walk back over the current breach
-            for day, level in reversed(series.points(dt.date.min, t)):
-                if inside(level):
-                    break
-                breached_since = day
+        breached_since = envelope.breached_since(t) if within is False else None
         if t < start:
             status: Status = "not-started"
         elif actual is None:
@@ -603,7 +625,7 @@ class Evaluator:
             stale=self.is_metric_stale(o.metric, t), within=within, headroom=headroom,
             breached_since=breached_since, breaches=breaches if started else None,
             last_observed=series.last_observed(t),
-            actual_series=self._actual_series(series, t),
+            actual_series=self.actual_line(o.metric, t),
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
 
@@ -671,6 +693,42 @@ class Evaluator:
             worst_child=WorstChild(id=o.children[worst_index], status=statuses[worst_index]),
             children_by_status={s: statuses.count(s) for s in SEVERITY if s in statuses},
         ), progress, expected)
+
+
+@dataclass(frozen=True, slots=True)
+class _Envelope:
+    """A metric's points against a limit's bounds: how many are outside up to each point,
+    and where each point's current run outside began (O(1) per question after one pass)."""
+
+    dates: tuple[dt.date, ...]
+    outside_before: tuple[int, ...]  #: points outside among the first i (len(dates) + 1)
+    run_start: tuple[int, ...]  #: the first index of the run outside that i is in
+
+    @classmethod
+    def build(cls, series: MetricSeries, low: Decimal | None, high: Decimal | None
+              ) -> _Envelope:
+        counts: list[int] = [0]
+        starts: list[int] = []
+        before = False  # the previous point lies outside
+        for i, level in enumerate(series.levels):
+            out = (low is not None and level < low) or (high is not None and level > high)
+            counts.append(counts[-1] + out)
+            starts.append(starts[-1] if out and before else i)
+            before = out
+        return cls(series.dates, tuple(counts), tuple(starts))
+
+    def outside_between(self, first: dt.date, last: dt.date) -> int:
+        """Points dated from first to last that lie outside."""
+        lo = bisect.bisect_left(self.dates, first)
+        hi = bisect.bisect_right(self.dates, last)
+        return self.outside_before[hi] - self.outside_before[lo] if hi > lo else 0
+
+    def breached_since(self, t: dt.date) -> dt.date | None:
+        """The first date of the run outside that the newest point on or before t is in."""
+        i = bisect.bisect_right(self.dates, t) - 1
+        if i < 0 or self.outside_before[i + 1] == self.outside_before[i]:
+            return None
+        return self.dates[self.run_start[i]]
 
 
 def _forecast_line(fc: Forecast | None, due: dt.date) -> tuple[SeriesPoint, ...]:
