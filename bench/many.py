@@ -125,7 +125,7 @@ def generate(n: int, root: Path, entries: int) -> None:
     folder = root / "ledger"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    files = {w: open(folder / f"{w}.jsonl", "wb") for w in WRITERS}  # noqa: SIM115
+    files = {w: open(folder / f"{w}.jsonl", "wb") for w in WRITERS}
     state = {w: [GENESIS, 0] for w in WRITERS}
     base = dt.datetime(2024, 1, 1, 8, tzinfo=dt.UTC)
     step = 3 * 365 * 86400 / entries
