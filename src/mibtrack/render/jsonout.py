@@ -49,13 +49,19 @@ def fields_of(value: BaseModel) -> dict[str, Any]:
             for name, info in type(value).model_fields.items()}
 
 
+#: A sequence of records at least this long is encoded once per document however often it
+#: appears (short ones are not worth remembering).
+_SHARED_LENGTH = 8
+
+
 class _Encoder:
-    """Writes one document. A tuple met again at the same depth (reports share one series
-    of a metric among every objective on it) is encoded once: identity is safe here,
-    since the value is held, unchanged, for the whole call."""
+    """Writes one document. A sequence of the same record objects met again at the same
+    depth (a report shares one series of a metric among every objective on it) is encoded
+    once: identity is safe here, since every record is held, unchanged, for the whole
+    call."""
 
     def __init__(self) -> None:
-        self._shared: dict[tuple[int, str], str] = {}
+        self._shared: dict[tuple[str | int, ...], str] = {}
 
     def encode(self, value: Any, indent: str, step: str) -> str:
         if isinstance(value, str):
@@ -81,14 +87,16 @@ class _Encoder:
             items = (f"{inner}{_string(str(k))}: {self.encode(v, inner, step)}"
                      for k, v in value.items())
             return "{\n" + ",\n".join(items) + f"\n{indent}}}"
-        if isinstance(value, tuple) and value:
-            key = (id(value), indent)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"cannot write {type(value).__name__} as JSON")
+        if not value:
+            return "[]"
+        if len(value) >= _SHARED_LENGTH and isinstance(value[0], BaseModel):
+            key = (indent, *map(id, value))  # the same records: a series seen before
             if key not in self._shared:
                 self._shared[key] = self._sequence(value, indent, step)
             return self._shared[key]
-        if isinstance(value, (list, tuple)):
-            return self._sequence(value, indent, step) if value else "[]"
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+        return self._sequence(value, indent, step)
 
     def _sequence(self, value: list | tuple, indent: str, step: str) -> str:
         inner = indent + step
