@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -366,6 +366,35 @@ class _Exact:
     expected: Fraction | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """An objective's status with its exact ratios: what a composite and `since` need."""
+
+    status: Status
+    progress: Fraction | None
+    expected: Fraction | None
+
+
+@dataclass(frozen=True, slots=True)
+class _TargetState(_Verdict):
+    late_days: int | None
+    actual: Decimal | None
+    last: dt.date | None
+    tau: dt.date
+    plan_tau: Fraction
+    vertices: tuple[Vertex, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _LimitState(_Verdict):
+    actual: Decimal | None
+    within: bool | None
+    headroom: Decimal | None
+    breaches: int
+    envelope: _Envelope
+    forecast: Forecast | None
+
+
 def _opt(value: Fraction | None) -> Decimal | None:
     return None if value is None else to_decimal(value)
 
@@ -394,6 +423,7 @@ class Evaluator:
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
+        self._verdicts: dict[tuple[str, dt.date], _Verdict] = {}
         # What objectives on one metric share, computed once per metric (a programme
         # tracks one figure against many commitments): keyed by the metric and the slice
         # of its series that is read, so evaluations at dates with no new point share too.
@@ -511,7 +541,8 @@ class Evaluator:
                     source=objective.source, notes=notes, reason=self.reason(objective.id, t),
                     due=self.project.due_of(objective))
 
-    def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
+    def _target_state(self, o: TargetObjective, t: dt.date) -> _TargetState:
+        """A target's status and what it is decided from (no forecast, no record)."""
         metric = self.project.metrics[o.metric]
         series = self.metric_series(o.metric)
         start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
@@ -544,7 +575,17 @@ class Evaluator:
                     status, late_days = "achieved", (met - due).days
                 else:
                     status = "missed"
+        return _TargetState(status, progress, expected, late_days, actual, last, tau,
+                            plan_tau, vertices)
 
+    def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
+        metric = self.project.metrics[o.metric]
+        start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
+        state = self._target_state(o, t)
+        status, progress, expected, late_days = (state.status, state.progress,
+                                                 state.expected, state.late_days)
+        actual, last, tau, plan_tau, vertices = (state.actual, state.last, state.tau,
+                                                 state.plan_tau, state.vertices)
         fc = self.forecast(o, t)
         interval = None
         if fc is not None and t < due:
@@ -578,8 +619,8 @@ class Evaluator:
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
 
-    def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
-        metric = self.project.metrics[o.metric]
+    def _limit_state(self, o: LimitObjective, t: dt.date) -> _LimitState:
+        """A limit's status and what it is decided from (no record)."""
         series = self.metric_series(o.metric)
         start, due = self.project.start_of(o), self.project.due_of(o)
         low = None if o.min is None else Fraction(o.min)
@@ -598,7 +639,6 @@ class Evaluator:
         envelope = self.envelope(o.metric, o.min, o.max)
         breaches = envelope.outside_between(start, min(t, due))
         fc = self.forecast(o, t)
-        breached_since = envelope.breached_since(t) if within is False else None
         if t < start:
             status: Status = "not-started"
         elif actual is None:
@@ -615,6 +655,18 @@ class Evaluator:
 
         progress = None if within is None else Fraction(1 if within else 0)
         expected = Fraction(1)
+        return _LimitState(status, progress, expected, actual, within, headroom, breaches,
+                           envelope, fc)
+
+    def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
+        metric = self.project.metrics[o.metric]
+        series = self.metric_series(o.metric)
+        start, due = self.project.start_of(o), self.project.due_of(o)
+        state = self._limit_state(o, t)
+        status, progress, expected, actual, within, headroom, breaches, fc = (
+            state.status, state.progress, state.expected, state.actual, state.within,
+            state.headroom, state.breaches, state.forecast)
+        breached_since = state.envelope.breached_since(t) if within is False else None
         started = status not in ("not-started", "no-data")
         return _Exact(LimitResult(
             **self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
@@ -663,9 +715,35 @@ class Evaluator:
             late_days=None if done_date is None else max(0, (done_date - o.due).days),
         ), progress, expected)
 
-    def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
-        children = [self._exact(child, t) for child in o.children]
-        statuses = [c.result.status for c in children]
+    def status(self, objective_id: str, t: dt.date) -> Status:
+        """An objective's status at the end of day t, without building its record (what
+        `since` asks at many days); always the status of `evaluate`."""
+        return self._verdict(objective_id, t).status
+
+    def _verdict(self, objective_id: str, t: dt.date) -> _Verdict:
+        key = (objective_id, t)
+        if key in self._memo:
+            exact = self._memo[key]
+            return _Verdict(exact.result.status, exact.progress, exact.expected)
+        if key not in self._verdicts:
+            objective = self._objectives.get(objective_id)
+            if isinstance(objective, TargetObjective):
+                verdict: _Verdict = self._target_state(objective, t)
+            elif isinstance(objective, LimitObjective):
+                verdict = self._limit_state(objective, t)
+            elif isinstance(objective, CompositeObjective):
+                verdict = self._composite_state(
+                    objective, t, [self._verdict(child, t) for child in objective.children])
+            else:
+                exact = self._exact(objective_id, t)
+                return _Verdict(exact.result.status, exact.progress, exact.expected)
+            self._verdicts[key] = verdict
+        return self._verdicts[key]
+
+    def _composite_state(self, o: CompositeObjective, t: dt.date,
+                         children: Sequence[_Verdict]) -> _Verdict:
+        """A composite's status and exact ratios from its children's."""
+        statuses = [c.status for c in children]
         weights = [Fraction(w) for w in o.child_weights]
         total = sum(weights)
         # A no-data or not-started child counts progress 0, with its own expected.
@@ -684,6 +762,15 @@ class Evaluator:
             status = "no-data"
         else:
             status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+        return _Verdict(status, progress, expected)
+
+    def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
+        children = [self._exact(child, t) for child in o.children]
+        statuses = [c.result.status for c in children]
+        state = self._composite_state(o, t, [_Verdict(c.result.status, c.progress, c.expected)
+                                             for c in children])
+        status, progress, expected = state.status, state.progress, state.expected
+        assert progress is not None and expected is not None
         worst_index = min(range(len(statuses)), key=lambda i: (severity_rank(statuses[i]), i))
         return _Exact(CompositeResult(
             **self._common(o, t), status=status, progress=to_decimal(progress),
