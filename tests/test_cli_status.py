@@ -170,3 +170,25 @@ def test_status_renders_at_every_terminal_width(cli, monkeypatch) -> None:
         result = cli("status", "--as-of", "2025-03-01")
         assert result.code == 0, (columns, result.err)
         assert max(len(line) for line in result.out.splitlines()) <= max(columns, 80), columns
+
+
+def test_many_rows_are_written_as_the_table_would_lay_them_out(cli, monkeypatch) -> None:
+    # above PLAIN_ROWS objectives, status writes fixed-width lines itself (rich's layout of
+    # 100k rows takes minutes): the same characters as the table from 80 columns on; below,
+    # where rich shares the shortage among columns, its last columns give way
+    from mibtrack.render import terminal
+
+    cli("record", "jobs", "40", "--date", "2025-01-01")
+    cli("record", "jobs", "55", "--date", "2025-03-01")
+    cli("record", "funding", "2500000", "--date", "2025-02-01")
+    for columns in (60, 80, 101, 160, 240):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        monkeypatch.setattr(terminal, "PLAIN_ROWS", 1000)
+        table = cli("status", "--as-of", "2025-03-01").out
+        monkeypatch.setattr(terminal, "PLAIN_ROWS", 0)
+        lines = cli("status", "--as-of", "2025-03-01").out
+        if columns >= 80:
+            assert lines == table, columns
+        else:
+            assert max(len(line) for line in lines.splitlines()) <= columns
+            assert lines.splitlines()[:3] == table.splitlines()[:3]  # the report header

@@ -134,6 +134,44 @@ def test_since_equals_walking_back_day_by_day(obs, events, cadence, checkpoint, 
             since_by_days(status_at, when, floor), objective.id
 
 
+@settings(max_examples=30, deadline=None)
+@given(obs=st.lists(observation, max_size=6), events=st.lists(event, max_size=3),
+       days=st.lists(st.integers(min_value=-20, max_value=1200), min_size=1, max_size=6),
+       aggregate=st.sampled_from(["latest", "sum"]))
+def test_status_alone_is_always_the_status_of_the_full_record(obs, events, days,
+                                                              aggregate) -> None:
+    # `since` asks `Evaluator.status` (no record built) at many days; it must be the status
+    # the report shows, for every kind, a composite of composites included
+    start = day("2024-01-01")
+    p = project(target("t", target=100, start="2024-01-01", due="2024-12-31",
+                       checkpoints=[{"date": "2024-06-30", "value": 60}]),
+                target("d", target=20, baseline=150, direction="decrease",
+                       start="2024-01-01", due="2025-06-30"),
+                {"id": "l", "title": "L", "kind": "limit", "metric": "m", "min": 40,
+                 "max": 120},
+                milestone("ms", due="2024-09-30"),
+                {"id": "c", "title": "C", "kind": "composite", "children": ["t", "ms", "l"],
+                 "weights": [2, 1, 1]},
+                {"id": "top", "title": "Top", "kind": "composite", "children": ["c", "d"]},
+                metrics={"m": {"id": "m", "unit": "jobs", "aggregate": aggregate,
+                               "cadence": "monthly"}},
+                start="2024-01-01", end="2026-12-31")
+    led = Ledger()
+    for offset, value in obs:
+        led.obs("m", str(value), str(start + dt.timedelta(days=offset)))
+    for offset, status, slip in events:
+        on = start + dt.timedelta(days=offset)
+        led.event("ms", status, str(on),
+                  expected=str(on + dt.timedelta(days=slip)) if status == "slipped" else None)
+    ledger = effective_ledger(led.entries)
+    alone, full = Evaluator(p, ledger), Evaluator(p, ledger)
+    for offset in days:
+        when = start + dt.timedelta(days=offset)
+        for objective in reversed(p.objectives):  # roll-ups first: children not yet known
+            assert alone.status(objective.id, when) == \
+                full.evaluate(objective.id, when).status, (objective.id, when)
+
+
 def test_since_stays_cheap_and_right_for_a_long_run_of_daily_observations() -> None:
     # 3 a day against a plan of 10000 over 2024-2027 (6.8 a day): off-track from the second
     # day on (2024-01-02: 6 vs a plan of 6.8, r = 0.88 < 0.9) for almost three years

@@ -463,9 +463,10 @@ def write_output(output: str, text: str | bytes) -> None:
 
 
 def print_json(value: Any) -> None:
-    from ..render.jsonout import dumps
+    from ..render.jsonout import chunks
 
-    sys.stdout.write(dumps(value))
+    for chunk in chunks(value):  # a report of 100k objectives is never held whole
+        sys.stdout.write(chunk)
 
 
 def today() -> dt.date:

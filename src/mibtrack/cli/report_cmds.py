@@ -153,9 +153,9 @@ def _left_out() -> list[dict[str, Any]]:
 
 def _with_left_out(report: Report) -> dict[str, Any]:
     """A report's JSON document with `feeds_left_out`: the feeds no figure counts."""
-    from ..render.jsonout import plain
+    from ..render.jsonout import fields_of
 
-    return {**plain(report), "feeds_left_out": _left_out()}
+    return {**fields_of(report), "feeds_left_out": _left_out()}
 
 
 @app.command()

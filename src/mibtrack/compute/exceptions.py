@@ -282,7 +282,7 @@ def _item(project: Project, ledger: EffectiveLedger, evaluator: Evaluator,
         next_date, next_kind = r.due, "due"
     else:
         next_date, next_kind = None, None
-    status_at: StatusAt = lambda day: evaluator.evaluate(r.id, day).status  # noqa: E731
+    status_at: StatusAt = lambda day: evaluator.status(r.id, day)  # noqa: E731
 
     def observed(metric_id: str) -> Iterable[dt.date]:
         return evaluator.metric_series(metric_id).dates

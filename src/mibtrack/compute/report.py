@@ -7,9 +7,10 @@ folding the ledger again. Nothing here reads a clock, a file or a terminal.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -405,6 +406,35 @@ class _Exact:
     expected: Fraction | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """An objective's status with its exact ratios: what a composite and `since` need."""
+
+    status: Status
+    progress: Fraction | None
+    expected: Fraction | None
+
+
+@dataclass(frozen=True, slots=True)
+class _TargetState(_Verdict):
+    late_days: int | None
+    actual: Decimal | None
+    last: dt.date | None
+    tau: dt.date
+    plan_tau: Fraction
+    vertices: tuple[Vertex, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _LimitState(_Verdict):
+    actual: Decimal | None
+    within: bool | None
+    headroom: Decimal | None
+    breaches: int
+    envelope: _Envelope
+    forecast: Forecast | None
+
+
 def _opt(value: Fraction | None) -> Decimal | None:
     return None if value is None else to_decimal(value)
 
@@ -438,6 +468,13 @@ class Evaluator:
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
+        self._verdicts: dict[tuple[str, dt.date], _Verdict] = {}
+        # What objectives on one metric share, computed once per metric (a programme
+        # tracks one figure against many commitments): keyed by the metric and the slice
+        # of its series that is read, so evaluations at dates with no new point share too.
+        self._forecasts: dict[tuple[str, int, int], Forecast | None] = {}
+        self._actual_lines: dict[tuple[str, int], tuple[SeriesPoint, ...]] = {}
+        self._envelopes: dict[tuple[str, Decimal | None, Decimal | None], _Envelope] = {}
 
     # -- building blocks
     def metric_series(self, metric_id: str) -> MetricSeries:
@@ -458,7 +495,31 @@ class Evaluator:
                  ) -> Forecast | None:
         """The anchored forecast through the objective's points dated from s to t."""
         series = self.metric_series(objective.metric)
-        return forecast(series.points(self.project.start_of(objective), t))
+        first = self.project.start_of(objective)
+        key = (objective.metric, bisect.bisect_left(series.dates, first),
+               bisect.bisect_right(series.dates, t))
+        if key not in self._forecasts:
+            self._forecasts[key] = forecast(series.points(first, t))
+        return self._forecasts[key]
+
+    def actual_line(self, metric_id: str, t: dt.date) -> tuple[SeriesPoint, ...]:
+        """A at each observation date on or before t (one tuple shared by every objective
+        on the metric)."""
+        series = self.metric_series(metric_id)
+        key = (metric_id, bisect.bisect_right(series.dates, t))
+        if key not in self._actual_lines:
+            # the series' dates and canonical levels are already checked values
+            self._actual_lines[key] = tuple(SeriesPoint.model_construct(date=d, value=v)
+                                            for d, v in series.points(dt.date.min, t))
+        return self._actual_lines[key]
+
+    def envelope(self, metric_id: str, low: Decimal | None, high: Decimal | None
+                 ) -> _Envelope:
+        """Which of the metric's points lie outside [low, high], counted once per bounds."""
+        key = (metric_id, low, high)
+        if key not in self._envelopes:
+            self._envelopes[key] = _Envelope.build(self.metric_series(metric_id), low, high)
+        return self._envelopes[key]
 
     def is_metric_stale(self, metric_id: str, t: dt.date) -> bool:
         metric = self.project.metrics[metric_id]
@@ -585,7 +646,8 @@ class Evaluator:
                     source=objective.source, notes=notes, reason=self.reason(objective.id, t),
                     due=self.project.due_of(objective), evidence=self.evidence(objective, t))
 
-    def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
+    def _target_state(self, o: TargetObjective, t: dt.date) -> _TargetState:
+        """A target's status and what it is decided from (no forecast, no record)."""
         metric = self.project.metrics[o.metric]
         series = self.metric_series(o.metric)
         start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
@@ -618,7 +680,17 @@ class Evaluator:
                     status, late_days = "achieved", (met - due).days
                 else:
                     status = "missed"
+        return _TargetState(status, progress, expected, late_days, actual, last, tau,
+                            plan_tau, vertices)
 
+    def _target(self, o: TargetObjective, t: dt.date) -> _Exact:
+        metric = self.project.metrics[o.metric]
+        start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
+        state = self._target_state(o, t)
+        status, progress, expected, late_days = (state.status, state.progress,
+                                                 state.expected, state.late_days)
+        actual, last, tau, plan_tau, vertices = (state.actual, state.last, state.tau,
+                                                 state.plan_tau, state.vertices)
         fc = self.forecast(o, t)
         interval = None
         if fc is not None and t < due:
@@ -647,16 +719,13 @@ class Evaluator:
                          else actual < o.target_min),  # type: ignore[operator]
             late_days=late_days,
             last_observed=last,
-            actual_series=self._actual_series(series, t),
+            actual_series=self.actual_line(o.metric, t),
             plan_points=tuple(SeriesPoint(date=d, value=canonical(v)) for d, v in vertices),
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
 
-    def _actual_series(self, series: MetricSeries, t: dt.date) -> tuple[SeriesPoint, ...]:
-        return tuple(SeriesPoint(date=d, value=v) for d, v in series.points(dt.date.min, t))
-
-    def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
-        metric = self.project.metrics[o.metric]
+    def _limit_state(self, o: LimitObjective, t: dt.date) -> _LimitState:
+        """A limit's status and what it is decided from (no record)."""
         series = self.metric_series(o.metric)
         start, due = self.project.start_of(o), self.project.due_of(o)
         low = None if o.min is None else Fraction(o.min)
@@ -672,16 +741,9 @@ class Evaluator:
             room = [Fraction(actual) - low] if low is not None else []
             room += [high - Fraction(actual)] if high is not None else []
             headroom = to_decimal(min(room))
-        window = series.points(start, min(t, due))
-        breaches = sum(1 for _, level in window if not inside(level))
+        envelope = self.envelope(o.metric, o.min, o.max)
+        breaches = envelope.outside_between(start, min(t, due))
         fc = self.forecast(o, t)
-
-        breached_since = None
-        if within is False:  # walk back over the current breach
-            for day, level in reversed(series.points(dt.date.min, t)):
-                if inside(level):
-                    break
-                breached_since = day
         if t < start:
             status: Status = "not-started"
         elif actual is None:
@@ -698,6 +760,18 @@ class Evaluator:
 
         progress = None if within is None else Fraction(1 if within else 0)
         expected = Fraction(1)
+        return _LimitState(status, progress, expected, actual, within, headroom, breaches,
+                           envelope, fc)
+
+    def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
+        metric = self.project.metrics[o.metric]
+        series = self.metric_series(o.metric)
+        start, due = self.project.start_of(o), self.project.due_of(o)
+        state = self._limit_state(o, t)
+        status, progress, expected, actual, within, headroom, breaches, fc = (
+            state.status, state.progress, state.expected, state.actual, state.within,
+            state.headroom, state.breaches, state.forecast)
+        breached_since = state.envelope.breached_since(t) if within is False else None
         started = status not in ("not-started", "no-data")
         return _Exact(LimitResult(
             **self._common(o, t), status=status, metric=o.metric, unit=metric.unit,
@@ -708,7 +782,7 @@ class Evaluator:
             stale=self.is_metric_stale(o.metric, t), within=within, headroom=headroom,
             breached_since=breached_since, breaches=breaches if started else None,
             last_observed=series.last_observed(t),
-            actual_series=self._actual_series(series, t),
+            actual_series=self.actual_line(o.metric, t),
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
 
@@ -746,9 +820,35 @@ class Evaluator:
             late_days=None if done_date is None else max(0, (done_date - o.due).days),
         ), progress, expected)
 
-    def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
-        children = [self._exact(child, t) for child in o.children]
-        statuses = [c.result.status for c in children]
+    def status(self, objective_id: str, t: dt.date) -> Status:
+        """An objective's status at the end of day t, without building its record (what
+        `since` asks at many days); always the status of `evaluate`."""
+        return self._verdict(objective_id, t).status
+
+    def _verdict(self, objective_id: str, t: dt.date) -> _Verdict:
+        key = (objective_id, t)
+        if key in self._memo:
+            exact = self._memo[key]
+            return _Verdict(exact.result.status, exact.progress, exact.expected)
+        if key not in self._verdicts:
+            objective = self._objectives.get(objective_id)
+            if isinstance(objective, TargetObjective):
+                verdict: _Verdict = self._target_state(objective, t)
+            elif isinstance(objective, LimitObjective):
+                verdict = self._limit_state(objective, t)
+            elif isinstance(objective, CompositeObjective):
+                verdict = self._composite_state(
+                    objective, t, [self._verdict(child, t) for child in objective.children])
+            else:
+                exact = self._exact(objective_id, t)
+                return _Verdict(exact.result.status, exact.progress, exact.expected)
+            self._verdicts[key] = verdict
+        return self._verdicts[key]
+
+    def _composite_state(self, o: CompositeObjective, t: dt.date,
+                         children: Sequence[_Verdict]) -> _Verdict:
+        """A composite's status and exact ratios from its children's."""
+        statuses = [c.status for c in children]
         weights = [Fraction(w) for w in o.child_weights]
         total = sum(weights, Fraction(0))
         # A no-data or not-started child counts progress 0, with its own expected.
@@ -768,6 +868,15 @@ class Evaluator:
             status = "no-data"
         else:
             status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+        return _Verdict(status, progress, expected)
+
+    def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
+        children = [self._exact(child, t) for child in o.children]
+        statuses = [c.result.status for c in children]
+        state = self._composite_state(o, t, [_Verdict(c.result.status, c.progress, c.expected)
+                                             for c in children])
+        status, progress, expected = state.status, state.progress, state.expected
+        assert progress is not None and expected is not None
         worst_index = min(range(len(statuses)), key=lambda i: (severity_rank(statuses[i]), i))
         return _Exact(CompositeResult(
             **self._common(o, t), status=status, progress=to_decimal(progress),
@@ -777,6 +886,42 @@ class Evaluator:
             worst_child=WorstChild(id=o.children[worst_index], status=statuses[worst_index]),
             children_by_status={s: statuses.count(s) for s in SEVERITY if s in statuses},
         ), progress, expected)
+
+
+@dataclass(frozen=True, slots=True)
+class _Envelope:
+    """A metric's points against a limit's bounds: how many are outside up to each point,
+    and where each point's current run outside began (O(1) per question after one pass)."""
+
+    dates: tuple[dt.date, ...]
+    outside_before: tuple[int, ...]  #: points outside among the first i (len(dates) + 1)
+    run_start: tuple[int, ...]  #: the first index of the run outside that i is in
+
+    @classmethod
+    def build(cls, series: MetricSeries, low: Decimal | None, high: Decimal | None
+              ) -> _Envelope:
+        counts: list[int] = [0]
+        starts: list[int] = []
+        before = False  # the previous point lies outside
+        for i, level in enumerate(series.levels):
+            out = (low is not None and level < low) or (high is not None and level > high)
+            counts.append(counts[-1] + out)
+            starts.append(starts[-1] if out and before else i)
+            before = out
+        return cls(series.dates, tuple(counts), tuple(starts))
+
+    def outside_between(self, first: dt.date, last: dt.date) -> int:
+        """Points dated from first to last that lie outside."""
+        lo = bisect.bisect_left(self.dates, first)
+        hi = bisect.bisect_right(self.dates, last)
+        return self.outside_before[hi] - self.outside_before[lo] if hi > lo else 0
+
+    def breached_since(self, t: dt.date) -> dt.date | None:
+        """The first date of the run outside that the newest point on or before t is in."""
+        i = bisect.bisect_right(self.dates, t) - 1
+        if i < 0 or self.outside_before[i + 1] == self.outside_before[i]:
+            return None
+        return self.dates[self.run_start[i]]
 
 
 def _forecast_line(fc: Forecast | None, due: dt.date) -> tuple[SeriesPoint, ...]:

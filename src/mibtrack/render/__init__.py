@@ -38,10 +38,10 @@ def _render(report: Report, fmt: str, width: int, color: bool,
 
         if periods is None:
             return dumps(report)
-        from .jsonout import plain
+        from .jsonout import fields_of
         from .periodic import periodic_document
 
-        return dumps({**plain(report), "periods": periodic_document(periods)})
+        return dumps({**fields_of(report), "periods": periodic_document(periods)})
     if fmt == "table":
         from .terminal import render_report_table
 

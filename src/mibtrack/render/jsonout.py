@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
@@ -43,37 +44,92 @@ def _json_escape(match: re.Match[str]) -> str:
     return json.dumps(match.group())[1:-1]  # ensure_ascii: \uXXXX, surrogate pairs beyond
 
 
-def _encode(value: Any, indent: str, step: str) -> str:
-    if isinstance(value, str):
-        return _string(value)
-    if value is None or isinstance(value, bool):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        return format(canonical(value), "f")
-    if isinstance(value, float):  # pragma: no cover - reports hold no floats
-        return json.dumps(value, allow_nan=False)
-    if isinstance(value, dt.datetime):
-        return json.dumps(format_moment(value))
-    if isinstance(value, dt.date):
-        return json.dumps(value.isoformat())
-    inner = indent + step
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = (f"{inner}{_string(k)}: {_encode(v, inner, step)}"
-                 for k, v in value.items())
-        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
-    if isinstance(value, (list, tuple)):
+def fields_of(value: BaseModel) -> dict[str, Any]:
+    """A record's fields by their JSON names, in declaration order (not converted)."""
+    return {(info.serialization_alias or name): getattr(value, name)
+            for name, info in type(value).model_fields.items()}
+
+
+#: A sequence of records at least this long is encoded once per document however often it
+#: appears (short ones are not worth remembering).
+_SHARED_LENGTH = 8
+
+
+class _Encoder:
+    """Writes one document. A sequence of the same record objects met again at the same
+    depth (a report shares one series of a metric among every objective on it) is encoded
+    once: identity is safe here, since every record is held, unchanged, for the whole
+    call."""
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[str | int, ...], str] = {}
+
+    def encode(self, value: Any, indent: str, step: str) -> str:
+        if isinstance(value, str):
+            return _string(value)
+        if value is None or isinstance(value, bool):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, Decimal):
+            return format(canonical(value), "f")
+        if isinstance(value, float):  # pragma: no cover - reports hold no floats
+            return json.dumps(value, allow_nan=False)
+        if isinstance(value, dt.datetime):
+            return json.dumps(format_moment(value))
+        if isinstance(value, dt.date):
+            return '"' + value.isoformat() + '"'
+        inner = indent + step
+        if isinstance(value, BaseModel):
+            value = fields_of(value)
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = (f"{inner}{_string(str(k))}: {self.encode(v, inner, step)}"
+                     for k, v in value.items())
+            return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"cannot write {type(value).__name__} as JSON")
         if not value:
             return "[]"
-        return "[\n" + ",\n".join(inner + _encode(v, inner, step) for v in value) + f"\n{indent}]"
-    if isinstance(value, BaseModel):
-        return _encode(plain(value), indent, step)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+        if len(value) >= _SHARED_LENGTH and isinstance(value[0], BaseModel):
+            key = (indent, *map(id, value))  # the same records: a series seen before
+            if key not in self._shared:
+                self._shared[key] = self._sequence(value, indent, step)
+            return self._shared[key]
+        return self._sequence(value, indent, step)
+
+    def _sequence(self, value: list | tuple, indent: str, step: str) -> str:
+        inner = indent + step
+        return ("[\n" + ",\n".join(inner + self.encode(v, inner, step) for v in value)
+                + f"\n{indent}]")
+
+
+def chunks(value: Any) -> Iterator[str]:
+    """`dumps(value)` in pieces: each top-level field, and each item of a top-level list
+    (a report's objectives one by one), so a document of any size is written without
+    being held whole."""
+    encoder = _Encoder()
+    top = fields_of(value) if isinstance(value, BaseModel) else value
+    if not isinstance(top, dict) or not top:
+        yield encoder.encode(top, "", "  ") + "\n"
+        return
+    step = inner = "  "
+    for n, (key, item) in enumerate(top.items()):
+        yield ("{\n" if n == 0 else ",\n") + f"{inner}{_string(str(key))}: "
+        if isinstance(item, BaseModel):
+            item = fields_of(item)
+        if isinstance(item, (list, tuple)) and item:
+            deeper = inner + step
+            for i, element in enumerate(item):
+                yield ("[\n" if i == 0 else ",\n") + deeper + encoder.encode(element, deeper,
+                                                                               step)
+            yield f"\n{inner}]"
+        else:
+            yield encoder.encode(item, inner, step)
+    yield "\n}\n"
 
 
 def dumps(value: Any) -> str:
     """One JSON document, deterministic byte for byte for the same value."""
-    return _encode(plain(value), "", "  ") + "\n"
+    return "".join(chunks(value))

@@ -4,7 +4,7 @@ every piece of user-typed text goes through `literal` (no markup, no escapes).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -191,7 +191,7 @@ def _variance_cell(result: AnyResult, currency: str) -> str:
 TREND_WIDTH = 8
 
 
-def status_table(report: Report, width: int) -> Table:
+def status_table(report: Report, width: int) -> Table | FixedRows:
     """One line per objective, fitted to the terminal: the essentials in 80 columns, then
     target, plan, variance, forecast at due and title as the width allows."""
     currency = report.program.currency
@@ -228,10 +228,7 @@ def status_table(report: Report, width: int) -> Table:
             if extra == "title":
                 size = min(60, width - used)
             columns.insert(names.index(after) + 1, (extra, size, justify))
-    for name, size, justify in columns:
-        table.add_column(t(name), width=size, no_wrap=True, overflow="ellipsis",
-                         justify=justify)  # type: ignore[arg-type]
-    for result in report.objectives:
+    def row(result: ObjectiveResult) -> list[Text | str]:
         bar = progress_bar(result.progress, result.expected, 6)
         bar.append(f" {percent(result.progress):>{progress_width - 7}}")
         cells: dict[str, Text | str] = {
@@ -248,8 +245,60 @@ def status_table(report: Report, width: int) -> Table:
             "trend": Text(sparkline([p.value for p in result.actual_series], TREND_WIDTH)
                           if len(result.actual_series) > 1 else "", style="cyan"),
         }
-        table.add_row(*(cells[name] for name, _, _ in columns))
+        return [cells[name] for name, _, _ in columns]
+
+    if len(results) > PLAIN_ROWS:
+        return FixedRows([(t(name), size, justify) for name, size, justify in columns],
+                         (row(result) for result in results))
+    for name, size, justify in columns:
+        table.add_column(t(name), width=size, no_wrap=True, overflow="ellipsis",
+                         justify=justify)  # type: ignore[arg-type]
+    for result in results:
+        table.add_row(*row(result))
     return table
+
+
+#: Above this many rows, `status_table` writes fixed-width lines itself (`FixedRows`) in
+#: place of rich's table layout, which measures every cell: 100k objectives in seconds.
+PLAIN_ROWS = 1000
+
+
+class FixedRows:
+    """A table whose columns all have a fixed width, as lines: the header (bold), a rule,
+    then each row as it is made (rows are not held). Every cell is cut to its column with
+    an ellipsis and padded like rich's table (two spaces between columns)."""
+
+    def __init__(self, columns: Sequence[tuple[str, int, str]],
+                 rows: Iterable[Sequence[Text | str]]) -> None:
+        self.columns = list(columns)
+        self.rows = rows
+
+    def _line(self, cells: Sequence[Text | str], style: str = "") -> Text:
+        line = Text(style=style, no_wrap=True, overflow="crop", end="\n")
+        for n, (cell, (_, size, justify)) in enumerate(zip(cells, self.columns, strict=True)):
+            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            text.truncate(size, overflow="ellipsis")
+            room = size - text.cell_len
+            if justify == "right":
+                text.pad_left(room)
+            else:
+                text.pad_right(room)
+            line.append_text(text)
+            if n < len(self.columns) - 1:
+                line.append("  ")
+        return line
+
+    def __rich_console__(self, console: Any, options: Any) -> Iterator[Text]:
+        excess = sum(size + 2 for _, size, _ in self.columns) - 2 - options.max_width
+        for n in range(len(self.columns) - 1, -1, -1):  # too wide: the last columns give way
+            name, size, justify = self.columns[n]
+            cut = max(0, min(excess, size - 1))
+            self.columns[n] = (name, size - cut, justify)
+            excess -= cut
+        yield self._line([name for name, _, _ in self.columns], "bold")
+        yield Text("─" * (sum(size + 2 for _, size, _ in self.columns) - 2), end="\n")
+        for row in self.rows:
+            yield self._line(row)
 
 
 def report_header(report: Report, document: bool = False) -> Text:
