@@ -50,8 +50,17 @@ from generate import generate, parse_size  # noqa: E402
 from usershaped import generate_user  # noqa: E402
 
 PY = sys.executable
+#: The user cache (the incremental fold, receipts, the HMAC key) in bench/work/cache: a cold
+#: run removes that project's folder in it (the cache no longer lives in the project).
+CACHE = HERE / "work" / "cache"
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1", "COLUMNS": "160",
-       "MIBTRACK_WRITER": "bench@run"}
+       "MIBTRACK_WRITER": "bench@run", "MIBTRACK_CACHE_DIR": str(CACHE)}
+
+
+def _drop_cache() -> None:
+    """Every project's cached fold and receipts (the key stays: a user has one)."""
+    shutil.rmtree(CACHE / "projects", ignore_errors=True)
+
 
 
 def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
@@ -121,12 +130,11 @@ def bench_user(label: str, runs: int) -> dict:
     small = HERE / "work" / "user-10"
     if not (small / "import.csv").is_file():
         generate_user(10, small)
-    cache = root / ".mibtrack"
     print(f"user-shaped ledger, N = {label} ({n} entries)", flush=True)
     rows: dict[str, dict] = {}
     _anchors(root, runs, rows, n)
     rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
-                                  before=lambda: shutil.rmtree(cache, ignore_errors=True))
+                                  before=_drop_cache)
     rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
     rows["validate"] = measure("validate", mibtrack(root, "validate"), runs)
     timed(mibtrack(small, "status"))
@@ -159,12 +167,11 @@ def bench_generator(label: str, runs: int) -> dict:
     if not (root / "journal.ledger").is_file():
         print(f"generating {label} …", flush=True)
         generate(n, root)
-    cache = root / ".mibtrack"
     print(f"generator-shaped ledger, N = {label} ({n} entries)", flush=True)
     rows: dict[str, dict] = {}
     _anchors(root, runs, rows, n)
     rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
-                                  before=lambda: shutil.rmtree(cache, ignore_errors=True))
+                                  before=_drop_cache)
     rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
     return {"entries": n, "results": rows}
 
