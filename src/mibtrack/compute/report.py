@@ -7,6 +7,7 @@ folding the ledger again. Nothing here reads a clock, a file or a terminal.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from collections.abc import Iterable
@@ -393,6 +394,9 @@ class Evaluator:
         self._objectives: dict[str, Objective] = {o.id: o for o in project.objectives}
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
+        #: per series (by id, the series kept): its every point as a SeriesPoint, built once
+        #: and sliced for each day evaluated (`since` evaluates many days)
+        self._points: dict[int, tuple[MetricSeries, tuple[SeriesPoint, ...]]] = {}
 
     # -- building blocks
     def metric_series(self, metric_id: str) -> MetricSeries:
@@ -548,7 +552,14 @@ class Evaluator:
         ), progress, expected)
 
     def _actual_series(self, series: MetricSeries, t: dt.date) -> tuple[SeriesPoint, ...]:
-        return tuple(SeriesPoint(date=d, value=v) for d, v in series.points(dt.date.min, t))
+        """`SeriesPoint`s of `series.points(dt.date.min, t)`: the points of every date are
+        built once per series and the first ones up to t given (frozen records, shared)."""
+        known = self._points.get(id(series))
+        if known is None or known[0] is not series:
+            known = (series, tuple(SeriesPoint(date=d, value=v)
+                                   for d, v in series.points(dt.date.min, dt.date.max)))
+            self._points[id(series)] = known
+        return known[1][:bisect.bisect_right(series.dates, t)]
 
     def _limit(self, o: LimitObjective, t: dt.date) -> _Exact:
         metric = self.project.metrics[o.metric]
