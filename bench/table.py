@@ -15,9 +15,11 @@ HERE = Path(__file__).resolve().parent
 def rows(title: str, goals: list[dict]) -> list[str]:
     out = []
     for g in goals:
+        cpu = f"{g['cpu_ratio']:.2f}×" if g.get("cpu_ratio") is not None else "–"
         limit = f"≤ {g['at_most']}×" + (f", ≤ {g['at_most_mb']} MB" if g["at_most_mb"] else "")
         out.append(f"| {title} | {g['goal']} | {g['measured_s']:.3f} s, {g['peak_mb']:.0f} MB "
-                   f"| {g['anchor']} {g['anchor_s']:.3f} s | {g['ratio']:.2f}× | {limit} "
+                   f"| {g['anchor']} {g['anchor_s']:.3f} s | {g['ratio']:.2f}× "
+                   f"| {cpu} | {limit} "
                    f"| {'yes' if g['met'] else '**no**'} |")
     return out
 
@@ -25,8 +27,8 @@ def rows(title: str, goals: list[dict]) -> list[str]:
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results" / "latest.json"
     run = json.loads(path.read_text())
-    lines = ["| ledger | goal | measured | anchor (same run) | ratio | goal | met |",
-             "|---|---|---:|---:|---:|---|---|"]
+    lines = ["| ledger | goal | measured | anchor (same run) | ratio | CPU ratio | goal | met |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
     lines += rows("shipped project", run["shipped"]["goals"])
     for label, one in run["sizes"].items():
         lines += rows(f"user-shaped {label}", one["goals"])

@@ -219,6 +219,20 @@ def test_validate_counts_what_it_checked(cli) -> None:
     assert (result.code, result.out) == (0, "ok: 3 objectives, 2 metrics, 1 entries in 1 feed\n")
 
 
+def test_validate_names_a_void_whose_target_is_not_in_the_ledger(cli, project: Path) -> None:
+    # validate streams every feed once: the void's target is looked for while folding
+    entry = cli("--writer", "alice@x", "record", "jobs", "1", "--date", "2025-01-01").out.strip()
+    kept = cli("--writer", "bob@x", "record", "jobs", "2", "--date", "2025-01-02").out.strip()
+    assert cli("--writer", "bob@x", "void", entry, "--reason", "twice").code == 0
+    assert cli("--writer", "bob@x", "void", kept, "--reason", "typo").code == 0
+    assert cli("validate").out == "ok: 3 objectives, 2 metrics, 4 entries in 2 feeds\n"
+    (project / "ledger" / "alice@x.jsonl").unlink()
+    result = cli("validate")
+    assert (result.code, result.out) == (0, "ok: 3 objectives, 2 metrics, 3 entries in 1 feed\n")
+    missing = [line for line in lines(result.err) if "not in the ledger" in line]
+    assert len(missing) == 1 and f"targets entry {entry[:12]}" in missing[0]
+
+
 def test_broken_objectives_file_exits_3(cli, project: Path) -> None:
     (project / "objectives.toml").write_text("{broken")
     for command in (["validate"], ["log"], ["record", "jobs", "1"]):

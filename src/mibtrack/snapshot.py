@@ -484,6 +484,39 @@ def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = 
         amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
 
 
+def fold_every_entry(project: Project, paths: list[Path]
+                     ) -> tuple[DailyFold, int, set[str]]:
+    """`read_daily`'s fold of every entry of `paths` (feeds `verify` accepts), read once in
+    this process, with how many entries there are and which of the ids that corrections
+    and voids target were met (for `validate`: every entry streams by, none is held)."""
+    from .ledger.scan import scan_feed
+
+    amendments = _given(paths)
+    while True:
+        targets = {e.target_entry for e in amendments  # type: ignore[attr-defined]
+                   if e.type in ("correction", "void")}  # type: ignore[attr-defined]
+        fold = DailyFold(_aggregates(project), amendments, None, project.renames)
+        met: set[str] = set()
+
+        def rows(batch: list[tuple[Any, ...]], fold: DailyFold = fold,
+                 targets: set[str] = targets, met: set[str] = met) -> None:
+            if targets:
+                met.update(row[9] for row in batch if row[9] in targets)
+            fold.observe_rows(batch)
+
+        def add(entry: Any, fold: DailyFold = fold, targets: set[str] = targets,
+                met: set[str] = met) -> None:
+            if entry.id in targets:
+                met.add(entry.id)
+            fold.add(entry)
+
+        count = sum(scan_feed(path, rows, add).lines for path in paths)
+        if not fold.unexpected_amendments():
+            return fold, count, met
+        # A correction or void written in an unusual spelling: fold again knowing it.
+        amendments = [*fold.given, *fold.others]
+
+
 def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
                       ) -> Daily:
     """The fully validated reader's entries folded by day: used while a feed has a batch

@@ -319,3 +319,23 @@ def test_notes_are_carried_newest_first_dated_on_or_before_t_and_voids_drop_them
     assert NOTES_SHOWN == 5
     early = build_report(declared, ledger.entries, day("2024-02-15")).objectives[0]
     assert [n.text for n in early.notes] == ["n2", "n1"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(days=st.lists(st.integers(0, 400), min_size=1, max_size=12, unique=True),
+       levels=st.lists(st.integers(-10**6, 10**6), min_size=12, max_size=12),
+       asked=st.lists(st.integers(-30, 430), min_size=1, max_size=15))
+def test_actual_series_sliced_from_one_build_is_the_definition(days, levels, asked):
+    # the Evaluator builds a series' SeriesPoints once and slices them for each day asked
+    # (`since` asks many days); each answer equals building them for that day alone
+    from mibtrack.compute.formulas import MetricSeries
+
+    start = day("2024-01-01")
+    dates = tuple(sorted(start + dt.timedelta(days=d) for d in days))
+    series = MetricSeries("latest", dates, tuple(Decimal(v) / 100 for v in levels[:len(dates)]))
+    metric = next(iter(PROJECT.metrics))
+    evaluator = Evaluator(PROJECT, effective_ledger([]), series={metric: series})
+    for offset in asked:
+        t = start + dt.timedelta(days=offset)
+        assert evaluator.actual_line(metric, t) == tuple(
+            SeriesPoint(date=d, value=v) for d, v in series.points(dt.date.min, t))

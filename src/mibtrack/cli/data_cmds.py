@@ -157,18 +157,19 @@ def _dry_run(plan: ImportPlan) -> None:
 
     s = session()
     ledger = s.workspace.ledger
-    found = ledger._find_keys({row.draft["key"] for row in plan.rows})
+    # (entry id only, content_of, id, where) per key already recorded
+    found = ledger._find_keys({row.draft["key"] for row in plan.rows}, decoded=False)
     fresh = []
     for row in plan.rows:
         earlier = found.get(row.draft["key"])
         if earlier is None:
             fresh.append(row)
-        elif content_of(earlier[1]) != content_of(row.draft):
+        elif earlier[1] != content_of(row.draft):
             raise _with_line(UsageError(
                 f"key {row.draft['key']!r} was already recorded with other content (entry "
-                f"{earlier[1]['id'][:12]}, {earlier[2]})",
+                f"{earlier[2][:12]}, {earlier[3]})",
                 "use a new key, or `mibtrack correct` the earlier entry",
-                kind="key-conflict", key=row.draft["key"], ids=(earlier[1]["id"],)), plan)
+                kind="key-conflict", key=row.draft["key"], ids=(earlier[2],)), plan)
     for row in fresh:
         d = row.draft
         about = d.get("metric") or d.get("objective")

@@ -29,9 +29,10 @@ from .app import (
 )
 
 if TYPE_CHECKING:
+    from ..compute.daily import DailyFold
     from ..errors import IntegrityError
     from ..ledger.history import FeedHistory
-    from ..ledger.store import Ledger, LedgerContent
+    from ..ledger.store import Ledger
 
 
 @app.command()
@@ -99,10 +100,6 @@ def validate() -> None:
         for problem in exc.problems[1:]:
             sys.stderr.write(f"mibtrack: {literal(str(problem))}\n")
         raise Problems([exc.problems[0]]) from None
-    with reading_progress("checking entries"):
-        content = ws.content
-    for problem in _references(content):
-        warn(problem)
     with reading_progress("verifying"):
         broken = [v.problem for v in ws.ledger.verify(project.program.signatures)
                   if v.problem is not None]
@@ -110,31 +107,43 @@ def validate() -> None:
         sys.stderr.write(f"mibtrack: {literal(later.describe())}\n")
     if broken:
         raise IntegrityError(broken[0].describe(), "see `mibtrack verify`")
-    from ..compute.ledger_state import effective_ledger, orphans
     from ..errors import ProjectError
+    from ..ledger.plans import read_copy
+    from ..ledger.store import merge_key
+    from ..model import PlanEntry
+    from ..snapshot import fold_every_entry
 
-    lost = orphans(effective_ledger(content.entries, None, project.renames), project)
+    # every feed verify accepted streams through the reports' fold once (no entry held)
+    with reading_progress("checking entries"):
+        fold, entries, met = fold_every_entry(project, ws.ledger.feed_paths())
+    for problem in _references(fold, met):
+        warn(problem)
+    lost = fold.orphans(project)  # = ledger_state.orphans (tests/compute/test_fold_property)
     for orphan in lost[1:]:
         sys.stderr.write(f"mibtrack: {orphan.warning()}\n")
     if lost:
         raise ProjectError(lost[0].warning())
-    from ..ledger.plans import read_copy
-
-    for entry in content.entries:  # every plan version's copy is there, byte for byte
-        if entry.type == "plan":
-            read_copy(ws.ledger.root, entry.sha256, entry.id)
+    # every plan version's copy is there, byte for byte
+    for entry in sorted((e for e in fold.others if isinstance(e, PlanEntry)), key=merge_key):
+        read_copy(ws.ledger.root, entry.sha256, entry.id)
     feeds = len(ws.ledger.feed_paths())
     echo(f"ok: {len(project.objectives)} objectives, {len(project.metrics)} metrics, "
-         f"{len(content.entries)} entries in {feeds} feed{'s' if feeds != 1 else ''}")
+         f"{entries} entries in {feeds} feed{'s' if feeds != 1 else ''}")
 
 
-def _references(content: LedgerContent) -> list[str]:
-    """Entries that name what objectives.toml no longer declares (kept, but worth a look)."""
+def _references(fold: DailyFold, met: set[str]) -> list[str]:
+    """Corrections and voids whose target is not in the ledger (kept, but worth a look), in
+    ledger order; undeclared ids are orphans, which `validate` refuses. `met`: the targets
+    found while folding every entry."""
+    from ..ledger.store import merge_key
+    from ..model import Correction, Void
+
     problems = []
-    ids = content.by_id()
-    for entry in content.entries:  # undeclared ids are orphans: `validate` refuses them
-        where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
-        if entry.type in ("correction", "void") and entry.target_entry not in ids:
+    amendments = {e.id: e for e in [*fold.given, *fold.others]
+                  if isinstance(e, (Correction, Void))}
+    for entry in sorted(amendments.values(), key=merge_key):
+        if entry.target_entry not in met:
+            where = f"entry {entry.id[:12]} ({entry.writer} #{entry.seq})"
             problems.append(f"{where}: targets entry {entry.target_entry[:12]}, not in the "
                             "ledger (a feed missing from this clone?)")
     return problems

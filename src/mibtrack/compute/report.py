@@ -508,9 +508,13 @@ class Evaluator:
         series = self.metric_series(metric_id)
         key = (metric_id, bisect.bisect_right(series.dates, t))
         if key not in self._actual_lines:
-            # the series' dates and canonical levels are already checked values
-            self._actual_lines[key] = tuple(SeriesPoint.model_construct(date=d, value=v)
-                                            for d, v in series.points(dt.date.min, t))
+            every = self._actual_lines.get((metric_id, -1))
+            if every is None:  # built once per metric, then sliced for each day asked
+                # the series' dates and canonical levels are already checked values
+                every = tuple(SeriesPoint.model_construct(date=d, value=v)
+                              for d, v in series.points(dt.date.min, dt.date.max))
+                self._actual_lines[(metric_id, -1)] = every
+            self._actual_lines[key] = every[:key[1]]
         return self._actual_lines[key]
 
     def envelope(self, metric_id: str, low: Decimal | None, high: Decimal | None
@@ -691,6 +695,7 @@ class Evaluator:
                                                  state.expected, state.late_days)
         actual, last, tau, plan_tau, vertices = (state.actual, state.last, state.tau,
                                                  state.plan_tau, state.vertices)
+        assert expected is not None  # a target always has a plan
         fc = self.forecast(o, t)
         interval = None
         if fc is not None and t < due:
@@ -771,6 +776,7 @@ class Evaluator:
         status, progress, expected, actual, within, headroom, breaches, fc = (
             state.status, state.progress, state.expected, state.actual, state.within,
             state.headroom, state.breaches, state.forecast)
+        assert expected is not None  # a limit's expected is 1
         breached_since = state.envelope.breached_since(t) if within is False else None
         started = status not in ("not-started", "no-data")
         return _Exact(LimitResult(

@@ -93,13 +93,13 @@ class _Encoder:
         if not value:
             return "[]"
         if len(value) >= _SHARED_LENGTH and isinstance(value[0], BaseModel):
-            key = (indent, *map(id, value))  # the same records: a series seen before
+            key: tuple[str | int, ...] = (indent, *map(id, value))  # a series seen before
             if key not in self._shared:
                 self._shared[key] = self._sequence(value, indent, step)
             return self._shared[key]
         return self._sequence(value, indent, step)
 
-    def _sequence(self, value: list | tuple, indent: str, step: str) -> str:
+    def _sequence(self, value: list[Any] | tuple[Any, ...], indent: str, step: str) -> str:
         inner = indent + step
         return ("[\n" + ",\n".join(inner + self.encode(v, inner, step) for v in value)
                 + f"\n{indent}]")

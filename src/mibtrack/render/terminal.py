@@ -228,7 +228,7 @@ def status_table(report: Report, width: int) -> Table | FixedRows:
             if extra == "title":
                 size = min(60, width - used)
             columns.insert(names.index(after) + 1, (extra, size, justify))
-    def row(result: ObjectiveResult) -> list[Text | str]:
+    def row(result: AnyResult) -> list[Text | str]:
         bar = progress_bar(result.progress, result.expected, 6)
         bar.append(f" {percent(result.progress):>{progress_width - 7}}")
         cells: dict[str, Text | str] = {
@@ -369,7 +369,8 @@ def stamp_text(report: Report) -> Text:
                 style="dim")
 
 
-def report_sections(report: Report, width: int) -> list[tuple[str, Table, Text | None]]:
+def report_sections(report: Report, width: int
+                    ) -> list[tuple[str, Table | FixedRows, Text | None]]:
     """The status table split by each objective's group (or kind when it has none), in the
     order of `[program] groups`, each with the reasons of its objectives in trouble; a nested
     group's heading is `Axis 1 › Recommendation 3`."""
