@@ -147,3 +147,23 @@ def test_the_readme_s_french_board_pack_is_real_output(cli) -> None:
 
     assert tables(result.out) == tables(block)
     assert "Points d'attention" in block and "cofinancement à voter" in block
+
+
+def test_show_reads_french_to_its_last_line(project: Path, cli) -> None:
+    """`show` in a French programme: no English label, no ISO date; entries recorded under a
+    metric's old id (renamed_from) keep their unit."""
+    toml = (SMALL_TOML.replace('currency = "EUR"', 'currency = "EUR"\nlocale = "fr"')
+            .replace("[metrics.jobs]\n", '[metrics.staff]\nrenamed_from = ["jobs"]\n')
+            .replace('metric = "jobs"', 'metric = "staff"'))
+    assert cli("record", "jobs", "40", "--date", "2025-01-15").code == 0  # before the rename
+    (project / "objectives.toml").write_text(toml, encoding="utf-8")
+    assert cli("record", "staff", "52", "--date", "2025-03-31").code == 0
+    out = plain(cli("show", "jobs", "--as-of", "2025-04-30").out)
+    assert "sens                    hausse" in out
+    assert "indicateur              staff (jobs, dernière valeur)" in out
+    assert "31/03/2025" in out and "2025-03-31" not in out
+    assert "identifiant" in out and "auteur" in out and "source / note" in out
+    assert "40 jobs" in out and "52 jobs" in out  # the old id's entry shows its unit too
+    assert "mesuré" in out and "au 30/04/2025" in out  # the chart's legend
+    for english in ("increase", "about", "writer", "observed", "as of ", " to "):
+        assert english not in out, english

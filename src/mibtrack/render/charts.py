@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ..compute import AnyResult
+from .i18n import day, t
 from .text import compact, literal
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -107,13 +108,14 @@ def plan_actual_chart(result: AnyResult, dates: Sequence[dt.date],
             text.append((char, style))
         text.append(("\n", None))
     text.append((" " * pad + " └" + "─" * width + "\n", "dim"))
-    left, right = str(dates[0]), str(dates[-1])
+    left, right = day(dates[0]), day(dates[-1])
     text.append((" " * (pad + 2) + left + " " * max(1, width - len(left) - len(right))
                  + right + "\n", "dim"))
     text.append((" " * (pad + 2), None))
-    for char, style, name in (("◆", "bold cyan", "observed"), ("●", "cyan", "actual"),
-                              ("·", "bright_white", "plan"), ("╌", "yellow", "forecast"),
-                              ("┄", "green", "target"), ("│", "bold", f"as of {as_of}")):
+    for char, style, name in (("◆", "bold cyan", t("observed")), ("●", "cyan", t("actual")),
+                              ("·", "bright_white", t("plan")), ("╌", "yellow", t("forecast")),
+                              ("┄", "green", t("target")),
+                              ("│", "bold", f"{t('as of')} {day(as_of)}")):
         text.append((char, style))
         text.append((f" {name}  ", None))
     if result.unit:

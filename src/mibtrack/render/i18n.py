@@ -129,6 +129,12 @@ FRENCH: dict[str, str] = {
     "limit": "limite", "within": "dans les bornes", "headroom": "marge",
     "floor": "plancher", "ceiling": "plafond", "none": "aucun", "at least": "au moins",
     "at most": "au plus",
+    "yes": "oui", "no": "non", "achieved {n} days after due": "atteint {n} jours après l'échéance",
+    "the last report; the next is not due yet":
+        "la dernière mesure ; la suivante n'est pas encore attendue",
+    "id": "identifiant", "dated": "date", "type": "type", "about": "objet", "value": "valeur",
+    "writer": "auteur", "source / note": "source / note", "latest": "dernière valeur",
+    "sum": "cumul",
     "outside since": "hors bornes depuis le", "until": "jusqu'au",
     "holds until": "tenu jusqu'au", "breach": "dépassement", "breaches": "dépassements",
     "Roll-ups": "Objectifs composites", "worst": "le plus en difficulté",

@@ -69,14 +69,16 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     table = _table()
     # ids, dates and types are read whole: never split across lines, however narrow
     for column in ("id", "as of", "type"):
-        table.add_column(column, no_wrap=True, min_width=12 if column == "id" else None)
+        table.add_column(t(column) if column != "as of" else t("dated"), no_wrap=True,
+                         min_width=12 if column == "id" else None)
     for column in ("about", "value", "writer"):
-        table.add_column(column, overflow="fold")
-    table.add_column("source / note", overflow="fold", ratio=1)
+        table.add_column(t(column), overflow="fold")
+    table.add_column(t("source / note"), overflow="fold", ratio=1)
     currency = project.program.currency
     for entry in chosen:
         if entry.type == "observation":
-            unit = project.metrics[entry.metric].unit if entry.metric in project.metrics else None
+            declared = project.metrics.get(project.renames.metric(entry.metric))
+            unit = declared.unit if declared is not None else None
             about, value = entry.metric, amount(entry.value, unit, currency)
         elif entry.type == "milestone":
             about = entry.objective
@@ -100,7 +102,7 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
         detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
         mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
         style = "dim strike" if entry.id in voided else ""
-        table.add_row(Text(entry.id[:12] + mark, style=style), str(entry.as_of), entry.type,
+        table.add_row(Text(entry.id[:12] + mark, style=style), shown(entry.as_of), entry.type,
                       Text(literal(about)), Text(literal(value)), Text(literal(entry.writer)),
                       Text(detail))
     if not chosen:
@@ -508,11 +510,11 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     if objective.kind == "target":
         assert result.kind == "target"  # the result of this objective
         unit = result.unit
-        fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
-        fact("direction", objective.direction)
+        fact("metric", f"{objective.metric} ({unit}, {t(result.aggregate)})")
+        fact("direction", t(objective.direction))
         fact("baseline", amount(objective.baseline, unit, currency))
         if objective.is_range:
-            fact("target", f"{amount(objective.target_min, unit, currency)} to "
+            fact("target", f"{amount(objective.target_min, unit, currency)} {t('to')} "
                            f"{amount(objective.target_max, unit, currency)}")
         else:
             fact("target", amount(objective.target, unit, currency))
@@ -533,27 +535,29 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
         if result.above_range:
             fact("note", t("above the range's upper end"))
         if result.below_range:
-            fact("note", "below the range's lower end")
+            fact("note", t("below the range's lower end"))
         if result.evaluated_at is not None and result.evaluated_at != day:
-            fact("evaluated at", f"{result.evaluated_at} (the last report; the next is not "
-                                 f"due yet)")
+            fact("evaluated at", f"{shown(result.evaluated_at)} "
+                                 f"({t('the last report; the next is not due yet')})")
         if result.forecast_low is not None:
-            fact("80 % interval", f"{amount(result.forecast_low, unit, currency, places=2)} to "
+            fact("80 % interval", f"{amount(result.forecast_low, unit, currency, places=2)} "
+                                  f"{t('to')} "
                                   f"{amount(result.forecast_high, unit, currency, places=2)}")
             fact("chance to meet", percent(result.p_meet))
         if result.late_days:
-            fact("late", f"achieved {result.late_days} days after due")
+            fact("late", t("achieved {n} days after due").format(n=result.late_days))
     elif objective.kind == "limit":
         assert result.kind == "limit"
         unit = result.unit
-        fact("metric", f"{objective.metric} ({unit}, {result.aggregate})")
+        fact("metric", f"{objective.metric} ({unit}, {t(result.aggregate)})")
         fact("limit", ", ".join(
-            ([f"at least {amount(objective.min, unit, currency)}"] if objective.min is not None
-             else []) + ([f"at most {amount(objective.max, unit, currency)}"]
-                         if objective.max is not None else [])))
-        fact("period", f"{result.start} → {result.due}")
+            ([f"{t('at least')} {amount(objective.min, unit, currency)}"]
+             if objective.min is not None else [])
+            + ([f"{t('at most')} {amount(objective.max, unit, currency)}"]
+               if objective.max is not None else [])))
+        fact("period", f"{shown(result.start)} → {shown(result.due)}")
         fact("actual", amount(result.actual, unit, currency))
-        fact("within", None if result.within is None else ("yes" if result.within else "no"))
+        fact("within", None if result.within is None else t("yes" if result.within else "no"))
         fact("headroom", amount(result.headroom, unit, currency))
         fact("outside since", result.breached_since)
         fact("breaches", result.breaches)
