@@ -167,3 +167,44 @@ def test_show_reads_french_to_its_last_line(project: Path, cli) -> None:
     assert "mesuré" in out and "au 30/04/2025" in out  # the chart's legend
     for english in ("increase", "about", "writer", "observed", "as of ", " to "):
         assert english not in out, english
+
+
+def test_the_html_of_a_french_programme_has_no_english_left(project: Path, cli) -> None:
+    """A limit's block, a composite's worst part, a revised target and the milestone
+    trends: French labels and dates, as the rest of the page."""
+    toml = SMALL_TOML.replace('currency = "EUR"', 'currency = "EUR"\nlocale = "fr"') + """
+[[objectives]]
+id = "ceiling"
+title = "Headcount ceiling"
+kind = "limit"
+metric = "jobs"
+max = 50
+
+[[objectives]]
+id = "all"
+title = "Everything"
+kind = "composite"
+children = ["jobs", "launch"]
+"""
+    (project / "objectives.toml").write_text(toml, encoding="utf-8")
+    assert cli("replan", "--reason", "v1", "--decided", "2024-01-01").code == 0
+    for value, day_ in (("40", "2024-03-31"), ("60", "2024-06-30"), ("45", "2024-09-30")):
+        assert cli("record", "jobs", value, "--date", day_).code == 0
+    assert cli("milestone", "launch", "slipped", "--expected", "2024-08-31",
+               "--date", "2024-05-15").code == 0
+    assert cli("milestone", "launch", "done", "--date", "2024-08-20").code == 0
+    (project / "objectives.toml").write_text(toml.replace("target = 100", "target = 120"),
+                                             encoding="utf-8")
+    assert cli("replan", "--reason", "more jobs", "--decided", "2024-10-01").code == 0
+    page = plain(unescape(cli("report", "--as-of", "2024-10-31", "--format", "html").out))
+    body = page.split('data-field="as_of_stamp"')[0]  # the stamp keeps machine values
+    text = re.sub(r"<[^>]+>", "\n", re.sub(r"<style.*?</style>", "", body, flags=re.S))
+    for label in ("Limite", "Marge", "Dans les bornes", "Dépassements",
+                  "Partie la plus en difficulté", "Tendances des jalons",
+                  "révisé (plan v2, décidé le 01/10/2024: more jobs): cible 100 → 120",
+                  "date de point", "date prévue", "1 report, réalisé 20/08/2024"):
+        assert label in text, label
+    for english in ("Headroom", "Within", "Breaches", "Worst part", "Milestone trend",
+                    "reporting date", "revised", "slip", "decided"):
+        assert english not in text, english
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text)  # every date written the French way

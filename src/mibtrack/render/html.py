@@ -178,14 +178,14 @@ def _numbers(r: AnyResult, currency: str) -> str:
                     r.min if r.min is not None else r.max, cells.limit_text(r, currency)),
             _number("Headroom", "headroom", r.headroom, amount(r.headroom, r.unit, currency)),
             _number("Within", "within", r.within,
-                    "—" if r.within is None else ("yes" if r.within else "no")),
+                    "—" if r.within is None else t("yes" if r.within else "no")),
             _number("Outside since", "breached_since", r.breached_since,
-                    str(r.breached_since or "—")),
+                    day(r.breached_since)),
             _number("Breaches", "breaches", r.breaches,
                     "—" if r.breaches is None else str(r.breaches)),
             _number("Forecast at due", "forecast_at_due", r.forecast_at_due,
                     cells.forecast_text(r, currency)),
-            _number("Period", "due", r.due, f"{r.start} → {r.due}"),
+            _number("Period", "due", r.due, f"{day(r.start)} → {day(r.due)}"),
         ]
     else:
         parts += [
@@ -197,7 +197,7 @@ def _numbers(r: AnyResult, currency: str) -> str:
         ]
         if r.worst_child is not None:
             parts.append(_number("Worst part", "worst_child", r.worst_child.id,
-                                 f"{r.worst_child.id} ({r.worst_child.status})"))
+                                 f"{r.worst_child.id} ({t(r.worst_child.status)})"))
     return '<dl class="numbers">' + "".join(parts) + "</dl>"
 
 
@@ -377,20 +377,25 @@ def _exceptions(report: Report, anchors: dict[str, int]) -> str:
 
 def _trends(report: Report) -> str:
     """Milestone trend analysis: one chart per milestone with two reporting dates or more."""
+    from .i18n import plural
     from .mta import mta_svg
 
-    figures = [f'<figure class="mta" data-objective="{_e(t.id)}"><figcaption>{_e(t.id)}: '
-               f'{_e(t.title)} ({t.slips} slip{"s" if t.slips != 1 else ""}'
-               f'{f", done {t.done}" if t.done else ""})</figcaption>'
-               f'{mta_svg(t, f"mta-{n}")}</figure>'
-               for n, t in enumerate(report.milestone_trends, 1) if len(t.points) > 1]
+    figures = []
+    for n, trend in enumerate(report.milestone_trends, 1):
+        if len(trend.points) <= 1:
+            continue
+        slips = f"{trend.slips} {plural(trend.slips, t('slip'), t('slips'))}"
+        done = f", {t('done')} {day(trend.done)}" if trend.done else ""
+        figures.append(f'<figure class="mta" data-objective="{_e(trend.id)}"><figcaption>'
+                       f"{_e(trend.id)}: {_e(trend.title)} ({slips}{done})</figcaption>"
+                       f'{mta_svg(trend, f"mta-{n}")}</figure>')
     if not figures:
         return ""
+    how = t("Forecast date of each milestone at each reporting date: a level line is on "
+            "schedule, a step up is a slip, the line ends on the diagonal when done.")
     return (f'<section class="trends" aria-labelledby="mta-heading"><h2 id="mta-heading">'
-            f"Milestone trends</h2><p class=meta>Forecast date of each milestone at each "
-            f"reporting date: a level line is on schedule, a step up is a slip, the line ends "
-            f"on the diagonal when done.</p>\n<div class=\"mta-charts\">{''.join(figures)}"
-            f"</div></section>\n")
+            f"{escape(t('Milestone trends'))}</h2><p class=meta>{escape(how)}"
+            f"</p>\n<div class=\"mta-charts\">{''.join(figures)}</div></section>\n")
 
 
 def _stamp_field(label: str) -> str:

@@ -134,7 +134,19 @@ FRENCH: dict[str, str] = {
         "la dernière mesure ; la suivante n'est pas encore attendue",
     "id": "identifiant", "dated": "date", "type": "type", "about": "objet", "value": "valeur",
     "writer": "auteur", "source / note": "source / note", "latest": "dernière valeur",
-    "sum": "cumul",
+    "sum": "cumul", "plan v{n}, decided {day}": "plan v{n}, décidé le {day}",
+    "not recorded yet": "pas encore enregistré", "slip": "report", "slips": "reports",
+    "Milestone trends": "Tendances des jalons", "Milestone trend": "Tendance du jalon",
+    "Forecast date of each milestone at each reporting date: a level line is on schedule, a "
+    "step up is a slip, the line ends on the diagonal when done.":
+        "Date prévue de chaque jalon à chaque date de point : une ligne plate tient le "
+        "calendrier, une marche est un report, la ligne finit sur la diagonale une fois "
+        "réalisé.",
+    "Forecast date of {id} at each reporting date": "Date prévue de {id} à chaque date de point",
+    "Limit": "Limite", "Headroom": "Marge", "Within": "Dans les bornes",
+    "Outside since": "Hors bornes depuis le", "Breaches": "Dépassements",
+    "Worst part": "Partie la plus en difficulté",
+    "reporting date": "date de point", "forecast date": "date prévue",
     "outside since": "hors bornes depuis le", "until": "jusqu'au",
     "holds until": "tenu jusqu'au", "breach": "dépassement", "breaches": "dépassements",
     "Roll-ups": "Objectifs composites", "worst": "le plus en difficulté",

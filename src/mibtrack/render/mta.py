@@ -11,6 +11,7 @@ import io
 from html import escape
 from typing import TYPE_CHECKING
 
+from .i18n import day, plural, t
 from .text import literal
 
 if TYPE_CHECKING:
@@ -61,11 +62,12 @@ def mta_svg(trend: MilestoneTrend, chart_id: str) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart mta" role="img" '
              f'viewBox="0 0 {width:g} {height:g}" aria-labelledby="{ident}-title {ident}-desc" '
              f'data-objective="{escape(trend.id, quote=True)}">']
-    title = f"Milestone trend: {trend.title}"
-    moves = ", ".join(f"{p.reporting_date}: {p.forecast_date}" for p in trend.points)
-    desc = (f"Forecast date of {trend.id} at each reporting date ({moves}); due {trend.due}; "
-            f"{trend.slips} slip{'s' if trend.slips != 1 else ''}"
-            + (f"; done {trend.done}." if trend.done else "."))
+    title = f"{t('Milestone trend')}: {trend.title}"
+    moves = ", ".join(f"{day(p.reporting_date)}: {day(p.forecast_date)}" for p in trend.points)
+    desc = (t("Forecast date of {id} at each reporting date").format(id=trend.id)
+            + f" ({moves}); {t('due')} {day(trend.due)}; "
+            f"{trend.slips} {plural(trend.slips, t('slip'), t('slips'))}"
+            + (f"; {t('done')} {day(trend.done)}." if trend.done else "."))
     parts.append(f'<title id="{ident}-title">{escape(literal(title))}</title>'
                  f'<desc id="{ident}-desc">{escape(literal(desc))}</desc>')
     for tick in _ticks(lo, hi):
@@ -85,7 +87,7 @@ def mta_svg(trend: MilestoneTrend, chart_id: str) -> str:
                  f'y2="{y(trend.due)}" stroke="{DUE}" stroke-dasharray="2 2" '
                  f'stroke-width="0.8"/>'
                  f'<text x="{left + size - 2}" y="{y(trend.due) - 3}" font-size="9" '
-                 f'text-anchor="end" fill="{DUE}">due {trend.due}</text>')
+                 f'text-anchor="end" fill="{DUE}">{escape(t("due"))} {day(trend.due)}</text>')
     path = " ".join(f"{x(p.reporting_date)},{y(p.forecast_date)}" for p in trend.points)
     parts.append(f'<polyline class="forecast" points="{path}" fill="none" stroke="{LINE}" '
                  f'stroke-width="1.5"/>')
@@ -96,9 +98,10 @@ def mta_svg(trend: MilestoneTrend, chart_id: str) -> str:
                      f'data-reporting-date="{p.reporting_date}" '
                      f'data-forecast-date="{p.forecast_date}"/>')
     parts.append(f'<text x="{left + size / 2}" y="{height - 6}" font-size="10" '
-                 f'text-anchor="middle">reporting date</text>'
+                 f'text-anchor="middle">{escape(t("reporting date"))}</text>'
                  f'<text x="12" y="{top + size / 2}" font-size="10" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top + size / 2})">forecast date</text>')
+                 f'transform="rotate(-90 12 {top + size / 2})">{escape(t("forecast date"))}'
+                 f'</text>')
     parts.append("</svg>")
     return "".join(parts) + "\n"
 

@@ -50,11 +50,15 @@ def change_text(change: PlanChange) -> str:
 
 def revision_text(revision: Revision) -> str:
     """How a revised objective differs from its original plan, for a report's line."""
-    what = "; ".join(f"{c.field} {value_text(c.from_)} → {value_text(c.to)}"
+    from .i18n import day, t
+
+    what = "; ".join(f"{t(c.field) if c.field else ''} {value_text(c.from_)} → "
+                     f"{value_text(c.to)}"
                      for c in revision.changes)
-    version = (f"plan v{revision.version}, decided {revision.decided}"
-               if revision.version is not None else "not recorded yet")
-    return f"revised ({version}: {literal(revision.reason)}): {what}"
+    version = (t("plan v{n}, decided {day}").format(n=revision.version,
+                                                     day=day(revision.decided))
+               if revision.version is not None else t("not recorded yet"))
+    return f"{t('revised')} ({version}: {literal(revision.reason)}): {what}"
 
 
 def plans_document(book: PlanBook, unrecorded: tuple[PlanChange, ...] | None,
