@@ -70,3 +70,22 @@ def test_dates_outside_1900_to_2999_are_typos() -> None:
     for bad in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
         with pytest.raises(UsageError, match="out of range"):
             parse_moment(bad)
+
+
+def test_figures_for_people_round_a_half_away_from_zero() -> None:
+    """A board reads 172.5 MW as 173 MW and 12.5 % as 13 %, as it would round by hand; a
+    banker's tie to even (172, 12 %) looked like a figure from another report."""
+    from mibtrack.render.cells import signed_amount
+    from mibtrack.render.i18n import percent, use_locale
+    from mibtrack.render.text import compact
+    from mibtrack.values import rounded
+
+    assert rounded(Decimal("172.5"), Decimal(1)) == 173
+    assert rounded(Decimal("-2.345"), Decimal("0.01")) == Decimal("-2.35")
+    assert compact(Decimal("172.5"), "MW") == "173 MW"
+    assert percent(Decimal("0.125")) == "13%"
+    assert signed_amount(Decimal("-2.345"), "jobs", "EUR") == "-2.35 jobs"
+    assert signed_amount(Decimal("5"), "jobs", "EUR") == "+5 jobs"
+    with use_locale("fr"):
+        assert compact(Decimal("172.5"), "MW") == "173 MW"
+        assert percent(Decimal("0.125")).replace("\u202f", " ").replace("\xa0", " ") == "13 %"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Context, Decimal, DecimalException, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, DecimalException, localcontext
 
 from .errors import UsageError
 
@@ -41,6 +41,13 @@ def canonical(value: Decimal) -> Decimal:
     if value == 0:
         return Decimal(0)
     return Decimal(format(value.normalize(DECIMAL_CONTEXT), "f"))
+
+
+def rounded(value: Decimal, quantum: Decimal) -> Decimal:
+    """`value` to `quantum` as people round a figure they read: a half goes away from zero
+    (172.5 → 173, 12.5 % → 13 %), never to the even neighbour. For display only: the
+    computation keeps its exact values (compute/formulas.py)."""
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def check_value(value: Decimal, what: str = "value", typed: str | None = None) -> Decimal:

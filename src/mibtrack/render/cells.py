@@ -9,6 +9,7 @@ from typing import Any
 
 from ..compute import AnyResult, MilestoneResult, Report
 from ..compute.parts import Section
+from ..values import rounded
 from .i18n import day, days, days_behind, plural, t
 from .i18n import percent as percent
 from .i18n import points as points
@@ -80,10 +81,10 @@ def planned_text(r: AnyResult, currency: str) -> str:
 
 def signed_amount(value: Decimal, unit: str | None, currency: str) -> str:
     """A variance with its sign: `+5 jobs`, `-€2,000,000`, `0 jobs` (never `-0`)."""
-    rounded = value.quantize(Decimal("0.01")) if value != value.quantize(Decimal("0.01")) \
-        else value
-    text = amount(rounded, unit, currency)
-    return "+" + text if rounded > 0 else text
+    near = rounded(value, Decimal("0.01"))
+    near = near if near != value else value  # an exact value keeps its own digits
+    text = amount(near, unit, currency)
+    return "+" + text if near > 0 else text
 
 
 def variance_text(r: AnyResult, currency: str) -> str:

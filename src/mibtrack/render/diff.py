@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..values import format_moment
+from ..values import format_moment, rounded
 from .cells import STATUS_MARK, percent
 from .plans import change_text, value_text
 from .text import literal
@@ -37,7 +37,7 @@ def _figure(change: ValueChange) -> str:
     def shown(value: Decimal | None) -> str:
         if value is None or change.field == "actual":
             return value_text(value)
-        return value_text(value.quantize(Decimal("0.01")))
+        return value_text(rounded(value, Decimal("0.01")))
 
     return f"{change.field} {shown(change.from_)} → {shown(change.to)}{unit}"
 

@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ..values import rounded
+
 LOCALES = ("en", "fr")
 _BABEL_LOCALE = {"fr": "fr_FR"}
 
@@ -222,8 +224,8 @@ def moment(value: dt.datetime) -> str:
 
 def number(value: Decimal, places: int | None = None) -> str:
     """Digits grouped for reading: `1,234.5` / `1 234,5` (exact, never through a float)."""
-    if places is not None and value != value.quantize(Decimal(10) ** -places):
-        value = value.quantize(Decimal(10) ** -places)
+    if places is not None and value != rounded(value, Decimal(10) ** -places):
+        value = rounded(value, Decimal(10) ** -places)
     if value == 0:
         value = abs(value)  # never "-0"
     if french():
@@ -244,8 +246,8 @@ def plain_number(value: Decimal) -> str:
 
 def money(value: Decimal, currency: str, places: int | None = None) -> str:
     """French typography: `30 000 000 €`, `-1 250,5 €` (Babel)."""
-    if places is not None and value != value.quantize(Decimal(10) ** -places):
-        value = value.quantize(Decimal(10) ** -places)
+    if places is not None and value != rounded(value, Decimal(10) ** -places):
+        value = rounded(value, Decimal(10) ** -places)
     if value == 0:
         value = abs(value)
     from babel.numbers import format_currency
@@ -276,7 +278,7 @@ def percent(value: Decimal | None) -> str:
     """A ratio as a whole percentage: `45%` / `45 %`; `—` when there is none."""
     if value is None:
         return "—"
-    whole = (value * 100).quantize(Decimal(1))
+    whole = rounded(value * 100, Decimal(1))
     if whole == 0:
         whole = abs(whole)
     if french():
@@ -289,7 +291,7 @@ def points(value: Decimal | None) -> str:
     `-0 pts`); French `+5 pts`, `−12 pts`."""
     if value is None:
         return "—"
-    whole = (value * 100).quantize(Decimal(1))
+    whole = rounded(value * 100, Decimal(1))
     if whole == 0:
         return "0 pt" if french() else "0 pts"
     sign = "+" if whole > 0 else "-"

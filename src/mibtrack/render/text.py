@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..values import rounded
+
 #: Characters that must never reach an output as themselves: every control (C0, DEL, C1:
 #: ESC and CSI included), every format character (Unicode category Cf: bidi embeddings and
 #: isolates U+202A–E and U+2066–9, marks U+200E/F and U+061C, zero-width characters, the
@@ -99,8 +101,8 @@ def amount(value: Decimal | None, unit: str | None, currency: str | None = None,
     from .i18n import french, money, number
 
     unit = literal(unit)
-    if places is not None and value != value.quantize(Decimal(10) ** -places):
-        value = value.quantize(Decimal(10) ** -places)
+    if places is not None and value != rounded(value, Decimal(10) ** -places):
+        value = rounded(value, Decimal(10) ** -places)
     if value == 0:
         value = abs(value)  # never "-0"
     if french():
@@ -126,28 +128,27 @@ def compact(value: Decimal | None, unit: str | None, currency: str | None = None
     magnitude = abs(value)
     if french():
         if magnitude < 1000:
-            rounded = value.quantize(Decimal(1) if magnitude >= 100 else Decimal("0.1"))
-            rounded = rounded.normalize() if rounded != rounded.to_integral() \
-                else rounded.to_integral()
-            if rounded == 0:
-                rounded = abs(rounded)
+            near = rounded(value, Decimal(1) if magnitude >= 100 else Decimal("0.1"))
+            near = near.normalize() if near != near.to_integral() else near.to_integral()
+            if near == 0:
+                near = abs(near)
             if _is_money(unit, currency):
-                return compact_money(rounded, unit.upper())
+                return compact_money(near, unit.upper())
             from .i18n import number
 
-            return with_unit(number(rounded), rounded, unit)
+            return with_unit(number(near), near, unit)
         if _is_money(unit, currency):
             return compact_money(value, unit.upper())
         return with_unit(compact_number(value), value, unit)
     for size, suffix in ((Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "M"),
                          (Decimal(10) ** 3, "k")):
         if magnitude >= size:
-            scaled = (value / size).quantize(Decimal("0.01")).normalize()
+            scaled = rounded(value / size, Decimal("0.01")).normalize()
             text = f"{scaled:f}{suffix}"
             break
     else:
         places = Decimal(1) if magnitude >= 100 else Decimal("0.1")
-        shown = value.quantize(places).normalize() if value != value.to_integral() \
+        shown = rounded(value, places).normalize() if value != value.to_integral() \
             else value.to_integral()
         if shown == 0:
             shown = abs(shown)
