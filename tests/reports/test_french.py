@@ -124,7 +124,9 @@ def test_the_french_workbook_has_french_headings_and_date_formats(french,
     out = tmp_path / "fr.xlsx"
     assert french("report", "--as-of", AS_OF, "--format", "xlsx", "--output",
                   str(out)).code == 0
-    sheet = openpyxl.load_workbook(out)["Summary"]
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Synthèse", "Prévu et réalisé", "Pièces", "À propos"]
+    sheet = book["Synthèse"]
     header = [c.value for c in sheet[1]]
     assert header[:5] == ["Identifiant", "Intitulé", "Axe", "Responsable", "Statut"]
     due = sheet.cell(2, header.index("Échéance") + 1)

@@ -56,6 +56,15 @@ FRENCH_HEADINGS = {
     "Forecast high": "Prévision haute",
 }
 
+#: The sheets' names in French (a sheet name cannot hold `/`, so not the labels' `t`).
+_FRENCH_SHEETS = {"Summary": "Synthèse", "Plan vs actual": "Prévu et réalisé",
+                  "Evidence": "Pièces", "About": "À propos"}
+
+
+def _sheet(name: str) -> str:
+    """A sheet's name in the report's language: a French board opens `Synthèse`."""
+    return _FRENCH_SHEETS[name] if french() else name
+
 
 def heading(name: str) -> str:
     if french() and name in FRENCH_HEADINGS:
@@ -195,7 +204,7 @@ def render_workbook(report: Report, periods: PeriodicView | None = None,
                          "author": "mibtrack", "created": moment.replace(tzinfo=None)})
     w = _Writer(book, program.currency)
 
-    summary = book.add_worksheet("Summary")
+    summary = book.add_worksheet(_sheet("Summary"))
     widths = [22, 40, 20, 16, 16, 12, 10, 14, 12, 14, 14, 14, 14, 14, 14, 10, 10, 14, 14, 14,
               12, 12, 10, 50, 40]
     w.table(summary, [heading(c) for c in SUMMARY_COLUMNS], _summary_rows(report, w), widths)
@@ -204,7 +213,7 @@ def render_workbook(report: Report, periods: PeriodicView | None = None,
     summary.repeat_rows(0)
     summary.set_header(f"&L&B{_header_text(title)}")
 
-    plan = book.add_worksheet("Plan vs actual")
+    plan = book.add_worksheet(_sheet("Plan vs actual"))
     if periods is not None:
         w.table(plan, [heading(c) for c in ("Id", "Period end", "Status", "Actual", "Plan",
                                             "Variance", "Progress", "Expected", "Unit",
@@ -213,7 +222,7 @@ def render_workbook(report: Report, periods: PeriodicView | None = None,
     else:
         plan.write_string(0, 0, t("Not started by the as-of date."), w.text)
 
-    sheet = book.add_worksheet("Evidence")
+    sheet = book.add_worksheet(_sheet("Evidence"))
     w.table(sheet, [heading(c) for c in ("Date", "Kind", "Metric", "Objective", "Value", "Unit",
                                          "State", "Expected", "Source", "Note", "Id",
                                          "Documents")],
@@ -224,7 +233,7 @@ def render_workbook(report: Report, periods: PeriodicView | None = None,
              for e in evidence],
             [12, 12, 22, 22, 14, 10, 12, 12, 40, 50, 16, 60])
 
-    about = book.add_worksheet("About")
+    about = book.add_worksheet(_sheet("About"))
     about.set_column(0, 0, 28)
     about.set_column(1, 1, 60)
     w.put(about, 0, 0, title, w.title)
