@@ -260,6 +260,29 @@ def test_copied_hidden_and_symlinked_feeds_are_left_out(project: Path) -> None:
     figure("feeds", f"{len(expected)} copied/hidden/symlinked feeds: left out, named, verify 4")
 
 
+def test_the_report_document_names_the_feeds_it_left_out(project: Path) -> None:
+    # report --format json says what status --json and check --json say: a copied feed is
+    # not counted (funding 1.5M, not 3M) and is named, with verify's words
+    _seed(project)
+    ledger = project / "ledger"
+    shutil.copy(ledger / "alice.jsonl", ledger / "alice copy.jsonl")
+    code, out, err = cli("--dir", project, "report", "--format", "json", *AS_OF)
+    assert code == 0, err
+    document = json.loads(out)
+    assert _funding(document) == 1500000
+    assert document["feeds_left_out"] == [
+        {"file": "alice copy.jsonl", "line": None,
+         "problem": document["feeds_left_out"][0]["problem"]}]
+    assert "not a writer id" in document["feeds_left_out"][0]["problem"]
+    assert "alice copy.jsonl" in err
+    code, out, _ = cli("--dir", project, "report", "--format", "json", "--period", "quarter",
+                       *AS_OF)
+    assert code == 0 and json.loads(out)["feeds_left_out"][0]["file"] == "alice copy.jsonl"
+    (ledger / "alice copy.jsonl").unlink()
+    code, out, _ = cli("--dir", project, "report", "--format", "json", *AS_OF)
+    assert code == 0 and json.loads(out)["feeds_left_out"] == []
+
+
 def test_an_edited_line_is_left_out_and_record_refuses(project: Path) -> None:
     _seed(project)
     feed = project / "ledger" / "alice.jsonl"

@@ -305,6 +305,17 @@ class StaleMetric(ReportRecord):
     """as_of − last_observed, in days."""
 
 
+class LeftOutFeed(ReportRecord):
+    """A feed `verify` rejects: no figure counts it (see docs/bad-feeds.md)."""
+
+    file: str
+    """The feed's file name in ledger/ (user text: render it literally)."""
+    line: int | None
+    """Its first bad line; None for the file as a whole."""
+    problem: str
+    """What is wrong with it, as `verify` says."""
+
+
 class Report(ReportRecord):
     """Where every declared objective stands at `as_of`, as known at `known_at`."""
 
@@ -353,6 +364,9 @@ class Report(ReportRecord):
     milestone_trends: tuple[MilestoneTrend, ...] = ()
     """`report`: each milestone's forecast date at each reporting date (milestone trend
     analysis), month ends (or --period) from the programme's start; empty for `status`."""
+    feeds_left_out: tuple[LeftOutFeed, ...] = ()
+    """Feeds left out of every figure because `verify` rejects them (a copied, hidden or
+    symlinked feed, a broken chain: docs/bad-feeds.md)."""
 
 
 # --------------------------------------------------------------------------- evaluation
