@@ -400,6 +400,12 @@ class _TargetState(_Verdict):
 
 
 @dataclass(frozen=True, slots=True)
+class _MilestoneState(_Verdict):
+    latest: EffectiveMilestoneEvent | None
+    slipped_to: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
 class _LimitState(_Verdict):
     actual: Decimal | None
     within: bool | None
@@ -421,6 +427,11 @@ def _clamp(value: Fraction | None) -> Fraction:
 
 
 _DAY = dt.timedelta(days=1)
+
+
+#: How many statuses-alone (`Evaluator.status`, asked by `since` at many days) are kept
+#: for reuse before the memo starts again: a report of 100k objectives asks for millions.
+VERDICTS_KEPT = 500_000
 
 
 class Evaluator:
@@ -695,7 +706,8 @@ class Evaluator:
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
 
-    def _milestone(self, o: MilestoneObjective, t: dt.date) -> _Exact:
+    def _milestone_state(self, o: MilestoneObjective, t: dt.date) -> _MilestoneState:
+        """A milestone's status from its events dated on or before t (no record)."""
         latest = None
         slipped_to = None
         for event in self.ledger.events_of(o.id):  # sorted by (as_of, rank): last one wins
@@ -720,7 +732,15 @@ class Evaluator:
             status = "on-track"
         progress = Fraction(1 if done else 0)
         expected = Fraction(1 if t >= o.due else 0)
-        done_date = latest.as_of if done and latest is not None else None
+        return _MilestoneState(status, progress, expected, latest, slipped_to)
+
+    def _milestone(self, o: MilestoneObjective, t: dt.date) -> _Exact:
+        found = self._milestone_state(o, t)
+        status, progress, expected = found.status, found.progress, found.expected
+        assert progress is not None and expected is not None
+        latest, slipped_to = found.latest, found.slipped_to
+        state = latest.status if latest is not None else None
+        done_date = latest.as_of if state == "done" and latest is not None else None
         return _Exact(MilestoneResult(
             **self._common(o, t), status=status, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
@@ -740,17 +760,20 @@ class Evaluator:
             exact = self._memo[key]
             return _Verdict(exact.result.status, exact.progress, exact.expected)
         if key not in self._verdicts:
+            if len(self._verdicts) >= VERDICTS_KEPT:  # bounded memory: start again
+                self._verdicts.clear()
             objective = self._objectives.get(objective_id)
             if isinstance(objective, TargetObjective):
                 verdict: _Verdict = self._target_state(objective, t)
             elif isinstance(objective, LimitObjective):
                 verdict = self._limit_state(objective, t)
+            elif isinstance(objective, MilestoneObjective):
+                verdict = self._milestone_state(objective, t)
             elif isinstance(objective, CompositeObjective):
                 verdict = self._composite_state(
                     objective, t, [self._verdict(child, t) for child in objective.children])
             else:
-                exact = self._exact(objective_id, t)
-                return _Verdict(exact.result.status, exact.progress, exact.expected)
+                raise KeyError(f"no objective {objective_id!r} is declared")
             self._verdicts[key] = verdict
         return self._verdicts[key]
 
