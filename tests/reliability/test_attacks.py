@@ -100,6 +100,11 @@ def test_a_resealed_cache_is_not_trusted(project: Path, tmp_path: Path) -> None:
         cache.write_bytes(sealed)
         actual, document, err = _jobs(project)
         assert actual == 45 and _funding(document) == 1500000 and err == ""
+    # nor does it survive later appends (revision 1 read only the appended bytes)
+    cache.write_bytes(hashlib.sha256(forged).hexdigest().encode() + b"\n" + forged)
+    _record(project, "funding_eur", "0.25M", "--date", "2025-07-01")
+    actual, document, _ = _jobs(project)
+    assert actual == 45 and _funding(document) == 1750000
     cache.write_bytes(_sealed(project_identity(project), b"daily", forged))
     assert _jobs(project)[0] == 99  # the control: only the per-user key protects the cache
 
