@@ -419,11 +419,14 @@ def _opt(value: Fraction | None) -> Decimal | None:
     return None if value is None else to_decimal(value)
 
 
+_ZERO, _ONE = Fraction(0), Fraction(1)
+
+
 def _clamp(value: Fraction | None) -> Fraction:
     """A child's ratio for a composite: no value counts as 0; clamped to [0, 1]."""
-    if value is None:
-        return Fraction(0)
-    return min(Fraction(1), max(Fraction(0), value))
+    if value is None or value <= 0:
+        return _ZERO
+    return _ONE if value >= 1 else value
 
 
 _DAY = dt.timedelta(days=1)
@@ -449,6 +452,8 @@ class Evaluator:
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
         self._verdicts: dict[tuple[str, dt.date], _Verdict] = {}
+        self._at_risk = Fraction(project.program.at_risk)
+        self._weights: dict[str, tuple[tuple[Fraction, ...], Fraction]] = {}
         # What objectives on one metric share, computed once per metric (a programme
         # tracks one figure against many commitments): keyed by the metric and the slice
         # of its series that is read, so evaluations at dates with no new point share too.
@@ -588,7 +593,7 @@ class Evaluator:
             elif actual is None or progress is None:
                 status = "no-data"
             else:
-                status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+                status = _by_ratio(progress, expected, self._at_risk)
         else:  # after due, the verdict at due stands; a later achievement is late
             at_due = series.actual(due)
             if at_due is not None and reaches(at_due, goal, o.direction):
@@ -781,10 +786,12 @@ class Evaluator:
                          children: Sequence[_Verdict]) -> _Verdict:
         """A composite's status and exact ratios from its children's."""
         statuses = [c.status for c in children]
-        weights = [Fraction(w) for w in o.child_weights]
-        total = sum(weights)
+        if o.id not in self._weights:
+            weights = tuple(Fraction(w) for w in o.child_weights)
+            self._weights[o.id] = weights, sum(weights, _ZERO)
+        weights, total = self._weights[o.id]
         # A no-data or not-started child counts progress 0, with its own expected.
-        progress = sum(w * (Fraction(0) if s in ("no-data", "not-started") else _clamp(c.progress))
+        progress = sum(w * (_ZERO if s in ("no-data", "not-started") else _clamp(c.progress))
                        for w, c, s in zip(weights, children, statuses, strict=True)) / total
         expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
                        ) / total
@@ -798,7 +805,7 @@ class Evaluator:
         elif all(s == "no-data" for s in statuses):
             status = "no-data"
         else:
-            status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+            status = _by_ratio(progress, expected, self._at_risk)
         return _Verdict(status, progress, expected)
 
     def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:
