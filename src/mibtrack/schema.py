@@ -16,7 +16,7 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from .compute.diff import DiffReport
 from .compute.plans import PlanChange
-from .compute.report import AnyResult, Report, StaleMetric
+from .compute.report import AnyResult, LeftOutFeed, Report, StaleMetric
 from .compute.status import Status
 from .compute.trends import MilestoneTrend
 from .model import (
@@ -223,19 +223,10 @@ class ExportDocument(_Doc):
     entries: list[ExportedFact] | list[Entry]
 
 
-class LeftOutFeed(_Doc):
-    """A feed `verify` rejects: no figure counts it (see docs/bad-feeds.md)."""
+_LEFT_OUT = Field(description="Feeds left out of every figure because `verify` rejects them.")
 
-    file: str = Field(description="The feed's file name in ledger/.")
-    line: int | None = Field(description="Its first bad line; null for the file as a whole.")
-    problem: str
-
-
-_LEFT_OUT = (list[LeftOutFeed], Field(description="Feeds left out of every figure because "
-                                                 "`verify` rejects them."))
-
-#: `mibtrack status --json`: the report, and the feeds it left out.
-StatusDocument = create_model("StatusDocument", __base__=Report, feeds_left_out=_LEFT_OUT)
+#: `mibtrack status --json`: the report (its `feeds_left_out` included).
+StatusDocument = create_model("StatusDocument", __base__=Report)
 
 
 class CheckDocument(_Doc):
@@ -258,7 +249,7 @@ class CheckDocument(_Doc):
     summary: dict[str, int] = Field(description="Targets, limits and milestones by status.")
     rollups: dict[str, int] = Field(description="Composites by status.")
     objectives: list[AnyResult]
-    feeds_left_out: list[LeftOutFeed] = _LEFT_OUT[1]
+    feeds_left_out: list[LeftOutFeed] = _LEFT_OUT
 
 
 class HistoryPoint(_Doc):

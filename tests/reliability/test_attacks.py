@@ -100,6 +100,11 @@ def test_a_resealed_cache_is_not_trusted(project: Path, tmp_path: Path) -> None:
         cache.write_bytes(sealed)
         actual, document, err = _jobs(project)
         assert actual == 45 and _funding(document) == 1500000 and err == ""
+    # nor does it survive later appends (revision 1 read only the appended bytes)
+    cache.write_bytes(hashlib.sha256(forged).hexdigest().encode() + b"\n" + forged)
+    _record(project, "funding_eur", "0.25M", "--date", "2025-07-01")
+    actual, document, _ = _jobs(project)
+    assert actual == 45 and _funding(document) == 1750000
     cache.write_bytes(_sealed(project_identity(project), b"daily", forged))
     assert _jobs(project)[0] == 99  # the control: only the per-user key protects the cache
 
@@ -258,6 +263,29 @@ def test_copied_hidden_and_symlinked_feeds_are_left_out(project: Path) -> None:
     observations = [e for e in json.loads(out)["entries"] if e["type"] == "observation"]
     assert code == 0 and len(observations) == 4  # alice's four, once
     figure("feeds", f"{len(expected)} copied/hidden/symlinked feeds: left out, named, verify 4")
+
+
+def test_the_report_document_names_the_feeds_it_left_out(project: Path) -> None:
+    # report --format json says what status --json and check --json say: a copied feed is
+    # not counted (funding 1.5M, not 3M) and is named, with verify's words
+    _seed(project)
+    ledger = project / "ledger"
+    shutil.copy(ledger / "alice.jsonl", ledger / "alice copy.jsonl")
+    code, out, err = cli("--dir", project, "report", "--format", "json", *AS_OF)
+    assert code == 0, err
+    document = json.loads(out)
+    assert _funding(document) == 1500000
+    assert document["feeds_left_out"] == [
+        {"file": "alice copy.jsonl", "line": None,
+         "problem": document["feeds_left_out"][0]["problem"]}]
+    assert "not a writer id" in document["feeds_left_out"][0]["problem"]
+    assert "alice copy.jsonl" in err
+    code, out, _ = cli("--dir", project, "report", "--format", "json", "--period", "quarter",
+                       *AS_OF)
+    assert code == 0 and json.loads(out)["feeds_left_out"][0]["file"] == "alice copy.jsonl"
+    (ledger / "alice copy.jsonl").unlink()
+    code, out, _ = cli("--dir", project, "report", "--format", "json", *AS_OF)
+    assert code == 0 and json.loads(out)["feeds_left_out"] == []
 
 
 def test_an_edited_line_is_left_out_and_record_refuses(project: Path) -> None:

@@ -185,3 +185,60 @@ def test_feed_names_with_escapes_are_inert_in_verify_and_warnings(nasty: Path) -
     assert "\\x1b[2J" in out
     code, out, err = cli("--dir", nasty, "status", "--as-of", "2025-12-31")
     assert code == 0 and _unsafe_in(err) == [] and "left out" in err
+
+
+@pytest.fixture
+def nastier(nasty: Path) -> Path:
+    """`nasty` with two plan versions (reasons typed with escapes; the second version's
+    target and a new metric's unit too) and a correction, a void and a note
+    after the first version, so `plans`, `diff` and `log` have something to show."""
+    code, _, err = cli("--dir", nasty, "--writer", "alice", "replan", "--reason",
+                       f"r{PAYLOAD}", "--decided", "2025-01-15")
+    assert code == 0, err
+    code, out, err = cli("--dir", nasty, "--writer", "alice", "record", "jobs", "60",
+                         "--date", "2025-09-30", "--source", f"x{PAYLOAD}")
+    assert code == 0, err
+    entry = out.strip()
+    for argv in (("correct", entry, "--value", "61", "--reason", f"c{PAYLOAD}"),
+                 ("note", "both", f"b{PAYLOAD}", "--date", "2025-10-01")):
+        code, _, err = cli("--dir", nasty, "--writer", "alice", *argv)
+        assert code == 0, (argv, err)
+    toml = nasty / "objectives.toml"
+    esc = json.dumps(PAYLOAD)[1:-1]
+    toml.write_text(toml.read_text(encoding="utf-8").replace("target = 100", "target = 120")
+                    + f'\n[metrics.cash]\nunit = "EUR{esc}"\naggregate = "sum"\n',
+                    encoding="utf-8")
+    code, _, err = cli("--dir", nasty, "--writer", "alice", "replan", "--reason",
+                       f"second{PAYLOAD}", "--decided", "2025-11-01")
+    assert code == 0, err
+    return nasty
+
+
+@pytest.mark.parametrize("argv", [
+    ("plans",), ("plans", "--json"),
+    ("diff", "--since", "2025-01-01T00:00:00Z"),
+    ("diff", "--since", "2025-01-01T00:00:00Z", "--json"),
+    ("log",), ("log", "--json"), ("writers", "list"), ("writers", "list", "--json"),
+    ("report", "--period", "quarter"), ("report", "--format", "markdown", "--period", "month"),
+    ("report", "--format", "html", "--period", "quarter"),
+    ("report", "--format", "csv", "--period", "quarter"),
+    ("show", "jobs", "--json"), ("show", "both", "--period", "quarter"),
+    ("check", "--json"), ("objectives", "--json"), ("validate",), ("verify",),
+])
+def test_the_newest_outputs_are_inert_too(nastier: Path, argv: tuple[str, ...]) -> None:
+    # plans, diff, log, writers list and the board documents (markdown, HTML with its
+    # milestone trend chart, CSV, by period): every user-typed string through `literal`
+    dated = argv[0] in ("report", "show", "check", "diff")
+    code, out, err = cli("--dir", nastier, *argv, *(("--as-of", "2025-12-31") if dated else ()))
+    assert code in (0, 1), err
+    assert _unsafe_in(out) == [] and _unsafe_in(err) == [], argv
+    if argv[0] in ("plans", "log", "diff") and "--json" not in argv:
+        assert any(shown in out for shown in SHOWN), out[:600]
+
+
+def test_a_signing_key_comment_is_inert(tmp_path: Path, nasty: Path) -> None:
+    key = tmp_path / "keys" / "k"
+    code, out, err = cli("--dir", nasty, "keygen", "--output", str(key), "--comment",
+                         f"me{PAYLOAD}")
+    assert code == 0, err
+    assert _unsafe_in(out) == [] and _unsafe_in(err) == []

@@ -132,3 +132,36 @@ def test_an_interrupted_repair_leaves_no_partial_quarantine_file(project: Path,
     assert code == 0 and "quarantined" in out
     [torn] = quarantine.glob("*.torn")
     assert torn.read_bytes() == b'{"v":1,"seq":2,"ty'
+
+
+@pytest.mark.parametrize("value", ["١٢٣", "５", "1٢", "۳", "१०"])
+def test_numbers_take_ascii_digits_only(project: Path, tmp_path: Path, value: str) -> None:
+    # `١٢٣` and `５` were read as 123 and 5: a figure typed in another script is refused
+    # (exit 2, one line, nothing written), by record and by import alike
+    before = sorted((project / "ledger").rglob("*"))
+    code, out, err = cli("--dir", project, "--writer", "w", "record", "jobs", value)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"metric,value,date\njobs,{value},2025-07-01\n", encoding="utf-8")
+    code, out, err = cli("--dir", project, "--writer", "w", "import", rows)
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert sorted((project / "ledger").rglob("*")) == before
+
+
+def test_a_symlinked_state_folder_writes_nothing_outside(project: Path, tmp_path: Path) -> None:
+    # a `.mibtrack/` committed as a symlink to elsewhere: nothing is written there (the
+    # cache lives in the user's cache folder; the clone's writer id is not followed out)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    state = project / ".mibtrack"
+    if state.exists():
+        import shutil
+
+        shutil.rmtree(state)
+    state.symlink_to(outside, target_is_directory=True)
+    for argv in (("--writer", "w", "record", "jobs", "5", "--date", "2025-03-01"),
+                 ("record", "jobs", "6", "--date", "2025-04-01"), ("status", "--json"),
+                 ("report", "--format", "html"), ("verify",)):
+        code, _, err = cli("--dir", project, *argv)
+        assert "Traceback" not in err, (argv, err)
+    assert list(outside.iterdir()) == []

@@ -112,6 +112,11 @@ def _compute(day: dt.date, moment: dt.datetime | None, period: Period | None = N
     base = base or (choice.book.versions[0] if choice.book.versions else None)
     report_value = stamped(report_value, provenance, choice.originals(base),
                            base.number if base is not None else None)
+    if daily.left_out:  # what verify rejects is named in every document (docs/bad-feeds.md)
+        from ..compute.report import LeftOutFeed
+
+        report_value = report_value.model_copy(update={"feeds_left_out": tuple(
+            LeftOutFeed(**bad.document()) for bad in daily.left_out)})
     if trends:
         from ..compute.trends import milestone_trends
 
@@ -151,13 +156,6 @@ def _left_out() -> list[dict[str, Any]]:
     return [b.document() for b in session().left_out]
 
 
-def _with_left_out(report: Report) -> dict[str, Any]:
-    """A report's JSON document with `feeds_left_out`: the feeds no figure counts."""
-    from ..render.jsonout import fields_of
-
-    return {**fields_of(report), "feeds_left_out": _left_out()}
-
-
 @app.command()
 def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag = False,
            baseline: BaselineOpt = None, group: GroupFilter = None, owner: OwnerFilter = None,
@@ -175,7 +173,7 @@ def status(as_of: AsOf = None, known_at: KnownAt = None, json_output: JsonFlag =
     chosen_locale = _locale(locale)
     report = _report(as_of, known_at, baseline=baseline, part=(group, owner, tag))
     if json_output:
-        print_json(_with_left_out(report))
+        print_json(report)  # its feeds_left_out: the feeds no figure counts
         return
     out = console()
     with use_locale(chosen_locale or report.program.locale):

@@ -345,6 +345,17 @@ class StaleMetric(ReportRecord):
     """as_of − last_observed, in days."""
 
 
+class LeftOutFeed(ReportRecord):
+    """A feed `verify` rejects: no figure counts it (see docs/bad-feeds.md)."""
+
+    file: str
+    """The feed's file name in ledger/ (user text: render it literally)."""
+    line: int | None
+    """Its first bad line; None for the file as a whole."""
+    problem: str
+    """What is wrong with it, as `verify` says."""
+
+
 class Report(ReportRecord):
     """Where every declared objective stands at `as_of`, as known at `known_at`."""
 
@@ -393,6 +404,9 @@ class Report(ReportRecord):
     milestone_trends: tuple[MilestoneTrend, ...] = ()
     """`report`: each milestone's forecast date at each reporting date (milestone trend
     analysis), month ends (or --period) from the programme's start; empty for `status`."""
+    feeds_left_out: tuple[LeftOutFeed, ...] = ()
+    """Feeds left out of every figure because `verify` rejects them (a copied, hidden or
+    symlinked feed, a broken chain: docs/bad-feeds.md)."""
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -426,6 +440,12 @@ class _TargetState(_Verdict):
 
 
 @dataclass(frozen=True, slots=True)
+class _MilestoneState(_Verdict):
+    latest: EffectiveMilestoneEvent | None
+    slipped_to: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
 class _LimitState(_Verdict):
     actual: Decimal | None
     within: bool | None
@@ -439,14 +459,22 @@ def _opt(value: Fraction | None) -> Decimal | None:
     return None if value is None else to_decimal(value)
 
 
+_ZERO, _ONE = Fraction(0), Fraction(1)
+
+
 def _clamp(value: Fraction | None) -> Fraction:
     """A child's ratio for a composite: no value counts as 0; clamped to [0, 1]."""
-    if value is None:
-        return Fraction(0)
-    return min(Fraction(1), max(Fraction(0), value))
+    if value is None or value <= 0:
+        return _ZERO
+    return _ONE if value >= 1 else value
 
 
 _DAY = dt.timedelta(days=1)
+
+
+#: How many statuses-alone (`Evaluator.status`, asked by `since` at many days) are kept
+#: for reuse before the memo starts again: a report of 100k objectives asks for millions.
+VERDICTS_KEPT = 500_000
 
 
 class Evaluator:
@@ -469,6 +497,8 @@ class Evaluator:
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
         self._verdicts: dict[tuple[str, dt.date], _Verdict] = {}
+        self._at_risk = Fraction(project.program.at_risk)
+        self._weights: dict[str, tuple[tuple[Fraction, ...], Fraction]] = {}
         # What objectives on one metric share, computed once per metric (a programme
         # tracks one figure against many commitments): keyed by the metric and the slice
         # of its series that is read, so evaluations at dates with no new point share too.
@@ -672,7 +702,7 @@ class Evaluator:
             elif actual is None or progress is None:
                 status = "no-data"
             else:
-                status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+                status = _by_ratio(progress, expected, self._at_risk)
         else:  # after due, the verdict at due stands; a later achievement is late
             at_due = series.actual(due)
             if at_due is not None and reaches(at_due, goal, o.direction):
@@ -792,7 +822,8 @@ class Evaluator:
             forecast_line=_forecast_line(fc, due),
         ), progress, expected)
 
-    def _milestone(self, o: MilestoneObjective, t: dt.date) -> _Exact:
+    def _milestone_state(self, o: MilestoneObjective, t: dt.date) -> _MilestoneState:
+        """A milestone's status from its events dated on or before t (no record)."""
         latest = None
         slipped_to = None
         for event in self.ledger.events_of(o.id):  # sorted by (as_of, rank): last one wins
@@ -817,7 +848,15 @@ class Evaluator:
             status = "on-track"
         progress = Fraction(1 if done else 0)
         expected = Fraction(1 if t >= o.due else 0)
-        done_date = latest.as_of if done and latest is not None else None
+        return _MilestoneState(status, progress, expected, latest, slipped_to)
+
+    def _milestone(self, o: MilestoneObjective, t: dt.date) -> _Exact:
+        found = self._milestone_state(o, t)
+        status, progress, expected = found.status, found.progress, found.expected
+        assert progress is not None and expected is not None
+        latest, slipped_to = found.latest, found.slipped_to
+        state = latest.status if latest is not None else None
+        done_date = latest.as_of if state == "done" and latest is not None else None
         return _Exact(MilestoneResult(
             **self._common(o, t), status=status, progress=to_decimal(progress),
             expected=to_decimal(expected), variance_points=to_decimal(progress - expected),
@@ -837,17 +876,20 @@ class Evaluator:
             exact = self._memo[key]
             return _Verdict(exact.result.status, exact.progress, exact.expected)
         if key not in self._verdicts:
+            if len(self._verdicts) >= VERDICTS_KEPT:  # bounded memory: start again
+                self._verdicts.clear()
             objective = self._objectives.get(objective_id)
             if isinstance(objective, TargetObjective):
                 verdict: _Verdict = self._target_state(objective, t)
             elif isinstance(objective, LimitObjective):
                 verdict = self._limit_state(objective, t)
+            elif isinstance(objective, MilestoneObjective):
+                verdict = self._milestone_state(objective, t)
             elif isinstance(objective, CompositeObjective):
                 verdict = self._composite_state(
                     objective, t, [self._verdict(child, t) for child in objective.children])
             else:
-                exact = self._exact(objective_id, t)
-                return _Verdict(exact.result.status, exact.progress, exact.expected)
+                raise KeyError(f"no objective {objective_id!r} is declared")
             self._verdicts[key] = verdict
         return self._verdicts[key]
 
@@ -855,14 +897,15 @@ class Evaluator:
                          children: Sequence[_Verdict]) -> _Verdict:
         """A composite's status and exact ratios from its children's."""
         statuses = [c.status for c in children]
-        weights = [Fraction(w) for w in o.child_weights]
-        total = sum(weights, Fraction(0))
+        if o.id not in self._weights:
+            weights = tuple(Fraction(w) for w in o.child_weights)
+            self._weights[o.id] = weights, sum(weights, _ZERO)
+        weights, total = self._weights[o.id]
         # A no-data or not-started child counts progress 0, with its own expected.
-        progress = sum((w * (Fraction(0) if s in ("no-data", "not-started") else _clamp(c.progress))
-                        for w, c, s in zip(weights, children, statuses, strict=True)),
-                       Fraction(0)) / total
-        expected = sum((w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)),
-                       Fraction(0)) / total
+        progress = sum(w * (_ZERO if s in ("no-data", "not-started") else _clamp(c.progress))
+                       for w, c, s in zip(weights, children, statuses, strict=True)) / total
+        expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
+                       ) / total
         due = self.project.due_of(o)
         if all(s == "achieved" for s in statuses):
             status: Status = "achieved"
@@ -873,7 +916,7 @@ class Evaluator:
         elif all(s == "no-data" for s in statuses):
             status = "no-data"
         else:
-            status = _by_ratio(progress, expected, Fraction(self.project.program.at_risk))
+            status = _by_ratio(progress, expected, self._at_risk)
         return _Verdict(status, progress, expected)
 
     def _composite(self, o: CompositeObjective, t: dt.date) -> _Exact:

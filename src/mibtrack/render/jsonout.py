@@ -50,6 +50,8 @@ def fields_of(value: BaseModel) -> dict[str, Any]:
             for name, info in type(value).model_fields.items()}
 
 
+_CONSTANTS = {None: "null", True: "true", False: "false"}
+
 #: A sequence of records at least this long is encoded once per document however often it
 #: appears (short ones are not worth remembering).
 _SHARED_LENGTH = 8
@@ -68,7 +70,7 @@ class _Encoder:
         if isinstance(value, str):
             return _string(value)
         if value is None or isinstance(value, bool):
-            return json.dumps(value, ensure_ascii=False)
+            return _CONSTANTS[value]
         if isinstance(value, int):
             return str(value)
         if isinstance(value, Decimal):
