@@ -196,6 +196,10 @@ def read(line: bytes) -> ObservationLine | None:
 
 
 _CHECKS = Checks()
+#: The process's memo of values proven valid, shared by every reader (`scan`, `fast_chain`):
+#: the rules are per value, so one memo serves every feed, and a ledger of a thousand small
+#: feeds does not learn its writers, days, moments and values again for each feed.
+CHECKS = _CHECKS
 
 
 def read_checked(line: bytes) -> ObservationLine | None:

@@ -99,7 +99,7 @@ def scan(path: Path, data: Any, observe_rows: ObserveRows, add: Callable[[object
     end = data.rfind(b"\n", start, stop) + 1 or start
     torn = base + end if end < stop else None
     number = first_line - 1
-    strict, canonical, line_ok = reader.decode_struct, reader.encode, reader.Checks().line_ok
+    strict, canonical, line_ok = reader.decode_struct, reader.encode, reader.CHECKS.line_ok
     refused = reader.REFUSED
     rows: list[tuple[Any, ...]] = []  # checked observations not yet folded…
     held: list[bytes] = []  # …and their lines, from line `batch_at`
@@ -258,7 +258,7 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
         before = line_before(view, start)  # type: ignore[arg-type]  # bytes-like
         prev = _sha256(before).hexdigest() if start else GENESIS
         newest = (_recorded_at(before) or "") if start else ""
-        read, line_ok = reader.read, reader.Checks().line_ok
+        read, line_ok = reader.read, reader.CHECKS.line_ok
         hash_of = _sha256
         number = first - 1
         for _, lines in line_slices(view, end, start):
