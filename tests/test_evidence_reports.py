@@ -163,3 +163,16 @@ def test_the_workbook_evidence_sheet_names_each_fact_s_documents(
     assert documents[documented["plain"]] is None
     assert documents[documented["minutes"]] == \
         f"evidence/{documented['sha:minutes']}/minutes.txt"
+
+
+def test_the_schemas_describe_the_evidence_the_documents_carry(cli, documented) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    for kind, args in (("report", ("report", "--format", "json")),
+                       ("status", ("status", "--json")), ("show", ("show", "jobs", "--json"))):
+        schema = json.loads(cli("schema", "--kind", kind).out)
+        document = json.loads(cli(*args, "--as-of", "2025-03-31").out)
+        jsonschema.Draft202012Validator(schema).validate(document)
+    item = json.loads(cli("schema", "--kind", "report").out)["$defs"]["EvidenceItem"]
+    assert list(item["properties"]) == ["backs", "entry", "date", "kind", "name", "size",
+                                        "sha256", "path"]
+    assert item["properties"]["backs"]["enum"] == ["actual", "state", "reason"]
