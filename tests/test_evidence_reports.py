@@ -163,3 +163,33 @@ def test_the_workbook_evidence_sheet_names_each_fact_s_documents(
     assert documents[documented["plain"]] is None
     assert documents[documented["minutes"]] == \
         f"evidence/{documented['sha:minutes']}/minutes.txt"
+
+
+def test_the_schemas_describe_the_evidence_the_documents_carry(cli, documented) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    for kind, args in (("report", ("report", "--format", "json")),
+                       ("status", ("status", "--json")), ("show", ("show", "jobs", "--json"))):
+        schema = json.loads(cli("schema", "--kind", kind).out)
+        document = json.loads(cli(*args, "--as-of", "2025-03-31").out)
+        jsonschema.Draft202012Validator(schema).validate(document)
+    item = json.loads(cli("schema", "--kind", "report").out)["$defs"]["EvidenceItem"]
+    assert list(item["properties"]) == ["backs", "entry", "date", "kind", "name", "size",
+                                        "sha256", "path"]
+    assert item["properties"]["backs"]["enum"] == ["actual", "state", "reason"]
+
+
+def test_the_csv_and_the_table_report_name_the_documents_too(cli, documented) -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(
+        cli("report", "--format", "csv", "--as-of", "2025-03-31").out)))
+    by_id = {row["id"]: row["evidence"] for row in rows}
+    sha = {k[4:]: v for k, v in documented.items() if k.startswith("sha:")}
+    # paths separated by a space (each starts with evidence/<sha256>/)
+    assert by_id["funding"] == (f"evidence/{sha['grant-a']}/grant-a.pdf "
+                                f"evidence/{sha['grant-b']}/grant-b.pdf")
+    assert by_id["launch"] == f"evidence/{sha['minutes']}/minutes.txt"
+    table = cli("report", "--as-of", "2025-03-31").out
+    assert (f"jobs  evidence/{sha['q2']}/q2.pdf  (actual, 2025-02-28, entry "
+            f"{documented['q2'][:12]})") in table

@@ -114,12 +114,24 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LoggedDocument(_Doc):
+    """An evidence document an entry names, as `log --json` and `show --json` list it."""
+
+    name: str = Field(description="The document's file name, as recorded.")
+    size: int = Field(description="Its size in bytes.")
+    sha256: str = Field(description="The SHA-256 of its bytes.")
+    path: str = Field(description="Where it is kept: evidence/<sha256>/<name>.")
+
+
 def _with_status(model: type[BaseModel]) -> type[BaseModel]:
-    """An entry as `log --json` shows it: plus the ids of entries voiding or correcting it."""
+    """An entry as `log --json` shows it: plus the ids of entries voiding or correcting it,
+    and its evidence field read as the documents it names."""
     return create_model(
         f"Logged{model.__name__}", __base__=model,
         voided_by=(list[str], Field(description="Ids of voids of this entry.")),
         corrected_by=(list[str], Field(description="Ids of corrections of this entry.")),
+        evidence=(list[LoggedDocument] | None, Field(
+            default=None, description="The documents behind the fact (null: none).")),
     )
 
 

@@ -22,7 +22,8 @@ COLUMNS = ("id", "kind", "group", "title", "status", "stale", "unit", "actual", 
            "start", "due", "last_observed", "above_range", "state", "expected_date",
            "done_date", "late_days", "owner", "source", "reason", "evaluated_at",
            "forecast_low", "forecast_high", "p_meet", "below_range", "min", "max", "within",
-           "headroom", "breached_since", "breaches", "original_target", "revision")
+           "headroom", "breached_since", "breaches", "original_target", "revision",
+           "evidence")
 #: The provenance stamp, the same on every row (a CSV has no other place for it).
 STAMP_COLUMNS = ("generated_at", "plan_version", "ledger_head", "mibtrack_version")
 
@@ -68,6 +69,8 @@ def render_csv(report: Report, periods: PeriodicView | None = None) -> str:
         writer.writerow(COLUMNS + STAMP_COLUMNS)
         for result in report.objectives:
             writer.writerow([cell(revised(result) or None) if name == "revision"
+                             else cell(" ".join(e.path for e in result.evidence) or None)
+                             if name == "evidence"
                              else cell(getattr(result, name, None)) for name in COLUMNS]
                             + stamp)
     else:

@@ -471,6 +471,13 @@ def render_report_table(report: Report, *, width: int, color: bool,
             line.append(literal(objective_id), style="bold")
             line.append(f"  {literal(n.text)}" + (f" ({literal(n.source)})" if n.source else ""))
             out.print(line)
+    documented = [(r.id, e) for r in report.objectives for e in r.evidence]
+    if documented:
+        out.print(Rule(Text(t("Evidence"), style="bold"), align="left"))
+        for objective_id, e in documented:
+            line = Text(literal(objective_id), style="bold")
+            line.append(f"  {literal(e.path)}  ({literal(cells.evidence_about(e))})")
+            out.print(line)
     if periods is not None:
         out.print(Rule(Text(t(f"by {periods.period}"), style="bold"), align="left"))
         for table in period_tables(report, periods):
