@@ -397,17 +397,25 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
             running = pool.map(_fold_piece, jobs)
             digests = {path: _feed_digests(path, start, sizes[path], kept.get(path.name, []))
                        for path, start, _ in feeds}
+            # each piece's fold is merged as it comes back, in the pieces' order, so this
+            # process holds one at a time, not one per feed; into an empty fold first (merge
+            # is associative), so a bad line met by a reader leaves `fold` as it was for the
+            # reading again in order
+            merged = fold.empty_like()
             results = []
-            for (_, start, stop), result in zip(jobs, running, strict=True):
-                results.append(result)
+            for (_, start, stop), (part, count, end, torn_at) in zip(jobs, running,
+                                                                    strict=True):
+                merged.merge(part)
+                del part
+                results.append((count, end, torn_at))
                 if scan_module.progress is not None:
                     scan_module.progress(stop - start)
     finally:
         _FORK_FOLD = None
+    fold.merge(merged)
     lines: dict[Path, int] = {path: first - 1 for path, _, first in feeds}
     ends: dict[Path, int] = {path: start for path, start, _ in feeds}
-    for (path, _, _), (part, count, end, torn_at) in zip(jobs, results, strict=True):
-        fold.merge(part)
+    for (path, _, _), (count, end, torn_at) in zip(jobs, results, strict=True):
         lines[path] += count
         ends[path] = end
         if torn_at is not None:

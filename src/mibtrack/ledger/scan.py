@@ -342,17 +342,22 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
     from array import array
     from collections import Counter
 
-    hashes = array("q")
+    # the hashes in 16 arrays by their low bits (equal hashes share them), so that sorting
+    # makes Python ints of one array at a time: a million keys take 8 MB, not 40
+    buckets = [array("q") for _ in range(16)]
     holding = []
     for path in paths:
         with _mapped(path) as view:
             if view is None or view.find(_KEY_NEEDLE) < 0:
                 continue
             holding.append(path)
-            hashes.extend(hash(m[1]) for m in _key_fields(view))
-    ordered = sorted(hashes)
-    del hashes
-    maybe = {a for a, b in zip(ordered, ordered[1:], strict=False) if a == b}
+            for m in _key_fields(view):
+                h = hash(m[1])
+                buckets[h & 15].append(h)
+    maybe: set[int] = set()
+    while buckets:
+        ordered = sorted(buckets.pop())
+        maybe.update(a for a, b in zip(ordered, ordered[1:], strict=False) if a == b)
     del ordered
     if not maybe:
         return []
