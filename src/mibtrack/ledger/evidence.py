@@ -111,6 +111,7 @@ def check(root: Path, feeds: list[Path]) -> list[EvidenceProblem]:
     import json
 
     from .feed import split_lines
+    from .scan import find_released
 
     seen: dict[str, bool | None] = {}  # relpath -> unchanged (None: missing)
     problems = []
@@ -123,7 +124,9 @@ def check(root: Path, feeds: list[Path]) -> list[EvidenceProblem]:
                 if os.fstat(handle.fileno()).st_size == 0:
                     continue
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                    if view.find(b'"evidence":"') < 0:
+                    # a slice at a time, the pages given back (searched whole, a mapped
+                    # feed stayed in memory: 260 MB of `verify`'s peak at 1M entries)
+                    if find_released(view, b'"evidence":"', 0) < 0:
                         continue  # no document named: nothing read but one byte search
             data = feed.read_bytes()
         except OSError:

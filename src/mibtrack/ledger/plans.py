@@ -92,6 +92,8 @@ def _feed_bytes(path: Path) -> bytes:
 def plan_entries(feed_paths: list[Path]) -> list[PlanEntry]:
     """Every `plan` entry of the feeds, found by a byte search for their type (a quote
     inside a JSON string is escaped, so user text cannot match), in ledger order."""
+    from .scan import find_released
+
     found: list[PlanEntry] = []
     for path in feed_paths:
         try:
@@ -99,7 +101,9 @@ def plan_entries(feed_paths: list[Path]) -> list[PlanEntry]:
                 if os.fstat(handle.fileno()).st_size == 0:
                     continue
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                    if view.find(_NEEDLE) < 0:
+                    # a slice at a time, the pages given back (searched whole, a mapped
+                    # feed stayed in memory: 260 MB of `verify`'s peak at 1M entries)
+                    if find_released(view, _NEEDLE, 0) < 0:
                         continue
         except (OSError, ValueError):
             continue

@@ -423,8 +423,12 @@ class _Signed:
 
 
 def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
-    """Does any feed hold a signed line or a writers entry? (A byte search, no parsing.)"""
+    """Does any feed hold a signed line or a writers entry? (A byte search, no parsing; a
+    slice at a time, the pages searched given back: a whole mapped feed searched at once
+    stayed in this process's memory, 270 MB of `verify`'s peak at 1M entries.)"""
     import mmap
+
+    from .scan import find_released
 
     for path, _ in feeds:
         try:
@@ -432,7 +436,8 @@ def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
                 if os.fstat(handle.fileno()).st_size == 0:
                     continue
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                    if view.find(b'"sig":"') >= 0 or view.find(b'"type":"writers"') >= 0:
+                    if (find_released(view, b'"sig":"', 0) >= 0
+                            or find_released(view, b'"type":"writers"', 0) >= 0):
                         return True
         except OSError:
             return True  # let the full check name the problem
