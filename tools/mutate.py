@@ -59,10 +59,13 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "mibtrack.compute.status": ("severity_rank", "at_or_past", "worst"),
     "mibtrack.compute.report": (
-        "_clamp", "Evaluator.stale_metrics", "Evaluator.reason", "Evaluator._common",
-        "Evaluator._target", "Evaluator._limit", "Evaluator._milestone",
-        "Evaluator._composite", "_forecast_line", "_by_ratio", "build_report_from_ledger",
-        "period_ends",
+        "_clamp", "Evaluator.stale_metrics", "Evaluator.reason", "Evaluator._reason_entry",
+        "Evaluator._common", "Evaluator.forecast", "Evaluator.actual_line",
+        "Evaluator._target_state", "Evaluator._target", "Evaluator._limit_state",
+        "Evaluator._limit", "Evaluator._milestone_state", "Evaluator._milestone",
+        "Evaluator._verdict", "Evaluator._composite_state", "Evaluator._composite",
+        "_Envelope.build", "_Envelope.outside_between", "_Envelope.breached_since",
+        "_forecast_line", "_by_ratio", "build_report_from_ledger", "period_ends",
     ),
     "mibtrack.compute.ledger_state": (
         "ledger_order", "_retracted_ids", "resolve", "known_in_order", "effective_ledger",
