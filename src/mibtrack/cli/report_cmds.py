@@ -290,10 +290,9 @@ def show(
     for a milestone, its trend (forecast date at each reporting date)."""
     from ..compute import Evaluator, effective_ledger
     from ..compute.ledger_state import orphans
+    from ..compute.show import build_show
     from ..errors import UsageError
     from ..ledger.query import select
-    from ..render.documents import show_document
-    from ..render.terminal import show_renderables
 
     by = _period(period)
     chosen_locale = _locale(locale)
@@ -308,31 +307,31 @@ def show(
     content = ledger_content()
     known = [e for e in content.entries if moment is None or e.recorded_at <= moment]
     folded = effective_ledger(content.entries, moment, project.renames)
-    evaluator = Evaluator(project, folded)
-    entries = select(project, known, objective=objective)
     warn_ledger(folded.conflicts, orphans(folded, project))
-    trend = None
-    if declared.kind == "milestone":
-        from ..compute.trends import milestone_trend
-
-        trend = milestone_trend(evaluator, declared, project.program.start, day,
-                                by or "month")
-    if csv_output and trend is not None:  # (--csv: a milestone, checked above)
+    out = None if json_output or csv_output else console()
+    # the chart draws one day per column the terminal has room for (none below 40)
+    columns = min(72, out.width - 14) if out is not None and out.width >= 40 else None
+    shown = build_show(project, Evaluator(project, folded), declared, day, moment,
+                       tuple(select(project, known, objective=objective)), columns,
+                       by or "month")
+    if csv_output and shown.trend is not None:  # (--csv: a milestone, checked above)
         from ..render.mta import mta_csv
 
-        sys.stdout.write(mta_csv([trend]))
+        sys.stdout.write(mta_csv([shown.trend]))
         return
     if json_output:
-        print_json({**show_document(project, declared, evaluator, day, moment, entries),
-                    "trend": trend})
+        from ..render.documents import show_document
+
+        print_json(show_document(shown))
         return
     from ..render.i18n import use_locale
+    from ..render.terminal import show_renderables
 
-    out = console()
+    assert out is not None
     with use_locale(chosen_locale or project.program.locale):
-        for renderable in show_renderables(project, declared, evaluator, day, moment, entries,
-                                           out.width):
+        for renderable in show_renderables(project, shown, out.width):
             out.print(renderable)
+    trend = shown.trend
     if trend is not None and trend.points:
         from ..render.mta import mta_grid
 

@@ -41,16 +41,6 @@ def _interpolate(points: Sequence[tuple[dt.date, Decimal]], day: dt.date) -> Dec
     return v0 + (v1 - v0) * Decimal((day - d0).days) / Decimal((d1 - d0).days)
 
 
-def column_dates(result: AnyResult, as_of: dt.date, columns: int) -> tuple[dt.date, ...]:
-    """Evenly spaced days from the objective's start (or first observation) to its due date
-    or the as-of day, whichever is later: where `show` evaluates plan and actual."""
-    left = min([result.start or as_of] + [p.date for p in result.actual_series])
-    right = max(d for d in (result.due, as_of) if d is not None)
-    span = max(1, (right - left).days)
-    return tuple(sorted({left + dt.timedelta(days=round(span * i / (columns - 1)))
-                         for i in range(columns)}))
-
-
 def plan_actual_chart(result: AnyResult, dates: Sequence[dt.date],
                       history: Sequence[AnyResult], as_of: dt.date,
                       height: int = 10) -> Segments:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..model import Entry, Objective, Project
+from ..model import Entry, Project
 
 if TYPE_CHECKING:
-    from ..compute import Evaluator
+    from ..compute.show import ShowReport
 
 SCHEMA_VERSION = 1
 
@@ -65,29 +64,19 @@ def export_document(records: list[dict[str, Any]], raw: bool) -> dict[str, Any]:
             "entries": records}
 
 
-def history_dates(project: Project, objective: Objective, day: dt.date) -> tuple[dt.date, ...]:
-    """Quarter ends from the objective's start up to the as-of day (the day itself last)."""
-    start = (project.start_of(objective) if objective.kind in ("target", "limit")
-             else project.program.start)
-    if day <= start:
-        return (day,)
-    from ..compute import period_ends
-
-    return period_ends(start, day, "quarter")
-
-
-def show_document(project: Project, objective: Objective, evaluator: Evaluator, day: dt.date,
-                  known_at: dt.datetime | None, entries: Sequence[Entry]) -> dict[str, Any]:
-    history = evaluator.series(objective.id, history_dates(project, objective, day))
+def show_document(report: ShowReport) -> dict[str, Any]:
+    """`show --json`: the objective, its record, plan vs actual by quarter, its entries."""
+    entries = report.entries
     return {
         "schema_version": SCHEMA_VERSION,
-        "as_of": day,
-        "known_at": known_at,
-        "objective": objective,
-        "result": evaluator.evaluate(objective.id, day),
-        "history": [{"date": d, "status": r.status, "actual": r.actual, "planned": r.planned,
-                     "variance": r.variance, "progress": r.progress, "expected": r.expected}
-                    for d, r in zip(history_dates(project, objective, day), history,
-                                    strict=True)],
+        "as_of": report.as_of,
+        "known_at": report.known_at,
+        "objective": report.objective,
+        "result": report.result,
+        "history": [{"date": p.date, "status": p.result.status, "actual": p.result.actual,
+                     "planned": p.result.planned, "variance": p.result.variance,
+                     "progress": p.result.progress, "expected": p.result.expected}
+                    for p in report.history],
         "entries": [entry_record(e, entries) for e in entries],
+        "trend": report.trend,
     }

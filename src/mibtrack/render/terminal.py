@@ -12,11 +12,12 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ..compute import AnyResult, Evaluator, Report
-from ..model import Entry, Objective, Project
+from ..compute import AnyResult, Report
+from ..compute.show import ShowReport
+from ..model import Entry, Project
 from . import cells
 from .cells import STATUS_MARK, TROUBLE, actual_text, percent, points, rollup_counts
-from .charts import column_dates, plan_actual_chart, sparkline
+from .charts import plan_actual_chart, sparkline
 from .i18n import ago, day, moment, t
 from .i18n import day as shown
 from .periodic import PeriodicView
@@ -487,14 +488,12 @@ def render_report_table(report: Report, *, width: int, color: bool,
     return buffer.getvalue()
 
 
-def show_renderables(project: Project, objective: Objective, evaluator: Evaluator,
-                     day: dt.date, known_at: dt.datetime | None, entries: Sequence[Entry],
-                     width: int) -> list[Any]:
+def show_renderables(project: Project, report: ShowReport, width: int) -> list[Any]:
     """Rich renderables, top to bottom."""
-    from .documents import history_dates
-
+    objective, result, day, known_at = report.objective, report.result, report.as_of, \
+        report.known_at
+    entries = report.entries
     currency = project.program.currency
-    result = evaluator.evaluate(objective.id, day)
     head = Text()
     head.append(literal(objective.id), style="bold")
     head.append(f"  {literal(objective.title)}\n")
@@ -594,13 +593,12 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
     fact("source", objective.source)
     parts.append(facts)
 
-    dates = history_dates(project, objective, day)
-    history = evaluator.series(objective.id, dates)
     table = _table(t("plan vs actual, by quarter"))
     for column in ("date", "status", "actual", "planned", "variance", "progress", "plan"):
         table.add_column(t(column) if column != "plan" or t("plan") == "plan" else "attendu",
                          justify="right" if column not in ("date", "status") else "left")
-    for when, row in zip(dates, history, strict=True):
+    for point in report.history:
+        when, row = point.date, point.result
         table.add_row(shown(when), Text(t(row.status), style=STATUS_STYLE.get(row.status, "")),
                       compact(row.actual, row.unit, currency) if row.kind in ("target", "limit")
                       else (t(row.state) if row.kind == "milestone" and row.state else "—"),
@@ -608,12 +606,10 @@ def show_renderables(project: Project, objective: Objective, evaluator: Evaluato
                       _variance_cell(row, currency) if row.variance is not None else "—",
                       percent(row.progress), percent(row.expected))
     parts.append(table)
-    if result.kind in ("target", "limit") and width >= 40:
-        columns = min(72, width - 14)
-        chart_dates = column_dates(result, day, columns)
+    if report.chart:
         parts.append(Text(t("plan vs actual vs forecast"), style="bold"))
-        chart = plan_actual_chart(result, chart_dates,
-                                  evaluator.series(objective.id, chart_dates), day,
+        chart = plan_actual_chart(result, [p.date for p in report.chart],
+                                  [p.result for p in report.chart], day,
                                   height=10 if width >= 60 else 6)
         drawn = Text()
         for piece, style in chart:
