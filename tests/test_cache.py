@@ -142,10 +142,18 @@ def test_known_at_reads_in_full_and_matches(cli, project: Path) -> None:
     assert now == warm
 
 
-def test_parallel_read_equals_serial(cli, project: Path, monkeypatch) -> None:
+def test_parallel_read_equals_serial(cli, project: Path, monkeypatch, tmp_path: Path) -> None:
+    """Two forked readers fold pieces of the feeds; what they send back is merged: every
+    field the fold keeps (evidence documents included) must come back."""
     _seed(cli)
+    survey = tmp_path / "survey.pdf"
+    survey.write_bytes(b"HR survey")
+    assert cli("record", "jobs", "40", "--date", "2024-11-01", "--evidence",
+               str(survey)).code == 0
     serial = _cold(cli, project)
+    assert [e["name"] for e in serial["objectives"][0]["evidence"]] == ["survey.pdf"]
     monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(snapshot, "_cpus", lambda: 2)
     assert _cold(cli, project) == serial
 
 

@@ -351,6 +351,17 @@ class DailyFold:
             orphan[0] += count
             orphan[1] = max(orphan[1], day)
 
+    def merge_part(self) -> DailyFold:
+        """This fold as `merge` reads it, and nothing more: what a forked reader sends back
+        (the parent has the given entries and the rules resolved from them). Beside `merge`,
+        so a field that `merge` learns to read is sent too."""
+        sent = object.__new__(DailyFold)
+        sent.sums, sent.latest, sent.others, sent.orphaned = (
+            self.sums, self.latest, self.others, self.orphaned)
+        sent.documented, sent.unexpected_recovered = (self.documented,
+                                                      self.unexpected_recovered)
+        return sent
+
 
 def _stored(entry: object) -> dict[str, Any]:
     """An entry as JSON data with its moments in the ledger's text form: pydantic writes a
