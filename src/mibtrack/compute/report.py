@@ -497,6 +497,10 @@ class Evaluator:
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
         self._verdicts: dict[tuple[str, dt.date], _Verdict] = {}
+        # verdicts by what decides them (see `_shared_state`)
+        self._states: dict[tuple[object, ...], _Verdict] = {}
+        self._composites: dict[tuple[object, ...],
+                               tuple[tuple[_Verdict, ...], _Verdict]] = {}
         self._at_risk = Fraction(project.program.at_risk)
         self._weights: dict[str, tuple[tuple[Fraction, ...], Fraction]] = {}
         # What objectives on one metric share, computed once per metric (a programme
@@ -872,26 +876,71 @@ class Evaluator:
 
     def _verdict(self, objective_id: str, t: dt.date) -> _Verdict:
         key = (objective_id, t)
+        found = self._verdicts.get(key)
+        if found is not None:
+            return found
+        if len(self._verdicts) + len(self._states) + len(self._composites) >= VERDICTS_KEPT:
+            self._verdicts.clear()  # bounded memory: start again
+            self._states.clear()
+            self._composites.clear()
         if key in self._memo:
             exact = self._memo[key]
-            return _Verdict(exact.result.status, exact.progress, exact.expected)
-        if key not in self._verdicts:
-            if len(self._verdicts) >= VERDICTS_KEPT:  # bounded memory: start again
-                self._verdicts.clear()
+            verdict: _Verdict = _Verdict(exact.result.status, exact.progress, exact.expected)
+        else:
             objective = self._objectives.get(objective_id)
-            if isinstance(objective, TargetObjective):
-                verdict: _Verdict = self._target_state(objective, t)
-            elif isinstance(objective, LimitObjective):
-                verdict = self._limit_state(objective, t)
-            elif isinstance(objective, MilestoneObjective):
-                verdict = self._milestone_state(objective, t)
-            elif isinstance(objective, CompositeObjective):
-                verdict = self._composite_state(
-                    objective, t, [self._verdict(child, t) for child in objective.children])
-            else:
+            if objective is None:
                 raise KeyError(f"no objective {objective_id!r} is declared")
-            self._verdicts[key] = verdict
-        return self._verdicts[key]
+            verdict = self._shared_state(objective, t)
+        self._verdicts[key] = verdict
+        return verdict
+
+    def _shared_state(self, objective: Objective, t: dt.date) -> _Verdict:
+        """The objective's verdict at t, one object for every day it is decided from the same
+        inputs: a leaf's status and ratios change only with the points read (their count),
+        the evaluation date and which side of its start and due t is on, and a composite's
+        only with its children's verdicts and its due. So `since`, probing many days, and a
+        roll-up over many leaves reuse what is unchanged (a composite's verdict is looked up
+        by the identity of its children's, which its entry keeps alive), and at most one
+        verdict per distinct input is computed (exactly as on that day: same code)."""
+        shape: tuple[object, ...]
+        if isinstance(objective, TargetObjective):
+            series = self.metric_series(objective.metric)
+            start, due = self.project.start_of(objective), objective.due
+            read = bisect.bisect_right(series.dates, t)
+            last = series.dates[read - 1] if read else None
+            cadence = self.project.metrics[objective.metric].cadence
+            shape = ("target", objective.id, read, t < start, t <= due,
+                     evaluation_date(cadence, last, start, t))
+            if (found := self._states.get(shape)) is None:
+                found = self._states[shape] = self._target_state(objective, t)
+            return found
+        if isinstance(objective, LimitObjective):
+            series = self.metric_series(objective.metric)
+            start, due = self.project.start_of(objective), self.project.due_of(objective)
+            # nothing of the objective but its metric, bounds and dates: shared by limits alike
+            shape = ("limit", objective.metric, objective.min, objective.max, start, due,
+                     bisect.bisect_right(series.dates, t), t < start, t <= due)
+            if (found := self._states.get(shape)) is None:
+                found = self._states[shape] = self._limit_state(objective, t)
+            return found
+        if isinstance(objective, MilestoneObjective):
+            events = self.ledger.events_of(objective.id)
+            seen = sum(1 for event in events if event.as_of <= t)
+            shape = ("milestone", objective.id, seen, t > objective.due, t >= objective.due,
+                     t < self.project.program.start)
+            if (found := self._states.get(shape)) is None:
+                found = self._states[shape] = self._milestone_state(objective, t)
+            return found
+        if isinstance(objective, CompositeObjective):
+            children = tuple(self._verdict(child, t) for child in objective.children)
+            shape = ("composite", objective.id, t > self.project.due_of(objective),
+                     *map(id, children))
+            kept = self._composites.get(shape)
+            if kept is None:
+                kept = self._composites[shape] = (
+                    children, self._composite_state(objective, t, children))
+            return kept[1]
+        raise KeyError(f"no objective {objective.id!r} is declared")
 
     def _composite_state(self, o: CompositeObjective, t: dt.date,
                          children: Sequence[_Verdict]) -> _Verdict:
