@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import math
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -467,6 +468,17 @@ def _clamp(value: Fraction | None) -> Fraction:
     if value is None or value <= 0:
         return _ZERO
     return _ONE if value >= 1 else value
+
+
+def _weighted_sum(weights: Sequence[Fraction], values: Sequence[Fraction]) -> Fraction:
+    """Σ wᵢ·vᵢ, exactly the Fraction `sum` gives, over one common denominator (one gcd at
+    the end instead of one per term: a roll-up's children have many denominators)."""
+    terms = [(w.numerator * v.numerator, w.denominator * v.denominator)
+             for w, v in zip(weights, values, strict=True) if v.numerator]
+    if not terms:
+        return _ZERO
+    common = math.lcm(*(d for _, d in terms))
+    return Fraction(sum(n * (common // d) for n, d in terms), common)
 
 
 _DAY = dt.timedelta(days=1)
@@ -951,10 +963,10 @@ class Evaluator:
             self._weights[o.id] = weights, sum(weights, _ZERO)
         weights, total = self._weights[o.id]
         # A no-data or not-started child counts progress 0, with its own expected.
-        progress = sum(w * (_ZERO if s in ("no-data", "not-started") else _clamp(c.progress))
-                       for w, c, s in zip(weights, children, statuses, strict=True)) / total
-        expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
-                       ) / total
+        progress = _weighted_sum(
+            weights, [_ZERO if s in ("no-data", "not-started") else _clamp(c.progress)
+                      for c, s in zip(children, statuses, strict=True)]) / total
+        expected = _weighted_sum(weights, [_clamp(c.expected) for c in children]) / total
         due = self.project.due_of(o)
         if all(s == "achieved" for s in statuses):
             status: Status = "achieved"
