@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import bisect
 import calendar
-import math
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,7 +44,6 @@ from .formulas import (
     is_stale,
     plan_vertices,
     planned,
-    ratio,
     reaches,
     schedule_variance_days,
     to_decimal,
@@ -515,6 +514,7 @@ class Evaluator:
                                tuple[tuple[_Verdict, ...], _Verdict]] = {}
         self._at_risk = Fraction(project.program.at_risk)
         self._weights: dict[str, tuple[tuple[Fraction, ...], Fraction]] = {}
+        self._plans: dict[str, tuple[tuple[Vertex, ...], Fraction, Fraction]] = {}
         # What objectives on one metric share, computed once per metric (a programme
         # tracks one figure against many commitments): keyed by the metric and the slice
         # of its series that is read, so evaluations at dates with no new point share too.
@@ -701,13 +701,16 @@ class Evaluator:
         metric = self.project.metrics[o.metric]
         series = self.metric_series(o.metric)
         start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
-        vertices = self.vertices(o)
+        if o.id not in self._plans:  # what every day of this target shares, once
+            self._plans[o.id] = (self.vertices(o), Fraction(base),
+                                 Fraction(goal) - Fraction(base))
+        vertices, base_f, span = self._plans[o.id]
         actual = series.actual(t)
         last = series.last_observed(t)
         tau = evaluation_date(metric.cadence, last, start, t)
         plan_tau = planned(vertices, tau, o.plan)
-        expected = ratio(plan_tau, base, goal)
-        progress = None if actual is None else ratio(actual, base, goal)
+        expected = (plan_tau - base_f) / span  # `ratio`, its conversions done once
+        progress = None if actual is None else (Fraction(actual) - base_f) / span
 
         late_days: int | None = None
         if t < start:
