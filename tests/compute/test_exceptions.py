@@ -192,3 +192,59 @@ def test_since_stays_cheap_and_right_for_a_long_run_of_daily_observations() -> N
     assert found == day("2024-01-02")
     assert len(evaluator._memo) <= 40  # not one evaluation per day of the run (1065)
     assert since_by_days(status_at, t, day("2023-12-31")) == found  # the definition agrees
+
+
+@settings(max_examples=25, deadline=None)
+@given(obs=st.lists(observation, max_size=8), limit_obs=st.lists(observation, max_size=6),
+       events=st.lists(event, max_size=3),
+       cadence=st.sampled_from([None, "monthly", "quarterly"]),
+       checkpoint=st.integers(min_value=0, max_value=150),
+       t=st.integers(min_value=0, max_value=560), aggregate=st.sampled_from(["latest", "sum"]))
+def test_the_since_of_roll_ups_equals_walking_back_day_by_day(
+        obs, limit_obs, events, cadence, checkpoint, t, aggregate) -> None:
+    # The report's `since` (one Evaluator whose verdicts are shared across days and roll-ups,
+    # change days found once per part) against the definition: a fresh evaluator's full
+    # record, day by day, and against the previous implementation (`since` over the fresh
+    # evaluator's statuses), for every exception, roll-ups sharing parts included.
+    start = day("2024-01-01")
+    metrics = {"m": {"id": "m", "unit": "jobs", "aggregate": aggregate,
+                     **({"cadence": cadence} if cadence else {})},
+               "g": {"id": "g", "unit": "EUR", "aggregate": "latest", "cadence": "monthly"}}
+    p = project(target("t", target=100, start="2024-01-01", due="2024-12-31",
+                       checkpoints=[{"date": "2024-06-30", "value": checkpoint}]),
+                target("step", target=120, start="2024-02-01", due="2025-03-31", plan="step",
+                       checkpoints=[{"date": "2024-05-31", "value": 40},
+                                    {"date": "2024-10-31", "value": 90}]),
+                {"id": "l", "title": "L", "kind": "limit", "metric": "g", "min": 40,
+                 "max": 120, "due": "2025-02-28"},
+                {"id": "l2", "title": "L2", "kind": "limit", "metric": "g", "min": 40,
+                 "max": 120, "due": "2025-02-28"},  # alike: shares the first one's verdicts
+                milestone("ms", due="2024-09-30"),
+                {"id": "c", "title": "C", "kind": "composite", "children": ["t", "ms", "l"],
+                 "weights": [2, 1, 1]},
+                {"id": "both", "title": "Both", "kind": "composite",
+                 "children": ["step", "l2", "ms"]},
+                {"id": "top", "title": "Top", "kind": "composite", "children": ["c", "both"]},
+                metrics=metrics, start="2024-01-01", end="2026-12-31")
+    led = Ledger()
+    for offset, value in obs:
+        led.obs("m", str(value), str(start + dt.timedelta(days=offset)))
+    for offset, value in limit_obs:
+        led.obs("g", str(value), str(start + dt.timedelta(days=offset)))
+    for offset, status, slip in events:
+        on = start + dt.timedelta(days=offset)
+        led.event("ms", status, str(on),
+                  expected=str(on + dt.timedelta(days=slip)) if status == "slipped" else None)
+    when = start + dt.timedelta(days=t)
+    report = build_report(p, led.entries, when)
+    ledger = effective_ledger(led.entries)
+    reference = Evaluator(p, ledger)
+    floor = start - ONE
+    for item in report.exceptions:
+        def status_at(d: dt.date, oid: str = item.id) -> str:
+            return reference.evaluate(oid, d).status
+
+        objective = p.objective(item.id)
+        assert objective is not None
+        assert item.since == since_by_days(status_at, when, floor), item.id
+        assert item.since == since(status_at, when, floor, change_days(p, ledger, objective))

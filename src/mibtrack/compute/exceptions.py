@@ -126,11 +126,15 @@ def period_start(t: dt.date, period: str = "quarter") -> dt.date:
 # --------------------------------------------------------------------------- since
 
 def change_days(project: Project, ledger: EffectiveLedger, objective: Objective,
-                observed: Callable[[str], Iterable[dt.date]] | None = None
+                observed: Callable[[str], Iterable[dt.date]] | None = None,
+                known: dict[str, tuple[dt.date, ...]] | None = None
                 ) -> tuple[dt.date, ...]:
     """The days on which the objective's status may differ from the day before's.
     `observed(metric_id)` gives a metric's observation dates (by default from `ledger`;
-    the CLI's evaluator holds them in its metric series)."""
+    the CLI's evaluator holds them in its metric series). `known`: the days already found,
+    by objective id (filled in: roll-ups sharing parts find each part's days once)."""
+    if known is not None and objective.id in known:
+        return known[objective.id]
     if observed is None:
         def observed(metric_id: str) -> Iterable[dt.date]:
             return (o.as_of for o in ledger.observations_of(metric_id))
@@ -153,7 +157,7 @@ def change_days(project: Project, ledger: EffectiveLedger, objective: Objective,
         for child in objective.children:
             declared = project.objective(child)
             if declared is not None:
-                days |= set(change_days(project, ledger, declared, observed))
+                days.update(change_days(project, ledger, declared, observed, known))
         if objective.due is not None:
             days.add(objective.due + _ONE_DAY)
     else:  # another kind (e.g. a limit): its metric's observations and its dates
@@ -164,7 +168,10 @@ def change_days(project: Project, ledger: EffectiveLedger, objective: Objective,
             value = getattr(objective, name, None)
             if value is not None:
                 days |= {value, value + _ONE_DAY}
-    return tuple(sorted(days))
+    found = tuple(sorted(days))
+    if known is not None:
+        known[objective.id] = found
+    return found
 
 
 StatusAt = Callable[[dt.date], str]
@@ -250,15 +257,17 @@ def find_exceptions(project: Project, ledger: EffectiveLedger, evaluator: Evalua
     chosen = [r for r in results if r.status in order]
     chosen.sort(key=lambda r: (r.kind == "composite", order[r.status]))
     items = []
+    known: dict[str, tuple[dt.date, ...]] = {}
     for r in chosen:
         objective = project.objective(r.id)
         assert objective is not None
-        items.append(_item(project, ledger, evaluator, objective, r, t))
+        items.append(_item(project, ledger, evaluator, objective, r, t, known))
     return tuple(items)
 
 
 def _item(project: Project, ledger: EffectiveLedger, evaluator: Evaluator,
-          objective: Objective, r: AnyResult, t: dt.date) -> ExceptionItem:
+          objective: Objective, r: AnyResult, t: dt.date,
+          known: dict[str, tuple[dt.date, ...]] | None = None) -> ExceptionItem:
     expected_date = getattr(r, "expected_date", None)
     days_behind: int | None = None
     if r.kind == "milestone":
@@ -296,5 +305,5 @@ def _item(project: Project, ledger: EffectiveLedger, evaluator: Evaluator,
         else None, next_date=next_date,
         next_date_kind=next_kind, due=r.due,
         since=since(status_at, t, project.program.start - _ONE_DAY,
-                    change_days(project, ledger, objective, observed)),
+                    change_days(project, ledger, objective, observed, known)),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,7 +44,6 @@ from .formulas import (
     is_stale,
     plan_vertices,
     planned,
-    ratio,
     reaches,
     schedule_variance_days,
     to_decimal,
@@ -469,6 +469,17 @@ def _clamp(value: Fraction | None) -> Fraction:
     return _ONE if value >= 1 else value
 
 
+def _weighted_sum(weights: Sequence[Fraction], values: Sequence[Fraction]) -> Fraction:
+    """Σ wᵢ·vᵢ, exactly the Fraction `sum` gives, over one common denominator (one gcd at
+    the end instead of one per term: a roll-up's children have many denominators)."""
+    terms = [(w.numerator * v.numerator, w.denominator * v.denominator)
+             for w, v in zip(weights, values, strict=True) if v.numerator]
+    if not terms:
+        return _ZERO
+    common = math.lcm(*(d for _, d in terms))
+    return Fraction(sum(n * (common // d) for n, d in terms), common)
+
+
 _DAY = dt.timedelta(days=1)
 
 
@@ -497,8 +508,13 @@ class Evaluator:
         self._series: dict[str, MetricSeries] = dict(series or {})
         self._memo: dict[tuple[str, dt.date], _Exact] = {}
         self._verdicts: dict[tuple[str, dt.date], _Verdict] = {}
+        # verdicts by what decides them (see `_shared_state`)
+        self._states: dict[tuple[object, ...], _Verdict] = {}
+        self._composites: dict[tuple[object, ...],
+                               tuple[tuple[_Verdict, ...], _Verdict]] = {}
         self._at_risk = Fraction(project.program.at_risk)
         self._weights: dict[str, tuple[tuple[Fraction, ...], Fraction]] = {}
+        self._plans: dict[str, tuple[tuple[Vertex, ...], Fraction, Fraction]] = {}
         # What objectives on one metric share, computed once per metric (a programme
         # tracks one figure against many commitments): keyed by the metric and the slice
         # of its series that is read, so evaluations at dates with no new point share too.
@@ -685,13 +701,16 @@ class Evaluator:
         metric = self.project.metrics[o.metric]
         series = self.metric_series(o.metric)
         start, goal, base, due = self.project.start_of(o), o.goal, o.baseline, o.due
-        vertices = self.vertices(o)
+        if o.id not in self._plans:  # what every day of this target shares, once
+            self._plans[o.id] = (self.vertices(o), Fraction(base),
+                                 Fraction(goal) - Fraction(base))
+        vertices, base_f, span = self._plans[o.id]
         actual = series.actual(t)
         last = series.last_observed(t)
         tau = evaluation_date(metric.cadence, last, start, t)
         plan_tau = planned(vertices, tau, o.plan)
-        expected = ratio(plan_tau, base, goal)
-        progress = None if actual is None else ratio(actual, base, goal)
+        expected = (plan_tau - base_f) / span  # `ratio`, its conversions done once
+        progress = None if actual is None else (Fraction(actual) - base_f) / span
 
         late_days: int | None = None
         if t < start:
@@ -872,26 +891,71 @@ class Evaluator:
 
     def _verdict(self, objective_id: str, t: dt.date) -> _Verdict:
         key = (objective_id, t)
+        found = self._verdicts.get(key)
+        if found is not None:
+            return found
+        if len(self._verdicts) + len(self._states) + len(self._composites) >= VERDICTS_KEPT:
+            self._verdicts.clear()  # bounded memory: start again
+            self._states.clear()
+            self._composites.clear()
         if key in self._memo:
             exact = self._memo[key]
-            return _Verdict(exact.result.status, exact.progress, exact.expected)
-        if key not in self._verdicts:
-            if len(self._verdicts) >= VERDICTS_KEPT:  # bounded memory: start again
-                self._verdicts.clear()
+            verdict: _Verdict = _Verdict(exact.result.status, exact.progress, exact.expected)
+        else:
             objective = self._objectives.get(objective_id)
-            if isinstance(objective, TargetObjective):
-                verdict: _Verdict = self._target_state(objective, t)
-            elif isinstance(objective, LimitObjective):
-                verdict = self._limit_state(objective, t)
-            elif isinstance(objective, MilestoneObjective):
-                verdict = self._milestone_state(objective, t)
-            elif isinstance(objective, CompositeObjective):
-                verdict = self._composite_state(
-                    objective, t, [self._verdict(child, t) for child in objective.children])
-            else:
+            if objective is None:
                 raise KeyError(f"no objective {objective_id!r} is declared")
-            self._verdicts[key] = verdict
-        return self._verdicts[key]
+            verdict = self._shared_state(objective, t)
+        self._verdicts[key] = verdict
+        return verdict
+
+    def _shared_state(self, objective: Objective, t: dt.date) -> _Verdict:
+        """The objective's verdict at t, one object for every day it is decided from the same
+        inputs: a leaf's status and ratios change only with the points read (their count),
+        the evaluation date and which side of its start and due t is on, and a composite's
+        only with its children's verdicts and its due. So `since`, probing many days, and a
+        roll-up over many leaves reuse what is unchanged (a composite's verdict is looked up
+        by the identity of its children's, which its entry keeps alive), and at most one
+        verdict per distinct input is computed (exactly as on that day: same code)."""
+        shape: tuple[object, ...]
+        if isinstance(objective, TargetObjective):
+            series = self.metric_series(objective.metric)
+            start, due = self.project.start_of(objective), objective.due
+            read = bisect.bisect_right(series.dates, t)
+            last = series.dates[read - 1] if read else None
+            cadence = self.project.metrics[objective.metric].cadence
+            shape = ("target", objective.id, read, t < start, t <= due,
+                     evaluation_date(cadence, last, start, t))
+            if (found := self._states.get(shape)) is None:
+                found = self._states[shape] = self._target_state(objective, t)
+            return found
+        if isinstance(objective, LimitObjective):
+            series = self.metric_series(objective.metric)
+            start, due = self.project.start_of(objective), self.project.due_of(objective)
+            # nothing of the objective but its metric, bounds and dates: shared by limits alike
+            shape = ("limit", objective.metric, objective.min, objective.max, start, due,
+                     bisect.bisect_right(series.dates, t), t < start, t <= due)
+            if (found := self._states.get(shape)) is None:
+                found = self._states[shape] = self._limit_state(objective, t)
+            return found
+        if isinstance(objective, MilestoneObjective):
+            events = self.ledger.events_of(objective.id)
+            seen = sum(1 for event in events if event.as_of <= t)
+            shape = ("milestone", objective.id, seen, t > objective.due, t >= objective.due,
+                     t < self.project.program.start)
+            if (found := self._states.get(shape)) is None:
+                found = self._states[shape] = self._milestone_state(objective, t)
+            return found
+        if isinstance(objective, CompositeObjective):
+            children = tuple(self._verdict(child, t) for child in objective.children)
+            shape = ("composite", objective.id, t > self.project.due_of(objective),
+                     *map(id, children))
+            kept = self._composites.get(shape)
+            if kept is None:
+                kept = self._composites[shape] = (
+                    children, self._composite_state(objective, t, children))
+            return kept[1]
+        raise KeyError(f"no objective {objective.id!r} is declared")
 
     def _composite_state(self, o: CompositeObjective, t: dt.date,
                          children: Sequence[_Verdict]) -> _Verdict:
@@ -902,10 +966,10 @@ class Evaluator:
             self._weights[o.id] = weights, sum(weights, _ZERO)
         weights, total = self._weights[o.id]
         # A no-data or not-started child counts progress 0, with its own expected.
-        progress = sum(w * (_ZERO if s in ("no-data", "not-started") else _clamp(c.progress))
-                       for w, c, s in zip(weights, children, statuses, strict=True)) / total
-        expected = sum(w * _clamp(c.expected) for w, c in zip(weights, children, strict=True)
-                       ) / total
+        progress = _weighted_sum(
+            weights, [_ZERO if s in ("no-data", "not-started") else _clamp(c.progress)
+                      for c, s in zip(children, statuses, strict=True)]) / total
+        expected = _weighted_sum(weights, [_clamp(c.expected) for c in children]) / total
         due = self.project.due_of(o)
         if all(s == "achieved" for s in statuses):
             status: Status = "achieved"
