@@ -95,3 +95,41 @@ def test_the_at_risk_threshold_defaults_to_nine_tenths(ledger):
     ledger.obs("m", "44.999999", "2024-02-21")  # r = 0.449999 / 0.51 ≈ 0.88 < 0.9
     assert build_report(proj, ledger.entries, day("2024-02-21")).objectives[0].status \
         == "off-track"
+
+
+# --------------------------------------------------------------------------- this round's
+# survivors (tools/mutate.py over the merged code: docs/mutation.md)
+
+
+def test_a_decrease_with_a_flat_or_rising_trend_has_no_eta():
+    # A decrease from 100 to 0: a flat trend (β = 0) and a slowly rising one (β = 0.1 a
+    # day, less than one) move away from T, so F never reaches it: no ETA (a β ≤ 0 or a
+    # β < 1 test would divide by zero or give tomorrow).
+    t = dt.date(2024, 1, 11)
+    flat = forecast([(dt.date(2024, 1, 1), D(80)), (t, D(80))])
+    rising = forecast([(dt.date(2024, 1, 1), D(80)), (t, D(81))])
+    assert eta(flat, D(0), "decrease", t, D(80)) is None
+    assert eta(rising, D(0), "decrease", t, D(81)) is None
+
+
+def test_on_the_due_day_the_forecast_at_due_and_its_interval_are_null(ledger):
+    # Three points (5, 10, 16 on days 10, 20, 30): with n ≥ 3 an interval exists while
+    # t < due; on the due day itself F(d) is no forecast any more (SPEC: "while t < d").
+    for value, when in (("5", "2024-01-11"), ("10", "2024-01-21"), ("16", "2024-01-31")):
+        ledger.obs("m", value, when)
+    before = result(ledger, "2024-04-09")
+    assert before.forecast_at_due is not None and before.forecast_low is not None
+    on_due = result(ledger, DUE)
+    assert (on_due.forecast_at_due, on_due.forecast_low, on_due.forecast_high,
+            on_due.p_meet) == (None, None, None, None)
+
+
+def test_a_note_dated_on_the_as_of_day_is_the_reason_and_is_listed(ledger):
+    # The reason is the newest note or milestone entry dated on or before t: one dated t
+    # itself counts, and the notes listed include it.
+    ledger.obs("m", "5", "2024-01-11")
+    ledger.note("t", "older", "2024-02-01")
+    ledger.note("t", "supplier late", "2024-02-20")
+    r = result(ledger, "2024-02-20")
+    assert r.reason == "supplier late"
+    assert [n.text for n in r.notes] == ["supplier late", "older"]
