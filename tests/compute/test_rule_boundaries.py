@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from compute_factory import D, day, project, target
+from compute_factory import D, Ledger, day, project, target
 
 from mibtrack.compute import build_report
 from mibtrack.compute.formulas import eta, forecast
@@ -133,3 +133,34 @@ def test_a_note_dated_on_the_as_of_day_is_the_reason_and_is_listed(ledger):
     r = result(ledger, "2024-02-20")
     assert r.reason == "supplier late"
     assert [n.text for n in r.notes] == ["supplier late", "older"]
+
+
+CEILING = {"id": "cap", "title": "At most 50", "kind": "limit", "metric": "m", "max": 50,
+           "start": "2024-01-01", "due": DUE}
+FLOOR = {"id": "floor", "title": "At least 10", "kind": "limit", "metric": "m", "min": 10,
+         "start": "2024-01-01", "due": DUE}
+
+
+def test_a_limit_holds_on_its_bound_and_is_judged_on_its_own_first_and_last_day(ledger):
+    # A value exactly on a bound is inside (within, headroom 0): a ceiling of 50 with 50,
+    # a floor of 10 with 10. On the start day a limit with data is started; on the due
+    # day it is still judged as running (on-track), with no forecast "at due" left.
+    ledger.obs("m", "50", "2024-01-01")
+    cap = result(ledger, "2024-01-01", CEILING)
+    assert (cap.status, cap.within, cap.headroom) == ("on-track", True, D(0))
+    on_due = result(ledger, DUE, CEILING)
+    assert (on_due.status, on_due.forecast_at_due) == ("on-track", None)
+    floor = Ledger()
+    floor.obs("m", "10", "2024-02-01")
+    low = result(floor, "2024-02-01", FLOOR)
+    assert (low.status, low.within, low.headroom) == ("on-track", True, D(0))
+
+
+def test_a_decreasing_range_exactly_at_its_far_end_is_not_below_it(ledger):
+    # 100 down to the range 20–40: 20 is inside the range, 19 past its far end.
+    objective = target(target=None, target_min=20, target_max=40, baseline=100,
+                       direction="decrease", due=DUE)
+    ledger.obs("m", "20", "2024-02-01")
+    assert result(ledger, "2024-02-01", objective).below_range is False
+    ledger.obs("m", "19", "2024-02-02")
+    assert result(ledger, "2024-02-02", objective).below_range is True
