@@ -189,25 +189,17 @@ def since_by_days(status_at: StatusAt, t: dt.date, floor: dt.date) -> dt.date | 
     return None
 
 
-#: How many change days `since` walks back one by one before it strides a month at a time.
-EXACT_CHANGE_DAYS = 16
-
-
 def since(status_at: StatusAt, t: dt.date, floor: dt.date,
-          changes: Sequence[dt.date], exact: int = EXACT_CHANGE_DAYS) -> dt.date | None:
+          changes: Sequence[dt.date]) -> dt.date | None:
     """`since_by_days`, evaluating only change days, the days before them, and a bisection
-    in the one interval where the status changes (see the module docstring).
-
-    Cheap for long runs too: after `exact` change days (a metric observed daily, off-track
-    for years) it strides back 30, 60, 120… days and bisects the stride where the status
-    differs — exact unless the run was interrupted and resumed within that stride."""
+    in the one interval where the status changes (see the module docstring). Every change
+    day is walked: striding over some (a month, then two…) missed a run that was
+    interrupted and resumed within a stride, and the property test found one."""
     current = status_at(t)
     # segments [c_i, c_{i+1} − 1]; walk them back from the one holding t
     starts = [c for c in changes if floor < c <= t]
     right = t  # the status is `current` on every day from `right` to t
-    for walked, start in enumerate(reversed(starts)):
-        if walked >= exact:
-            return _stride(status_at, current, floor, right)
+    for start in reversed(starts):
         if start < right:
             if status_at(start) != current:
                 return _bisect(status_at, current, start, right)
@@ -217,19 +209,6 @@ def since(status_at: StatusAt, t: dt.date, floor: dt.date,
         right = start - _ONE_DAY
     if right > floor and status_at(floor) != current:
         return _bisect(status_at, current, floor, right)
-    return None
-
-
-def _stride(status_at: StatusAt, current: str, floor: dt.date, right: dt.date
-            ) -> dt.date | None:
-    """Walk back from `right` (which has `current`) in strides of 30, 60, 120… days; bisect
-    the first stride that lands on another status."""
-    stride = 30
-    while right > floor:
-        low = max(floor, right - dt.timedelta(days=stride))
-        if status_at(low) != current:
-            return _bisect(status_at, current, low, right)
-        right, stride = low, stride * 2
     return None
 
 
