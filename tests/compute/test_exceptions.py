@@ -16,6 +16,21 @@ from mibtrack.compute.exceptions import change_days, since, since_by_days
 ONE = dt.timedelta(days=1)
 
 
+
+def _recorded(start: dt.date, observed: dict[str, list[tuple[int, int]]],
+              events: list[tuple[int, str, int]]) -> Ledger:
+    """A ledger of the drawn observations (by metric: day offset, value) and milestone
+    events of `ms` (day offset, status, how many days a slip moves it)."""
+    led = Ledger()
+    for metric, points in observed.items():
+        for offset, value in points:
+            led.obs(metric, str(value), str(start + dt.timedelta(days=offset)))
+    for offset, status, slip in events:
+        on = start + dt.timedelta(days=offset)
+        led.event("ms", status, str(on),
+                  expected=str(on + dt.timedelta(days=slip)) if status == "slipped" else None)
+    return led
+
 def test_the_exceptions_are_the_objectives_at_risk_off_track_or_missed_leaves_first() -> None:
     p = project(
         target("jobs", target=100, start="2024-01-01", due="2024-12-31"),
@@ -115,13 +130,7 @@ def test_since_equals_walking_back_day_by_day(obs, events, cadence, checkpoint, 
                 milestone("ms", due="2024-09-30"),
                 {"id": "c", "title": "C", "kind": "composite", "children": ["t", "ms"]},
                 metrics=metrics, start="2024-01-01", end="2026-12-31")
-    led = Ledger()
-    for offset, value in obs:
-        led.obs("m", str(value), str(start + dt.timedelta(days=offset)))
-    for offset, status, slip in events:
-        on = start + dt.timedelta(days=offset)
-        led.event("ms", status, str(on),
-                  expected=str(on + dt.timedelta(days=slip)) if status == "slipped" else None)
+    led = _recorded(start, {"m": obs}, events)
     ledger = effective_ledger(led.entries)
     evaluator = Evaluator(p, ledger)
     when = start + dt.timedelta(days=t)
@@ -156,13 +165,7 @@ def test_status_alone_is_always_the_status_of_the_full_record(obs, events, days,
                 metrics={"m": {"id": "m", "unit": "jobs", "aggregate": aggregate,
                                "cadence": "monthly"}},
                 start="2024-01-01", end="2026-12-31")
-    led = Ledger()
-    for offset, value in obs:
-        led.obs("m", str(value), str(start + dt.timedelta(days=offset)))
-    for offset, status, slip in events:
-        on = start + dt.timedelta(days=offset)
-        led.event("ms", status, str(on),
-                  expected=str(on + dt.timedelta(days=slip)) if status == "slipped" else None)
+    led = _recorded(start, {"m": obs}, events)
     ledger = effective_ledger(led.entries)
     alone, full = Evaluator(p, ledger), Evaluator(p, ledger)
     for offset in days:
@@ -229,15 +232,7 @@ def test_the_since_of_roll_ups_equals_walking_back_day_by_day(
                  "children": ["step", "l2", "ms"]},
                 {"id": "top", "title": "Top", "kind": "composite", "children": ["c", "both"]},
                 metrics=metrics, start="2024-01-01", end="2026-12-31")
-    led = Ledger()
-    for offset, value in obs:
-        led.obs("m", str(value), str(start + dt.timedelta(days=offset)))
-    for offset, value in limit_obs:
-        led.obs("g", str(value), str(start + dt.timedelta(days=offset)))
-    for offset, status, slip in events:
-        on = start + dt.timedelta(days=offset)
-        led.event("ms", status, str(on),
-                  expected=str(on + dt.timedelta(days=slip)) if status == "slipped" else None)
+    led = _recorded(start, {"m": obs, "g": limit_obs}, events)
     when = start + dt.timedelta(days=t)
     report = build_report(p, led.entries, when)
     ledger = effective_ledger(led.entries)
