@@ -148,6 +148,8 @@ def test_a_limit_holds_on_its_bound_and_is_judged_on_its_own_first_and_last_day(
     ledger.obs("m", "50", "2024-01-01")
     cap = result(ledger, "2024-01-01", CEILING)
     assert (cap.status, cap.within, cap.headroom) == ("on-track", True, D(0))
+    ledger.obs("m", "45", "2024-02-01")  # two points: a forecast exists before due
+    assert result(ledger, "2024-04-09", CEILING).forecast_at_due is not None
     on_due = result(ledger, DUE, CEILING)
     assert (on_due.status, on_due.forecast_at_due) == ("on-track", None)
     floor = Ledger()
