@@ -79,14 +79,20 @@ def objectives_toml() -> str:
     return "\n".join(out)
 
 
-def generate(n: int, root: Path) -> None:
-    rng = random.Random(n)
+def fresh_project(root: Path) -> Path:
+    """`root` with the benchmark's objectives.toml and an empty ledger/ (returned)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "objectives.toml").write_text(objectives_toml())
     folder = root / "ledger"
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.jsonl"):
         old.unlink()
+    return folder
+
+
+def generate(n: int, root: Path) -> None:
+    rng = random.Random(n)
+    folder = fresh_project(root)
     files = {w: open(folder / f"{w}.jsonl", "wb") for w in WRITERS}  # noqa: SIM115
     state = {w: [GENESIS, 0] for w in WRITERS}
     journal = open(root / "journal.ledger", "w")  # noqa: SIM115
