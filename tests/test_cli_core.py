@@ -387,3 +387,10 @@ def test_long_reads_show_progress_on_a_terminal_only(cli, project: Path,
     size = (project / "ledger" / "tester.jsonl").stat().st_size
     assert cli("verify").code == 0
     assert seen == [("verifying", size, size)]  # started, and every byte read was told
+
+
+def test_the_entry_table_heads_its_date_column_as_of(cli) -> None:
+    """English keeps `as of` (French `show` says `date`: tests/reports/test_french.py)."""
+    assert cli("record", "jobs", "4", "--date", "2025-01-01").code == 0
+    header = cli("log").out.splitlines()[0].split()
+    assert header[:4] == ["id", "as", "of", "type"]

@@ -134,7 +134,7 @@ FRENCH: dict[str, str] = {
     "yes": "oui", "no": "non", "achieved {n} days after due": "atteint {n} jours après l'échéance",
     "the last report; the next is not due yet":
         "la dernière mesure ; la suivante n'est pas encore attendue",
-    "id": "identifiant", "dated": "date", "type": "type", "about": "objet", "value": "valeur",
+    "id": "identifiant", "type": "type", "about": "objet", "value": "valeur",
     "writer": "auteur", "source / note": "source / note", "latest": "dernière valeur",
     "sum": "cumul", "plan v{n}, decided {day}": "plan v{n}, décidé le {day}",
     "not recorded yet": "pas encore enregistré", "slip": "report", "slips": "reports",

@@ -18,7 +18,7 @@ from ..model import Entry, Project
 from . import cells
 from .cells import STATUS_MARK, TROUBLE, actual_text, percent, points, rollup_counts
 from .charts import plan_actual_chart, sparkline
-from .i18n import ago, day, moment, t
+from .i18n import ago, day, french, moment, t
 from .i18n import day as shown
 from .periodic import PeriodicView
 from .text import amount, compact, literal
@@ -70,7 +70,9 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     table = _table()
     # ids, dates and types are read whole: never split across lines, however narrow
     for column in ("id", "as of", "type"):
-        table.add_column(t(column) if column != "as of" else t("dated"), no_wrap=True,
+        # "as of" is also a phrase ("au 31/03/2026"): as a column it is the entry's date
+        heading = ("date" if french() else column) if column == "as of" else t(column)
+        table.add_column(heading, no_wrap=True,
                          min_width=12 if column == "id" else None)
     for column in ("about", "value", "writer"):
         table.add_column(t(column), overflow="fold")
