@@ -118,3 +118,129 @@ def test_the_released_search_finds_what_find_finds(body, start, needle, slice_si
                 assert scan_module.find_released(view, needle, start) == data.find(needle, start)
             finally:
                 scan_module.SLICE = saved
+
+
+# --- the key index gathered while a chain is checked -------------------------------------
+
+_KEYS = st.sampled_from(["k1", "k2", 'say "hi"', "back\\slash", "été", "k1 ", None])
+
+
+def _keyed_feeds(root: Path, feeds: list[list[tuple[str | None, bool]]]) -> list[Path]:
+    """One feed per list, each row (key, a note rather than an observation), written by
+    mibtrack's own appender (which, unlike `Ledger.append`, lets one key be recorded twice:
+    what two clones merged by git hold)."""
+    from mibtrack.ledger import draft
+    from mibtrack.ledger.feed import append
+    from mibtrack.values import parse_date, parse_value
+
+    root.mkdir()
+    paths = []
+    for n, rows in enumerate(feeds):
+        path = root / f"w{n}.jsonl"
+        path.touch()
+        if rows:
+            append(path, f"w{n}", [
+                draft("note", as_of=parse_date("2025-01-01"), objective="o", note="n", key=key)
+                if note else
+                draft("observation", as_of=parse_date("2025-01-02"), metric="m",
+                      value=parse_value(str(i)), key=key)
+                for i, (key, note) in enumerate(rows)])
+        paths.append(path)
+    return paths
+
+
+def _repeated_by_definition(paths: list[Path]) -> list[str]:
+    """The ids of every entry whose key is recorded more than once, by decoding every line."""
+    from collections import Counter
+
+    entries = [decode(line, str(path)) for path in paths
+               for line in path.read_bytes().splitlines()]
+    counts = Counter(e.key for e in entries if e.key is not None)
+    return [e.id for e in entries if e.key is not None and counts[e.key] > 1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(_KEYS, st.booleans()), max_size=12), min_size=1, max_size=3))
+def test_repeated_keys_from_the_chain_check_equal_those_found_by_decoding_every_line(
+        feeds: list[list[tuple[str | None, bool]]]) -> None:
+    import tempfile
+
+    from mibtrack.ledger import scan as scan_module
+
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = _keyed_feeds(Path(scratch) / "ledger", feeds)
+        expected = _repeated_by_definition(paths)
+        scan_module._KEYS_SEEN.clear()  # no chain checked: the keys are searched for
+        searched = [e.id for e in scan_module.repeated_key_entries(paths)]
+        checked = [scan_module.fast_chain(p, p.stem) for p in paths]
+        assert all(c is not None for c in checked)
+        assert set(scan_module._KEYS_SEEN) == set(paths)
+        indexed = [e.id for e in scan_module.repeated_key_entries(paths)]
+        assert searched == indexed == expected
+
+
+def test_a_feed_changed_since_its_chain_was_checked_has_its_keys_searched_again(
+        tmp_path: Path) -> None:
+    from mibtrack.ledger import scan as scan_module
+
+    paths = _keyed_feeds(tmp_path / "ledger", [[("a", False)], [("b", False)]])
+    assert [scan_module.fast_chain(p, p.stem) for p in paths] == [(1, None), (1, None)]
+    assert scan_module.repeated_key_entries(paths) == []
+    other = _keyed_feeds(tmp_path / "other", [[("b", False)]])[0]
+    paths[0].write_bytes(other.read_bytes())  # w0's feed, now with key "b" (a new stat)
+    assert len(_repeated_by_definition(paths)) == 2
+    assert len(scan_module.repeated_key_entries(paths)) == 2
+
+
+def _chained(count: int, tmp_path: Path) -> Path:
+    return _keyed_feeds(tmp_path / "ledger", [[(f"k{i % 7}", i % 11 == 0)
+                                               for i in range(count)]])[0]
+
+
+def test_a_big_feed_checked_in_pieces_by_two_processes_equals_one_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each piece starts at a line, counts the lines before it and trusts the line before
+    (which the piece before checks): the count, the torn tail and the key index are the
+    whole feed's."""
+    from mibtrack.ledger import scan as scan_module
+
+    path = _chained(300, tmp_path)
+    whole = scan_module.fast_chain(path, "w0")
+    assert whole == (300, None)
+    one = sorted(zip(*(list(a) for a in (*scan_module._KEYS_SEEN[path][1].hashes,
+                                          *scan_module._KEYS_SEEN[path][1].offsets)),
+                     strict=False))
+    monkeypatch.setattr(scan_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(scan_module, "PIECE", path.stat().st_size // 7)
+    assert len(scan_module._pieces(path, path.stat().st_size, 7)) == 7
+    scan_module._KEYS_SEEN.clear()
+    assert scan_module.fast_chains([(path, "w0")]) == [whole]
+    index = scan_module._KEYS_SEEN[path][1]
+    pieces = sorted(zip(*(list(a) for a in (*index.hashes, *index.offsets)), strict=False))
+    assert pieces == one
+    assert sorted(sum(map(list, index.offsets), [])) == [
+        at for at in range(path.stat().st_size)
+        if at == 0 or path.read_bytes()[at - 1:at] == b"\n"]  # every line has a key
+
+    with path.open("ab") as out:
+        out.write(b'{"v":1,"seq":301')  # an interrupted write
+    [torn] = scan_module.fast_chains([(path, "w0")])
+    assert torn is not None and torn[0] == 300
+    assert torn[1] == scan_module.fast_chain(path, "w0")[1]
+
+
+@pytest.mark.parametrize("line", [1, 150, 299])
+def test_a_broken_line_in_any_piece_is_a_doubt_for_check_chain(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: int) -> None:
+    from mibtrack.ledger import scan as scan_module
+    from mibtrack.ledger.feed import check_chain
+
+    path = _chained(300, tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert b'"key":"k' in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(b'"key":"k', b'"key":"x', 1)  # the id no longer fits
+    path.write_bytes(b"".join(lines))
+    monkeypatch.setattr(scan_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(scan_module, "PIECE", path.stat().st_size // 5)
+    assert scan_module.fast_chains([(path, "w0")]) == [None]
+    assert check_chain(path, "w0")[1].line == line

@@ -12,9 +12,12 @@ with the feed.
 from __future__ import annotations
 
 import hashlib
+import json
 import mmap
 import os
 import re
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -219,16 +222,62 @@ def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:
     return -1
 
 
+class KeyIndex:
+    """The keys of a feed's complete lines as hashes of the key (as decoded), kept in 16
+    arrays by their low bits (equal keys share them), with the offset of each one's line:
+    what `repeated_key_entries` needs, 16 bytes a keyed line. Gathered while `fast_chain`
+    checks the feed (a second pass over its bytes otherwise), or by a byte search."""
+
+    __slots__ = ("hashes", "offsets")
+
+    def __init__(self) -> None:
+        self.hashes = [array("q") for _ in range(16)]
+        self.offsets = [array("q") for _ in range(16)]
+
+    def add(self, key: str, at: int) -> None:
+        h = hash(key)
+        self.hashes[h & 15].append(h)
+        self.offsets[h & 15].append(at)
+
+    def extend(self, other: KeyIndex) -> None:
+        for mine, theirs in zip(self.hashes + self.offsets, other.hashes + other.offsets,
+                                strict=True):
+            mine.extend(theirs)
+
+
+#: (path, first byte, stop or None) → ((entries, torn-tail Break or None), key index, the
+#: feed's stat when checked); None: a doubt (`check_chain` names the problem).
+Checked = tuple[tuple[int, object], KeyIndex, list[int]] | None
+#: The key index of each feed `fast_chain` checked whole in this process, with the stat it
+#: was taken at: `repeated_key_entries` reuses it while the feed's stat is unchanged.
+_KEYS_SEEN: dict[Path, tuple[list[int], KeyIndex]] = {}
+
+
 def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
                ) -> tuple[int, object] | None:
     """`feed.check_chain` for a feed whose lines are all in order: (entries, None), or
-    (entries, torn-tail Break). Canonical observation lines are read by the strict reader
-    (`ledger.lines`) and checked with two hashes (`prev` and `id` must equal digests
-    computed here, so they are lowercase hex); other lines exactly as `check_chain` does.
-    The feed is mapped and read a slice at a time (flat memory); a link, FIFO or device is
-    never opened. At the first doubt (any break, an unreadable file) it gives None, and
-    `check_chain` is run to name the problem exactly as before. From byte `start` (a line
-    start) with line number `first` (see `check_chain`), the line before `start` trusted."""
+    (entries, torn-tail Break); None at the first doubt, and `check_chain` is run to name
+    the problem exactly as before (see `_chain`). From byte `start` (a line start) with line
+    number `first`, the line before `start` trusted. A feed checked whole leaves its key
+    index for `repeated_key_entries`."""
+    found = _chain(path, writer, start, first)
+    if found is None:
+        return None
+    result, keys, stamp = found
+    if start == 0:
+        _KEYS_SEEN[path] = (stamp, keys)
+    return result
+
+
+def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
+           stop: int | None = None) -> Checked:
+    """The chain of `path[start:stop]` (`stop` a line start, else to the last complete
+    line; `first`: the line number at `start`, None to count the lines before it). Canonical
+    observation lines are read by the strict reader (`ledger.lines`) and checked with two
+    hashes (`prev` and `id` must equal digests computed here, so they are lowercase hex);
+    other lines exactly as `check_chain` does. The feed is mapped and read a slice at a time
+    (flat memory); a link, FIFO or device is never opened. Any break, an unreadable file:
+    None."""
     import stat
 
     from . import lines as reader
@@ -239,34 +288,39 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
+    keys = KeyIndex()
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None
+        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
         size = st.st_size
         if size == 0:
-            return (0, None) if start == 0 else None
+            return ((0, None), keys, stamp) if start == 0 else None
         view = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
     finally:
         os.close(fd)
     with view:
-        end = view.rfind(b"\n") + 1
-        if start > end:
+        end = view.rfind(b"\n") + 1 if stop is None else stop
+        if start > end or (stop is not None and (stop > size or view[stop - 1] != 10)):
             return None
+        if first is None:
+            first = 1 + count_lines(view, start)
         before = line_before(view, start)  # type: ignore[arg-type]  # bytes-like
         prev = _sha256(before).hexdigest() if start else GENESIS
         newest = (_recorded_at(before) or "") if start else ""
         read, line_ok = reader.read, reader.CHECKS.line_ok
         hash_of = _sha256
+        hashes, offsets = keys.hashes, keys.offsets
         number = first - 1
-        for _, lines in line_slices(view, end, start):
+        for at, lines in line_slices(view, end, start):
             for line in lines:
                 number += 1
                 obs = read(line) if len(line) <= MAX_LINE_BYTES else None
                 if obs is not None:
-                    moment = obs.recorded_at
+                    moment, key = obs.recorded_at, obs.key
                     if (obs.prev != prev or obs.writer != writer or obs.seq != number
                             or moment < newest or not line_ok(obs)
                             or hash_of(line[:-73] + b"}").hexdigest() != obs.id):
@@ -277,46 +331,116 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
                         decode(line, f"{path}:{number}")
                     except (ValueError, ProjectError):
                         return None
-                    moment = fields["recorded_at"]
+                    moment, key = fields["recorded_at"], fields.get("key")
                     if (not id_matches(line) or fields.get("prev") != prev
                             or fields.get("seq") != number or fields.get("writer") != writer
                             or moment < newest):
                         return None
+                if key is not None:
+                    h = hash(key)
+                    hashes[h & 15].append(h)
+                    offsets[h & 15].append(at)
+                at += len(line) + 1
                 newest = moment  # recorded_at never decreases along a feed
                 prev = hash_of(line).hexdigest()
     checked = number - first + 1
-    if end < size:
-        return checked, Break(path, number + 1, f"torn last line ({size - end} bytes "
-                              "of an interrupted write) — run `mibtrack repair`", "torn")
-    return checked, None
+    if stop is None and end < size:
+        return (checked, Break(path, number + 1, f"torn last line ({size - end} bytes "
+                               "of an interrupted write) — run `mibtrack repair`", "torn")
+                ), keys, stamp
+    return (checked, None), keys, stamp
 
 
-def _fast_chain_job(job: tuple[Path, str]) -> tuple[int, object] | None:
-    return fast_chain(*job)
+def count_lines(view: Any, stop: int) -> int:
+    """Newlines in view[:stop], a slice at a time (no copy of the whole, pages given back)."""
+    count = 0
+    with memoryview(view) as whole:
+        for at in range(0, stop, SLICE):
+            piece = whole[at:min(at + SLICE, stop)]
+            count += bytes(piece).count(b"\n")
+            piece.release()
+            release(view, at, min(at + SLICE, stop))
+    return count
+
+
+def _chain_job(job: tuple[Path, str, int, int | None]) -> Checked:
+    path, writer, start, stop = job
+    return _chain(path, writer, start, None if start else 1, stop)
+
+
+#: Below this many bytes in all, one process checks every feed (forking costs more).
+PARALLEL_BYTES = 16 << 20
+#: A feed above this size is checked in pieces by both processes (each piece's first line
+#: number counted, the line before it trusted only because the piece before checks it).
+PIECE = 32 << 20
+
+
+def _pieces(path: Path, size: int, count: int) -> list[tuple[int, int | None]]:
+    """`path` cut into `count` byte ranges [start, stop) at line starts (stop None: to the
+    end); fewer when lines are long."""
+    if count < 2:
+        return [(0, None)]
+    cuts = [0]
+    with _mapped(path) as view:
+        if view is None:
+            return [(0, None)]
+        for k in range(1, count):
+            cut = view.find(b"\n", size * k // count) + 1
+            if cut > cuts[-1] and cut < size:
+                cuts.append(cut)
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)] + [(cuts[-1], None)]
 
 
 def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]:
-    """`fast_chain` of each (path, writer); large ledgers are checked by two processes."""
-    total = 0
+    """`fast_chain` of each (path, writer); a large ledger is checked by two processes,
+    its big feeds in pieces (so that one big feed keeps both busy)."""
+    sizes = []
     for path, _ in jobs:
         try:
-            total += path.stat().st_size
+            sizes.append(path.stat().st_size)
         except OSError:
-            pass
-    if len(jobs) < 2 or total < (16 << 20):
+            sizes.append(0)
+    if sum(sizes) < PARALLEL_BYTES or (os.cpu_count() or 1) < 2:
         return [fast_chain(*job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    pieces: list[tuple[Path, str, int, int | None]] = []
+    for (path, writer), size in zip(jobs, sizes, strict=True):
+        pieces += [(path, writer, start, stop)
+                   for start, stop in _pieces(path, size, -(-size // PIECE))]
+    if len(pieces) < 2:
+        return [fast_chain(*job) for job in jobs]
+    parts: dict[Path, list[Checked]] = {}
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        done = []
-        for (path, _), result in zip(jobs, pool.map(_fast_chain_job, jobs), strict=True):
-            done.append(result)
-            try:
-                _told(path.stat().st_size)
-            except OSError:
-                pass
-        return done
+        for (path, _, start, stop), found in zip(pieces, pool.map(_chain_job, pieces),
+                                                 strict=True):
+            parts.setdefault(path, []).append(found)
+            _told((stop if stop is not None else _size(path)) - start)
+    done: list[tuple[int, object] | None] = []
+    for path, _ in jobs:
+        found_parts = parts.get(path, [])
+        if not found_parts or any(p is None for p in found_parts):
+            done.append(None)
+            continue
+        checked = [p for p in found_parts if p is not None]
+        stamps = {tuple(p[2]) for p in checked}
+        if len(stamps) > 1:  # changed while checked: let check_chain look again
+            done.append(None)
+            continue
+        keys = KeyIndex()
+        for part in checked:
+            keys.extend(part[1])
+        _KEYS_SEEN[path] = (checked[0][2], keys)
+        done.append((sum(p[0][0] for p in checked), checked[-1][0][1]))
+    return done
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 #: A line's key field: `"key":"…"` (a quote inside a JSON string is escaped, so this cannot
@@ -334,52 +458,70 @@ def _complete(view: bytes | mmap.mmap) -> int:
 
 def repeated_key_entries(paths: list[Path]) -> list[object]:
     """Every entry whose key is recorded more than once in the whole ledger (in one feed or
-    across feeds), decoded: the keyed entries `DailyFold` must be given up front. One pass
-    keeps an 8-byte hash of each key (skipped for a feed holding none: a million keys take
-    8 MB, not the keys themselves), a second counts exactly the keys whose hash repeats and
-    decodes the lines of the repeated ones; a line that does not decode is left for the full
-    read to name. Feeds are searched a slice of whole lines at a time, pages given back."""
-    from array import array
-    from collections import Counter
-
-    # the hashes in 16 arrays by their low bits (equal hashes share them), so that sorting
-    # makes Python ints of one array at a time: a million keys take 8 MB, not 40
-    buckets = [array("q") for _ in range(16)]
-    holding = []
+    across feeds), decoded: the keyed entries `DailyFold` must be given up front. Each
+    feed's key index (`KeyIndex`: 8-byte hashes of its keys, a million keys take 16 MB, not
+    the keys themselves) is the one `fast_chain` gathered when it checked the feed, if the
+    feed has not changed since, else found by a byte search; the lines whose key's hash
+    repeats are then decoded, and those whose key repeats kept. A line that does not
+    decode is left for the full read to name."""
+    indexes: list[tuple[Path, KeyIndex]] = []
     for path in paths:
-        with _mapped(path) as view:
-            if view is None or view.find(_KEY_NEEDLE) < 0:
-                continue
-            holding.append(path)
-            for m in _key_fields(view):
-                h = hash(m[1])
-                buckets[h & 15].append(h)
+        keys = _key_index(path)
+        if keys is not None:
+            indexes.append((path, keys))
     maybe: set[int] = set()
-    while buckets:
-        ordered = sorted(buckets.pop())
+    for k in range(16):  # one array's hashes at a time as Python ints: 1/16 of the memory
+        ordered = sorted(h for _, keys in indexes for h in keys.hashes[k])
         maybe.update(a for a, b in zip(ordered, ordered[1:], strict=False) if a == b)
-    del ordered
+        del ordered
     if not maybe:
         return []
-    lines: list[tuple[bytes, bytes, Path]] = []  # (key, line, feed) of the candidates
-    for path in holding:
+    candidates: list[tuple[str, int, object]] = []  # (key, the feed's rank, entry)
+    for rank, (path, keys) in enumerate(indexes):
+        starts = sorted(at for k in range(16)
+                        for h, at in zip(keys.hashes[k], keys.offsets[k], strict=True)
+                        if h in maybe)
+        if not starts:
+            continue
         with _mapped(path) as view:
             if view is None:
                 continue
-            for match in _key_fields(view):
-                if hash(match[1]) in maybe:
-                    first = view.rfind(b"\n", 0, match.start()) + 1
-                    last = view.find(b"\n", match.end())
-                    lines.append((match[1], view[first:last], path))
-    counts = Counter(key for key, _, _ in lines)
-    found: list[object] = []
-    for key, line, path in lines:
-        if counts[key] > 1:
+            for at in starts:
+                last = view.find(b"\n", at)
+                try:
+                    entry = decode(view[at:last], str(path))
+                except ProjectError:
+                    continue
+                if entry.key is not None:
+                    candidates.append((entry.key, rank, entry))
+    counts = Counter(key for key, _, _ in candidates)
+    return [entry for key, _, entry in candidates if counts[key] > 1]
+
+
+def _key_index(path: Path) -> KeyIndex | None:
+    """The keys of a feed: as `fast_chain` found them if the feed's stat is the one it was
+    checked at, else by searching its bytes for key fields (None: no key, or unreadable)."""
+    seen = _KEYS_SEEN.get(path)
+    if seen is not None:
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return None
+        if seen[0] == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]:
+            return seen[1]
+    with _mapped(path) as view:
+        if view is None or view.find(_KEY_NEEDLE) < 0:
+            return None
+        keys = KeyIndex()
+        for match in _key_fields(view):
+            literal = match[1]
             try:
-                found.append(decode(line, str(path)))
-            except ProjectError:
-                pass
-    return found
+                key = (literal[1:-1].decode() if b"\\" not in literal
+                       else json.loads(literal))
+            except ValueError:
+                continue  # not a key the model reads: the full read names the line
+            keys.add(key, view.rfind(b"\n", 0, match.start()) + 1)
+        return keys
 
 
 def _key_fields(view: mmap.mmap) -> Any:
