@@ -191,6 +191,8 @@ def bench_shipped(runs: int) -> dict:
     return {
         "bare import": measure("import typer, rich, pydantic",
                                [PY, "-c", "import typer, rich, pydantic"], runs),
+        "stack floor": measure("typer + pydantic + rich hello world (bench/floor.py)",
+                               [PY, str(HERE / "floor.py"), "status"], runs),
         "status": measure("status", mibtrack(REPO, "status"), runs),
         "report markdown": measure("report --format markdown",
                                    mibtrack(REPO, "report", "--format", "markdown"), runs),
@@ -280,6 +282,9 @@ def main() -> None:
         if args.generator:
             report["generator"][label] = bench_generator(label, runs)
     show("shipped project", report["shipped"]["goals"])
+    floor, bare = shipped["stack floor"]["median_s"], shipped["bare import"]["median_s"]
+    print(f"  (not a goal: the stack's own floor, bench/floor.py, is {floor / bare:.2f}× "
+          "the bare import)")
     for label, one in report["sizes"].items():
         show(f"user-shaped ledger, {label}", one["goals"])
     print(f"\nload average before the run: {load[0]:.1f} (1 min), "
