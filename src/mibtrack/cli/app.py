@@ -374,10 +374,10 @@ class RecordedFilters:
 
     def known(self, entries: list[Any]) -> list[Any]:
         """The entries as known at --known-at (later ones, corrections included, do not
-        exist yet)."""
-        if self.known_at is None:
-            return entries
-        return [e for e in entries if e.recorded_at <= self.known_at]
+        exist yet), in ledger order: the reports' own rule (`known_in_order`)."""
+        from ..compute.ledger_state import known_in_order
+
+        return entries if self.known_at is None else known_in_order(entries, self.known_at)
 
     def window(self, items: list[Any], moment: Any = lambda e: e.recorded_at) -> list[Any]:
         """Those recorded after --recorded-since and at or before --recorded-until."""
