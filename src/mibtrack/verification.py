@@ -35,8 +35,7 @@ def key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
                for conflict in rules.conflicts)]
     return tuple(
         KeyFinding(key=key, kind="duplicate" if kind == "duplicate" else "conflict",
-                   entries=tuple(KeyedEntry(feed=place.split(" line ")[0],
-                                            line=int(place.split(" line ")[1]), id=entry_id)
+                   entries=tuple(KeyedEntry(feed=place.feed, line=place.line, id=entry_id)
                                  for place, entry_id in zip(places, ids, strict=True)),
                    text=text)
         for kind, key, places, ids, text in found)

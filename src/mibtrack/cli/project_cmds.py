@@ -231,7 +231,7 @@ def verify(
         if not result.feeds:
             echo("no feeds yet: nothing to verify")
         for h in histories:
-            where = f"; {h.problem.describe().split(': ', 1)[1]}" if h.problem else ""
+            where = f"; {h.problem.detail()}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
         for found in result.keys:

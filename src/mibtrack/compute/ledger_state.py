@@ -34,7 +34,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from mibtrack.model import (
     FACT_TYPES,
@@ -163,6 +163,16 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+class Place(NamedTuple):
+    """Where an entry is: its feed's file and line (its seq); written "bob.jsonl line 3"."""
+
+    feed: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.feed} line {self.line}"
+
+
 @dataclass(frozen=True, slots=True)
 class KeyConflict:
     """One key recorded with other content: the versions not voided, earliest recorded
@@ -170,8 +180,8 @@ class KeyConflict:
 
     key: str
     versions: tuple[tuple[str, ...], ...]
-    #: Where each version's first copy is: "<writer>.jsonl line <seq>".
-    places: tuple[str, ...]
+    #: Where each version's first copy is.
+    places: tuple[Place, ...]
 
     @property
     def used(self) -> str:
@@ -192,11 +202,11 @@ class KeyCopies:
 
     key: str
     ids: tuple[str, ...]
-    places: tuple[str, ...]  #: "<writer>.jsonl line <seq>" of each copy
+    places: tuple[Place, ...]  #: where each copy is
 
     def notice(self) -> str:
         return (f"key {self.key!r} recorded {len(self.ids)} times with the same content "
-                f"({', '.join(self.places)}): counted once")
+                f"({', '.join(map(str, self.places))}): counted once")
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +259,7 @@ def resolve(known: Sequence[object]) -> Resolution:
     # Keys: the copies of one version alias its first entry (its representative).
     alias: dict[str, str] = {}
     versions: dict[str, dict[tuple[object, ...], list[str]]] = {}
-    place: dict[str, str] = {}
+    place: dict[str, Place] = {}
     for entry in known:
         key = getattr(entry, "key", None)
         if key is None or entry.type not in FACT_TYPES:  # type: ignore[attr-defined]
@@ -257,7 +267,7 @@ def resolve(known: Sequence[object]) -> Resolution:
         copies = versions.setdefault(key, {}).setdefault(fact_content(entry), [])
         if copies:
             alias[entry.id] = copies[0]  # type: ignore[attr-defined]
-        place[entry.id] = f"{entry.writer}.jsonl line {entry.seq}"  # type: ignore[attr-defined]
+        place[entry.id] = Place(f"{entry.writer}.jsonl", entry.seq)  # type: ignore[attr-defined]
         copies.append(entry.id)  # type: ignore[attr-defined]
     # An entry re-recorded by `recover` (a forked feed made whole) stands for its original:
     # a correction or void naming the original applies to it.

@@ -37,8 +37,12 @@ class HistoryBreak:
     problem: str
 
     def describe(self) -> str:
+        return f"{self.path}: {self.detail()}"
+
+    def detail(self) -> str:
+        """Where in the history and what, without the feed (a line that names it already)."""
         where = self.commit if self.commit == WORKING_COPY else f"commit {self.commit[:12]}"
-        return f"{self.path}: {where}: {self.problem} (compared with {_name(self.previous)})"
+        return f"{where}: {self.problem} (compared with {_name(self.previous)})"
 
 
 @dataclass(frozen=True)
