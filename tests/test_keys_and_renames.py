@@ -81,6 +81,30 @@ def test_one_fact_recorded_in_two_clones_counts_once_and_verify_notes_it(
     assert [(e["metric"], e["value"]) for e in exported] == [("funding_eur", 1_000_000)]
 
 
+def test_verify_lists_twenty_harmless_copies_and_counts_the_rest(
+        cli, project: Path, clone: Path, tmp_path: Path) -> None:
+    """Two offices importing the same export each record its rows: every key is then
+    recorded twice (counted once). The terminal shows twenty such notices and the count of
+    the others; the JSON document lists every one."""
+    rows = tmp_path / "grants.csv"
+    rows.write_text("metric,value,date,key\n" + "".join(
+        f"funding_eur,{1000 + n},2025-01-{n + 1:02d},grant-{n}\n" for n in range(23)))
+    assert cli("--writer", "alice", "import", str(rows)).code == 0
+    assert cli("--writer", "bob", "import", str(rows), root=clone).code == 0
+    merge(clone, project, "bob.jsonl")
+    verify = cli("verify")
+    assert verify.code == 0
+    notices = [line for line in lines(verify.out) if line.startswith("notice: ")]
+    assert len(notices) == 21
+    assert notices[0] == ("notice: key 'grant-0' recorded 2 times with the same content "
+                          "(alice.jsonl line 1, bob.jsonl line 1): counted once")
+    assert notices[-1] == ("notice: and 3 more keys recorded more than once with the same "
+                           "content, each counted once (`mibtrack verify --json` lists every one)")
+    keys = json.loads(cli("verify", "--json").out)["keys"]
+    assert sorted(k["key"] for k in keys) == sorted(f"grant-{n}" for n in range(23))
+    assert {k["kind"] for k in keys} == {"duplicate"}
+
+
 def test_one_key_with_other_content_in_two_clones_is_a_conflict(
         cli, project: Path, clone: Path) -> None:
     cli("--writer", "alice", "record", "funding_eur", "1M", "--date", "2025-01-15",

@@ -551,7 +551,10 @@ FACT_TYPES = frozenset({"observation", "milestone", "note"})
 def fact_content(fields: object) -> tuple[object, ...]:
     """What makes two keyed entries the same fact, from an Entry or a dict of its stored
     fields (decimals and dates compared as their canonical text)."""
-    get: Callable[[str], object] = fields.get if isinstance(fields, dict) else (
+    # an Entry's fields are its __dict__ (a missing one read through getattr costs pydantic's
+    # slow attribute lookup, ~3 µs, thirteen times an entry)
+    attrs = fields if isinstance(fields, dict) else getattr(fields, "__dict__", None)
+    get: Callable[[str], object] = attrs.get if attrs is not None else (
         lambda name: getattr(fields, name, None))
     out = []
     for name in (*CONTENT_FIELDS, "note"):

@@ -192,6 +192,11 @@ def log(
         console().print(entries_table(chosen, entries, project))
 
 
+#: Keys recorded twice with the same content (harmless: counted once) listed one a line by
+#: `verify`; a merge of two offices' imports can hold hundreds of thousands.
+COPIES_SHOWN = 20
+
+
 @app.command()
 def verify(
     json_output: JsonFlag = False,
@@ -234,9 +239,17 @@ def verify(
             where = f"; {h.problem.detail()}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+        harmless = [found for found in result.keys if found.kind != "conflict"]
         for found in result.keys:
-            echo(f"CONFLICT {found.text}" if found.kind == "conflict" else
-                 f"notice: {found.text}")
+            if found.kind == "conflict":
+                echo(f"CONFLICT {found.text}")
+        for found in harmless[:COPIES_SHOWN]:
+            echo(f"notice: {found.text}")
+        if len(harmless) > COPIES_SHOWN:
+            more = len(harmless) - COPIES_SHOWN
+            echo(f"notice: and {more} more key{'s' if more != 1 else ''} recorded more than "
+                 "once with the same content, each counted once (`mibtrack verify --json` "
+                 "lists every one)")
     if copies:
         raise copies[0]
     if rewritten and not broken:
