@@ -110,6 +110,27 @@ def test_every_canonical_valid_line_takes_the_fast_path(fields) -> None:
                                                            repr(model.recorded_at))
 
 
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_fields.filter(lambda f: f["key"] is not None and 1 <= len(f["key"]) <= 200))
+def test_a_keyed_line_read_compactly_is_the_same_fact_in_the_same_place_and_order(fields) -> None:
+    """`KeyedObservation` (what the rules of keys hold, for possibly very many entries)
+    carries the model's values: the same content, place and ledger order for `resolve`."""
+    from mibtrack.compute.ledger_state import ledger_order
+    from mibtrack.model import fact_content
+
+    line = encode(fields)[:-1]
+    model = decode_model(line, "f:1")
+    keyed = lines.to_keyed(lines.read_checked(line))
+    assert (keyed.id, keyed.key, keyed.writer, keyed.seq, keyed.type, keyed.metric) == (
+        model.id, model.key, model.writer, model.seq, model.type, model.metric)
+    assert (keyed.recorded_at, keyed.as_of, keyed.value) == (model.recorded_at, model.as_of,
+                                                            model.value)
+    assert str(keyed.value) == str(model.value)
+    assert fact_content(keyed) == fact_content(model)
+    assert ledger_order(keyed) == ledger_order(model)
+    assert getattr(keyed, "recovered_from", None) is None
+
+
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_fields, st.sampled_from(sorted(BAD)), st.data())
 def test_one_bad_field_is_refused_as_the_model_refuses_it(fields, name, data) -> None:

@@ -69,7 +69,7 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-CACHE_VERSION = 5  # 5: the fold keeps its documented observations (evidence)
+CACHE_VERSION = 6  # 6: keyed copies kept compactly (columns); 5: documented observations
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.

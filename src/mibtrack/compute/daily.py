@@ -31,6 +31,7 @@ from typing import Any
 from mibtrack.model import (
     FACT_TYPES,
     Correction,
+    KeyedObservation,
     Observation,
     Project,
     Renames,
@@ -250,12 +251,19 @@ class DailyFold:
     def effective(self) -> EffectiveLedger:
         """Milestone events and notes, corrected, and the keys' conflicts; observations are
         in `series()` (this ledger holds none)."""
+        # kept while nothing more is folded (others only grow): a report asks several times,
+        # and with many keyed copies each asking resolves them all again
+        kept = self.__dict__.get("_effective")
+        if kept is not None and kept[0] == len(self.others):
+            return kept[1]  # type: ignore[no-any-return]
         seen = {e.id for e in self.others}  # type: ignore[attr-defined]
         folded = effective_ledger(
             [*self.others, *(e for e in self.given if e.id not in seen)],  # type: ignore[attr-defined]
             self.known_at, self.renames)
-        return EffectiveLedger(known_at=folded.known_at, milestone_events=folded.milestone_events,
-                               notes=folded.notes, conflicts=folded.conflicts)
+        found = EffectiveLedger(known_at=folded.known_at, milestone_events=folded.milestone_events,
+                                notes=folded.notes, conflicts=folded.conflicts)
+        self.__dict__["_effective"] = (len(self.others), found)
+        return found
 
     def orphans(self, project: Project) -> tuple[Orphan, ...]:
         """As `ledger_state.orphans` over the whole ledger: observations counted while
@@ -275,8 +283,8 @@ class DailyFold:
             "latest": {m: _latest_columns(levels) for m, levels in self.latest.items()},
             # moments in the ledger's own text form (`_stored`)
             "others": [_stored(e) for e in self.others],
-            "given": [_stored(e) for e in self.given
-                      if e.type == "observation"],  # type: ignore[attr-defined]
+            "given": [_stored(e) for e in self.given if isinstance(e, Observation)],
+            "keyed": _keyed_columns([e for e in self.given if isinstance(e, KeyedObservation)]),
             "orphaned": self.orphaned,
             "documented": [_stored(e) for e in self.documented],
             "renames": self.renames.model_dump(mode="json"),
@@ -291,7 +299,8 @@ class DailyFold:
 
         adapter: TypeAdapter[Entry] = TypeAdapter(Entry)
         others: list[object] = [adapter.validate_python(e) for e in state["others"]]
-        given = [adapter.validate_python(e) for e in state["given"]]
+        given: list[object] = [adapter.validate_python(e) for e in state["given"]]
+        given += _keyed_from(state["keyed"])
         fold = cls({str(m): str(a) for m, a in state["aggregates"].items()},
                    [*others, *given], renames=Renames.model_validate(state["renames"]))
         for metric, (count, day) in state["orphaned"].items():
@@ -372,6 +381,49 @@ def _stored(entry: object) -> dict[str, Any]:
         if data.get(name) is not None:
             data[name] = moment_text(getattr(entry, name))
     return data
+
+
+def _keyed_columns(entries: list[KeyedObservation]) -> list[list[str | int]]:
+    """Compact keyed observations as eight columns: id, key, writer, seq, recorded_at (the
+    ledger's text), as_of, metric, value (canonical text)."""
+    columns: list[list[str | int]] = [[], [], [], [], [], [], [], []]
+    for e in entries:
+        cells: tuple[str | int, ...] = (e.id, e.key, e.writer, e.seq, moment_text(e.recorded_at),
+                                        e.as_of.isoformat(), e.metric, _text(e.value))
+        for column, cell in zip(columns, cells, strict=True):
+            column.append(cell)
+    return columns
+
+
+def _keyed_from(columns: Any) -> list[object]:
+    """`_keyed_columns` read back, each cell of its type and each value within the ledger's
+    bounds (a cache is authenticated, and read as strictly as the rest of it)."""
+    from mibtrack.values import check_value
+
+    if type(columns) is not list or len(columns) != 8:
+        raise ValueError("inconsistent state")
+    for column, kind in zip(columns, (str, str, str, int, str, str, str, str), strict=True):
+        _typed(column, kind)
+    moments: dict[str, dt.datetime] = {}
+    days: dict[str, dt.date] = {}
+    amounts: dict[str, Decimal] = {}
+    out: list[object] = []
+    for entry_id, key, writer, seq, moment, day, metric, value in zip(*columns, strict=True):
+        if not moment.endswith("Z") or seq < 1:
+            raise ValueError("inconsistent state")
+        when = moments.get(moment)
+        if when is None:
+            when = moments[moment] = dt.datetime.fromisoformat(moment[:-1]).replace(
+                tzinfo=dt.UTC)
+        date = days.get(day)
+        if date is None:
+            date = days[day] = dt.date.fromisoformat(day)
+        amount = amounts.get(value)
+        if amount is None:
+            amount = amounts[value] = check_value(Decimal(value))
+        out.append(KeyedObservation(id=entry_id, key=key, writer=writer, seq=seq,
+                                    recorded_at=when, as_of=date, metric=metric, value=amount))
+    return out
 
 
 def _typed(items: list[object], kind: type) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -30,7 +31,7 @@ import msgspec
 from pydantic_core import TzInfo
 
 from ..errors import MibtrackError
-from ..model import ID_PATTERN, WRITER_PATTERN, Observation
+from ..model import ID_PATTERN, WRITER_PATTERN, KeyedObservation, Observation
 from ..values import check_value
 
 _Hash = Annotated[str, msgspec.Meta(min_length=64, max_length=64)]
@@ -239,3 +240,28 @@ def to_entry(obs: ObservationLine) -> Observation:
     _set(entry, "__pydantic_extra__", None)
     _set(entry, "__pydantic_private__", None)
     return entry
+
+
+_intern = sys.intern
+_MOMENTS: dict[str, dt.datetime] = {}  # a batch's lines share one moment: shared objects
+_DAYS: dict[str, dt.date] = {}
+
+
+def to_keyed(obs: ObservationLine) -> KeyedObservation:
+    """The compact record of a checked keyed line (`obs.key` set): the values of
+    `to_entry`, writer and metric interned, moments and days shared."""
+    moment, day, value = obs.recorded_at, obs.as_of, obs.value
+    when = _MOMENTS.get(moment)
+    if when is None:
+        if len(_MOMENTS) >= _MEMO:
+            _MOMENTS.clear()
+        when = _MOMENTS[moment] = _from_iso(moment[:-1]).replace(tzinfo=_UTC)
+    date = _DAYS.get(day)
+    if date is None:
+        if len(_DAYS) >= _MEMO:
+            _DAYS.clear()
+        date = _DAYS[day] = dt.date.fromisoformat(day)
+    return KeyedObservation(
+        id=obs.id, key=obs.key or "", writer=_intern(obs.writer), seq=obs.seq,
+        recorded_at=when, as_of=date, metric=_intern(obs.metric),
+        value=Decimal(value) if _VALUE_FAST(value) else check_value(Decimal(value)))

@@ -462,8 +462,11 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
     feed's key index (`KeyIndex`: 8-byte hashes of its keys, a million keys take 16 MB, not
     the keys themselves) is the one `fast_chain` gathered when it checked the feed, if the
     feed has not changed since, else found by a byte search; the lines whose key's hash
-    repeats are then decoded, and those whose key repeats kept. A line that does not
-    decode is left for the full read to name."""
+    repeats are then decoded (a canonical observation as a compact
+    `lines.KeyedObservation`), and those whose key repeats kept. A line that does not decode
+    is left for the full read to name."""
+    from . import lines as reader
+
     indexes: list[tuple[Path, KeyIndex]] = []
     for path in paths:
         keys = _key_index(path)
@@ -487,11 +490,15 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
             if view is None:
                 continue
             for at in starts:
-                last = view.find(b"\n", at)
-                try:
-                    entry = decode(view[at:last], str(path))
-                except ProjectError:
-                    continue
+                line = view[at:view.find(b"\n", at)]
+                obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
+                if obs is not None and obs.key is not None:
+                    entry: Any = reader.to_keyed(obs)  # compact: there may be very many
+                else:
+                    try:
+                        entry = decode(line, str(path))
+                    except ProjectError:
+                        continue
                 if entry.key is not None:
                     candidates.append((entry.key, rank, entry))
     counts = Counter(key for key, _, _ in candidates)
