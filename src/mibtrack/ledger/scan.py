@@ -489,7 +489,11 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
         with _mapped(path) as view:
             if view is None:
                 continue
+            done = 0  # the lines are spread over the whole feed: give its pages back
             for at in starts:
+                if at - done > SLICE:
+                    release(view, done, at)
+                    done = at
                 line = view[at:view.find(b"\n", at)]
                 obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
                 if obs is not None and obs.key is not None:
