@@ -114,7 +114,7 @@ class DailyFold:
         known = known_in_order(self.given, known_at)
         self.amendment_ids = frozenset(e.id for e in known
                                        if isinstance(e, (Correction, Void)))
-        rules = resolve(known)
+        rules = self.rules = resolve(known)
         self.retracted = rules.retracted | rules.dropped
         self.new_value: dict[str, str] = {k: _text(v) for k, v in rules.new_value.items()}
         self.new_date: dict[str, str] = {k: v.isoformat() for k, v in rules.new_date.items()}
@@ -257,9 +257,13 @@ class DailyFold:
         if kept is not None and kept[0] == len(self.others):
             return kept[1]  # type: ignore[no-any-return]
         seen = {e.id for e in self.others}  # type: ignore[attr-defined]
+        # the rules resolved up front are these entries' rules, unless folding met an
+        # amendment or a recovered entry that was not given (the other entries met, events
+        # and notes, are keyed once at most, which no rule reads)
         folded = effective_ledger(
             [*self.others, *(e for e in self.given if e.id not in seen)],  # type: ignore[attr-defined]
-            self.known_at, self.renames)
+            self.known_at, self.renames,
+            rules=None if self.unexpected_amendments() else self.rules)
         found = EffectiveLedger(known_at=folded.known_at, milestone_events=folded.milestone_events,
                                 notes=folded.notes, conflicts=folded.conflicts)
         self.__dict__["_effective"] = (len(self.others), found)

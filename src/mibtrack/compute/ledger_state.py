@@ -314,16 +314,19 @@ def known_in_order(entries: Iterable[object], known_at: dt.datetime | None) -> l
 
 
 def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = None,
-                     renames: Renames | None = None) -> EffectiveLedger:
+                     renames: Renames | None = None, rules: Resolution | None = None
+                     ) -> EffectiveLedger:
     """Fold corrections, voids and keys into the entries recorded at or before `known_at`;
-    entries under a renamed id are filed under the id that claims it (`renames`).
+    entries under a renamed id are filed under the id that claims it (`renames`). `rules`:
+    `resolve` of these entries when the caller already has it (the fold resolved the same
+    corrections, voids, recovered entries and repeated keys up front).
 
     `entries` are ledger Entry models of every type; they are put in ledger order here
     (recorded_at, writer, seq), so the caller's order does not matter.
     """
     renames = renames or _NO_RENAMES
     known = known_in_order(entries, known_at)
-    rules = resolve(known)
+    rules = resolve(known) if rules is None else rules
     gone = rules.retracted | rules.dropped
     live = [e for e in known if e.id not in gone]  # type: ignore[attr-defined]
     new_value, new_date = rules.new_value, rules.new_date
