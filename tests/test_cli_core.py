@@ -219,8 +219,20 @@ def test_validate_counts_what_it_checked(cli) -> None:
     assert (result.code, result.out) == (0, "ok: 3 objectives, 2 metrics, 1 entries in 1 feed\n")
 
 
-def test_validate_names_a_void_whose_target_is_not_in_the_ledger(cli, project: Path) -> None:
-    # validate streams every feed once: the void's target is looked for while folding
+@pytest.mark.parametrize("readers", ["one process", "two forked readers"])
+def test_validate_names_a_void_whose_target_is_not_in_the_ledger(
+        cli, project: Path, monkeypatch: pytest.MonkeyPatch, readers: str) -> None:
+    # validate streams every feed once: the void's target is looked for while folding (by
+    # forked readers, a piece each, above 64 MB: forced here)
+    if readers == "two forked readers":
+        from mibtrack import snapshot
+
+        monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(snapshot, "_cpus", lambda: 2)
+        forked = snapshot._every_entry_parallel
+        calls: list[int] = []
+        monkeypatch.setattr(snapshot, "_every_entry_parallel",
+                            lambda *a: calls.append(1) or forked(*a))
     entry = cli("--writer", "alice@x", "record", "jobs", "1", "--date", "2025-01-01").out.strip()
     kept = cli("--writer", "bob@x", "record", "jobs", "2", "--date", "2025-01-02").out.strip()
     assert cli("--writer", "bob@x", "void", entry, "--reason", "twice").code == 0
@@ -231,6 +243,8 @@ def test_validate_names_a_void_whose_target_is_not_in_the_ledger(cli, project: P
     assert (result.code, result.out) == (0, "ok: 3 objectives, 2 metrics, 3 entries in 1 feed\n")
     missing = [line for line in lines(result.err) if "not in the ledger" in line]
     assert len(missing) == 1 and f"targets entry {entry[:12]}" in missing[0]
+    if readers == "two forked readers":
+        assert calls == [1, 1]
 
 
 def test_broken_objectives_file_exits_3(cli, project: Path) -> None:

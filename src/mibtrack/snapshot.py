@@ -59,7 +59,7 @@ from .compute.daily import DailyFold
 from .errors import ProjectError
 from .ledger import Ledger
 from .ledger import scan as scan_module
-from .ledger.feed import Break, TornTail, steady
+from .ledger.feed import Break, TornTail, pending_path, steady
 from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
 from .ledger.store import feed_problem
 from .model import Project
@@ -497,35 +497,94 @@ def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = 
 
 def fold_every_entry(project: Project, paths: list[Path]
                      ) -> tuple[DailyFold, int, set[str]]:
-    """`read_daily`'s fold of every entry of `paths` (feeds `verify` accepts), read once in
-    this process, with how many entries there are and which of the ids that corrections
-    and voids target were met (for `validate`: every entry streams by, none is held)."""
-    from .ledger.scan import scan_feed
-
+    """`read_daily`'s fold of every entry of `paths` (feeds `verify` accepts), with how many
+    entries there are and which of the ids that corrections and voids target were met (for
+    `validate`: every entry streams by, none is held). Above PARALLEL_BYTES, two forked
+    readers take a piece each at a time, as `read_daily`'s do."""
     amendments = _given(paths)
     while True:
         targets = {e.target_entry for e in amendments  # type: ignore[attr-defined]
                    if e.type in ("correction", "void")}  # type: ignore[attr-defined]
         fold = DailyFold(_aggregates(project), amendments, None, project.renames)
-        met: set[str] = set()
-
-        def rows(batch: list[tuple[Any, ...]], fold: DailyFold = fold,
-                 targets: set[str] = targets, met: set[str] = met) -> None:
-            if targets:
-                met.update(row[9] for row in batch if row[9] in targets)
-            fold.observe_rows(batch)
-
-        def add(entry: Any, fold: DailyFold = fold, targets: set[str] = targets,
-                met: set[str] = met) -> None:
-            if entry.id in targets:
-                met.add(entry.id)
-            fold.add(entry)
-
-        count = sum(scan_feed(path, rows, add).lines for path in paths)
+        found = None
+        if (_cpus() >= 2 and sum(os.path.getsize(p) for p in paths) > PARALLEL_BYTES
+                and not any(pending_path(p).exists() for p in paths)):
+            try:
+                found = _every_entry_parallel(fold, paths, targets)
+            except ProjectError:
+                pass  # read again in order, so the bad line is named exactly as before
+        count, met = found if found is not None else _every_entry(fold, paths, targets)
         if not fold.unexpected_amendments():
             return fold, count, met
         # A correction or void written in an unusual spelling: fold again knowing it.
         amendments = [*fold.given, *fold.others]
+
+
+def _every_entry(fold: DailyFold, paths: list[Path], targets: set[str],
+                 start: int = 0, stop: int | None = None) -> tuple[int, set[str]]:
+    """Fold every line of `paths` (of one feed's bytes [start, stop) when given) into
+    `fold`: (lines read, the ids of `targets` met)."""
+    from .ledger.scan import scan_feed
+
+    met: set[str] = set()
+
+    def rows(batch: list[tuple[Any, ...]]) -> None:
+        if targets:
+            met.update(row[9] for row in batch if row[9] in targets)
+        fold.observe_rows(batch)
+
+    def add(entry: Any) -> None:
+        if entry.id in targets:
+            met.add(entry.id)
+        fold.add(entry)
+
+    if stop is None:
+        return sum(scan_feed(path, rows, add).lines for path in paths), met
+    [path] = paths
+    with open(path, "rb") as handle, \
+            mmap.mmap(handle.fileno(), stop, access=mmap.ACCESS_READ) as view:
+        return scan(path, view, rows, add, start=start, stop=stop).lines, met
+
+
+_FORK_TARGETS: set[str] = set()  # the targets each forked `_every_entry_piece` looks for
+
+
+def _every_entry_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, set[str]]:
+    path, start, stop = job
+    assert _FORK_FOLD is not None
+    fold = _FORK_FOLD.empty_like()
+    count, met = _every_entry(fold, [path], _FORK_TARGETS, start, stop)
+    return fold.merge_part(), count, met
+
+
+def _every_entry_parallel(fold: DailyFold, paths: list[Path], targets: set[str]
+                          ) -> tuple[int, set[str]]:
+    """`_every_entry` by two forked readers, each piece's fold merged as it comes back, in
+    the pieces' order, into an empty fold first (a bad line leaves `fold` as it was)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORK_FOLD, _FORK_TARGETS
+    sizes = {path: os.path.getsize(path) for path in paths}
+    jobs = []
+    for path in paths:
+        jobs += _pieces(path, 0, sizes[path],
+                        max(1, sizes[path] * 4 // max(1, sum(sizes.values()))))
+    _FORK_FOLD, _FORK_TARGETS = fold, targets
+    try:
+        merged, count, met = fold.empty_like(), 0, set()
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            for (_, start, stop), (part, lines, seen) in zip(
+                    jobs, pool.map(_every_entry_piece, jobs), strict=True):
+                merged.merge(part)
+                count += lines
+                met |= seen
+                if scan_module.progress is not None:
+                    scan_module.progress(stop - start)
+    finally:
+        _FORK_FOLD, _FORK_TARGETS = None, set()
+    fold.merge(merged)
+    return count, met
 
 
 def read_daily_strict(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
