@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from compute_factory import D, Ledger, day, project, target
+from compute_factory import D, Ledger, day, milestone, project, target
 
-from mibtrack.compute import build_report
+from mibtrack.compute import build_report, effective_ledger
 from mibtrack.compute.formulas import eta, forecast
+from mibtrack.compute.parts import Part
+from mibtrack.compute.report import build_report_from_ledger
 from mibtrack.model import Project
 
 DUE = "2024-04-10"  # day 100
@@ -166,3 +168,65 @@ def test_a_decreasing_range_exactly_at_its_far_end_is_not_below_it(ledger):
     assert result(ledger, "2024-02-01", objective).below_range is False
     ledger.obs("m", "19", "2024-02-02")
     assert result(ledger, "2024-02-02", objective).below_range is True
+
+
+# --------------------------------------------------------------------------- issue 12's last
+# survivors (docs/mutation.md "This round")
+
+
+def test_a_milestone_is_running_from_the_programme_s_first_day(ledger):
+    # The programme starts 2024-01-01: a milestone with no event is not started the day
+    # before, and on-track on the first day itself.
+    assert result(ledger, "2023-12-31", milestone()).status == "not-started"
+    assert result(ledger, "2024-01-01", milestone()).status == "on-track"
+
+
+def test_a_figure_exactly_on_a_limit_s_bound_is_no_breach(ledger):
+    # Floor 10: 10 on 2024-02-01, then 12; ceiling 50 on another metric: 50, then 45. After
+    # the due day (2024-04-10) no figure was below 10 or above 50: both achieved, 0
+    # breaches. A figure 0.000001 past the bound is one breach: missed.
+    metrics = {"m": {"id": "m", "unit": "jobs", "aggregate": "latest"},
+               "c": {"id": "c", "unit": "EUR", "aggregate": "latest"}}
+    ledger.obs("m", "10", "2024-02-01")
+    ledger.obs("m", "12", "2024-03-01")
+    ledger.obs("c", "50", "2024-02-01")
+    ledger.obs("c", "45", "2024-03-01")
+    floor, cap = FLOOR, {**CEILING, "metric": "c"}
+    for objective in (floor, cap):
+        r = result(ledger, "2024-04-30", objective, metrics=metrics)
+        assert (r.status, r.breaches) == ("achieved", 0)
+    ledger.obs("m", "9.999999", "2024-02-15")
+    ledger.obs("c", "50.000001", "2024-02-15")
+    for objective in (floor, cap):
+        r = result(ledger, "2024-04-30", objective, metrics=metrics)
+        assert (r.status, r.breaches) == ("missed", 1)
+
+
+def test_a_figure_dated_before_a_limit_s_start_is_no_breach(ledger):
+    # Ceiling 50 from 2024-02-01 to 2024-04-10. 60 on 2024-01-15 is outside, but dated
+    # before the start: on 2024-02-10 the limit is off-track (A = 60, outside since
+    # 2024-01-15) with 0 breaches (no figure dated 2024-02-01..02-10); 40 on 2024-03-01 is
+    # inside, so after due no figure dated from the start on was outside: achieved.
+    cap = {**CEILING, "start": "2024-02-01"}
+    ledger.obs("m", "60", "2024-01-15")
+    r = result(ledger, "2024-02-10", cap)
+    assert (r.status, r.breaches, r.breached_since) == ("off-track", 0, day("2024-01-15"))
+    ledger.obs("m", "40", "2024-03-01")
+    r = result(ledger, "2024-04-30", cap)
+    assert (r.status, r.breaches) == ("achieved", 0)
+
+
+def test_the_report_lists_every_stale_metric_and_a_part_only_its_objectives(ledger):
+    # m, s and q are monthly and last observed on 2024-01-01: on 2024-03-01 (60 days >
+    # 31 + 15.5) all three are stale. t (group A) reads m, u (group B) reads s; q belongs
+    # to no objective. The whole report lists m, q, s; the part "group A" only m.
+    metrics = {i: {"id": i, "unit": "x", "aggregate": a, "cadence": "monthly"}
+               for i, a in (("m", "latest"), ("s", "sum"), ("q", "sum"))}
+    for metric in metrics:
+        ledger.obs(metric, "5", "2024-01-01")
+    proj = project(target(group="A"), target("u", metric="s", group="B"), metrics=metrics)
+    state = effective_ledger(ledger.entries)
+    whole = build_report_from_ledger(proj, state, day("2024-03-01"))
+    assert [s.metric for s in whole.stale_metrics] == ["m", "q", "s"]
+    part = build_report_from_ledger(proj, state, day("2024-03-01"), part=Part(group="A"))
+    assert [s.metric for s in part.stale_metrics] == ["m"]
