@@ -16,7 +16,7 @@ from mibtrack.compute import build_report, effective_ledger, ratio
 from mibtrack.compute import report as report_module
 from mibtrack.compute.formulas import eta, forecast
 from mibtrack.compute.parts import Part
-from mibtrack.compute.report import Evaluator, build_report_from_ledger
+from mibtrack.compute.report import Evaluator, build_report_from_ledger, period_ends
 from mibtrack.model import Project
 
 DUE = "2024-04-10"  # day 100
@@ -294,3 +294,9 @@ def test_the_evaluator_s_memo_of_statuses_stays_bounded_and_changes_no_status(
                 kept.append(len(evaluator._verdicts) + len(evaluator._states)
                             + len(evaluator._composites))
         assert max(kept) <= 80
+
+
+def test_the_period_ends_from_a_day_to_itself_are_that_day():
+    # `report --period` from 2024-05-15 as of 2024-05-15: no period has ended before it,
+    # and the period in progress ends on the as-of day itself, so one column, that day.
+    assert period_ends(day("2024-05-15"), day("2024-05-15"), "quarter") == (day("2024-05-15"),)
