@@ -106,7 +106,8 @@ def test_two_readers_merged_give_what_one_fold_over_every_line_gives():
 
 WRITERS = ("alice", "bob", "carol")
 VALUES = ("3", "-1", "0.5", "12.25", "0.000001")
-#: What to write, by whom; `earlier` indexes the entries written before (its target).
+#: What to write, by whom; a correction or a void names an earlier entry by its index (modulo
+#: how many there are), so voids of voids and corrections of voids come too.
 steps = st.lists(st.one_of(
     st.tuples(st.just("obs"), st.sampled_from(WRITERS),
               st.sampled_from(("m", "s", "old_m", "ghost")), st.sampled_from(VALUES),
