@@ -73,7 +73,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "mibtrack.compute.daily": (
         "micro", "from_micro", "DailyFold.observe", "DailyFold.observe_rows",
-        "DailyFold.series", "DailyFold.merge",
+        "DailyFold.series", "DailyFold.merge", "DailyFold.merge_part",
     ),
 }
 

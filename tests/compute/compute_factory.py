@@ -43,9 +43,10 @@ class Ledger:
         self.entries.append(entry)
         return entry
 
-    def obs(self, metric: str, value: str, as_of: str, recorded_at=None) -> Observation:
+    def obs(self, metric: str, value: str, as_of: str, recorded_at=None,
+            key: str | None = None) -> Observation:
         return self._add(Observation(type="observation", metric=metric, value=D(value),
-                                     **self._base(as_of, recorded_at)))
+                                     key=key, **self._base(as_of, recorded_at)))
 
     def event(self, objective: str, status: str, as_of: str, expected: str | None = None,
               recorded_at=None) -> MilestoneEvent:

@@ -3,9 +3,17 @@
 import datetime as dt
 import random
 
-from compute_factory import D, Ledger, day
+from compute_factory import D, Ledger, day, project, target
 
 from mibtrack.compute import effective_ledger
+from mibtrack.compute.ledger_state import (
+    KeyCopies,
+    Orphan,
+    Place,
+    known_in_order,
+    orphans,
+    resolve,
+)
 
 
 def values(ledger, metric="m"):
@@ -132,3 +140,53 @@ def test_known_at_in_another_zone_is_kept_in_utc(ledger):
     assert state.known_at == dt.datetime(2020, 1, 1, 1, 0, tzinfo=dt.UTC)
     assert str(state.known_at.tzinfo) == "UTC"
     assert len(state.observations_of("m")) == 1
+
+
+def test_a_void_of_a_void_restores_its_entry_in_any_order_the_ids_are_visited():
+    # 40 chains obs ← void ← void: the second void retracts the first, which no longer
+    # retracts the observation (1 each); 40 chains obs ← void ← void ← void: the third
+    # retracts the second, so the first stands and retracts the observation (100 each).
+    # s = 40 × 1 = 40, and exactly the first void of each short chain and the observation
+    # and second void of each long one are retracted. Voids are visited in an order set by
+    # the hash seed; whichever comes first, a retracted void met a second time must still
+    # count as retracted (in a short chain: the observation or the void itself is wrong).
+    ledger = Ledger()
+    expected = set()
+    for _ in range(40):
+        first = ledger.void(ledger.obs("s", "1", "2024-03-01"))
+        ledger.void(first)
+        expected.add(first.id)
+    for _ in range(40):
+        obs = ledger.obs("s", "100", "2024-03-01")
+        second = ledger.void(ledger.void(obs))
+        ledger.void(second)
+        expected |= {obs.id, second.id}
+    assert resolve(known_in_order(ledger.entries, None)).retracted == expected
+    assert sum(o.value for o in effective_ledger(ledger.entries).observations_of("s")) == 40
+
+
+def test_a_key_recorded_twice_alike_is_one_duplicate_counted_once_and_a_single_key_is_none():
+    # alice records s 5 under k1 and s 7 under k2; bob's clone records the same k1 fact at
+    # the same moment (after alice in ledger order): s = 5 + 7 = 12, and k1 alone is listed
+    # as recorded twice.
+    alice, bob = Ledger("alice"), Ledger("bob")
+    first = alice.obs("s", "5", "2024-03-01", key="k1")
+    alice.obs("s", "7", "2024-03-02", key="k2")
+    copy = bob.obs("s", "5", "2024-03-01", key="k1")
+    entries = bob.entries + alice.entries
+    rules = resolve(known_in_order(entries, None))
+    assert rules.duplicates == (KeyCopies("k1", (first.id, copy.id),
+                                          (Place("alice.jsonl", 1), Place("bob.jsonl", 1))),)
+    assert rules.dropped == {copy.id}
+    assert [o.value for o in effective_ledger(entries).observations_of("s")] == [D(5), D(7)]
+
+
+def test_an_undeclared_objective_s_entries_are_one_orphan_dated_by_the_newest(ledger):
+    # Two notes and a milestone event under "ghost", dated 2024-03-01, 2024-01-15 and
+    # 2024-02-01 (recorded in that order): one orphan of 3 entries, newest 2024-03-01.
+    ledger.note("ghost", "first", "2024-03-01")
+    ledger.note("ghost", "second", "2024-01-15")
+    ledger.event("ghost", "at-risk", "2024-02-01")
+    proj = project(target())
+    assert orphans(effective_ledger(ledger.entries), proj) == (
+        Orphan("objective", "ghost", 3, day("2024-03-01")),)

@@ -8,11 +8,15 @@ so P(day k) = k (day 0 is 2024-01-01, day 50 2024-02-20, day 110 2024-04-20).
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
-from compute_factory import D, Ledger, day, project, target
+from compute_factory import D, Ledger, day, milestone, project, target
 
-from mibtrack.compute import build_report
+from mibtrack.compute import build_report, effective_ledger, ratio
+from mibtrack.compute import report as report_module
 from mibtrack.compute.formulas import eta, forecast
+from mibtrack.compute.parts import Part
+from mibtrack.compute.report import Evaluator, build_report_from_ledger, period_ends
 from mibtrack.model import Project
 
 DUE = "2024-04-10"  # day 100
@@ -166,3 +170,133 @@ def test_a_decreasing_range_exactly_at_its_far_end_is_not_below_it(ledger):
     assert result(ledger, "2024-02-01", objective).below_range is False
     ledger.obs("m", "19", "2024-02-02")
     assert result(ledger, "2024-02-02", objective).below_range is True
+
+
+# --------------------------------------------------------------------------- issue 12's last
+# survivors (docs/mutation.md "This round")
+
+
+def test_a_milestone_is_running_from_the_programme_s_first_day(ledger):
+    # The programme starts 2024-01-01: a milestone with no event is not started the day
+    # before, and on-track on the first day itself.
+    assert result(ledger, "2023-12-31", milestone()).status == "not-started"
+    assert result(ledger, "2024-01-01", milestone()).status == "on-track"
+
+
+def test_a_figure_exactly_on_a_limit_s_bound_is_no_breach(ledger):
+    # Floor 10: 10 on 2024-02-01, then 12; ceiling 50 on another metric: 50, then 45. After
+    # the due day (2024-04-10) no figure was below 10 or above 50: both achieved, 0
+    # breaches. A figure 0.000001 past the bound is one breach: missed.
+    metrics = {"m": {"id": "m", "unit": "jobs", "aggregate": "latest"},
+               "c": {"id": "c", "unit": "EUR", "aggregate": "latest"}}
+    ledger.obs("m", "10", "2024-02-01")
+    ledger.obs("m", "12", "2024-03-01")
+    ledger.obs("c", "50", "2024-02-01")
+    ledger.obs("c", "45", "2024-03-01")
+    floor, cap = FLOOR, {**CEILING, "metric": "c"}
+    for objective in (floor, cap):
+        r = result(ledger, "2024-04-30", objective, metrics=metrics)
+        assert (r.status, r.breaches) == ("achieved", 0)
+    ledger.obs("m", "9.999999", "2024-02-15")
+    ledger.obs("c", "50.000001", "2024-02-15")
+    for objective in (floor, cap):
+        r = result(ledger, "2024-04-30", objective, metrics=metrics)
+        assert (r.status, r.breaches) == ("missed", 1)
+
+
+def test_a_figure_dated_before_a_limit_s_start_is_no_breach(ledger):
+    # Ceiling 50 from 2024-02-01 to 2024-04-10. 60 on 2024-01-15 is outside, but dated
+    # before the start: on 2024-02-10 the limit is off-track (A = 60, outside since
+    # 2024-01-15) with 0 breaches (no figure dated 2024-02-01..02-10); 40 on 2024-03-01 is
+    # inside, so after due no figure dated from the start on was outside: achieved.
+    cap = {**CEILING, "start": "2024-02-01"}
+    ledger.obs("m", "60", "2024-01-15")
+    r = result(ledger, "2024-02-10", cap)
+    assert (r.status, r.breaches, r.breached_since) == ("off-track", 0, day("2024-01-15"))
+    ledger.obs("m", "40", "2024-03-01")
+    r = result(ledger, "2024-04-30", cap)
+    assert (r.status, r.breaches) == ("achieved", 0)
+
+
+def test_the_report_lists_every_stale_metric_and_a_part_only_its_objectives(ledger):
+    # m, s and q are monthly and last observed on 2024-01-01: on 2024-03-01 (60 days >
+    # 31 + 15.5) all three are stale. t (group A) reads m, u (group B) reads s; q belongs
+    # to no objective. The whole report lists m, q, s; the part "group A" only m.
+    metrics = {i: {"id": i, "unit": "x", "aggregate": a, "cadence": "monthly"}
+               for i, a in (("m", "latest"), ("s", "sum"), ("q", "sum"))}
+    for metric in metrics:
+        ledger.obs(metric, "5", "2024-01-01")
+    proj = project(target(group="A"), target("u", metric="s", group="B"), metrics=metrics)
+    state = effective_ledger(ledger.entries)
+    whole = build_report_from_ledger(proj, state, day("2024-03-01"))
+    assert [s.metric for s in whole.stale_metrics] == ["m", "q", "s"]
+    part = build_report_from_ledger(proj, state, day("2024-03-01"), part=Part(group="A"))
+    assert [s.metric for s in part.stale_metrics] == ["m"]
+
+
+def test_a_figure_on_the_start_day_is_the_evaluation_date_within_its_cadence(ledger):
+    # m is monthly; 5 on the start day 2024-01-01 and t = 2024-01-21, 20 days later (≤ 31):
+    # the report is not due yet, so τ = L = 2024-01-01 (s ≤ L ≤ t), P(τ) = 0 and expected
+    # 0: on-track. τ = t would give expected 0.2 against progress 0.05: off-track.
+    metrics = {"m": {"id": "m", "unit": "jobs", "aggregate": "latest", "cadence": "monthly"}}
+    ledger.obs("m", "5", "2024-01-01")
+    r = result(ledger, "2024-01-21", metrics=metrics)
+    assert (r.evaluated_at, r.expected, r.progress, r.status) == (
+        day("2024-01-01"), D(0), D("0.05"), "on-track")
+
+
+def test_the_exported_ratio_is_the_report_s_progress_and_expected(ledger):
+    # 50 → 100 over 100 days; 60 on day 40 (2024-02-10), where P = 50 + 50 × 0.4 = 70:
+    # progress = (60 − 50) / (100 − 50) = 0.2, expected = (70 − 50) / 50 = 0.4, as
+    # `compute.ratio` gives them.
+    ledger.obs("m", "60", "2024-02-10")
+    r = result(ledger, "2024-02-10", target(baseline=50, due=DUE))
+    assert (r.progress, r.expected, r.planned) == (D("0.2"), D("0.4"), D(70))
+    assert ratio(D(60), D(50), D(100)) == Fraction(1, 5) == r.progress
+    assert ratio(r.planned, D(50), D(100)) == Fraction(2, 5) == r.expected
+
+
+def test_a_figure_the_day_before_due_is_no_late_achievement(ledger):
+    # 100 on 2024-04-09, then 90 on the due day 2024-04-10: A(d) = 90 misses T = 100, and
+    # no figure dated after due (d, t] meets it: missed on 2024-04-20. The 100 of the day
+    # before is not an achievement "one day early" (late_days −1).
+    ledger.obs("m", "100", "2024-04-09")
+    ledger.obs("m", "90", DUE)
+    r = result(ledger, "2024-04-20")
+    assert (r.status, r.late_days) == ("missed", None)
+
+
+def test_the_evaluator_s_memo_of_statuses_stays_bounded_and_changes_no_status(
+        ledger, monkeypatch):
+    # `since` asks statuses at many days: the memos (statuses, shared states, composites)
+    # start again past VERDICTS_KEPT, so they never hold much more (one question adds at
+    # most a state and a status per objective it reads, and a composite's entry). Asked on
+    # 200 days with a bound of 40, never more than 80 are kept, and each status is what a
+    # fresh evaluator gives: for three targets with no cadence (a new state every day), and
+    # for them rolled up (x = a + b, y = x + c) under a chain of four composites.
+    monkeypatch.setattr(report_module, "VERDICTS_KEPT", 40)
+    composite = {"kind": "composite", "title": "Roll-up", "due": DUE}
+    chain = [{**composite, "id": f"z{i}", "children": [f"z{i - 1}" if i > 1 else "y"]}
+             for i in range(1, 5)]
+    targets = (target("a"), target("b"), target("c"))
+    for k in range(0, 100, 10):
+        ledger.obs("m", str(k), (day("2024-01-01") + dt.timedelta(days=k)).isoformat())
+    state = effective_ledger(ledger.entries)
+    for proj in (project(*targets), project(
+            *targets, {**composite, "id": "x", "children": ["a", "b"]},
+            {**composite, "id": "y", "children": ["x", "c"]}, *chain)):
+        evaluator = Evaluator(proj, state)
+        kept = []
+        for k in range(200):
+            t = day("2024-01-01") + dt.timedelta(days=k)
+            for o in proj.objectives:
+                assert evaluator.status(o.id, t) == Evaluator(proj, state).status(o.id, t)
+                kept.append(len(evaluator._verdicts) + len(evaluator._states)
+                            + len(evaluator._composites))
+        assert max(kept) <= 80
+
+
+def test_the_period_ends_from_a_day_to_itself_are_that_day():
+    # `report --period` from 2024-05-15 as of 2024-05-15: no period has ended before it,
+    # and the period in progress ends on the as-of day itself, so one column, that day.
+    assert period_ends(day("2024-05-15"), day("2024-05-15"), "quarter") == (day("2024-05-15"),)
