@@ -157,3 +157,20 @@ def test_any_split_into_pieces_merged_in_any_order_is_one_fold(program, data):
     for parent_first in (False, True):
         assert outcome(in_pieces(PROJECT_MS, entries, piece_of, order, parent_first),
                        PROJECT_MS) == expected
+
+
+def test_a_fold_made_empty_like_another_has_its_own_effective_ledger() -> None:
+    """`effective()` is kept while nothing more is folded; a fold made `empty_like` another
+    starts with nothing folded, so it must not answer with the other's events: here each
+    holds one note (as many as the other), another one."""
+    ledger = Ledger()
+    first = ledger.note("launch", "kick-off", "2024-03-01")
+    second = ledger.note("launch", "review", "2024-03-02")
+    parent = fold_of(PROJECT, [])
+    parent.add(first)
+    assert [n.text for n in parent.effective().notes["launch"]] == ["kick-off"]
+    fresh = parent.empty_like()
+    fresh.add(second)
+    assert [n.text for n in fresh.effective().notes["launch"]] == ["review"]
+    parent.add(second)  # one more folded: asked again, not kept
+    assert [n.text for n in parent.effective().notes["launch"]] == ["kick-off", "review"]
