@@ -157,6 +157,35 @@ def test_parallel_read_equals_serial(cli, project: Path, monkeypatch, tmp_path: 
     assert _cold(cli, project) == serial
 
 
+
+def test_forked_readers_leave_the_progress_to_their_parent(
+        cli, project: Path, monkeypatch, tmp_path: Path) -> None:
+    """The cold read's forked readers (and validate's) start silent: only the parent tells
+    the progress, each byte once (a child's copy of the bar drew over the parent's)."""
+    import os
+
+    from mibtrack.ledger import scan
+
+    _seed(cli)
+    monkeypatch.setattr(snapshot, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(snapshot, "_cpus", lambda: 2)
+    log = tmp_path / "told"
+
+    def told(size: int) -> None:
+        with log.open("a") as out:  # a file, so a forked child's call is seen too
+            out.write(f"{os.getpid()} {size}\n")
+
+    monkeypatch.setattr(scan, "progress", told)
+    feeds = sum(f.stat().st_size for f in (project / "ledger").glob("*.jsonl"))
+    for command in (("status", "--json"), ("validate",)):
+        shutil.rmtree((project / CACHE).parent, ignore_errors=True)
+        log.write_text("")
+        assert cli(*command).code == 0
+        calls = [line.split() for line in log.read_text().splitlines()]
+        assert {pid for pid, _ in calls} == {str(os.getpid())}
+        assert sum(int(size) for _, size in calls) >= feeds  # the fold's pieces among them
+
+
 # -- proofs without hashing (stat, append receipts), and where they must not be trusted
 
 def _later(monkeypatch, seconds: float = 10.0) -> None:

@@ -2,6 +2,7 @@
 and a ledger byte-identical after every refused command."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -401,6 +402,16 @@ def test_long_reads_show_progress_on_a_terminal_only(cli, project: Path,
     size = (project / "ledger" / "tester.jsonl").stat().st_size
     assert cli("verify").code == 0
     assert seen == [("verifying", size, size)]  # started, and every byte read was told
+    # a cold report reads each feed twice (its chain checked, then folded): the bar's
+    # total says so, and ends full
+    from mibtrack.usersecret import project_folder
+
+    folder = project_folder(project)
+    assert folder is not None
+    shutil.rmtree(folder, ignore_errors=True)
+    seen.clear()
+    assert cli("status").code == 0
+    assert seen == [("reading the ledger", 2 * size, 2 * size)]
 
 
 def test_the_entry_table_heads_its_date_column_as_of(cli) -> None:

@@ -244,3 +244,28 @@ def test_a_broken_line_in_any_piece_is_a_doubt_for_check_chain(
     monkeypatch.setattr(scan_module, "PIECE", path.stat().st_size // 5)
     assert scan_module.fast_chains([(path, "w0")]) == [None]
     assert check_chain(path, "w0")[1].line == line
+
+
+def test_only_the_parent_tells_the_progress_when_readers_are_forked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked readers inherit the parent's progress hook (its bar): each would start its own
+    copy and draw over the parent's. Their pool starts them silent; the parent tells every
+    byte as each piece comes back, exactly once: checked here by the process that is told."""
+    import os
+
+    from mibtrack.ledger import scan as scan_module
+
+    path = _chained(300, tmp_path)
+    monkeypatch.setattr(scan_module, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(scan_module, "PIECE", path.stat().st_size // 4)
+    log = tmp_path / "told"
+
+    def told(size: int) -> None:
+        with log.open("a") as out:  # a file, so a forked child's call is seen too
+            out.write(f"{os.getpid()} {size}\n")
+
+    monkeypatch.setattr(scan_module, "progress", told)
+    assert scan_module.fast_chains([(path, "w0")]) == [(300, None)]
+    calls = [line.split() for line in log.read_text().splitlines()]
+    assert {pid for pid, _ in calls} == {str(os.getpid())}
+    assert sum(int(size) for _, size in calls) == path.stat().st_size

@@ -396,7 +396,8 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
         jobs += _pieces(path, start, sizes[path], max(1, share))
     _FORK_FOLD = fold
     try:
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=scan_module.silent_reader) as pool:
             running = pool.map(_fold_piece, jobs)
             digests = {path: _feed_digests(path, start, sizes[path], kept.get(path.name, []))
                        for path, start, _ in feeds}
@@ -573,7 +574,8 @@ def _every_entry_parallel(fold: DailyFold, paths: list[Path], targets: set[str]
     _FORK_FOLD, _FORK_TARGETS = fold, targets
     try:
         merged, count, met = fold.empty_like(), 0, set()
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=scan_module.silent_reader) as pool:
             for (_, start, stop), (part, lines, seen) in zip(
                     jobs, pool.map(_every_entry_piece, jobs), strict=True):
                 merged.merge(part)

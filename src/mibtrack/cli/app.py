@@ -278,17 +278,18 @@ PROGRESS_FROM_BYTES = 32 << 20
 
 
 @contextmanager
-def reading_progress(label: str) -> Iterator[None]:
-    """A progress bar on stderr while the feeds are read, once more than
-    PROGRESS_FROM_BYTES have been read (a cold read, not a warm one); on a terminal only,
-    never with --quiet, NO_COLOR or in a pipe."""
+def reading_progress(label: str, passes: int = 1) -> Iterator[None]:
+    """A progress bar on stderr while the feeds are read (`passes` times each: a report's
+    read checks each chain, then folds), once more than PROGRESS_FROM_BYTES have been read
+    (a cold read, not a warm one); on a terminal only, never with --quiet, NO_COLOR or in a
+    pipe."""
     if not on_terminal(sys.stderr) or session().quiet:
         yield
         return
     from ..ledger import scan
 
     paths = session().workspace.ledger.feed_paths()
-    total = sum(p.stat().st_size for p in paths if p.exists())
+    total = passes * sum(p.stat().st_size for p in paths if p.exists())
     if total < PROGRESS_FROM_BYTES:
         yield
         return

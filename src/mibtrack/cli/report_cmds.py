@@ -90,13 +90,13 @@ def _compute(day: dt.date, moment: dt.datetime | None, period: Period | None = N
 
     workspace = session().workspace
     if moment is None:  # objectives.toml as it is; the fold (cached) holds the plan entries
-        with reading_progress("reading the ledger"):
+        with reading_progress("reading the ledger", passes=2):
             daily = workspace.daily(None)  # the ledger folded by day, O(days) not O(entries)
         choice = plan_choice(None, strict, [e for e in daily.fold.others
                                             if getattr(e, "type", None) == "plan"])
     else:  # the plan in force then, found first: its metrics shape the fold
         choice = plan_choice(moment, strict)
-        with reading_progress("reading the ledger"):
+        with reading_progress("reading the ledger", passes=2):
             daily = workspace.daily(moment, choice.project)
     base = choice.book.find(baseline) if baseline is not None else None
     project = choice.project

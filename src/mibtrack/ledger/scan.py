@@ -51,6 +51,14 @@ SLICE = 4 << 20
 progress: Callable[[int], None] | None = None
 
 
+def silent_reader() -> None:
+    """A forked reader's start (its pool's initializer): its parent tells the progress as
+    each piece comes back; the child's copy of the parent's progress bar would otherwise
+    start and draw over the parent's, each with its own count."""
+    global progress
+    progress = None
+
+
 def _told(size: int) -> None:
     if progress is not None:
         progress(size)
@@ -412,7 +420,8 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
     if len(pieces) < 2:
         return [fast_chain(*job) for job in jobs]
     parts: dict[Path, list[Checked]] = {}
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
+                             initializer=silent_reader) as pool:
         for (path, _, start, stop), found in zip(pieces, pool.map(_chain_job, pieces),
                                                  strict=True):
             parts.setdefault(path, []).append(found)
