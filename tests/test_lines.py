@@ -120,7 +120,7 @@ def test_a_keyed_line_read_compactly_is_the_same_fact_in_the_same_place_and_orde
 
     line = encode(fields)[:-1]
     model = decode_model(line, "f:1")
-    keyed = lines.to_keyed(lines.read_checked(line))
+    keyed = lines.to_keyed(lines.read_checked(line), model.key)
     assert (keyed.id, keyed.key, keyed.writer, keyed.seq, keyed.type, keyed.metric) == (
         model.id, model.key, model.writer, model.seq, model.type, model.metric)
     assert (keyed.recorded_at, keyed.as_of, keyed.value) == (model.recorded_at, model.as_of,

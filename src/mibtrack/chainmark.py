@@ -19,11 +19,9 @@ import json
 import os
 from pathlib import Path
 
+from .safefile import stat_key
+
 MARKS = "chains"
-
-
-def _stat_key(st: os.stat_result) -> list[int]:
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 class ChainMarks:
@@ -53,7 +51,7 @@ class ChainMarks:
             if not tag_ok(mac, b"chain mark", identity, feed.name.encode(), body):
                 return None
             mark = json.loads(body)
-            if [int(x) for x in mark["stat"]] != _stat_key(st):
+            if [int(x) for x in mark["stat"]] != stat_key(st):
                 return None
             end, lines = int(mark["end"]), int(mark["lines"])
             return (end, lines) if 0 <= end <= st.st_size and lines >= 0 else None
@@ -70,7 +68,7 @@ class ChainMarks:
             if where is None:
                 return
             path, identity = where
-            body = json.dumps({"stat": _stat_key(st), "end": st.st_size, "lines": lines},
+            body = json.dumps({"stat": stat_key(st), "end": st.st_size, "lines": lines},
                               separators=(",", ":")).encode()
             mac = tag(b"chain mark", identity, feed.name.encode(), body)
             if mac is None:

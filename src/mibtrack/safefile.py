@@ -25,6 +25,12 @@ class NotRegular(OSError):
     """The target exists and is not a regular file: it is never replaced."""
 
 
+def stat_key(st: os.stat_result) -> list[int]:
+    """What identifies a file's state: device, inode, size, mtime and ctime (ns). Any write
+    changes ctime, which no user tool can set back."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

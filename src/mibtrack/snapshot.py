@@ -61,8 +61,10 @@ from .ledger import Ledger
 from .ledger import scan as scan_module
 from .ledger.feed import Break, TornTail, pending_path, steady
 from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
+from .ledger.scan import cpus as _cpus
 from .ledger.store import feed_problem
 from .model import Project
+from .safefile import stat_key
 
 if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up time)
     from concurrent.futures import ThreadPoolExecutor
@@ -92,11 +94,6 @@ class Daily:
     left_out: list[Break] = field(default_factory=list)
     #: Batch journals that are not honoured (named, left alone).
     notices: list[str] = field(default_factory=list)
-
-
-def stat_key(st: os.stat_result) -> list[int]:
-    """What identifies a feed's state: device, inode, size, mtime and ctime (ns)."""
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def _trusted(mark: dict[str, Any]) -> bool:
@@ -287,13 +284,6 @@ def _fold_feeds(fold: DailyFold, feeds: list[tuple[Path, int, int]], torn: list[
     return marks
 
 
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _fold_one(fold: DailyFold, path: Path, start: int, first: int, torn: list[TornTail],
               hasher: ThreadPoolExecutor | None, kept: list[str], proven: list[int] | None
               ) -> FeedMark:
@@ -364,6 +354,17 @@ def _pieces(path: Path, start: int, size: int, count: int) -> list[tuple[Path, i
     return [(path, a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
+def _reading_jobs(feeds: list[tuple[Path, int]], sizes: dict[Path, int]
+                  ) -> list[tuple[Path, int, int]]:
+    """The pieces forked readers take of each (feed, from offset): about four in all, each
+    feed's share by its bytes to read."""
+    total = max(1, sum(sizes[path] - start for path, start in feeds))
+    jobs = []
+    for path, start in feeds:
+        jobs += _pieces(path, start, sizes[path], max(1, (sizes[path] - start) * 4 // total))
+    return jobs
+
+
 def _fold_piece(job: tuple[Path, int, int]) -> tuple[DailyFold, int, int, int | None]:
     path, start, stop = job
     assert _FORK_FOLD is not None
@@ -390,10 +391,7 @@ def _fold_parallel(fold: DailyFold, feeds: list[tuple[Path, int, int]],
     global _FORK_FOLD
     at = _clock()
     before = {path: _stat_or_none(path) for path, _, _ in feeds}
-    jobs = []
-    for path, start, _ in feeds:
-        share = (sizes[path] - start) * 4 // max(1, sum(sizes[p] - s for p, s, _ in feeds))
-        jobs += _pieces(path, start, sizes[path], max(1, share))
+    jobs = _reading_jobs([(path, start) for path, start, _ in feeds], sizes)
     _FORK_FOLD = fold
     try:
         with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
@@ -566,11 +564,8 @@ def _every_entry_parallel(fold: DailyFold, paths: list[Path], targets: set[str]
     from concurrent.futures import ProcessPoolExecutor
 
     global _FORK_FOLD, _FORK_TARGETS
-    sizes = {path: os.path.getsize(path) for path in paths}
-    jobs = []
-    for path in paths:
-        jobs += _pieces(path, 0, sizes[path],
-                        max(1, sizes[path] * 4 // max(1, sum(sizes.values()))))
+    jobs = _reading_jobs([(path, 0) for path in paths],
+                         {path: os.path.getsize(path) for path in paths})
     _FORK_FOLD, _FORK_TARGETS = fold, targets
     try:
         merged, count, met = fold.empty_like(), 0, set()

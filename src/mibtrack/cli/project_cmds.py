@@ -239,10 +239,9 @@ def verify(
             where = f"; {h.problem.detail()}" if h.problem else ""
             echo(f"{'ok    ' if h.problem is None else 'BROKEN'} {h.path.name} history: "
                  f"{h.commits} commits{where}")
+        for found in conflicts:
+            echo(f"CONFLICT {found.text}")
         harmless = [found for found in result.keys if found.kind != "conflict"]
-        for found in result.keys:
-            if found.kind == "conflict":
-                echo(f"CONFLICT {found.text}")
         for found in harmless[:COPIES_SHOWN]:
             echo(f"notice: {found.text}")
         if len(harmless) > COPIES_SHOWN:

@@ -254,7 +254,7 @@ class DailyFold:
         # kept while nothing more is folded (others only grow): a report asks several times,
         # and with many keyed copies each asking resolves them all again
         kept = self.__dict__.get("_effective")
-        if kept is not None and kept[0] == (id(self.others), len(self.others)):
+        if kept is not None and kept[0] == len(self.others):
             return kept[1]  # type: ignore[no-any-return]
         seen = {e.id for e in self.others}  # type: ignore[attr-defined]
         # the rules resolved up front are these entries' rules, unless folding met an
@@ -266,7 +266,7 @@ class DailyFold:
             rules=None if self.unexpected_amendments() else self.rules)
         found = EffectiveLedger(known_at=folded.known_at, milestone_events=folded.milestone_events,
                                 notes=folded.notes, conflicts=folded.conflicts)
-        self.__dict__["_effective"] = ((id(self.others), len(self.others)), found)
+        self.__dict__["_effective"] = (len(self.others), found)
         return found
 
     def orphans(self, project: Project) -> tuple[Orphan, ...]:

@@ -247,8 +247,8 @@ _MOMENTS: dict[str, dt.datetime] = {}  # a batch's lines share one moment: share
 _DAYS: dict[str, dt.date] = {}
 
 
-def to_keyed(obs: ObservationLine) -> KeyedObservation:
-    """The compact record of a checked keyed line (`obs.key` set): the values of
+def to_keyed(obs: ObservationLine, key: str) -> KeyedObservation:
+    """The compact record of a checked line with a key (`obs.key`): the values of
     `to_entry`, writer and metric interned, moments and days shared."""
     moment, day, value = obs.recorded_at, obs.as_of, obs.value
     when = _MOMENTS.get(moment)
@@ -262,6 +262,6 @@ def to_keyed(obs: ObservationLine) -> KeyedObservation:
             _DAYS.clear()
         date = _DAYS[day] = dt.date.fromisoformat(day)
     return KeyedObservation(
-        id=obs.id, key=obs.key or "", writer=_intern(obs.writer), seq=obs.seq,
+        id=obs.id, key=key, writer=_intern(obs.writer), seq=obs.seq,
         recorded_at=when, as_of=date, metric=_intern(obs.metric),
         value=Decimal(value) if _VALUE_FAST(value) else check_value(Decimal(value)))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import ProjectError
+from ..safefile import stat_key
 from .codec import MAX_LINE_BYTES, decode
 
 _sha256 = hashlib.sha256
@@ -253,8 +254,8 @@ class KeyIndex:
             mine.extend(theirs)
 
 
-#: (path, first byte, stop or None) → ((entries, torn-tail Break or None), key index, the
-#: feed's stat when checked); None: a doubt (`check_chain` names the problem).
+#: What `_chain` finds in a feed's bytes: ((entries, torn-tail Break or None), their key
+#: index, the feed's stat when checked); None: a doubt (`check_chain` names the problem).
 Checked = tuple[tuple[int, object], KeyIndex, list[int]] | None
 #: The key index of each feed `fast_chain` checked whole in this process, with the stat it
 #: was taken at: `repeated_key_entries` reuses it while the feed's stat is unchanged.
@@ -301,7 +302,7 @@ def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return None
-        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        stamp = stat_key(st)
         size = st.st_size
         if size == 0:
             return ((0, None), keys, stamp) if start == 0 else None
@@ -321,7 +322,7 @@ def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
         newest = (_recorded_at(before) or "") if start else ""
         read, line_ok = reader.read, reader.CHECKS.line_ok
         hash_of = _sha256
-        hashes, offsets = keys.hashes, keys.offsets
+        add_key = keys.add
         number = first - 1
         for at, lines in line_slices(view, end, start):
             for line in lines:
@@ -345,9 +346,7 @@ def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
                             or moment < newest):
                         return None
                 if key is not None:
-                    h = hash(key)
-                    hashes[h & 15].append(h)
-                    offsets[h & 15].append(at)
+                    add_key(key, at)
                 at += len(line) + 1
                 newest = moment  # recorded_at never decreases along a feed
                 prev = hash_of(line).hexdigest()
@@ -408,7 +407,7 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
             sizes.append(path.stat().st_size)
         except OSError:
             sizes.append(0)
-    if sum(sizes) < PARALLEL_BYTES or (os.cpu_count() or 1) < 2:
+    if sum(sizes) < PARALLEL_BYTES or cpus() < 2:
         return [fast_chain(*job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -420,12 +419,13 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
     if len(pieces) < 2:
         return [fast_chain(*job) for job in jobs]
     parts: dict[Path, list[Checked]] = {}
+    size_of = {path: size for (path, _), size in zip(jobs, sizes, strict=True)}
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
                              initializer=silent_reader) as pool:
         for (path, _, start, stop), found in zip(pieces, pool.map(_chain_job, pieces),
                                                  strict=True):
             parts.setdefault(path, []).append(found)
-            _told((stop if stop is not None else _size(path)) - start)
+            _told((stop if stop is not None else size_of[path]) - start)
     done: list[tuple[int, object] | None] = []
     for path, _ in jobs:
         found_parts = parts.get(path, [])
@@ -445,11 +445,12 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
     return done
 
 
-def _size(path: Path) -> int:
+def cpus() -> int:
+    """The CPUs this process may run on (forked readers are worth it from two)."""
     try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 #: A line's key field: `"key":"…"` (a quote inside a JSON string is escaped, so this cannot
@@ -506,7 +507,7 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
                 line = view[at:view.find(b"\n", at)]
                 obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
                 if obs is not None and obs.key is not None:
-                    entry: Any = reader.to_keyed(obs)  # compact: there may be very many
+                    entry: Any = reader.to_keyed(obs, obs.key)  # compact: may be very many
                 else:
                     try:
                         entry = decode(line, str(path))
@@ -527,7 +528,7 @@ def _key_index(path: Path) -> KeyIndex | None:
             st = os.stat(path, follow_symlinks=False)
         except OSError:
             return None
-        if seen[0] == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]:
+        if seen[0] == stat_key(st):
             return seen[1]
     with _mapped(path) as view:
         if view is None or view.find(_KEY_NEEDLE) < 0:
