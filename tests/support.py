@@ -67,3 +67,15 @@ def without_notices(err: str) -> str:
     """stderr without notice lines (a project with no plan version recorded gets one, SPEC R2)."""
     return "".join(line for line in err.splitlines(keepends=True)
                    if not line.startswith("mibtrack: notice: "))
+
+
+def begin_batch(feed: Path, size: int, batch: bytes) -> None:
+    """Write the journal mibtrack writes before appending `batch` (whole lines) at byte
+    `size` of `feed`: what a crash in the middle of an import leaves beside the feed."""
+    from mibtrack.ledger.feed import Batch, _begin_batch
+
+    journal = Batch(feed.parent)
+    for line in batch.splitlines(keepends=True):
+        journal.add(line, hashlib.sha256(line[:-1]).digest())
+    _begin_batch(feed, size, journal)
+    journal.close()

@@ -337,8 +337,8 @@ def test_an_import_cut_short_is_set_aside_by_reports_too(cli, project) -> None:
     import shutil
 
     from mibtrack.ledger import Ledger, draft
-    from mibtrack.ledger.feed import _begin_batch
     from mibtrack.values import parse_date, parse_value
+    from support import begin_batch
 
     cli("record", "jobs", "10", "--date", "2025-01-01")
     assert cli("status", "--json", "--as-of", "2025-06-30").code == 0  # warm the cache
@@ -351,7 +351,7 @@ def test_an_import_cut_short_is_set_aside_by_reports_too(cli, project) -> None:
               value=parse_value(str(m * 10))) for m in (2, 3, 4)])
     batch = (scratch / "tester.jsonl").read_bytes()[size:]
     # the journal mibtrack writes before the batch (authenticated with the user's key)
-    _begin_batch(feed, size, batch, batch.splitlines(keepends=True))
+    begin_batch(feed, size, batch)
     two_lines = batch[: batch.index(b"\n", batch.index(b"\n") + 1) + 1]
     with feed.open("ab") as out:
         out.write(two_lines)  # the crash came after two whole lines of three

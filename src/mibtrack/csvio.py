@@ -22,9 +22,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 from .errors import MibtrackError, UsageError
 from .ledger import draft
+from .ledger.spool import REPEAT, Drafts
 from .model import Project, slip_problem
 from .values import (
     FORMULA_STARTS,
@@ -75,34 +76,27 @@ class Problem:
         return f"{self.path}:{self.line}: {column}{self.message}"
 
 
-@dataclass(frozen=True)
-class Row:
-    """A good row: its line in the file and the ledger draft it becomes."""
-
-    line: int
-    draft: dict[str, Any]
-
-
 @dataclass
 class ImportPlan:
-    """What a file would record: good rows, bad rows, and rows repeated within the file."""
+    """What a file would record: good rows (on disk, `Drafts`), bad rows, and rows repeated
+    within the file."""
 
     path: str
     delimiter: str
     columns: tuple[str, ...]
-    rows: list[Row] = field(default_factory=list)
+    drafts: Drafts = field(default_factory=Drafts)
     problems: list[Problem] = field(default_factory=list)
     #: Rows whose key (given or derived) repeats an earlier row of the file with the same content.
     repeats: int = 0
 
-    @property
-    def drafts(self) -> list[dict[str, Any]]:
-        return [row.draft for row in self.rows]
+    def close(self) -> None:
+        self.drafts.close()
 
     def raise_if_bad(self) -> None:
         """The first bad row as one error line, with how many more there are."""
         if not self.problems:
             return
+        self.problems.sort(key=lambda p: p.line)  # key conflicts are found after the rows
         first, rest = self.problems[0], self.problems[1:]
         bad_lines = sorted({p.line for p in rest} - {first.line})
         more = ""
@@ -152,7 +146,7 @@ def read_import(path: Path, project: Project, today: dt.date,
                          "expected a header row such as metric,value,date and one row per record")
     header_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = sniff_delimiter(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
         while not any(cell.strip() for cell in header):
@@ -181,6 +175,15 @@ def read_import(path: Path, project: Project, today: dt.date,
                       progress=progress, total=total)
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines, ends kept, split where `io.StringIO(text, newline="")` splits
+    (that copy of a big file's text cost four bytes a character)."""
+    return (match.group() for match in _LINE.finditer(text))
+
+
 def check_rows(name: str, header_at: int, header: Sequence[str],
                rows: Iterable[tuple[int, list[str]] | Problem], project: Project,
                today: dt.date, delimiter: str, decimal_comma: bool,
@@ -189,41 +192,51 @@ def check_rows(name: str, header_at: int, header: Sequence[str],
     given with its line (row) number; a Problem stops the reading."""
     columns = _columns(name, header_at, header)
     plan = ImportPlan(name, delimiter, columns)
-    seen: dict[str, tuple[int, dict[str, Any]]] = {}
     validator = _RowValidator(project, today, name, decimal_comma=decimal_comma)
-    for item in rows:
-        if isinstance(item, Problem):
-            plan.problems.append(item)
-            break
-        start, cells = item
-        if progress is not None and start % 500 == 0:
-            progress(start, total)
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines (a trailing newline, a spacer row) carry nothing
-        if len(cells) != len(columns):
-            plan.problems.append(Problem(
-                name, start, None, f"{len(cells)} cells where the header has {len(columns)}",
-                f"quote cells that contain a '{delimiter}'"))
-            continue
-        result = validator.row(start, dict(zip(columns, cells, strict=True)))
-        if isinstance(result, Problem):
-            plan.problems.append(result)
-            continue
-        key = result["key"]
-        if key in seen:
-            earlier_line, earlier = seen[key]
-            if earlier != result:
-                plan.problems.append(Problem(name, start, "key", f"key {key!r} is also on line "
-                                             f"{earlier_line} with other content",
-                                             "give each record its own key"))
-            else:
-                plan.repeats += 1
-            continue
-        seen[key] = (start, result)
-        plan.rows.append(Row(start, result))
+    try:
+        for item in rows:
+            if isinstance(item, Problem):
+                plan.problems.append(item)
+                break
+            start, cells = item
+            if progress is not None and start % 500 == 0:
+                progress(start, total)
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines (a trailing newline, a spacer row) carry nothing
+            if len(cells) != len(columns):
+                plan.problems.append(Problem(
+                    name, start, None, f"{len(cells)} cells where the header has "
+                    f"{len(columns)}", f"quote cells that contain a '{delimiter}'"))
+                continue
+            result = validator.row(start, dict(zip(columns, cells, strict=True)))
+            if isinstance(result, Problem):
+                plan.problems.append(result)
+                continue
+            plan.drafts.add(start, result)
+        _same_key(plan)
+    except BaseException:
+        plan.close()
+        raise
     if progress is not None:
         progress(total, total)
     return plan
+
+
+def _same_key(plan: ImportPlan) -> None:
+    """Rows with one key: the first is kept; a later one with the same content is a repeat,
+    with other content a bad row."""
+    drafts = plan.drafts
+    for group in drafts.same_key():
+        first_index, first = group[0]
+        for index, later in group[1:]:
+            if later != first:
+                plan.problems.append(Problem(
+                    plan.path, drafts.lines[index], "key", f"key {first['key']!r} is also on "
+                    f"line {drafts.lines[first_index]} with other content",
+                    "give each record its own key"))
+            else:
+                plan.repeats += 1
+                drafts.skip[index] = REPEAT
 
 
 def _columns(name: str, line: int, header: Sequence[str]) -> tuple[str, ...]:

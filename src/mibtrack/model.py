@@ -578,11 +578,14 @@ def fact_content(fields: object) -> tuple[object, ...]:
            else [getattr(fields, name, None) for name in _CONTENT_NAMES])
     if raw[_TYPE_AT] != "note":
         raw[-1] = None  # the text of anything but a note is a remark, not its content
-    out = []
-    for value in raw:
-        if isinstance(value, Decimal):
-            value = format(value, "f")
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        out.append(value)
-    return tuple(out)
+    return tuple([value if value is None or value.__class__ is str else _as_text(value)
+                  for value in raw])
+
+
+def _as_text(value: object) -> object:
+    """A decimal or a date as its stored text (anything else as it is)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

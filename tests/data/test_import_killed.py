@@ -99,6 +99,7 @@ def test_an_import_killed_after_its_write_completed_keeps_every_row(
     child = CHILD.replace("os.write = dying_write", "os.unlink = lambda *a, **k: "
                           "os.kill(os.getpid(), signal.SIGKILL)")
     child = child.replace("import os, signal, sys", "import os, pathlib, signal, sys\n"
+                          "import tempfile; tempfile.gettempdir()  # (it probes with unlink)\n"
                           "pathlib.Path.unlink = lambda *a, **k: os.kill(os.getpid(), 9)")
     env = {**os.environ, "PYTHONPATH": str(SRC), "MIBTRACK_WRITER": "tester"}
     done = subprocess.run([sys.executable, "-c", child, "0", "--dir", str(project), "import",

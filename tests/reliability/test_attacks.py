@@ -193,7 +193,7 @@ def test_a_journal_of_another_user_or_feed_is_not_honoured(project: Path, monkey
                                                            tmp_path: Path) -> None:
     """mibtrack's own journal for a batch cut short is honoured; the same bytes under
     another user's key, or beside another feed, are not."""
-    from mibtrack.ledger.feed import _begin_batch
+    from support import begin_batch
 
     _seed(project)
     feed = project / "ledger" / "alice.jsonl"
@@ -203,7 +203,7 @@ def test_a_journal_of_another_user_or_feed_is_not_honoured(project: Path, monkey
     _record(project, "jobs", "60", "--date", "2025-08-31")
     batch = feed.read_bytes()[size:]
     feed.write_bytes(last + batch[:batch.index(b"\n") + 1])
-    _begin_batch(feed, size, batch, batch.splitlines(keepends=True))
+    begin_batch(feed, size, batch)
     assert _jobs(project)[0] == 45  # honoured: the partial batch is set aside
     monkeypatch.setenv("MIBTRACK_CACHE_DIR", str(tmp_path / "another-user"))
     actual, _, err = _jobs(project)

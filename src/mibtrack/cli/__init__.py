@@ -130,10 +130,11 @@ def _stdout_failed(cause: OSError) -> int:
 
     _silence_stdout()
     recorded = session().recorded
+    count = session().recorded_count or len(recorded)
     why = cause.strerror or str(cause)
     if recorded:
-        what = (f"entry {recorded[0]} WAS recorded" if len(recorded) == 1 else
-                f"{len(recorded)} entries WERE recorded (first {recorded[0]}, last "
+        what = (f"entry {recorded[0]} WAS recorded" if count == 1 else
+                f"{count} entries WERE recorded (first {recorded[0]}, last "
                 f"{recorded[-1]})")
         sys.stderr.write(f"mibtrack: {what}, but stdout failed ({why}) — do not record it "
                          "again without a --key; `mibtrack log` shows it\n")

@@ -51,8 +51,10 @@ class Session:
     messages: list[str] = field(default_factory=list)
     #: Feeds the command's reading left out (for the JSON documents' `feeds_left_out`).
     left_out: list[Break] = field(default_factory=list)
-    #: Ids of entries this command appended (named if stdout then fails: exit 74).
+    #: Ids of entries this command appended (named if stdout then fails: exit 74); an
+    #: import keeps only its first and last, and how many (`recorded_count`).
     recorded: list[str] = field(default_factory=list)
+    recorded_count: int = 0
 
     @cached_property
     def workspace(self) -> Workspace:

@@ -60,7 +60,6 @@ def import_(
     from pathlib import Path
 
     from ..csvio import read_import, read_text
-    from ..errors import UsageError
     from ..xlsxio import is_workbook, read_workbook, read_workbook_import
 
     path = Path(file)
@@ -83,33 +82,52 @@ def import_(
             plan = read_workbook_import(path, project, today(), cells=grid)
         else:
             plan = read_import(path, project, today(), progress=advance, text=text)
-        plan.raise_if_bad()
-        _refuse_done_twice(plan)
-        plan.raise_if_bad()
-        if not plan.rows:
-            info(f"{file}: a header and no rows: nothing to import")
-            return
-        if plan.repeats:
-            warn(f"{file}: {plan.repeats} exact repeat{'s' if plan.repeats != 1 else ''} of "
-                 "an earlier row, counted once (give each row its own key if they are separate "
-                 "facts)")
+        del grid, text
+        with plan.drafts:
+            done = _import(plan, file, dry_run, bar, task)
+    if done:
+        echo(done)
+
+
+def _import(plan: ImportPlan, file: str, dry_run: bool, bar: Progress | None,
+            task: Any) -> str | None:
+    """Record a checked file's drafts (or say what would be recorded): what to say once the
+    progress bar is gone."""
+    from ..errors import UsageError
+
+    plan.raise_if_bad()
+    _refuse_done_twice(plan)
+    plan.raise_if_bad()
+    drafts = plan.drafts
+    if not len(drafts):
+        info(f"{file}: a header and no rows: nothing to import")
+        return None
+    if plan.repeats:
+        warn(f"{file}: {plan.repeats} exact repeat{'s' if plan.repeats != 1 else ''} of "
+             "an earlier row, counted once (give each row its own key if they are separate "
+             "facts)")
+    s = session()
+    ledger = s.workspace.ledger
+    rows = len(drafts) - plan.repeats
+    try:
         if dry_run:
-            _dry_run(plan)
-            return
+            ledger.mark_recorded(drafts)
+            _dry_run(plan, rows)
+            return None
         if bar is not None and task is not None:
             bar.remove_task(task)
-            bar.add_task(f"writing {len(plan.rows)} entries", total=None)
-        s = session()
-        try:
-            results = ws.ledger.append(s.writer_id(), plan.drafts, decoded=False)
-        except UsageError as exc:
-            raise _with_line(exc, plan) from None
-    s.recorded.extend(r.entry.id for r in results if not r.already)
-    new = sum(1 for r in results if not r.already)
-    already = len(results) - new
-    if not s.quiet or new:
-        echo(f"imported {new} entr{'y' if new == 1 else 'ies'} from {file}"
-             + (f"; {already} already recorded" if already else ""))
+            bar.add_task(f"writing {drafts.kept_count} entries", total=None)
+        written = ledger.import_drafts(s.writer_id(), drafts)
+    except UsageError as exc:
+        raise _with_line(exc, plan) from None
+    if written.count:
+        s.recorded.extend(dict.fromkeys((written.first, written.last)))
+        s.recorded_count = written.count
+    already = rows - written.count
+    if s.quiet and not written.count:
+        return None
+    return (f"imported {written.count} entr{'y' if written.count == 1 else 'ies'} from {file}"
+            + (f"; {already} already recorded" if already else ""))
 
 
 def _refuse_done_twice(plan: ImportPlan) -> None:
@@ -120,65 +138,50 @@ def _refuse_done_twice(plan: ImportPlan) -> None:
 
     from ..csvio import Problem
 
-    done = [row for row in plan.rows
-            if row.draft["type"] == "milestone" and row.draft["status"] == "done"]
-    if not done:
+    drafts = plan.drafts
+    if not drafts.done:
         return
     effective = session().workspace.daily().fold.effective()
-    for row in done:
-        d = row.draft
+    for index in drafts.done:
+        d = drafts.draft(index)
         state = effective.already_done(d["objective"], dt.date.fromisoformat(d["as_of"]),
                                        d.get("key"))
         if state is not None:
             plan.problems.append(Problem(
-                plan.path, row.line, "status", f"milestone {d['objective']!r} is already done "
-                f"as of {d['as_of']} (done on {state.as_of}, entry {state.id[:12]})",
-                "record `reopened` first if it was undone"))
+                plan.path, drafts.lines[index], "status", f"milestone {d['objective']!r} is "
+                f"already done as of {d['as_of']} (done on {state.as_of}, entry "
+                f"{state.id[:12]})", "record `reopened` first if it was undone"))
 
 
 def _with_line(exc: UsageError, plan: ImportPlan) -> UsageError:
     """A key conflict found by the ledger, pointed at the file's line."""
     from ..errors import UsageError
 
-    if exc.kind != "key-conflict":
+    found = plan.drafts.find(exc.key) if exc.kind == "key-conflict" and exc.key else None
+    if found is None:
         return exc
-    for row in plan.rows:
-        if row.draft["key"] == exc.key:
-            return UsageError(f"{plan.path}:{row.line}: column key: {exc.message}",
-                              f"{exc.hint}; nothing was imported" if exc.hint else None)
-    return exc
+    return UsageError(f"{plan.path}:{plan.drafts.lines[found[0]]}: column key: {exc.message}",
+                      f"{exc.hint}; nothing was imported" if exc.hint else None)
 
 
-def _dry_run(plan: ImportPlan) -> None:
-    """What the import would record, row by row; a key conflict fails as the import would."""
-    from ..errors import UsageError
-    from ..ledger.store import content_of
+def _dry_run(plan: ImportPlan, rows: int) -> None:
+    """What the import would record, row by row (the drafts already recorded marked)."""
     from ..render.text import literal
 
-    s = session()
-    ledger = s.workspace.ledger
-    # (entry id only, content_of, id, where) per key already recorded
-    found = ledger._find_keys({row.draft["key"] for row in plan.rows}, decoded=False)
-    fresh = []
-    for row in plan.rows:
-        earlier = found.get(row.draft["key"])
-        if earlier is None:
-            fresh.append(row)
-        elif earlier[1] != content_of(row.draft):
-            raise _with_line(UsageError(
-                f"key {row.draft['key']!r} was already recorded with other content (entry "
-                f"{earlier[2][:12]}, {earlier[3]})",
-                "use a new key, or `mibtrack correct` the earlier entry",
-                kind="key-conflict", key=row.draft["key"], ids=(earlier[2],)), plan)
-    for row in fresh:
-        d = row.draft
+    drafts = plan.drafts
+    fresh = 0
+    for index, d in drafts:
+        if drafts.skip[index]:
+            continue
+        fresh += 1
         about = d.get("metric") or d.get("objective")
         what = d.get("value") or d.get("status") or "note"
         if d.get("expected"):
             what += f" (expected {d['expected']})"
-        echo(literal(f"line {row.line}: {d['type']} {about} {what} on {d['as_of']}"))
-    already = len(plan.rows) - len(fresh)
-    echo(f"dry run: would record {len(fresh)} entr{'y' if len(fresh) == 1 else 'ies'}"
+        echo(literal(f"line {drafts.lines[index]}: {d['type']} {about} {what} on "
+                     f"{d['as_of']}"))
+    already = rows - fresh
+    echo(f"dry run: would record {fresh} entr{'y' if fresh == 1 else 'ies'}"
          + (f"; {already} already recorded" if already else "") + "; nothing written")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,30 +152,42 @@ def read_feed(path: Path) -> FeedContent:
 # `repair` quarantines it. So a batch is in the feed whole or not at all, and a journal that
 # mibtrack did not write for these very bytes (forged, copied from a clone, stale) deletes
 # nothing: it is named on stderr and left alone.
+#
+# The journal is one JSON line (its claims and tag; the lines' digests named by their own
+# SHA-256) followed by the digests themselves, 32 raw bytes a line: 32 MB for an import of
+# a million rows, read whole only after a crash. (The first format listed every digest in
+# hex inside the JSON, and its reader stopped at 16 MB: an import of more than ~245,000
+# rows cut short was not set aside. That format is still read.)
+
+JOURNAL_FORMAT = b"mibtrack batch journal 2"
+
 
 def pending_path(path: Path) -> Path:
     return path.with_name(path.name + ".pending")
 
 
-def _journal_tag_parts(path: Path, body: dict[str, Any]) -> tuple[bytes, ...]:
+def _journal_tag_parts(path: Path, body: dict[str, Any],
+                       version: bytes = JOURNAL_FORMAT) -> tuple[bytes, ...]:
     from json import dumps
 
     try:
         where = str(path.resolve())
     except OSError:
         where = str(path)
-    return (b"mibtrack batch journal 1", where.encode("utf-8", "surrogateescape"),
+    return (version, where.encode("utf-8", "surrogateescape"),
             dumps(body, sort_keys=True, separators=(",", ":")).encode())
 
 
-def read_journal(path: Path) -> dict[str, Any] | None | str:
-    """The feed's journal: None when there is none, its fields when it is well-formed and
-    authenticated, else a short reason it is not trusted (never blocks: a FIFO or device
-    named like a journal is not opened for reading)."""
-    import stat
-    from json import loads
+#: A journal bigger than this is not one mibtrack wrote (32 bytes a line: 256M lines).
+MAX_JOURNAL_BYTES = 1 << 33
 
-    from ..usersecret import tag_ok
+
+def read_journal(path: Path) -> dict[str, Any] | None | str:
+    """The feed's journal: None when there is none, its claims when it is well-formed and
+    authenticated (`lines`: the batch's line digests, 32 raw bytes each), else a short
+    reason it is not trusted (never blocks: a FIFO or device named like a journal is not
+    opened for reading)."""
+    import stat
 
     journal = pending_path(path)
     try:
@@ -188,26 +200,67 @@ def read_journal(path: Path) -> dict[str, Any] | None | str:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return "not a regular file"
-        raw = os.read(fd, 1 << 24)
+        if st.st_size > MAX_JOURNAL_BYTES:
+            return "not a journal mibtrack wrote (too big)"
+        raw = _read_all(fd, st.st_size)
     except OSError as exc:
         return f"unreadable ({exc.strerror})"
     finally:
         os.close(fd)
+    return _journal_claims_of(path, raw)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size:
+        chunk = os.read(fd, min(size - got, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _journal_claims_of(path: Path, raw: bytes) -> dict[str, Any] | str:
+    """A journal's bytes, either format, as its authenticated claims or why not."""
+    from json import loads
+
+    from ..usersecret import tag_ok
+
+    head, _, digests = raw.partition(b"\n")
     try:
-        data = loads(raw)
-        body = {"size": int(data["size"]), "length": int(data["length"]),
-                "sha256": str(data["sha256"]), "lines": [str(x) for x in data["lines"]]}
+        data = loads(head)
+        body: dict[str, Any]
+        if "lines" in data:  # the first format: every digest in hex in the JSON
+            hexes = [str(x) for x in data["lines"]]
+            body = {"size": int(data["size"]), "length": int(data["length"]),
+                    "sha256": str(data["sha256"]), "lines": hexes}
+            version = b"mibtrack batch journal 1"
+            lines = bytes.fromhex("".join(hexes))
+            if len(lines) != 32 * len(hexes) or digests:
+                raise ValueError("digests")
+        else:
+            body = {"size": int(data["size"]), "length": int(data["length"]),
+                    "sha256": str(data["sha256"]), "count": int(data["count"]),
+                    "digests": str(data["digests"])}
+            version, lines = JOURNAL_FORMAT, digests
         given = str(data["tag"])
     except (ValueError, KeyError, TypeError):
         return "not a journal mibtrack wrote (malformed)"
-    if not tag_ok(given, *_journal_tag_parts(path, body)):
+    if not tag_ok(given, *_journal_tag_parts(path, body, version)):
         return "not written by mibtrack for this feed (its authentication fails)"
-    return body
+    if version == JOURNAL_FORMAT and (len(lines) != 32 * body["count"]
+                                      or sha256(lines) != body["digests"]):
+        return "not a journal mibtrack wrote (its line digests do not match it)"
+    return {"size": body["size"], "length": body["length"], "sha256": body["sha256"],
+            "lines": lines}
 
 
 def journal_claims(path: Path, journal: dict[str, Any], data: bytes) -> str | None:
     """Why an authenticated journal's claims do not match the feed's bytes (None: they do,
     and the batch is unfinished)."""
+    import hashlib
+
     start, length, digests = journal["size"], journal["length"], journal["lines"]
     if len(data) < start:
         return f"it names a batch at byte {start}, past the feed's end"
@@ -217,8 +270,9 @@ def journal_claims(path: Path, journal: dict[str, Any], data: bytes) -> str | No
         return "the batch it names is complete" if sha256(data[start:start + length]) == \
             journal["sha256"] else "the bytes after it are not its batch"
     lines, _ = split_lines(data[start:])
-    if len(lines) >= len(digests) or any(sha256(line) != digest
-                                         for line, digest in zip(lines, digests, strict=False)):
+    if 32 * len(lines) >= len(digests) or any(
+            hashlib.sha256(line).digest() != digests[32 * i:32 * i + 32]
+            for i, line in enumerate(lines)):
         return "the lines after it are not its batch"
     return None
 
@@ -250,22 +304,6 @@ def without_unfinished_batch(path: Path, data: bytes) -> bytes:
     if not isinstance(journal, dict) or journal_claims(path, journal, data) is not None:
         return data
     return data[:journal["size"]]
-
-
-def _begin_batch(path: Path, size: int, data: bytes | bytearray, lines: list[bytes]) -> None:
-    from json import dumps
-
-    from ..usersecret import tag
-
-    body = {"size": size, "length": len(data), "sha256": sha256(data),
-            "lines": [sha256(line[:-1]) for line in lines]}
-    mac = tag(*_journal_tag_parts(path, body))
-    from ..safefile import write_atomic
-
-    journal = dumps({**body, "tag": mac or ""}).encode()
-    # whole, fsynced, folder fsynced; a planted link at the journal's name is replaced,
-    # never written through
-    write_atomic(pending_path(path), journal, follow=False, mode=0o644)
 
 
 def _settle_batch(path: Path, fd: int, size: int) -> None:
@@ -462,10 +500,83 @@ def _tail(fd: int, size: int) -> tuple[bytes, bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class Written:
-    """An entry just appended, by its id only (`append(…, decoded=False)`)."""
+class BatchWritten:
+    """What `append_batch` wrote: how many entries, the first's and the last's id."""
 
-    id: str
+    count: int
+    first: str
+    last: str
+
+
+#: A batch's lines are kept in memory up to this size, then in an unnamed temporary file.
+SPILL_BYTES = 8 << 20
+
+
+class Batch:
+    """The chained lines of one append and their SHA-256, whole and one by one (the
+    journal's claims): in memory up to SPILL_BYTES, then in an unnamed temporary file in the
+    feed's folder, so that an import of a million rows (~300 MB of lines) holds 32 bytes a
+    line, not the line."""
+
+    def __init__(self, folder: Path) -> None:
+        import hashlib
+
+        self.folder = folder
+        self.buffer = bytearray()
+        self.spill: Any = None
+        self.length = 0
+        self.whole = hashlib.sha256()
+        self.digests = bytearray()
+        self.newest = b""  # the last line, without its newline
+        self.first_id = self.last_id = ""
+
+    def add(self, line: bytes, digest: bytes) -> None:
+        """`line` with its newline; `digest`: the SHA-256 of the line without it."""
+        self.buffer += line
+        self.whole.update(line)
+        self.digests += digest
+        self.length += len(line)
+        self.newest = line[:-1]
+        if len(self.buffer) >= SPILL_BYTES:
+            if self.spill is None:
+                import tempfile
+
+                self.spill = tempfile.TemporaryFile(dir=self.folder)
+            self.spill.write(self.buffer)
+            self.buffer.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.digests) // 32
+
+    def chunks(self) -> Iterator[bytes | bytearray]:
+        """The batch's bytes, in order, a few MB at a time."""
+        if self.spill is not None:
+            self.spill.flush()
+            self.spill.seek(0)
+            while chunk := self.spill.read(SPILL_BYTES):
+                yield chunk
+        yield self.buffer
+
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
+
+
+def _begin_batch(path: Path, size: int, batch: Batch) -> None:
+    """Write the journal of `batch`, about to be appended at byte `size` (fsynced)."""
+    from json import dumps
+
+    from ..safefile import write_atomic
+    from ..usersecret import tag
+
+    body = {"size": size, "length": batch.length, "sha256": batch.whole.hexdigest(),
+            "count": batch.count, "digests": sha256(batch.digests)}
+    mac = tag(*_journal_tag_parts(path, body))
+    journal = dumps({**body, "tag": mac or ""}).encode() + b"\n" + bytes(batch.digests)
+    # whole, fsynced, folder fsynced; a planted link at the journal's name is replaced,
+    # never written through
+    write_atomic(pending_path(path), journal, follow=False, mode=0o644)
 
 
 #: Told, under the feed's lock, of each append that succeeded: (feed, stat just before the
@@ -473,11 +584,11 @@ class Written:
 OnAppended = Callable[[Path, os.stat_result, os.stat_result], None]
 
 
-def append(path: Path, writer: str, drafts: list[dict[str, Any]],
+def append(path: Path, writer: str, drafts: Iterable[dict[str, Any]],
            on_appended: OnAppended | None = None,
            guard: Callable[[int, int], None] | None = None,
            sign: Callable[[bytes], str] | None = None,
-           marks: Any = None, decoded: bool = True) -> list[Entry]:
+           marks: Any = None) -> list[Entry]:
     """Chain, write and fsync `drafts` as one write under the feed's lock; return the entries.
 
     `guard(fd, size)` runs under the lock before anything is written and may raise to
@@ -485,10 +596,29 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
     (codec.encode). The feed's chain is checked first, as `verify` does (exit 4 when
     broken); `marks` (a `chainmark.ChainMarks`) may prove a prefix already checked, so only
     the lines after it are. Every line is read back by the strict reader before anything is
-    written; `decoded=False` (an import of many rows) keeps only the ids of the entries, not
-    the entries, as `Written`. On any failure the feed is cut back to its size before the
-    call: a refused or failed append leaves nothing behind.
+    written. On any failure the feed is cut back to its size before the call: a refused or
+    failed append leaves nothing behind.
     """
+    entries: list[Entry] = []
+    _append(path, writer, drafts, entries, on_appended, guard, sign, marks)
+    return entries
+
+
+def append_batch(path: Path, writer: str, drafts: Iterable[dict[str, Any]],
+                 on_appended: OnAppended | None = None,
+                 guard: Callable[[int, int], None] | None = None,
+                 sign: Callable[[bytes], str] | None = None,
+                 marks: Any = None) -> BatchWritten:
+    """`append` for an import of many rows: the same checks and the same one write, but the
+    entries are not kept (only how many, the first id and the last), and the lines wait in
+    a temporary file rather than in memory (`Batch`)."""
+    return _append(path, writer, drafts, None, on_appended, guard, sign, marks)
+
+
+def _append(path: Path, writer: str, drafts: Iterable[dict[str, Any]],
+            entries: list[Entry] | None, on_appended: OnAppended | None,
+            guard: Callable[[int, int], None] | None, sign: Callable[[bytes], str] | None,
+            marks: Any) -> BatchWritten:
     with locked(path) as fd:
         before = os.fstat(fd)
         size = before.st_size
@@ -503,35 +633,43 @@ def append(path: Path, writer: str, drafts: list[dict[str, Any]],
                                  "run `mibtrack repair` to quarantine it, then record again")
         if guard is not None:
             guard(fd, size)
-        data, entries = _chained(path, writer, drafts, last, sign, decoded)
-        if len(entries) > 1:
-            _begin_batch(path, size, data, bytes(data).splitlines(keepends=True))
+        batch = _chained(path, writer, drafts, last, sign, entries)
         try:
-            written = 0
-            with memoryview(data) as view:  # a short write resumes without copying the rest
-                while written < len(data):
-                    written += os.write(fd, view[written:])
-            os.fsync(fd)
-        except OSError as exc:
-            try:
-                os.ftruncate(fd, size)
-                os.fsync(fd)
-            except OSError:
-                pass  # the journal stays: readers set the partial batch aside, repair cuts it
-            else:
-                pending_path(path).unlink(missing_ok=True)
-            raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
-                               "free some space or fix permissions, then run again") from None
+            if batch.count > 1:
+                _begin_batch(path, size, batch)
+            _write(path, fd, size, batch)
+        finally:
+            batch.close()
         pending_path(path).unlink(missing_ok=True)
         if marks is not None:
-            newest = bytes(data[data.rfind(b"\n", 0, len(data) - 1) + 1:-1])
-            marks.note(path, os.fstat(fd), parse_fields(newest)["seq"])
+            marks.note(path, os.fstat(fd), parse_fields(batch.newest)["seq"])
         if on_appended is not None:
             try:
                 on_appended(path, before, os.fstat(fd))
             except Exception:
                 pass
-        return entries
+        return BatchWritten(batch.count, batch.first_id, batch.last_id)
+
+
+def _write(path: Path, fd: int, size: int, batch: Batch) -> None:
+    """The batch's bytes at the end of the feed, fsynced; on failure the feed cut back."""
+    try:
+        for chunk in batch.chunks():
+            written = 0
+            with memoryview(chunk) as view:  # a short write resumes without copying the rest
+                while written < len(chunk):
+                    written += os.write(fd, view[written:])
+        os.fsync(fd)
+    except OSError as exc:
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError:
+            pass  # the journal stays: readers set the partial batch aside, repair cuts it
+        else:
+            pending_path(path).unlink(missing_ok=True)
+        raise ProjectError(f"{path}: write failed ({exc.strerror}); nothing was recorded",
+                           "free some space or fix permissions, then run again") from None
 
 
 def _refuse_broken_chain(path: Path, writer: str, start: int = 0, first: int = 1) -> None:
@@ -549,14 +687,19 @@ def _refuse_broken_chain(path: Path, writer: str, start: int = 0, first: int = 1
                              "(`mibtrack verify --history` shows when it changed)")
 
 
-def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
-             sign: Callable[[bytes], str] | None = None, decoded: bool = True
-             ) -> tuple[bytearray, list[Entry]]:
-    """The bytes (and entries) `drafts` become, chained after the feed's `last` line; each
-    line read back by the strict reader (`decoded=False`: only its id is kept, `Written`).
+def _chained(path: Path, writer: str, drafts: Iterable[dict[str, Any]], last: bytes,
+             sign: Callable[[bytes], str] | None = None,
+             entries: list[Entry] | None = None) -> Batch:
+    """The batch `drafts` become, chained after the feed's `last` line; each line read back
+    by the strict reader (the entries kept in `entries` when given, else only the first and
+    last ids, in the batch).
 
     Refuses a clock behind the feed's newest entry: recorded_at never goes back in a feed.
     """
+    import hashlib
+
+    from .codec import checked_id
+
     prev, seq, newest = GENESIS, 0, None
     if last:
         # strict parse: a lenient one let 1e400 or deep nesting escape as exit 70 and
@@ -576,17 +719,29 @@ def _chained(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes,
                          f"({newest}) by {clock_gap(recorded_at, newest)}",
                          "set this machine's clock right (NTP), then record again: "
                          "recorded_at never goes back in a feed")
-    data = bytearray()  # the batch, grown in place (no list of lines, no join)
-    entries: list[Entry] = []
-    for draft in drafts:
-        seq += 1
-        line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
-                       "recorded_at": recorded_at, **draft, "prev": prev}, sign)
-        entry = decode(line[:-1], f"{path}:{seq}")
-        entries.append(entry if decoded else Written(entry.id))  # type: ignore[arg-type]
-        data += line
-        prev = sha256(line[:-1])
-    return data, entries
+    batch = Batch(path.parent)
+    try:
+        for draft in drafts:
+            seq += 1
+            line = encode({"v": LEDGER_FORMAT_VERSION, "seq": seq, "writer": writer,
+                           "recorded_at": recorded_at, **draft, "prev": prev}, sign)
+            body = line[:-1]
+            if entries is not None:
+                entry = decode(body, f"{path}:{seq}")
+                entries.append(entry)
+                id_ = entry.id
+            else:
+                id_ = checked_id(body, f"{path}:{seq}")
+            digest = hashlib.sha256(body).digest()
+            batch.add(line, digest)
+            batch.last_id = id_
+            if not batch.first_id:
+                batch.first_id = id_
+            prev = digest.hex()
+    except BaseException:
+        batch.close()
+        raise
+    return batch
 
 
 def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry]:
@@ -595,7 +750,7 @@ def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        return _chained(path, writer, drafts, b"")[1]
+        return _previewed(path, writer, drafts, b"")
     try:
         last, torn = _tail(fd, os.fstat(fd).st_size)
     finally:
@@ -604,7 +759,14 @@ def preview(path: Path, writer: str, drafts: list[dict[str, Any]]) -> list[Entry
         raise IntegrityError(f"{path}: ends with a torn line (an interrupted write)",
                              "run `mibtrack repair` to quarantine it, then record again")
     _refuse_broken_chain(path, writer)
-    return _chained(path, writer, drafts, last)[1]
+    return _previewed(path, writer, drafts, last)
+
+
+def _previewed(path: Path, writer: str, drafts: list[dict[str, Any]], last: bytes
+               ) -> list[Entry]:
+    entries: list[Entry] = []
+    _chained(path, writer, drafts, last, None, entries).close()
+    return entries
 
 
 def quarantine(path: Path) -> Path | None:

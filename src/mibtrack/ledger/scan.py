@@ -388,7 +388,7 @@ def _pieces(path: Path, size: int, count: int) -> list[tuple[int, int | None]]:
     if count < 2:
         return [(0, None)]
     cuts = [0]
-    with _mapped(path) as view:
+    with mapped(path) as view:
         if view is None:
             return [(0, None)]
         for k in range(1, count):
@@ -479,7 +479,7 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
 
     indexes: list[tuple[Path, KeyIndex]] = []
     for path in paths:
-        keys = _key_index(path)
+        keys = key_index(path)
         if keys is not None:
             indexes.append((path, keys))
     maybe: set[int] = set()
@@ -496,7 +496,7 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
                         if h in maybe)
         if not starts:
             continue
-        with _mapped(path) as view:
+        with mapped(path) as view:
             if view is None:
                 continue
             done = 0  # the lines are spread over the whole feed: give its pages back
@@ -519,7 +519,7 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
     return [entry for key, _, entry in candidates if counts[key] > 1]
 
 
-def _key_index(path: Path) -> KeyIndex | None:
+def key_index(path: Path) -> KeyIndex | None:
     """The keys of a feed: as `fast_chain` found them if the feed's stat is the one it was
     checked at, else by searching its bytes for key fields (None: no key, or unreadable)."""
     seen = _KEYS_SEEN.get(path)
@@ -530,7 +530,7 @@ def _key_index(path: Path) -> KeyIndex | None:
             return None
         if seen[0] == stat_key(st):
             return seen[1]
-    with _mapped(path) as view:
+    with mapped(path) as view:
         if view is None or view.find(_KEY_NEEDLE) < 0:
             return None
         keys = KeyIndex()
@@ -570,7 +570,7 @@ def keys_recorded_elsewhere(paths: list[Path], ranges: dict[Path, int]) -> tuple
     how many keyed lines were appended. Each appended key is searched for as written."""
     appended: list[bytes] = []
     for path, start in ranges.items():
-        with _mapped(path) as view:
+        with mapped(path) as view:
             if view is None or view.find(_KEY_NEEDLE, start) < 0:
                 continue
             appended += [m[0] for m in _KEY_FIELD.finditer(view, start, _complete(view))]
@@ -582,7 +582,7 @@ def keys_recorded_elsewhere(paths: list[Path], ranges: dict[Path, int]) -> tuple
         return True, len(appended)
     total = 0
     for path in paths:
-        with _mapped(path) as view:
+        with mapped(path) as view:
             if view is not None:
                 stop = _complete(view)
                 total += sum(_count(view, field, stop) for field in appended)
@@ -598,7 +598,7 @@ def _count(view: mmap.mmap, needle: bytes, stop: int) -> int:
     return count
 
 
-class _mapped:
+class mapped:
     """A feed mapped read-only (None when empty or unreadable), under a shared lock."""
 
     def __init__(self, path: Path) -> None:

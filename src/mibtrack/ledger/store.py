@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import IntegrityError, ProjectError, UsageError
 from ..model import WRITER_PATTERN, Entry, fact_content
 from . import feed as feeds
 from .codec import parse_fields
+
+if TYPE_CHECKING:
+    from .spool import Drafts
 
 FEED_SUFFIX = ".jsonl"
 
@@ -308,12 +311,11 @@ class Ledger:
         content.entries.sort(key=merge_key)
         return content
 
-    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False,
-               decoded: bool = True) -> list[Appended]:
+    def append(self, writer: str, drafts: list[dict[str, Any]], dry_run: bool = False
+               ) -> list[Appended]:
         """Append drafts to the writer's feed; keys already recorded with the same content
         are skipped, with other content refused (exit 2) before anything is written.
-        `dry_run`: the same checks and the entries that would be written; nothing is.
-        `decoded=False` (an import): each new result's entry is only its id (`Written`)."""
+        `dry_run`: the same checks and the entries that would be written; nothing is."""
         if not self.root.is_dir():
             raise ProjectError(f"{self.root}: no ledger folder",
                                "run `mibtrack init`, or restore ledger/ from git")
@@ -328,7 +330,7 @@ class Ledger:
             # a guard re-reads what the writer's own feed gained since, and if a key turned up
             # there (a concurrent run of the same cron job) nothing is written and we look again
             own_size = path.stat().st_size if path.exists() else 0
-            existing = self._find_keys(set(keyed), decoded) if keyed else {}
+            existing = self._find_keys(set(keyed)) if keyed else {}
             results: list[Appended | None] = []
             fresh: list[dict[str, Any]] = []
             for draft in drafts:
@@ -351,11 +353,11 @@ class Ledger:
                 previewed = iter(feeds.preview(path, writer, fresh))
                 return [r if r is not None else Appended(next(previewed)) for r in results]
             fresh_keys = {d["key"] for d in fresh if "key" in d}
-            guard = _keys_guard(fresh_keys, own_size) if fresh_keys else None
+            guard = _keys_guard(fresh_keys.__contains__, own_size) if fresh_keys else None
             sign = self.signer() if self.signer is not None else None
             try:
                 written = iter(feeds.append(path, writer, fresh, self.on_appended, guard,
-                                            sign, self.marks, decoded=decoded))
+                                            sign, self.marks))
             except _KeyRaced:
                 continue
             return [r if r is not None else Appended(next(written)) for r in results]
@@ -445,49 +447,127 @@ class Ledger:
                 moved.append(target)
         return moved
 
-    def _find_keys(self, keys: set[str], decoded: bool = True
-                   ) -> dict[str, tuple[Any, tuple[Any, ...], str, str]]:
+    def _find_keys(self, keys: set[str]) -> dict[str, tuple[Any, tuple[Any, ...], str, str]]:
         """Entries already holding one of `keys`, as (the entry, its `content_of`, its id,
-        where it is): each line's key is picked out by a byte pattern (one pass, however
-        many keys: an import brings thousands), then parsed. Only that is kept of each
-        line, and with `decoded=False` (an import) the entry is only its id (`Written`):
-        the feed passed `feed_problem`, so every line of it decodes (a re-import of 100k
-        rows held 100k entries and their fields: 470 MB)."""
-        import json
-
+        where it is); the first recorded of each key (`recorded_keys`)."""
         from .codec import decode
 
-        needles = [b'"key":' + _json_str(k) for k in keys] if len(keys) <= 32 else [b'"key":']
         found: dict[str, tuple[Any, tuple[Any, ...], str, str]] = {}
-        for path in self.feed_paths():
-            # lines of an import cut short are not recorded facts: set them aside as readers do
-            data = feeds.without_unfinished_batch(path, feeds._read_regular(path))
-            if not any(needle in data for needle in needles):
-                continue
-            if feed_problem(path, path.name[: -len(FEED_SUFFIX)]) is not None:
-                continue  # a key in a feed readers leave out records nothing
-            lines, _ = feeds.split_lines(data)
-            for number, line in enumerate(lines, start=1):
-                match = _KEY_FIELD.search(line)
-                if match is None:
-                    continue
-                try:
-                    key = json.loads(match[1])
-                except ValueError:
-                    continue
-                if key in keys and key not in found:
-                    try:
-                        fields = parse_fields(line)
-                    except ValueError as exc:  # one stderr line (exit 3), not exit 70
-                        raise ProjectError(f"{path}:{number}: invalid ledger entry: {exc}",
-                                           "run `mibtrack verify`; entries are never "
-                                           "edited by hand") from None
-                    if fields.get("key") == key:
-                        where = f"{path}:{number}"
-                        found[key] = (decode(line, where) if decoded
-                                      else feeds.Written(fields["id"]), content_of(fields),
-                                      fields["id"], f"{path.name} line {number}")
+        hashes = {hash(k) for k in keys}
+        for key, fields, path, at, view in self.recorded_keys(keys.__contains__, hashes):
+            if key not in found:
+                number = line_number(view, at)
+                found[key] = (decode(view[at:view.find(b"\n", at)], f"{path}:{number}"),
+                              content_of(fields), fields["id"], f"{path.name} line {number}")
         return found
+
+    def recorded_keys(self, wanted: Callable[[str], bool], hashes: Container[int]
+                      ) -> Iterator[tuple[str, dict[str, Any], Path, int, Any]]:
+        """(key, fields, feed, offset of the line, the feed's bytes) of every recorded line
+        whose key is `wanted`, feed by feed in `feed_paths` order and in file order; only
+        the lines whose key's hash is in `hashes` are read. Each feed's key index
+        (`scan.KeyIndex`, 16 bytes a keyed line) finds them, so a re-import of a million
+        rows reads the million lines it needs, a slice of the feed at a time (the pages
+        read given back: flat memory). Lines of an import cut short are not recorded facts,
+        nor are the lines of a feed `verify` rejects."""
+        from msgspec.structs import asdict
+
+        from . import lines as reader
+        from .codec import MAX_LINE_BYTES
+        from .scan import key_index, mapped, release
+
+        for path in self.feed_paths():
+            index = key_index(path)
+            if index is None:
+                continue
+            starts = sorted(at for k in range(16) for h, at in
+                            zip(index.hashes[k], index.offsets[k], strict=True) if h in hashes)
+            if not starts or feed_problem(path, path.name[: -len(FEED_SUFFIX)]) is not None:
+                continue
+            end = _recorded_end(path)
+            with mapped(path) as view:
+                if view is None:
+                    continue
+                done = 0
+                for at in starts:
+                    stop = view.find(b"\n", at, end)
+                    if at >= end or stop < 0:
+                        break
+                    if at - done > (4 << 20):
+                        release(view, done, at)
+                        done = at
+                    line = view[at:stop]
+                    obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
+                    try:  # (a canonical observation by the compiled reader: the same fields)
+                        fields = asdict(obs) if obs is not None else parse_fields(line)
+                    except ValueError as exc:  # one stderr line (exit 3), not exit 70
+                        raise ProjectError(f"{path}:{line_number(view, at)}: invalid ledger "
+                                           f"entry: {exc}", "run `mibtrack verify`; entries "
+                                           "are never edited by hand") from None
+                    key = fields.get("key")
+                    if isinstance(key, str) and wanted(key):
+                        yield key, fields, path, at, view
+
+    def mark_recorded(self, drafts: Drafts) -> None:
+        """Mark the import's drafts whose key is already recorded with the same content
+        (`spool.RECORDED`); a key recorded with other content is refused (exit 2, the
+        error names the key of the earliest such row: the CLI points at the file's line)."""
+        from .spool import KEEP, RECORDED
+
+        skip = drafts.skip
+        refused: tuple[int, UsageError] | None = None
+        for key, fields, path, at, view in self.recorded_keys(drafts.wants, drafts.hashes):
+            found = drafts.find(key)
+            if found is None or skip[found[0]] != KEEP:
+                continue  # not a key of the file, or its first record was already seen
+            index, draft = found
+            if content_of(fields) == content_of(draft):
+                skip[index] = RECORDED
+            elif refused is None or index < refused[0]:
+                refused = (index, UsageError(
+                    f"key {key!r} was already recorded with other content (entry "
+                    f"{str(fields['id'])[:12]}, {path.name} line {line_number(view, at)})",
+                    "use a new key, or `mibtrack correct` the earlier entry",
+                    kind="key-conflict", key=key, ids=(str(fields["id"]),)))
+                skip[index] = RECORDED  # judged: a later copy of the key is not compared
+        if refused is not None:
+            raise refused[1]
+
+    def import_drafts(self, writer: str, drafts: Drafts) -> feeds.BatchWritten:
+        """Append an import's drafts to the writer's feed in one locked, fsynced, journaled
+        write, as `append` does a list: those already recorded with the same content are
+        skipped (`mark_recorded`), other content refused before anything is written."""
+        if not self.root.is_dir():
+            raise ProjectError(f"{self.root}: no ledger folder",
+                               "run `mibtrack init`, or restore ledger/ from git")
+        path = self.feed_path(writer)
+        for _ in range(8):
+            own_size = path.stat().st_size if path.exists() else 0
+            self.mark_recorded(drafts)
+            if not drafts.kept_count:
+                return feeds.BatchWritten(0, "", "")
+            guard = _keys_guard(drafts.find, own_size)
+            sign = self.signer() if self.signer is not None else None
+            try:
+                return feeds.append_batch(path, writer, drafts.kept(), self.on_appended,
+                                          guard, sign, self.marks)
+            except _KeyRaced:
+                continue
+        raise IntegrityError(f"{path}: the same keys keep being recorded concurrently",
+                             "run the command again once the other writers are done")
+
+
+def line_number(view: Any, at: int) -> int:
+    """The number of the line starting at byte `at` of a feed's (mapped) bytes."""
+    step = 4 << 20
+    return 1 + int(sum(view[i:min(at, i + step)].count(b"\n") for i in range(0, at, step)))
+
+
+def _recorded_end(path: Path) -> int:
+    """Where a feed's recorded lines end: before an import cut short, if one is."""
+    if not os.path.lexists(feeds.pending_path(path)):
+        return os.stat(path).st_size
+    return len(feeds.without_unfinished_batch(path, feeds._read_regular(path)))
 
 
 #: A line's `"key":"…"` (a quote inside a JSON string is escaped, so this cannot match text).
@@ -512,25 +592,22 @@ class _KeyRaced(Exception):
     """A key being recorded appeared in the feed between the lookup and the lock."""
 
 
-def _keys_guard(keys: set[str], since: int) -> Any:
-    """Under the feed's lock: refuse (to look again) if the feed gained one of `keys`."""
-    import os
-
-    needles = [b'"key":' + _json_str(k) for k in keys]
+def _keys_guard(wanted: Callable[[str], Any], since: int) -> Any:
+    """Under the feed's lock: refuse (to look again) if the feed gained a `wanted` key."""
+    import json
 
     def guard(fd: int, size: int) -> None:
         start = since if size >= since else 0  # cut back meanwhile (repair): read it all
         gained = os.pread(fd, size - start, start)
-        if any(needle in gained for needle in needles):
-            raise _KeyRaced()
+        for match in _KEY_FIELD.finditer(gained):
+            try:
+                key = json.loads(match[1])
+            except ValueError:
+                continue
+            if isinstance(key, str) and wanted(key):
+                raise _KeyRaced()
 
     return guard
-
-
-def _json_str(text: str) -> bytes:
-    import json
-
-    return json.dumps(text, ensure_ascii=False).encode()
 
 
 def _stringified(draft: dict[str, Any]) -> dict[str, Any]:
