@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mibtrack.errors import UsageError
 from mibtrack.values import end_of_day, parse_date, parse_moment, parse_value
@@ -89,3 +91,20 @@ def test_figures_for_people_round_a_half_away_from_zero() -> None:
     with use_locale("fr"):
         assert compact(Decimal("172.5"), "MW") == "173 MW"
         assert percent(Decimal("0.125")).replace("\u202f", " ").replace("\xa0", " ") == "13 %"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"-?[0-9]{1,30}(\.[0-9]{1,30})?", fullmatch=True))
+def test_a_plain_number_is_read_as_the_general_reading_reads_it(text: str) -> None:
+    """`parse_value` reads most cells of an import by a shortcut: it must agree with the
+    general reading, figure and refusal alike."""
+    from mibtrack.values import _parse_value
+
+    def read(parse) -> tuple[str, object]:
+        try:
+            value = parse(text)
+        except UsageError as exc:
+            return "refused", (exc.message, exc.hint)
+        return "read", (value, str(value))
+
+    assert read(parse_value) == read(_parse_value)

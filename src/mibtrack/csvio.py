@@ -284,6 +284,7 @@ class _RowValidator:
         self.decimal_comma = decimal_comma
         self.milestones = {o.id for o in project.objectives if o.kind == "milestone"}
         self.objectives = {o.id for o in project.objectives}
+        self._days: dict[str, dt.date] = {}
 
     def problem(self, line: int, column: str | None, message: str,
                 hint: str | None = None) -> Problem:
@@ -318,6 +319,14 @@ class _RowValidator:
         return made
 
     def date(self, cell: str) -> dt.date:
+        day = self._days.get(cell)  # a file holds few distinct dates
+        if day is None:
+            day = self._date(cell)
+            if len(self._days) < 1 << 16:
+                self._days[cell] = day
+        return day
+
+    def _date(self, cell: str) -> dt.date:
         if not cell:
             raise UsageError("empty", "every row needs its date, YYYY-MM-DD")
         day = parse_date_in(cell, "", self.project.program.locale)

@@ -77,6 +77,19 @@ def parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> 
     A number whose reading depends on the decimal mark is refused (SPEC R2): with the point
     (the default), any comma (`1,234.5`, `1,5`); with the comma, a `.` that does not group
     thousands as in `1.234,5`. Digits are ASCII 0-9 only (`١٢٣`, `５` are refused)."""
+    if not decimal_comma and _PLAIN_NUMBER(text):  # most cells of an import: read as below
+        return check_value(Decimal(text), what, text)
+    return _parse_value(text, what, decimal_comma)
+
+
+#: A plain number as `parse_value` reads it, with nothing to undo: ASCII digits, at most one
+#: point, no sign but `-`, no exponent, suffix, separator or space (tests/test_values.py
+#: holds `parse_value` on these to `_parse_value`, the general reading).
+_PLAIN_NUMBER = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?", re.ASCII).fullmatch
+
+
+def _parse_value(text: str, what: str = "value", decimal_comma: bool = False) -> Decimal:
+    """`parse_value`, any spelling."""
     raw = text.strip()
     if any(ch.isdigit() and not ch.isascii() for ch in raw):
         raise UsageError(f"{what} {text!r} has digits other than 0-9",

@@ -30,6 +30,7 @@ _FIELD_ORDER = ("v", "seq", "type", "writer", "recorded_at", "as_of", "metric", 
                 "reason", "source", "note", "evidence", "key", "action", "principal",
                 "public_key", "valid_after", "valid_before", "sealed", "recovered_from", "prev",
                 "sig")
+_RANK = {name: rank for rank, name in enumerate(_FIELD_ORDER)}
 _ENTRY = TypeAdapter(Entry)
 
 
@@ -51,10 +52,14 @@ def encode(fields: dict[str, Any], sign: Signer | None = None) -> bytes:
     """The stored line (newline included) for `fields`, which hold everything but the id
     (and the signature). With `sign`, the line carries `"sig"` after `prev`: a signature over
     the line's bytes before the signature, closed by `}`; the id then covers it too."""
-    ordered = {k: fields[k] for k in _FIELD_ORDER if fields.get(k) is not None}
-    unknown = set(fields) - set(_FIELD_ORDER) - {"id"}
-    if unknown:  # pragma: no cover - a programming error, not user input
-        raise ValueError(f"unknown ledger fields {sorted(unknown)}")
+    try:
+        names = sorted(fields, key=_RANK.__getitem__)
+    except KeyError:  # an id (dropped: it is computed), or a programming error
+        unknown = set(fields) - set(_FIELD_ORDER) - {"id"}
+        if unknown:  # pragma: no cover - not user input
+            raise ValueError(f"unknown ledger fields {sorted(unknown)}") from None
+        names = sorted((k for k in fields if k != "id"), key=_RANK.__getitem__)
+    ordered = {k: v for k in names if (v := fields[k]) is not None}
     global _compact
     if _compact is None:
         import msgspec

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import IntegrityError, ProjectError, UsageError
 from ..model import WRITER_PATTERN, Entry, fact_content
+from ..values import canonical
 from . import feed as feeds
 from .codec import parse_fields
 
@@ -138,21 +141,21 @@ class Appended:
 
 def draft(type_: str, **fields: Any) -> dict[str, Any]:
     """A new entry's fields as they will be stored: decimals and dates as text, Nones dropped."""
-    import datetime as dt
-    from decimal import Decimal
-
-    from ..values import canonical
-
     out: dict[str, Any] = {"type": type_}
     for name, value in fields.items():
         if value is None:
             continue
-        if isinstance(value, Decimal):
-            value = format(canonical(value), "f")
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        out[name] = value
+        out[name] = value if value.__class__ is str else _stored(value)
     return out
+
+
+def _stored(value: Any) -> Any:
+    """A decimal (canonical) or a date as the text a line stores; anything else as it is."""
+    if isinstance(value, Decimal):
+        return format(canonical(value), "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ class FeedVerdict:
     problem: feeds.Break | None
 
 
-def content_of(fields: dict[str, Any]) -> tuple[Any, ...]:
+def content_of(fields: object) -> tuple[Any, ...]:
     """What makes two records with one key the same fact (`model.fact_content`)."""
     return fact_content(fields)
 
@@ -454,24 +457,23 @@ class Ledger:
 
         found: dict[str, tuple[Any, tuple[Any, ...], str, str]] = {}
         hashes = {hash(k) for k in keys}
-        for key, fields, path, at, view in self.recorded_keys(keys.__contains__, hashes):
+        for key, content, id_, path, at, view in self.recorded_keys(keys.__contains__,
+                                                                     hashes):
             if key not in found:
                 number = line_number(view, at)
                 found[key] = (decode(view[at:view.find(b"\n", at)], f"{path}:{number}"),
-                              content_of(fields), fields["id"], f"{path.name} line {number}")
+                              content, id_, f"{path.name} line {number}")
         return found
 
     def recorded_keys(self, wanted: Callable[[str], bool], hashes: Container[int]
-                      ) -> Iterator[tuple[str, dict[str, Any], Path, int, Any]]:
-        """(key, fields, feed, offset of the line, the feed's bytes) of every recorded line
+                      ) -> Iterator[tuple[str, tuple[Any, ...], str, Path, int, Any]]:
+        """(key, `content_of`, id, feed, offset of the line, the feed's bytes) of every line
         whose key is `wanted`, feed by feed in `feed_paths` order and in file order; only
         the lines whose key's hash is in `hashes` are read. Each feed's key index
         (`scan.KeyIndex`, 16 bytes a keyed line) finds them, so a re-import of a million
         rows reads the million lines it needs, a slice of the feed at a time (the pages
         read given back: flat memory). Lines of an import cut short are not recorded facts,
         nor are the lines of a feed `verify` rejects."""
-        from msgspec.structs import asdict
-
         from . import lines as reader
         from .codec import MAX_LINE_BYTES
         from .scan import key_index, mapped, release
@@ -482,7 +484,7 @@ class Ledger:
                 continue
             starts = sorted(at for k in range(16) for h, at in
                             zip(index.hashes[k], index.offsets[k], strict=True) if h in hashes)
-            if not starts or feed_problem(path, path.name[: -len(FEED_SUFFIX)]) is not None:
+            if not starts or self._problem(path) is not None:
                 continue
             end = _recorded_end(path)
             with mapped(path) as view:
@@ -497,16 +499,34 @@ class Ledger:
                         release(view, done, at)
                         done = at
                     line = view[at:stop]
+                    # a canonical observation by the compiled reader (the same fields)
                     obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
-                    try:  # (a canonical observation by the compiled reader: the same fields)
-                        fields = asdict(obs) if obs is not None else parse_fields(line)
+                    if obs is not None:
+                        if obs.key is not None and wanted(obs.key):
+                            yield obs.key, content_of(obs), obs.id, path, at, view
+                        continue
+                    try:
+                        fields = parse_fields(line)
                     except ValueError as exc:  # one stderr line (exit 3), not exit 70
                         raise ProjectError(f"{path}:{line_number(view, at)}: invalid ledger "
                                            f"entry: {exc}", "run `mibtrack verify`; entries "
                                            "are never edited by hand") from None
                     key = fields.get("key")
                     if isinstance(key, str) and wanted(key):
-                        yield key, fields, path, at, view
+                        yield key, content_of(fields), str(fields["id"]), path, at, view
+
+    def _problem(self, path: Path) -> feeds.Break | None:
+        """`feed_problem`, from where this user's chain mark proves the feed unchanged (the
+        end of the last append, which checked it)."""
+        start, first = 0, 1
+        if self.marks is not None:
+            try:
+                proven = self.marks.proven(path, os.stat(path))
+            except OSError:
+                proven = None
+            if proven:
+                start, first = proven[0], proven[1] + 1
+        return feed_problem(path, path.name[: -len(FEED_SUFFIX)], start, first)
 
     def mark_recorded(self, drafts: Drafts) -> None:
         """Mark the import's drafts whose key is already recorded with the same content
@@ -516,19 +536,20 @@ class Ledger:
 
         skip = drafts.skip
         refused: tuple[int, UsageError] | None = None
-        for key, fields, path, at, view in self.recorded_keys(drafts.wants, drafts.hashes):
+        for key, content, id_, path, at, view in self.recorded_keys(drafts.wants,
+                                                                     drafts.hashes):
             found = drafts.find(key)
             if found is None or skip[found[0]] != KEEP:
                 continue  # not a key of the file, or its first record was already seen
             index, draft = found
-            if content_of(fields) == content_of(draft):
+            if content == content_of(draft):
                 skip[index] = RECORDED
             elif refused is None or index < refused[0]:
                 refused = (index, UsageError(
                     f"key {key!r} was already recorded with other content (entry "
-                    f"{str(fields['id'])[:12]}, {path.name} line {line_number(view, at)})",
+                    f"{id_[:12]}, {path.name} line {line_number(view, at)})",
                     "use a new key, or `mibtrack correct` the earlier entry",
-                    kind="key-conflict", key=key, ids=(str(fields["id"]),)))
+                    kind="key-conflict", key=key, ids=(id_,)))
                 skip[index] = RECORDED  # judged: a later copy of the key is not compared
         if refused is not None:
             raise refused[1]
