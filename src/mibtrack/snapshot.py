@@ -71,7 +71,9 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-CACHE_VERSION = 6  # 6: keyed copies kept compactly (columns); 5: documented observations
+#: 7: the rules resolved kept; 6: keyed copies kept compactly (columns); 5: documented
+#: observations
+CACHE_VERSION = 7
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
