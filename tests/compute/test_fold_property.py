@@ -17,6 +17,7 @@ The default run is bounded (a few seconds); `pytest -m slow` runs many more exam
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import tempfile
@@ -32,10 +33,8 @@ from mibtrack.compute.daily import DailyFold
 from mibtrack.compute.formulas import MetricSeries
 from mibtrack.compute.ledger_state import (
     effective_ledger,
-    known_in_order,
     metric_documents,
     orphans,
-    resolve,
 )
 from mibtrack.ledger import Ledger
 from mibtrack.ledger.codec import GENESIS, decode, encode, sha256
@@ -262,8 +261,9 @@ def test_every_reader_path_gives_what_the_definition_gives_at_length(program, kn
 
 def run_state_property(program: list[tuple]) -> None:
     """A fold read back from its cached state (`DailyFold.from_state`) keeps the rules that
-    `resolve` gave instead of resolving them again, and reads its keyed copies only when
-    asked: it must be the fold it was, whether they are asked for or not."""
+    `resolve` gave (but their `duplicates`, which only `verify` reads) instead of resolving
+    them again, and reads its keyed copies only when asked: it must be the fold it was,
+    whether they are asked for or not."""
     feeds = build(program)
     definition = effective_ledger(feeds.entries, None, PROJECT.renames)
     with tempfile.TemporaryDirectory() as folder:
@@ -275,15 +275,15 @@ def run_state_property(program: list[tuple]) -> None:
     state = fold.to_state()
     again = DailyFold.from_state(json.loads(json.dumps(state)))
     check_equal(again, definition)
-    assert again._given is None  # its keyed copies not read (the point: they are many)
-    assert again.rules == fold.rules
     assert again.to_state() == state
+    assert again._given is None  # its keyed copies not read (the point: they are many)
+    assert again._folding == dataclasses.replace(fold.rules, duplicates=())
     # asked for: the entries given (and the keyed events and notes met, whose keys may be
-    # recorded once: no rule reads them), resolving to the kept rules
+    # recorded once: no rule reads them), resolving to the rules the fold was made with
     met = {e.id for e in fold.others if getattr(e, "key", None) and e.type in FACT_TYPES}
     assert {e.id: e for e in again.given} == {e.id: e for e in fold.given} | {
         e.id: e for e in fold.others if e.id in met}
-    assert resolve(known_in_order(again.given, None)) == again.rules
+    assert again.rules == fold.rules
     assert again.to_state() == state
     check_equal(again, definition)
 

@@ -45,7 +45,6 @@ from .ledger_state import (
     Documented,
     EffectiveLedger,
     KeyConflict,
-    KeyCopies,
     Orphan,
     Place,
     Resolution,
@@ -125,13 +124,24 @@ class DailyFold:
         self.unexpected_recovered: dict[str, object] = {}
         self._micro: dict[str, int] = {}  # value text → millionths, for `observe_rows`
 
-    def _resolved(self, rules: Resolution) -> None:
-        """Take the rules `resolve` gives for the given entries known at known_at."""
-        self.rules = rules
+    def _resolved(self, rules: Resolution, complete: bool = True) -> None:
+        """Take the rules `resolve` gives for the given entries known at known_at, or as a
+        cache kept them (not `complete`: without their `duplicates`)."""
+        self._folding = rules  # what `effective_ledger` reads of them
+        self._rules = rules if complete else None
         self.retracted = rules.retracted | rules.dropped
         self.new_value: dict[str, str] = {k: _text(v) for k, v in rules.new_value.items()}
         self.new_date: dict[str, str] = {k: v.isoformat() for k, v in rules.new_date.items()}
         self.touched = rules.touched
+
+    @property
+    def rules(self) -> Resolution:
+        """`resolve` of the given entries known at known_at. A fold read back from a cache
+        kept them but their `duplicates` (as many as the keyed copies, and read by `verify`
+        alone): asked for, they are resolved again."""
+        if self._rules is None:
+            self._rules = resolve(known_in_order(self.given, self.known_at))
+        return self._rules
 
     @property
     def given(self) -> list[object]:
@@ -297,7 +307,7 @@ class DailyFold:
         folded = effective_ledger(
             [*self.others, *(e for e in (self.given if again else self._given_but_keyed())
                              if e.id not in seen)],  # type: ignore[attr-defined]
-            self.known_at, self.renames, rules=None if again else self.rules)
+            self.known_at, self.renames, rules=None if again else self._folding)
         found = EffectiveLedger(known_at=folded.known_at, milestone_events=folded.milestone_events,
                                 notes=folded.notes, conflicts=folded.conflicts)
         self.__dict__["_effective"] = (len(self.others), found)
@@ -325,7 +335,7 @@ class DailyFold:
             # as read back when never asked for (the same columns `_keyed_columns` wrote)
             "keyed": self._keyed_state if self._given is None else _keyed_columns(
                 [e for e in self._given if isinstance(e, KeyedObservation)]),
-            "rules": _rules_state(self.rules),
+            "rules": _rules_state(self._folding),
             "orphaned": self.orphaned,
             "documented": [_stored(e) for e in self.documented],
             "renames": self.renames.model_dump(mode="json"),
@@ -335,9 +345,9 @@ class DailyFold:
     def from_state(cls, state: dict[str, Any]) -> DailyFold:
         """A fold back from `to_state` data; every kept entry is validated again, the keyed
         copies of observations when first asked for (`given`: their columns are checked
-        now, their values then). The rules are those `resolve` gave when it was kept: a
-        cache is only read for the same entries (an appended amendment or repeated key
-        means a full read)."""
+        now, their values then). The rules are those `resolve` gave when it was kept (but
+        their `duplicates`: see `rules`): a cache is only read for the same entries (an
+        appended amendment or repeated key means a full read)."""
         from pydantic import TypeAdapter
 
         from mibtrack.model import Entry
@@ -354,7 +364,7 @@ class DailyFold:
                                          if getattr(e, "recovered_from", None) is not None)
         fold.amendment_ids = frozenset(e.id for e in models
                                        if isinstance(e, (Correction, Void)))
-        fold._resolved(_rules_from(state["rules"]))
+        fold._resolved(_rules_from(state["rules"]), complete=False)
         for metric, (count, day) in state["orphaned"].items():
             if type(count) is not int or type(day) is not str:
                 raise ValueError("inconsistent state")
@@ -507,12 +517,12 @@ def _places(places: tuple[Place, ...]) -> list[list[str | int]]:
 
 
 def _rules_state(rules: Resolution) -> dict[str, Any]:
-    """A `Resolution` as JSON-ready data (`_rules_from` gives it back)."""
+    """A `Resolution` as JSON-ready data but its `duplicates` (`_rules_from` gives it back
+    without them: only `verify` reads them, and they are as many as the keyed copies)."""
     return {
         "retracted": sorted(rules.retracted), "dropped": sorted(rules.dropped),
         "new_value": {k: _text(v) for k, v in rules.new_value.items()},
         "new_date": {k: v.isoformat() for k, v in rules.new_date.items()},
-        "duplicates": [[c.key, list(c.ids), _places(c.places)] for c in rules.duplicates],
         "conflicts": [[c.key, [list(v) for v in c.versions], _places(c.places)]
                       for c in rules.conflicts],
     }
@@ -540,18 +550,15 @@ def _rules_from(state: Any) -> Resolution:
         _typed(list(mapping.values()), str)
         return mapping
 
-    duplicates = tuple(KeyCopies(key, ids(copies), places(where))
-                       for key, copies, where in state["duplicates"])
     conflicts = tuple(KeyConflict(key, tuple(ids(v) for v in versions), places(where))
                       for key, versions, where in state["conflicts"])
-    if not all(type(c.key) is str and len(c.ids) == len(c.places) for c in duplicates) or \
-            not all(type(c.key) is str and len(c.versions) == len(c.places) for c in conflicts):
+    if not all(type(c.key) is str and len(c.versions) == len(c.places) for c in conflicts):
         raise ValueError("inconsistent state")
     return Resolution(
         frozenset(ids(state["retracted"])), frozenset(ids(state["dropped"])),
         {k: check_value(Decimal(v)) for k, v in texts(state["new_value"]).items()},
         {k: dt.date.fromisoformat(v) for k, v in texts(state["new_date"]).items()},
-        duplicates, conflicts)
+        (), conflicts)
 
 
 def _latest_columns(levels: dict[str, tuple[tuple[str, str, int], str]]
