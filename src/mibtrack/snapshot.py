@@ -13,10 +13,12 @@ user cache being `$MIBTRACK_CACHE_DIR`, else `$XDG_CACHE_HOME/mibtrack`, else
 inode (usersecret.py). Its first line is an HMAC-SHA256, under this user's secret key, of
 the project's identity and the body: a cache that does not authenticate (edited, copied from
 another project or user, committed in git, or made before this rule: `.mibtrack/cache/` is
-never read) is ignored and rebuilt. It holds the fold as of the ledger's state, and for
-each feed the offset after its last complete line, SHA-256 digests of every byte before it
-(one per 64 MiB chunk), and the feed's stat (device, inode, size, mtime and ctime in ns)
-taken just before those bytes were read, with the time it was taken. It is used only when
+never read) is ignored and rebuilt. It holds the fold as of the ledger's state (with the
+rules its corrections, voids and repeated keys resolved to, so that reading it back resolves
+nothing: `DailyFold.from_state`), and for each feed the offset after its last complete
+line, SHA-256 digests of every byte before it (one per 64 MiB chunk), and the feed's stat
+(device, inode, size, mtime and ctime in ns) taken just before those bytes were read, with
+the time it was taken. It is used only when
 objectives.toml is byte for byte the one it was built with (its SHA-256 is kept), and when
 every feed it knew still exists with its first `end` bytes unchanged — proven, like git's
 index, in the cheapest way that is sound:
@@ -71,7 +73,9 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-CACHE_VERSION = 6  # 6: keyed copies kept compactly (columns); 5: documented observations
+#: 7: the rules resolved kept; 6: keyed copies kept compactly (columns); 5: documented
+#: observations
+CACHE_VERSION = 7
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.

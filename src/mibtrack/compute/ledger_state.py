@@ -319,7 +319,8 @@ def effective_ledger(entries: Iterable[object], known_at: dt.datetime | None = N
     """Fold corrections, voids and keys into the entries recorded at or before `known_at`;
     entries under a renamed id are filed under the id that claims it (`renames`). `rules`:
     `resolve` of these entries when the caller already has it (the fold resolved the same
-    corrections, voids, recovered entries and repeated keys up front).
+    corrections, voids, recovered entries and repeated keys up front; their `duplicates`
+    are not read here, and a fold read back from its cache does not keep them).
 
     `entries` are ledger Entry models of every type; they are put in ledger order here
     (recorded_at, writer, seq), so the caller's order does not matter.
