@@ -113,6 +113,18 @@ def test_correct_by_unique_prefix_keeps_the_original(cli) -> None:
             correction["reason"]) == ("correction", entry_id, 42, "typo in survey")
 
 
+def test_log_json_names_every_correction_and_void_of_an_entry_in_ledger_order(cli) -> None:
+    first = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
+    second = cli("record", "jobs", "50", "--date", "2025-04-30").out.strip()
+    fixes = [json.loads(cli("correct", first, "--value", v, "--reason", "typo",
+                            "--json").out)["entry"]["id"] for v in ("41", "42")]
+    void = json.loads(cli("void", first, "--reason", "counted twice", "--json").out)["entry"]["id"]
+    entries = {e["id"]: e for e in json.loads(cli("log", "--json").out)["entries"]}
+    assert (entries[first]["corrected_by"], entries[first]["voided_by"]) == (fixes, [void])
+    assert (entries[second]["corrected_by"], entries[second]["voided_by"]) == ([], [])
+    assert entries[void]["voided_by"] == entries[fixes[0]]["corrected_by"] == []
+
+
 def test_correct_can_move_the_date(cli) -> None:
     entry_id = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
     assert cli("correct", entry_id, "--date", "2025-03-30", "--reason", "wrong day").code == 0

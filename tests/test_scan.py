@@ -269,3 +269,69 @@ def test_only_the_parent_tells_the_progress_when_readers_are_forked(
     calls = [line.split() for line in log.read_text().splitlines()]
     assert {pid for pid, _ in calls} == {str(os.getpid())}
     assert sum(int(size) for _, size in calls) == path.stat().st_size
+
+
+_TEXTS = st.sampled_from(["plain", '"sig":"x"', '"type":"plan"', '"evidence":"a.pdf"',
+                          '"target_entry"', "été"])
+_ROWS = st.lists(st.tuples(st.sampled_from(["observation", "note", "void", "signed"]),
+                           _TEXTS), max_size=10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(feeds=st.lists(_ROWS, min_size=1, max_size=3),
+       tail=st.sampled_from([b"", b'{"v":1,"sig":"', b'{"type":"plan"', b"torn"]),
+       pieces=st.booleans())
+def test_what_the_chain_check_notes_a_feed_holds_is_what_a_byte_search_finds(
+        feeds: list[list[tuple[str, str]]], tail: bytes, pieces: bool) -> None:
+    """`lacks` answers from the chain check's note while the feed is unchanged: the same
+    answer as searching the feed's bytes (user text cannot fake a field: its quotes are
+    escaped; a torn tail is searched too)."""
+    import mmap
+    import os
+    import tempfile
+
+    from mibtrack.ledger import draft
+    from mibtrack.ledger import scan as scan_module
+    from mibtrack.ledger.feed import append
+    from mibtrack.values import parse_date, parse_value
+
+    day = parse_date("2025-01-01")
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = []
+        for n, rows in enumerate(feeds):
+            path = Path(scratch) / f"w{n}.jsonl"
+            path.touch()
+            for kind, text in rows:
+                made = {"observation": draft("observation", as_of=day, metric="m",
+                                             value=parse_value("1"), source=text),
+                        "signed": draft("observation", as_of=day, metric="m",
+                                        value=parse_value("2")),
+                        "note": draft("note", as_of=day, objective="o", note=text),
+                        "void": draft("void", as_of=day, target_entry="a" * 64,
+                                      reason=text)}[kind]
+                append(path, f"w{n}", [made],
+                       sign=(lambda body: "QUJD") if kind == "signed" else None)
+            with path.open("ab") as out:
+                out.write(tail)
+            paths.append(path)
+        scan_module._KEYS_SEEN.clear()
+        if pieces:  # every feed in pieces, checked by two processes
+            saved = scan_module.PARALLEL_BYTES, scan_module.PIECE
+            scan_module.PARALLEL_BYTES, scan_module.PIECE = 0, 400
+            try:
+                scan_module.fast_chains([(p, p.stem) for p in paths])
+            finally:
+                scan_module.PARALLEL_BYTES, scan_module.PIECE = saved
+        else:
+            for path in paths:
+                scan_module.fast_chain(path, path.stem)
+        for path in paths:
+            assert scan_module._KEYS_SEEN[path][1].holds is not None  # the note is used
+            with path.open("rb") as handle:
+                if os.fstat(handle.fileno()).st_size == 0:
+                    continue
+                st_ = os.fstat(handle.fileno())
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                    for needle in scan_module.NEEDLES:
+                        assert scan_module.lacks(path, st_, view, needle) == \
+                            (scan_module.find_released(view, needle, 0) < 0), needle

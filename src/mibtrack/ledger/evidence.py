@@ -111,7 +111,7 @@ def check(root: Path, feeds: list[Path]) -> list[EvidenceProblem]:
     import json
 
     from .feed import split_lines
-    from .scan import find_released
+    from .scan import lacks
 
     seen: dict[str, bool | None] = {}  # relpath -> unchanged (None: missing)
     problems = []
@@ -126,7 +126,7 @@ def check(root: Path, feeds: list[Path]) -> list[EvidenceProblem]:
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
                     # a slice at a time, the pages given back (searched whole, a mapped
                     # feed stayed in memory: 260 MB of `verify`'s peak at 1M entries)
-                    if find_released(view, b'"evidence":"', 0) < 0:
+                    if lacks(feed, os.fstat(handle.fileno()), view, b'"evidence":"'):
                         continue  # no document named: nothing read but one byte search
             data = feed.read_bytes()
         except OSError:

@@ -92,7 +92,7 @@ def _feed_bytes(path: Path) -> bytes:
 def plan_entries(feed_paths: list[Path]) -> list[PlanEntry]:
     """Every `plan` entry of the feeds, found by a byte search for their type (a quote
     inside a JSON string is escaped, so user text cannot match), in ledger order."""
-    from .scan import find_released
+    from .scan import lacks
 
     found: list[PlanEntry] = []
     for path in feed_paths:
@@ -103,7 +103,7 @@ def plan_entries(feed_paths: list[Path]) -> list[PlanEntry]:
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
                     # a slice at a time, the pages given back (searched whole, a mapped
                     # feed stayed in memory: 260 MB of `verify`'s peak at 1M entries)
-                    if find_released(view, _NEEDLE, 0) < 0:
+                    if lacks(path, os.fstat(handle.fileno()), view, _NEEDLE):
                         continue
         except (OSError, ValueError):
             continue

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -194,8 +195,11 @@ def amendment_lines(path: Path, start: int = 0) -> list[object]:
             return []
         from .feed import steady
 
+        st = os.fstat(handle.fileno())
         with steady(handle), mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             for needle in (b'"target_entry"', b'"recovered_from"'):
+                if start == 0 and lacks(path, st, view, needle):
+                    continue
                 at = find_released(view, needle, start)
                 while at >= 0:
                     first = view.rfind(b"\n", start, at) + 1 if at > start else start
@@ -231,17 +235,33 @@ def find_released(view: mmap.mmap, needle: bytes, start: int) -> int:
     return -1
 
 
+#: Fields some readers look for in a feed's bytes before reading it: a signature, a writers
+#: entry, a document, a plan version, an amendment, a re-recorded entry. The chain check
+#: notes which of them a feed's bytes hold (`KeyIndex.holds`), so that those searches,
+#: each through the whole feed, are skipped while the feed is unchanged (`lacks`).
+NEEDLES = (b'"sig":"', b'"type":"writers"', b'"evidence":"', b'"type":"plan"',
+           b'"target_entry"', b'"recovered_from"')
+_BIT = {needle: 1 << n for n, needle in enumerate(NEEDLES)}
+
+
+def _held(data: bytes | bytearray) -> int:
+    """The bits of the NEEDLES found in `data`."""
+    return sum(bit for needle, bit in _BIT.items() if needle in data)
+
+
 class KeyIndex:
     """The keys of a feed's complete lines as hashes of the key (as decoded), kept in 16
     arrays by their low bits (equal keys share them), with the offset of each one's line:
     what `repeated_key_entries` needs, 16 bytes a keyed line. Gathered while `fast_chain`
-    checks the feed (a second pass over its bytes otherwise), or by a byte search."""
+    checks the feed (a second pass over its bytes otherwise), or by a byte search. `holds`:
+    the bits of the NEEDLES the feed's bytes hold, torn tail included (None: not noted)."""
 
-    __slots__ = ("hashes", "offsets")
+    __slots__ = ("hashes", "holds", "offsets")
 
-    def __init__(self) -> None:
+    def __init__(self, holds: int | None = 0) -> None:
         self.hashes = [array("q") for _ in range(16)]
         self.offsets = [array("q") for _ in range(16)]
+        self.holds = holds
 
     def add(self, key: str, at: int) -> None:
         h = hash(key)
@@ -252,6 +272,17 @@ class KeyIndex:
         for mine, theirs in zip(self.hashes + self.offsets, other.hashes + other.offsets,
                                 strict=True):
             mine.extend(theirs)
+        self.holds = None if self.holds is None or other.holds is None \
+            else self.holds | other.holds
+
+
+def lacks(path: Path, st: os.stat_result, view: Any, needle: bytes) -> bool:
+    """Is `needle` (one of NEEDLES) nowhere in the feed's bytes (`view`, stat `st`)? As the
+    chain check noted it if the feed is unchanged since, else by a byte search."""
+    seen = _KEYS_SEEN.get(path)
+    if seen is not None and seen[1].holds is not None and seen[0] == stat_key(st):
+        return not seen[1].holds & _BIT[needle]
+    return find_released(view, needle, 0) < 0
 
 
 #: What `_chain` finds in a feed's bytes: ((entries, torn-tail Break or None), their key
@@ -323,6 +354,7 @@ def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
         read, line_ok = reader.read, reader.CHECKS.line_ok
         hash_of = _sha256
         add_key = keys.add
+        holds = 0
         number = first - 1
         for at, lines in line_slices(view, end, start):
             for line in lines:
@@ -334,7 +366,10 @@ def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
                             or moment < newest or not line_ok(obs)
                             or hash_of(line[:-73] + b"}").hexdigest() != obs.id):
                         return None
+                    if obs.sig is not None:
+                        holds |= 1  # (the struct's other fields hold no NEEDLE)
                 else:
+                    holds |= _held(line)
                     try:
                         fields = parse_fields(line)
                         decode(line, f"{path}:{number}")
@@ -350,6 +385,9 @@ def _chain(path: Path, writer: str, start: int = 0, first: int | None = 1,
                 at += len(line) + 1
                 newest = moment  # recorded_at never decreases along a feed
                 prev = hash_of(line).hexdigest()
+        if stop is None and end < size:
+            holds |= _held(view[end:])  # what a search of the whole feed would find
+    keys.holds = holds
     checked = number - first + 1
     if stop is None and end < size:
         return (checked, Break(path, number + 1, f"torn last line ({size - end} bytes "
@@ -484,9 +522,9 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
             indexes.append((path, keys))
     maybe: set[int] = set()
     for k in range(16):  # one array's hashes at a time as Python ints: 1/16 of the memory
-        ordered = sorted(h for _, keys in indexes for h in keys.hashes[k])
-        maybe.update(a for a, b in zip(ordered, ordered[1:], strict=False) if a == b)
-        del ordered
+        tally = Counter(chain.from_iterable(keys.hashes[k] for _, keys in indexes))
+        maybe.update(h for h, n in tally.items() if n > 1)
+        del tally
     if not maybe:
         return []
     candidates: list[tuple[str, int, object]] = []  # (key, the feed's rank, entry)
@@ -533,7 +571,7 @@ def key_index(path: Path) -> KeyIndex | None:
     with mapped(path) as view:
         if view is None or view.find(_KEY_NEEDLE) < 0:
             return None
-        keys = KeyIndex()
+        keys = KeyIndex(holds=None)  # (what a search finds is keys only)
         for match in _key_fields(view):
             literal = match[1]
             try:

@@ -428,16 +428,17 @@ def signatures_present(feeds: list[tuple[Path, int | None]]) -> bool:
     stayed in this process's memory, 270 MB of `verify`'s peak at 1M entries.)"""
     import mmap
 
-    from .scan import find_released
+    from .scan import lacks
 
     for path, _ in feeds:
         try:
             with open(path, "rb") as handle:
                 if os.fstat(handle.fileno()).st_size == 0:
                     continue
+                st = os.fstat(handle.fileno())
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                    if (find_released(view, b'"sig":"', 0) >= 0
-                            or find_released(view, b'"type":"writers"', 0) >= 0):
+                    if (not lacks(path, st, view, b'"sig":"')
+                            or not lacks(path, st, view, b'"type":"writers"')):
                         return True
         except OSError:
             return True  # let the full check name the problem

@@ -25,15 +25,28 @@ def objectives_document(project: Project) -> dict[str, Any]:
     }
 
 
-def entry_status(entry: Entry, everything: Sequence[Entry]) -> dict[str, Any]:
+def amendments(everything: Sequence[Entry]) -> dict[str, dict[str, list[str]]]:
+    """For each entry that later entries void or correct, their ids (ledger order): one
+    pass, so that `log --json` over 300,000 entries is not 300,000 passes."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for e in everything:
+        if e.type in ("void", "correction") and e.target_entry is not None:
+            slot = found.setdefault(e.target_entry, {"voided_by": [], "corrected_by": []})
+            slot["voided_by" if e.type == "void" else "corrected_by"].append(e.id)
+    return found
+
+
+def entry_status(entry: Entry, amended: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
     """Which later entries void or correct this one (ids), as `log` shows them."""
-    voided_by = [e.id for e in everything if e.type == "void" and e.target_entry == entry.id]
-    corrected_by = [e.id for e in everything
-                    if e.type == "correction" and e.target_entry == entry.id]
-    return {"voided_by": voided_by, "corrected_by": corrected_by}
+    slot = amended.get(entry.id)
+    return {"voided_by": list(slot["voided_by"]) if slot else [],
+            "corrected_by": list(slot["corrected_by"]) if slot else []}
 
 
-def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, Any]:
+def entry_record(entry: Entry, amended: dict[str, dict[str, list[str]]] | None = None
+                 ) -> dict[str, Any]:
+    """An entry's fields as the JSON documents show them; with `amended` (`amendments`),
+    which entries void or correct it."""
     record: dict[str, Any] = {"id": entry.id, "type": entry.type, "writer": entry.writer,
                               "seq": entry.seq, "as_of": entry.as_of,
                               "recorded_at": entry.recorded_at}
@@ -48,14 +61,15 @@ def entry_record(entry: Entry, everything: Sequence[Entry] = ()) -> dict[str, An
         record["evidence"] = [{"name": d.name, "size": d.size, "sha256": d.sha256,
                                "path": d.relpath} for d in parse_evidence(entry.evidence)]
     record["prev"] = entry.prev
-    if everything:
-        record.update(entry_status(entry, everything))
+    if amended is not None:
+        record.update(entry_status(entry, amended))
     return record
 
 
 def entries_document(chosen: Sequence[Entry], everything: Sequence[Entry]) -> dict[str, Any]:
+    amended = amendments(everything)
     return {"schema_version": SCHEMA_VERSION,
-            "entries": [entry_record(e, everything) for e in chosen]}
+            "entries": [entry_record(e, amended) for e in chosen]}
 
 
 def export_document(records: list[dict[str, Any]], raw: bool) -> dict[str, Any]:
@@ -67,6 +81,7 @@ def export_document(records: list[dict[str, Any]], raw: bool) -> dict[str, Any]:
 def show_document(report: ShowReport) -> dict[str, Any]:
     """`show --json`: the objective, its record, plan vs actual by quarter, its entries."""
     entries = report.entries
+    amended = amendments(entries)
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": report.as_of,
@@ -77,6 +92,6 @@ def show_document(report: ShowReport) -> dict[str, Any]:
                      "planned": p.result.planned, "variance": p.result.variance,
                      "progress": p.result.progress, "expected": p.result.expected}
                     for p in report.history],
-        "entries": [entry_record(e, entries) for e in entries],
+        "entries": [entry_record(e, amended) for e in entries],
         "trend": report.trend,
     }
