@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from mibtrack.errors import ProjectError
 from mibtrack.ledger import lines
 from mibtrack.ledger.codec import _FIELD_ORDER as _ORDER
-from mibtrack.ledger.codec import decode, decode_model, encode
+from mibtrack.ledger.codec import decode, decode_model, encode, parse_fields
 from mibtrack.model import Observation
 
 HEX = "0123456789abcdef"
@@ -127,6 +127,8 @@ def test_a_keyed_line_read_compactly_is_the_same_fact_in_the_same_place_and_orde
                                                             model.value)
     assert str(keyed.value) == str(model.value)
     assert fact_content(keyed) == fact_content(model)
+    assert lines.content(lines.read_checked(line)) == fact_content(model) \
+        == fact_content(parse_fields(line))  # what a re-import compares, both ways
     assert ledger_order(keyed) == ledger_order(model)
     assert getattr(keyed, "recovered_from", None) is None
 

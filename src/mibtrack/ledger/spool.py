@@ -38,6 +38,7 @@ class Drafts:
         self.done: list[int] = []
         self._order: array[int] | None = None
         self._sorted: array[int] | None = None
+        self._members = SortedHashes(array("q"))
 
     def add(self, line: int, draft: dict[str, str]) -> None:
         """Keep a good row's draft (every value text, a `key` among them)."""
@@ -83,6 +84,7 @@ class Drafts:
             hashes = self._hashes
             self._order = array("q", sorted(range(len(hashes)), key=hashes.__getitem__))
             self._sorted = array("q", (hashes[i] for i in self._order))
+            self._members = SortedHashes(self._sorted)
         return self._order, self._sorted
 
     def same_key(self) -> Iterator[list[tuple[int, dict[str, str]]]]:
@@ -119,7 +121,8 @@ class Drafts:
     @property
     def hashes(self) -> SortedHashes:
         """The drafts' key hashes, to test a hash against."""
-        return SortedHashes(self._index()[1])
+        self._index()
+        return self._members
 
     def wants(self, key: str) -> bool:
         """Might a draft hold `key`? (False is certain; True is checked with `find`.)"""

@@ -503,7 +503,7 @@ class Ledger:
                     obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
                     if obs is not None:
                         if obs.key is not None and wanted(obs.key):
-                            yield obs.key, content_of(obs), obs.id, path, at, view
+                            yield obs.key, reader.content(obs), obs.id, path, at, view
                         continue
                     try:
                         fields = parse_fields(line)
