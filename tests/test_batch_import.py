@@ -211,3 +211,42 @@ def test_a_key_recorded_with_other_content_names_the_files_line(cli, project: Pa
         p.name for p in before)
     dry = cli("import", str(path), "--dry-run")
     assert dry.code == 2 and dry.err == result.err
+
+
+def _enospc(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+def test_no_room_for_the_checked_rows_is_one_line_and_nothing_written(
+        cli, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import ledger_digest
+
+    path = tmp_path / "rows.csv"
+    path.write_text("metric,value,date\njobs,4,2025-01-01\n", encoding="utf-8")
+    before = ledger_digest(project)
+    monkeypatch.setattr("tempfile.TemporaryFile", _enospc)
+    result = cli("import", str(path))
+    assert result.code == 3
+    assert result.err.count("\n") == 1 and "No space left on device" in result.err
+    assert "nothing was imported" in result.err and "TMPDIR" in result.err
+    assert ledger_digest(project) == before
+
+
+def test_no_room_for_a_big_batch_leaves_the_feed_as_it_was(
+        cli, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from support import ledger_digest
+
+    cli("record", "jobs", "1", "--date", "2025-01-01")
+    path = tmp_path / "rows.csv"
+    path.write_text("metric,value,date\n" + "".join(
+        f"jobs,{i},2025-01-02\n" for i in range(50)), encoding="utf-8")
+    before = ledger_digest(project)
+    real = __import__("tempfile").TemporaryFile
+    monkeypatch.setattr(feeds, "SPILL_BYTES", 1000)  # the batch spills after a few lines
+    monkeypatch.setattr("tempfile.TemporaryFile",
+                        lambda *a, **k: _enospc() if k.get("dir") else real(*a, **k))
+    result = cli("import", str(path))
+    assert result.code == 3 and result.err.count("\n") == 1
+    assert "cannot hold the batch being written" in result.err
+    assert ledger_digest(project) == before
+    assert not list((project / "ledger").glob("*.pending"))

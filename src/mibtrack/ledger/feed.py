@@ -538,11 +538,17 @@ class Batch:
         self.length += len(line)
         self.newest = line[:-1]
         if len(self.buffer) >= SPILL_BYTES:
-            if self.spill is None:
-                import tempfile
+            try:
+                if self.spill is None:
+                    import tempfile
 
-                self.spill = tempfile.TemporaryFile(dir=self.folder)
-            self.spill.write(self.buffer)
+                    self.spill = tempfile.TemporaryFile(dir=self.folder)
+                self.spill.write(self.buffer)
+            except OSError as exc:  # before the journal and the feed: nothing written yet
+                raise ProjectError(f"{self.folder}: cannot hold the batch being written "
+                                   f"({exc.strerror or exc}); nothing was recorded",
+                                   "free some space or fix permissions, then run again"
+                                   ) from None
             self.buffer.clear()
 
     @property

@@ -17,6 +17,8 @@ from typing import Any
 
 import msgspec
 
+from ..errors import ProjectError
+
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(dict[str, str]).decode
 
@@ -29,7 +31,10 @@ class Drafts:
     """Good rows of one import, in file order, each with a key (given or derived)."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()
+        try:
+            self._file = tempfile.TemporaryFile()
+        except OSError as exc:
+            raise _no_room(exc) from None
         self._offsets = array("q", [0])
         self.lines = array("q")  # each draft's line in the imported file
         self._hashes = array("q")
@@ -43,7 +48,10 @@ class Drafts:
     def add(self, line: int, draft: dict[str, str]) -> None:
         """Keep a good row's draft (every value text, a `key` among them)."""
         data = _encode(draft) + b"\n"
-        self._file.write(data)
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            raise _no_room(exc) from None
         self._offsets.append(self._offsets[-1] + len(data))
         self.lines.append(line)
         self._hashes.append(hash(draft["key"]))
@@ -56,18 +64,24 @@ class Drafts:
         return len(self.lines)
 
     def draft(self, index: int) -> dict[str, str]:
-        self._file.flush()
-        start, end = self._offsets[index], self._offsets[index + 1]
         import os
 
-        return _decode(os.pread(self._file.fileno(), end - start, start))
+        start, end = self._offsets[index], self._offsets[index + 1]
+        try:
+            self._file.flush()
+            return _decode(os.pread(self._file.fileno(), end - start, start))
+        except OSError as exc:
+            raise _no_room(exc) from None
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(index, draft) of every draft, in file order, read in one pass."""
-        self._file.flush()
-        self._file.seek(0)
-        for index, raw in enumerate(self._file):
-            yield index, _decode(raw)
+        try:
+            self._file.flush()
+            self._file.seek(0)
+            for index, raw in enumerate(self._file):
+                yield index, _decode(raw)
+        except OSError as exc:
+            raise _no_room(exc) from None
 
     def kept(self) -> Iterator[dict[str, str]]:
         """The drafts to write, in file order."""
@@ -136,6 +150,13 @@ class Drafts:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _no_room(exc: OSError) -> ProjectError:
+    return ProjectError(f"{tempfile.gettempdir()}: cannot keep the rows being checked in a "
+                        f"temporary file ({exc.strerror or exc}); nothing was imported",
+                        "free some space there, or set TMPDIR to a folder with room, then "
+                        "run again")
 
 
 class SortedHashes:
