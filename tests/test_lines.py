@@ -127,7 +127,8 @@ def test_a_keyed_line_read_compactly_is_the_same_fact_in_the_same_place_and_orde
                                                             model.value)
     assert str(keyed.value) == str(model.value)
     assert fact_content(keyed) == fact_content(model)
-    assert lines.content(lines.read_checked(line)) == fact_content(model) \
+    assert lines.content(lines.read_checked(line)) == lines.content(lines.read(line)) \
+        == fact_content(model) \
         == fact_content(parse_fields(line))  # what a re-import compares, both ways
     assert ledger_order(keyed) == ledger_order(model)
     assert getattr(keyed, "recovered_from", None) is None
