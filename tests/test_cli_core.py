@@ -125,6 +125,36 @@ def test_log_json_names_every_correction_and_void_of_an_entry_in_ledger_order(cl
     assert entries[void]["voided_by"] == entries[fixes[0]]["corrected_by"] == []
 
 
+def test_a_long_log_is_one_plain_line_an_entry_with_the_tables_cells(cli, monkeypatch) -> None:
+    """Past LONG_LISTING entries `log` prints aligned lines (rich lays out ~1,000 table rows
+    a second): the same cells as the table, one line an entry, the note never folded."""
+    import mibtrack.render.terminal as terminal
+
+    first = cli("record", "jobs", "40", "--date", "2025-03-31", "--note", "n" * 150).out.strip()
+    second = cli("record", "jobs", "50", "--date", "2025-04-30").out.strip()
+    cli("correct", second, "--value", "51", "--reason", "typo")
+    cli("void", first, "--reason", "counted twice")
+    table = cli("log").out
+    monkeypatch.setattr(terminal, "LONG_LISTING", 2)
+    lines = cli("log").out.splitlines()
+    assert lines[0].split() == ["id", "as", "of", "type", "about", "value", "writer", "source",
+                                "/", "note"]
+    assert set(lines[1]) <= {"─", " "} and len(lines) == 2 + 4
+    assert lines[2].startswith(f"{first[:12]} (void)") and lines[2].endswith("n" * 150)
+    assert lines[3].startswith(f"{second[:12]} (corrected)")
+    assert lines[4].split()[2:5] == ["correction", "fixes", second[:12]]
+    width = lines[1].index(" ")  # the columns line up: each date starts where its rule does
+    assert all(line[width:width + 2] == "  " and line[width + 2:width + 6] == "2025"
+               for line in lines[2:4])
+    for line in lines[2:]:  # every cell the table shows (folded there), in the same order
+        cells = [c for c in line.split("  ") if c.strip()]
+        assert all(cell.strip()[:10] in table for cell in cells)
+    shown = cli("show", "jobs").out.splitlines()  # its evidence alike
+    assert f"{first[:12]} (void)" in "\n".join(shown)
+    assert any(line.startswith(f"{first[:12]} (void)") and line.endswith("n" * 150)
+               for line in shown)
+
+
 def test_correct_can_move_the_date(cli) -> None:
     entry_id = cli("record", "jobs", "40", "--date", "2025-03-31").out.strip()
     assert cli("correct", entry_id, "--date", "2025-03-30", "--reason", "wrong day").code == 0

@@ -176,7 +176,7 @@ def log(
     """The ledger's entries, oldest recorded first, with corrections and voids marked."""
     from ..ledger.query import select
     from ..render.documents import entries_document
-    from ..render.terminal import entries_table
+    from ..render.terminal import LONG_LISTING, entries_lines, entries_table
 
     recorded = recorded_filters(known_at, recorded_since, recorded_until)
     ws = session().workspace
@@ -188,6 +188,9 @@ def log(
     warn_entries(project, entries)
     if json_output:
         print_json(entries_document(chosen, entries))
+    elif len(chosen) > LONG_LISTING:
+        for line in entries_lines(chosen, entries, project):
+            echo(line)
     else:
         console().print(entries_table(chosen, entries, project))
 

@@ -64,53 +64,100 @@ def objectives_table(project: Project) -> Table:
     return table
 
 
+#: A listing of more entries than this is printed as plain aligned lines (`entries_lines`):
+#: rich lays out about a thousand table rows a second, and a programme's ledger holds a
+#: hundred thousand entries after a few years of imports and cron records.
+LONG_LISTING = 1000
+
+
+def _entry_headings() -> list[str]:
+    # "as of" is also a phrase ("au 31/03/2026"): as a column it is the entry's date
+    return [t("id"), "date" if french() else t("as of"), t("type"), t("about"), t("value"),
+            t("writer"), t("source / note")]
+
+
+def _amended(everything: Sequence[Entry]) -> tuple[set[str | None], set[str | None]]:
+    """The ids that voids, and that corrections, target."""
+    return ({e.target_entry for e in everything if e.type == "void"},
+            {e.target_entry for e in everything if e.type == "correction"})
+
+
+def _entry_cells(entry: Entry, voided: set[str | None], corrected: set[str | None],
+                 project: Project) -> tuple[str, str, str, str, str, str, str]:
+    """One entry as `log` shows it: id (marked when voided or corrected), date, type,
+    what it is about, its value, its writer, its source and note (user text made inert)."""
+    if entry.type == "observation":
+        declared = project.metrics.get(project.renames.metric(entry.metric))
+        unit = declared.unit if declared is not None else None
+        about, value = entry.metric, amount(entry.value, unit, project.program.currency)
+    elif entry.type == "milestone":
+        about = entry.objective
+        value = entry.status + (f" → {entry.expected}" if entry.expected else "")
+    elif entry.type == "correction":
+        about = f"fixes {entry.target_entry[:12]}"
+        value = " ".join(p for p in (
+            f"value {entry.value}" if entry.value is not None else "",
+            f"date {entry.date}" if entry.date else "") if p)
+    elif entry.type == "void":
+        about, value = f"voids {entry.target_entry[:12]}", ""
+    elif entry.type == "writers":
+        about = f"{entry.action} {entry.principal}"
+        value = f"until {entry.valid_before:%Y-%m-%dT%H:%M:%SZ}" if entry.valid_before \
+            else ""
+    elif entry.type == "plan":
+        about, value = f"plan {entry.sha256[:12]}", f"decided {entry.decided}"
+    else:
+        about, value = entry.objective, ""
+    text = entry.reason if entry.type in ("correction", "void", "plan") else None
+    detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
+    mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
+    return (entry.id[:12] + mark, shown(entry.as_of), entry.type, literal(about),
+            literal(value), literal(entry.writer), detail)
+
+
 def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project: Project) -> Table:
-    voided = {e.target_entry for e in everything if e.type == "void"}
-    corrected = {e.target_entry for e in everything if e.type == "correction"}
+    voided, corrected = _amended(everything)
     table = _table()
+    headings = _entry_headings()
     # ids, dates and types are read whole: never split across lines, however narrow
-    for column in ("id", "as of", "type"):
-        # "as of" is also a phrase ("au 31/03/2026"): as a column it is the entry's date
-        heading = ("date" if french() else column) if column == "as of" else t(column)
-        table.add_column(heading, no_wrap=True,
-                         min_width=12 if column == "id" else None)
-    for column in ("about", "value", "writer"):
-        table.add_column(t(column), overflow="fold")
-    table.add_column(t("source / note"), overflow="fold", ratio=1)
-    currency = project.program.currency
+    for n, heading in enumerate(headings[:3]):
+        table.add_column(heading, no_wrap=True, min_width=12 if n == 0 else None)
+    for heading in headings[3:6]:
+        table.add_column(heading, overflow="fold")
+    table.add_column(headings[6], overflow="fold", ratio=1)
     for entry in chosen:
-        if entry.type == "observation":
-            declared = project.metrics.get(project.renames.metric(entry.metric))
-            unit = declared.unit if declared is not None else None
-            about, value = entry.metric, amount(entry.value, unit, currency)
-        elif entry.type == "milestone":
-            about = entry.objective
-            value = entry.status + (f" → {entry.expected}" if entry.expected else "")
-        elif entry.type == "correction":
-            about = f"fixes {entry.target_entry[:12]}"
-            value = " ".join(p for p in (
-                f"value {entry.value}" if entry.value is not None else "",
-                f"date {entry.date}" if entry.date else "") if p)
-        elif entry.type == "void":
-            about, value = f"voids {entry.target_entry[:12]}", ""
-        elif entry.type == "writers":
-            about = f"{entry.action} {entry.principal}"
-            value = f"until {entry.valid_before:%Y-%m-%dT%H:%M:%SZ}" if entry.valid_before \
-                else ""
-        elif entry.type == "plan":
-            about, value = f"plan {entry.sha256[:12]}", f"decided {entry.decided}"
-        else:
-            about, value = entry.objective, ""
-        text = entry.reason if entry.type in ("correction", "void", "plan") else None
-        detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
-        mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
-        style = "dim strike" if entry.id in voided else ""
-        table.add_row(Text(entry.id[:12] + mark, style=style), shown(entry.as_of), entry.type,
-                      Text(literal(about)), Text(literal(value)), Text(literal(entry.writer)),
-                      Text(detail))
+        mark, as_of, kind, about, value, writer, detail = _entry_cells(entry, voided,
+                                                                      corrected, project)
+        table.add_row(Text(mark, style="dim strike" if entry.id in voided else ""), as_of,
+                      kind, Text(about), Text(value), Text(writer), Text(detail))
     if not chosen:
         table.add_row("(no entries)", "", "", "", "", "", "")
     return table
+
+
+def entries_lines(chosen: Sequence[Entry], everything: Sequence[Entry], project: Project
+                  ) -> Iterator[str]:
+    """`entries_table` as plain lines, one an entry, the columns aligned and the last one
+    unfolded (for a long listing: fast, and one line an entry for grep). Two passes over
+    `chosen`: the widths, then the lines."""
+    from rich.cells import cell_len
+
+    voided, corrected = _amended(everything)
+    headings = _entry_headings()
+    widths = [cell_len(h) for h in headings[:-1]]
+    for entry in chosen:
+        cells_ = _entry_cells(entry, voided, corrected, project)
+        widths = [max(w, cell_len(c)) for w, c in zip(widths, cells_, strict=False)]
+
+    def line(cells_: Sequence[str]) -> str:
+        return "  ".join([*(c + " " * (w - cell_len(c)) for c, w in zip(cells_, widths,
+                                                                           strict=False)),
+                          cells_[-1]]).rstrip()
+
+    yield line(headings)
+    yield line(["─" * w for w in widths] + ["─" * cell_len(headings[-1])])
+    for entry in chosen:
+        yield line(_entry_cells(entry, voided, corrected, project))
 
 
 # --------------------------------------------------------------------------- status & report
@@ -618,5 +665,9 @@ def show_renderables(project: Project, report: ShowReport, width: int) -> list[A
             drawn.append(piece, style=style)
         parts.append(drawn)
     parts.append(Text(t("evidence"), style="bold"))
-    parts.append(entries_table(entries, entries, project))
+    if len(entries) > LONG_LISTING:  # (see LONG_LISTING; no_wrap: one line an entry)
+        parts.append(Text("\n".join(entries_lines(entries, entries, project)), no_wrap=True,
+                          overflow="ignore"))
+    else:
+        parts.append(entries_table(entries, entries, project))
     return parts
