@@ -89,9 +89,6 @@ class ImportPlan:
     #: Rows whose key (given or derived) repeats an earlier row of the file with the same content.
     repeats: int = 0
 
-    def close(self) -> None:
-        self.drafts.close()
-
     def raise_if_bad(self) -> None:
         """The first bad row as one error line, with how many more there are."""
         if not self.problems:
@@ -215,7 +212,7 @@ def check_rows(name: str, header_at: int, header: Sequence[str],
             plan.drafts.add(start, result)
         _same_key(plan)
     except BaseException:
-        plan.close()
+        plan.drafts.close()
         raise
     if progress is not None:
         progress(total, total)

@@ -9,6 +9,7 @@ reading back the drafts whose key hashes are equal.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from array import array
 from bisect import bisect_left
@@ -64,8 +65,6 @@ class Drafts:
         return len(self.lines)
 
     def draft(self, index: int) -> dict[str, str]:
-        import os
-
         start, end = self._offsets[index], self._offsets[index + 1]
         try:
             self._file.flush()

@@ -476,7 +476,7 @@ class Ledger:
         nor are the lines of a feed `verify` rejects."""
         from . import lines as reader
         from .codec import MAX_LINE_BYTES
-        from .scan import key_index, mapped, release
+        from .scan import SLICE, key_index, mapped, release
 
         for path in self.feed_paths():
             index = key_index(path)
@@ -495,7 +495,7 @@ class Ledger:
                     stop = view.find(b"\n", at, end)
                     if at >= end or stop < 0:
                         break
-                    if at - done > (4 << 20):
+                    if at - done > SLICE:
                         release(view, done, at)
                         done = at
                     line = view[at:stop]
@@ -581,8 +581,9 @@ class Ledger:
 
 def line_number(view: Any, at: int) -> int:
     """The number of the line starting at byte `at` of a feed's (mapped) bytes."""
-    step = 4 << 20
-    return 1 + int(sum(view[i:min(at, i + step)].count(b"\n") for i in range(0, at, step)))
+    from .scan import count_lines
+
+    return 1 + count_lines(view, at)
 
 
 def _recorded_end(path: Path) -> int:

@@ -76,14 +76,17 @@ def _entry_headings() -> list[str]:
             t("writer"), t("source / note")]
 
 
-def _amended(everything: Sequence[Entry]) -> tuple[set[str | None], set[str | None]]:
-    """The ids that voids, and that corrections, target."""
-    return ({e.target_entry for e in everything if e.type == "void"},
-            {e.target_entry for e in everything if e.type == "correction"})
+def _marks(everything: Sequence[Entry]) -> dict[str, str]:
+    """The mark `log` puts after an entry's id: voided wins over corrected (the rule of what
+    voids or corrects an entry is `documents.amendments`, which `log --json` lists)."""
+    from .documents import amendments
+
+    return {target: " (void)" if slot["voided_by"] else " (corrected)"
+            for target, slot in amendments(everything).items()}
 
 
-def _entry_cells(entry: Entry, voided: set[str | None], corrected: set[str | None],
-                 project: Project) -> tuple[str, str, str, str, str, str, str]:
+def _entry_cells(entry: Entry, marks: dict[str, str], project: Project
+                 ) -> tuple[str, str, str, str, str, str, str]:
     """One entry as `log` shows it: id (marked when voided or corrected), date, type,
     what it is about, its value, its writer, its source and note (user text made inert)."""
     if entry.type == "observation":
@@ -110,13 +113,12 @@ def _entry_cells(entry: Entry, voided: set[str | None], corrected: set[str | Non
         about, value = entry.objective, ""
     text = entry.reason if entry.type in ("correction", "void", "plan") else None
     detail = " · ".join(literal(p) for p in (entry.source, entry.note, text) if p)
-    mark = " (void)" if entry.id in voided else " (corrected)" if entry.id in corrected else ""
-    return (entry.id[:12] + mark, shown(entry.as_of), entry.type, literal(about),
+    return (entry.id[:12] + marks.get(entry.id, ""), shown(entry.as_of), entry.type, literal(about),
             literal(value), literal(entry.writer), detail)
 
 
 def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project: Project) -> Table:
-    voided, corrected = _amended(everything)
+    marks = _marks(everything)
     table = _table()
     headings = _entry_headings()
     # ids, dates and types are read whole: never split across lines, however narrow
@@ -126,9 +128,9 @@ def entries_table(chosen: Sequence[Entry], everything: Sequence[Entry], project:
         table.add_column(heading, overflow="fold")
     table.add_column(headings[6], overflow="fold", ratio=1)
     for entry in chosen:
-        mark, as_of, kind, about, value, writer, detail = _entry_cells(entry, voided,
-                                                                      corrected, project)
-        table.add_row(Text(mark, style="dim strike" if entry.id in voided else ""), as_of,
+        mark, as_of, kind, about, value, writer, detail = _entry_cells(entry, marks, project)
+        voided = marks.get(entry.id) == " (void)"
+        table.add_row(Text(mark, style="dim strike" if voided else ""), as_of,
                       kind, Text(about), Text(value), Text(writer), Text(detail))
     if not chosen:
         table.add_row("(no entries)", "", "", "", "", "", "")
@@ -142,11 +144,11 @@ def entries_lines(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     `chosen`: the widths, then the lines."""
     from rich.cells import cell_len
 
-    voided, corrected = _amended(everything)
+    marks = _marks(everything)
     headings = _entry_headings()
     widths = [cell_len(h) for h in headings[:-1]]
     for entry in chosen:
-        cells_ = _entry_cells(entry, voided, corrected, project)
+        cells_ = _entry_cells(entry, marks, project)
         widths = [max(w, cell_len(c)) for w, c in zip(widths, cells_, strict=False)]
 
     def line(cells_: Sequence[str]) -> str:
@@ -157,7 +159,7 @@ def entries_lines(chosen: Sequence[Entry], everything: Sequence[Entry], project:
     yield line(headings)
     yield line(["─" * w for w in widths] + ["─" * cell_len(headings[-1])])
     for entry in chosen:
-        yield line(_entry_cells(entry, voided, corrected, project))
+        yield line(_entry_cells(entry, marks, project))
 
 
 # --------------------------------------------------------------------------- status & report
