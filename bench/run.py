@@ -22,6 +22,9 @@ and, on the shipped project (this repository's objectives.toml and ledger):
 | `status` ≤ 1.6×                         | bare `import typer, rich, pydantic`         |
 | `report --format html` ≤ 2×             | `report --format markdown`                  |
 
+`--clones` also times a third shape, merged clones (bench/work/clones-N): the user-shaped
+ledger plus a second office's clone that imported the same export before pulling (feed
+`etl@laptop`, every row's key recorded twice), for the status/verify rows.
 `hledger bal` is timed too when installed (a second anchor, reported, not a goal).
 `--generator` also times the first benchmark's shape (bench/generate.py: four writers, few
 keys) for the status/verify rows. Medians of --runs runs (--big-runs at N ≥ 1M), peak RSS of
@@ -185,6 +188,59 @@ def bench_generator(label: str, runs: int) -> dict:
     return {"entries": n, "results": rows}
 
 
+def make_clones(label: str) -> Path:
+    """bench/work/clones-N: user-N's project, merged by git with a second office's clone
+    that imported the same export (`import.csv`) under its own writer before pulling: every
+    imported row's key is then recorded twice, once in each office's feed. The import is
+    mibtrack's own (`import`), into an empty clone; its postings are added to the journal."""
+    user = HERE / "work" / f"user-{label}"
+    root = HERE / "work" / f"clones-{label}"
+    if (root / "journal.ledger").is_file():
+        return root
+    print(f"merging clones {label} …", flush=True)
+    laptop = HERE / "work" / f"clones-{label}-laptop"
+    _fresh(laptop, user / "objectives.toml")
+    subprocess.run(mibtrack(laptop, "import", str(user / "import.csv")), check=True,
+                   env={**ENV, "MIBTRACK_WRITER": "etl@laptop"}, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(user, root, ignore=shutil.ignore_patterns("import.csv", "journal.ledger"))
+    shutil.copy(laptop / "ledger" / "etl@laptop.jsonl", root / "ledger")
+    shutil.rmtree(laptop)
+    with open(root / "journal.tmp", "w") as journal:
+        journal.write((user / "journal.ledger").read_text())
+        with open(user / "import.csv") as rows:
+            next(rows)
+            for n, row in enumerate(rows):
+                metric, value, day = row.split(",")[:3]
+                journal.write(f"{day} laptop {n}\n    metrics:{metric}  {value} U\n"
+                              "    equity:obs\n\n")
+    (root / "journal.tmp").rename(root / "journal.ledger")
+    return root
+
+
+def bench_clones(label: str, runs: int) -> dict:
+    root = make_clones(label)
+    n = sum(1 for feed in (root / "ledger").glob("*.jsonl") for _ in open(feed, "rb"))
+    print(f"merged clones, N = {label} ({n} entries)", flush=True)
+    rows: dict[str, dict] = {}
+    _anchors(root, runs, rows, n)
+    rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
+                                  before=_drop_cache)
+    rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
+    small = HERE / "work" / "user-10"
+    timed(mibtrack(small, "status"))
+    rows["status 10 entries"] = measure("status, 10-entry project", mibtrack(small, "status"),
+                                        runs)
+    timed(mibtrack(root, "status"))  # the cache up to date
+    counter = iter(range(10**6))
+    rows["status after append"] = measure(
+        "status after one record", mibtrack(root, "status"), runs,
+        before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)),
+                                      "--date", "2026-06-30")))
+    return {"entries": n, "results": rows}
+
+
 def bench_shipped(runs: int) -> dict:
     print("shipped project", flush=True)
     runs = max(runs, 5)
@@ -211,6 +267,7 @@ USER_GOALS = [
     ("import --dry-run", "import dry run", "import", 1, 300),
     ("status after one record", "status after append", "status 10 entries", 2, None),
 ]
+CLONES_GOALS = [g for g in USER_GOALS if g[1] in ("status cold", "verify", "status after append")]
 SHIPPED_GOALS = [
     ("status (start-up)", "status", "bare import", 1.6, None),
     ("report --format html", "report html", "report markdown", 2, None),
@@ -257,6 +314,11 @@ def main() -> None:
                         help=f"time hledger above {HLEDGER_UP_TO} postings too (GBs of memory)")
     parser.add_argument("--no-import", action="store_true",
                         help="skip the three import rows (minutes at 1M)")
+    parser.add_argument("--clones", action="store_true",
+                        help="also time status and verify on merged clones that imported the "
+                             "same export (bench/work/clones-N)")
+    parser.add_argument("--only-clones", action="store_true",
+                        help="time the merged clones alone (no user-shaped rows)")
     parser.add_argument("--generator", action="store_true",
                         help="also time status and verify on bench/generate.py's shape")
     args = parser.parse_args()
@@ -271,14 +333,21 @@ def main() -> None:
     report = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "src": args.src, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                           "load_before": [round(x, 2) for x in load]},
-              "sizes": {}, "generator": {}}
+              "sizes": {}, "generator": {}, "clones": {}}
     shipped = bench_shipped(args.runs)
     report["shipped"] = {"results": shipped, "goals": goals(shipped, SHIPPED_GOALS)}
     for label in args.sizes.split(","):
         runs = args.big_runs if parse_size(label) >= 1_000_000 else args.runs
-        one = bench_user(label, runs)
-        one["goals"] = goals(one["results"], USER_GOALS)
-        report["sizes"][label] = one
+        if not args.only_clones:
+            one = bench_user(label, runs)
+            one["goals"] = goals(one["results"], USER_GOALS)
+            report["sizes"][label] = one
+        if args.clones or args.only_clones:
+            if not (HERE / "work" / f"user-{label}" / "import.csv").is_file():
+                generate_user(parse_size(label), HERE / "work" / f"user-{label}")
+            merged = bench_clones(label, runs)
+            merged["goals"] = goals(merged["results"], CLONES_GOALS)
+            report["clones"][label] = merged
         if args.generator:
             report["generator"][label] = bench_generator(label, runs)
     show("shipped project", report["shipped"]["goals"])
@@ -287,6 +356,8 @@ def main() -> None:
           "the bare import)")
     for label, one in report["sizes"].items():
         show(f"user-shaped ledger, {label}", one["goals"])
+    for label, one in report["clones"].items():
+        show(f"merged clones, {label}", one["goals"])
     print(f"\nload average before the run: {load[0]:.1f} (1 min), "
           f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
     out = HERE / "results"

@@ -32,6 +32,8 @@ def main() -> None:
     lines += rows("shipped project", run["shipped"]["goals"])
     for label, one in run["sizes"].items():
         lines += rows(f"user-shaped {label}", one["goals"])
+    for label, one in run.get("clones", {}).items():
+        lines += rows(f"merged clones {label}", one["goals"])
     print("\n".join(lines))
     machine = run["machine"]
     print(f"\n`{path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path}`, "
