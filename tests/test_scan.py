@@ -125,7 +125,8 @@ def test_the_released_search_finds_what_find_finds(body, start, needle, slice_si
 _KEYS = st.sampled_from(["k1", "k2", 'say "hi"', "back\\slash", "été", "k1 ", None])
 
 
-def _keyed_feeds(root: Path, feeds: list[list[tuple[str | None, bool]]]) -> list[Path]:
+def _keyed_feeds(root: Path, feeds: list[list[tuple[str | None, bool]]],
+                 values: list[str] | None = None) -> list[Path]:
     """One feed per list, each row (key, a note rather than an observation), written by
     mibtrack's own appender (which, unlike `Ledger.append`, lets one key be recorded twice:
     what two clones merged by git hold)."""
@@ -143,7 +144,8 @@ def _keyed_feeds(root: Path, feeds: list[list[tuple[str | None, bool]]]) -> list
                 draft("note", as_of=parse_date("2025-01-01"), objective="o", note="n", key=key)
                 if note else
                 draft("observation", as_of=parse_date("2025-01-02"), metric="m",
-                      value=parse_value(str(i)), key=key)
+                      value=parse_value(values[i % len(values)] if values else str(i)),
+                      key=key)
                 for i, (key, note) in enumerate(rows)])
         paths.append(path)
     return paths
@@ -335,3 +337,49 @@ def test_what_the_chain_check_notes_a_feed_holds_is_what_a_byte_search_finds(
                     for needle in scan_module.NEEDLES:
                         assert scan_module.lacks(path, st_, view, needle) == \
                             (scan_module.find_released(view, needle, 0) < 0), needle
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(_KEYS, st.booleans()), max_size=12), min_size=1, max_size=3),
+       st.lists(st.sampled_from(["1", "1.5", "-2", "1000000", "0.000001"]), min_size=1,
+                max_size=3),
+       st.data())
+def test_the_rules_of_keys_from_compact_records_equal_those_from_the_model(
+        feeds: list[list[tuple[str | None, bool]]], values: list[str],
+        data: st.DataObject) -> None:
+    """Merged clones hold hundreds of thousands of keyed copies, read as compact records
+    (`KeyedObservation`) with their own content and no amendment walk in `resolve`: the
+    rules (which copies count, which conflict, what a correction or void of any copy does)
+    must be those resolved from every line decoded by the model."""
+    import tempfile
+
+    from mibtrack.compute.ledger_state import known_in_order, resolve
+    from mibtrack.ledger import draft
+    from mibtrack.ledger import scan as scan_module
+    from mibtrack.ledger.feed import append
+    from mibtrack.values import parse_date, parse_value
+
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = _keyed_feeds(Path(scratch) / "ledger", feeds, values)
+        models = [decode(line, str(path)) for path in paths
+                  for line in path.read_bytes().splitlines()]
+        if models:  # an office corrects or voids some of them, whichever copy it sees
+            targets = data.draw(st.lists(st.sampled_from([e.id for e in models]), max_size=4))
+            office = paths[0].parent / "office.jsonl"
+            office.touch()
+            append(office, "office", [
+                draft("void", as_of=parse_date("2025-02-01"), target_entry=target,
+                      reason="twice") if n % 2 else
+                draft("correction", as_of=parse_date("2025-02-01"), target_entry=target,
+                      value=parse_value(str(100 + n)), reason="typo")
+                for n, target in enumerate(targets)])
+            amendments = [decode(line, str(office))
+                          for line in office.read_bytes().splitlines()]
+        else:
+            amendments = []
+        scan_module._KEYS_SEEN.clear()
+        compact = scan_module.repeated_key_entries(paths)
+        by_model = {e.id: e for e in models}
+        assert {e.id for e in compact} == set(_repeated_by_definition(paths))
+        assert resolve(known_in_order([*compact, *amendments], None)) == resolve(
+            known_in_order([*(by_model[e.id] for e in compact), *amendments], None))

@@ -545,6 +545,9 @@ CONTENT_FIELDS = ("type", "as_of", "metric", "value", "objective", "status", "ex
                   "target_entry", "date", "sha256", "decided", "reason")
 _CONTENT_NAMES = (*CONTENT_FIELDS, "note")
 _TYPE_AT = CONTENT_FIELDS.index("type")
+#: An observation's content after its type, as_of, metric and value (the first four content
+#: names): it has none of the others, and its note is a remark.
+_OBSERVATION_REST = (None,) * (len(_CONTENT_NAMES) - 4)
 #: Entry types whose keyed copies count once (the facts the fold counts).
 FACT_TYPES = frozenset({"observation", "milestone", "note"})
 
@@ -571,6 +574,9 @@ class KeyedObservation:
 def fact_content(fields: object) -> tuple[object, ...]:
     """What makes two keyed entries the same fact, from an Entry or a dict of its stored
     fields (decimals and dates compared as their canonical text)."""
+    if fields.__class__ is KeyedObservation:  # merged clones hold hundreds of thousands
+        return observation_content(fields.as_of.isoformat(), fields.metric,
+                                   format(fields.value, "f"))
     # an Entry's fields are its __dict__ (a missing one read through getattr costs pydantic's
     # slow attribute lookup, ~3 µs, thirteen times an entry)
     attrs = fields if isinstance(fields, dict) else getattr(fields, "__dict__", None)
@@ -580,6 +586,13 @@ def fact_content(fields: object) -> tuple[object, ...]:
         raw[-1] = None  # the text of anything but a note is a remark, not its content
     return tuple([value if value is None or value.__class__ is str else _as_text(value)
                   for value in raw])
+
+
+def observation_content(as_of: str, metric: str, value: str) -> tuple[object, ...]:
+    """`fact_content` of an observation that has no other content field, from its stored
+    text (what a compact record or a checked line holds; tests/test_lines.py holds them
+    equal to the model's)."""
+    return ("observation", as_of, metric, value, *_OBSERVATION_REST)
 
 
 def _as_text(value: object) -> object:

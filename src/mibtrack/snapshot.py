@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compute.daily import DailyFold
 from .errors import ProjectError
+from .gcpause import paused
 from .ledger import Ledger
 from .ledger import scan as scan_module
 from .ledger.feed import Break, TornTail, pending_path, steady
@@ -486,6 +487,11 @@ def _given(paths: list[Path]) -> list[object]:
 def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
                ) -> Daily:
     """A full read, no cache."""
+    with paused():
+        return _read_daily(project, ledger, known_at)
+
+
+def _read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None) -> Daily:
     paths, left_out = ledger.accepted()
     amendments = _given(paths)
     while True:
@@ -504,6 +510,11 @@ def fold_every_entry(project: Project, paths: list[Path]
     entries there are and which of the ids that corrections and voids target were met (for
     `validate`: every entry streams by, none is held). Above PARALLEL_BYTES, two forked
     readers take a piece each at a time, as `read_daily`'s do."""
+    with paused():
+        return _fold_every_entry(project, paths)
+
+
+def _fold_every_entry(project: Project, paths: list[Path]) -> tuple[DailyFold, int, set[str]]:
     amendments = _given(paths)
     while True:
         targets = {e.target_entry for e in amendments  # type: ignore[attr-defined]
@@ -613,6 +624,10 @@ class DailyCache:
         self.ledger = ledger
 
     def read(self, project: Project) -> Daily:
+        with paused():
+            return self._read(project)
+
+    def _read(self, project: Project) -> Daily:
         try:
             toml_digest = hashlib.sha256(self.objectives_path.read_bytes()).hexdigest()
         except OSError:

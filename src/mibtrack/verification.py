@@ -19,6 +19,13 @@ def key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
     """Keys recorded more than once across the ledger: duplicates (copies of one fact,
     counted once), then conflicts (one key naming different facts: the earliest recorded
     is used)."""
+    from .gcpause import paused
+
+    with paused():
+        return _key_findings(ledger)
+
+
+def _key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
     from .compute.ledger_state import known_in_order, resolve
     from .ledger.scan import amendment_lines, repeated_key_entries
 

@@ -449,12 +449,25 @@ def _stored(entry: object) -> dict[str, Any]:
 def _keyed_columns(entries: list[KeyedObservation]) -> list[list[str | int]]:
     """Compact keyed observations as eight columns: id, key, writer, seq, recorded_at (the
     ledger's text), as_of, metric, value (canonical text)."""
-    columns: list[list[str | int]] = [[], [], [], [], [], [], [], []]
+    ids, keys, writers, seqs, moments, days, metrics, values = columns = \
+        [[], [], [], [], [], [], [], []]  # type: ignore[var-annotated]
+    moment_texts: dict[dt.datetime, str] = {}  # a batch's copies share one moment…
+    day_texts: dict[dt.date, str] = {}  # …and a few thousand days
     for e in entries:
-        cells: tuple[str | int, ...] = (e.id, e.key, e.writer, e.seq, moment_text(e.recorded_at),
-                                        e.as_of.isoformat(), e.metric, _text(e.value))
-        for column, cell in zip(columns, cells, strict=True):
-            column.append(cell)
+        ids.append(e.id)
+        keys.append(e.key)
+        writers.append(e.writer)
+        seqs.append(e.seq)
+        moment = moment_texts.get(e.recorded_at)
+        if moment is None:
+            moment = moment_texts[e.recorded_at] = moment_text(e.recorded_at)
+        moments.append(moment)
+        day = day_texts.get(e.as_of)
+        if day is None:
+            day = day_texts[e.as_of] = e.as_of.isoformat()
+        days.append(day)
+        metrics.append(e.metric)
+        values.append(_text(e.value))
     return columns
 
 

@@ -40,6 +40,7 @@ from mibtrack.model import (
     FACT_TYPES,
     Correction,
     Document,
+    KeyedObservation,
     MilestoneEvent,
     MilestoneStatus,
     Note,
@@ -260,6 +261,7 @@ def resolve(known: Sequence[object]) -> Resolution:
     alias: dict[str, str] = {}
     versions: dict[str, dict[tuple[object, ...], list[str]]] = {}
     place: dict[str, Place] = {}
+    feeds: dict[str, str] = {}  # writer → its feed's name, one string for all its places
     for entry in known:
         key = getattr(entry, "key", None)
         if key is None or entry.type not in FACT_TYPES:  # type: ignore[attr-defined]
@@ -267,8 +269,13 @@ def resolve(known: Sequence[object]) -> Resolution:
         copies = versions.setdefault(key, {}).setdefault(fact_content(entry), [])
         if copies:
             alias[entry.id] = copies[0]  # type: ignore[attr-defined]
-        place[entry.id] = Place(f"{entry.writer}.jsonl", entry.seq)  # type: ignore[attr-defined]
+        writer = entry.writer  # type: ignore[attr-defined]
+        feed = feeds.get(writer) or feeds.setdefault(writer, f"{writer}.jsonl")
+        place[entry.id] = Place(feed, entry.seq)  # type: ignore[attr-defined]
         copies.append(entry.id)  # type: ignore[attr-defined]
+    # A compact keyed observation is never a correction, a void nor a recovered entry: the
+    # walks below skip them (merged clones give hundreds of thousands).
+    known = [e for e in known if e.__class__ is not KeyedObservation]
     # An entry re-recorded by `recover` (a forked feed made whole) stands for its original:
     # a correction or void naming the original applies to it.
     recovered = {e.recovered_from: e.id for e in known  # type: ignore[attr-defined]

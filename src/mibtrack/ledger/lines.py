@@ -31,7 +31,13 @@ import msgspec
 from pydantic_core import TzInfo
 
 from ..errors import MibtrackError
-from ..model import ID_PATTERN, WRITER_PATTERN, KeyedObservation, Observation
+from ..model import (
+    ID_PATTERN,
+    WRITER_PATTERN,
+    KeyedObservation,
+    Observation,
+    observation_content,
+)
 from ..values import check_value
 
 _Hash = Annotated[str, msgspec.Meta(min_length=64, max_length=64)]
@@ -203,15 +209,10 @@ _CHECKS = Checks()
 CHECKS = _CHECKS
 
 
-#: `model.fact_content` of an observation line, after its first four fields (type, as_of,
-#: metric, value): none of the other content fields, and its note is a remark.
-_NOT_CONTENT = (None,) * 9
-
-
 def content(obs: ObservationLine) -> tuple[object, ...]:
     """`model.fact_content(obs)`, built directly (a re-import compares a million); held
     equal to it by tests/test_lines.py."""
-    return ("observation", obs.as_of, obs.metric, obs.value, *_NOT_CONTENT)
+    return observation_content(obs.as_of, obs.metric, obs.value)
 
 
 def read_checked(line: bytes) -> ObservationLine | None:
