@@ -74,9 +74,14 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-#: 7: the rules resolved kept; 6: keyed copies kept compactly (columns); 5: documented
-#: observations
-CACHE_VERSION = 7
+#: 8: keyed copies kept beside the cache (`KeyedFile`); 7: the rules resolved kept; 6: keyed
+#: copies kept compactly (columns); 5: documented observations
+CACHE_VERSION = 8
+#: The keyed copies a cache keeps beside it: keyed-<its sha256>.json (see `KeyedFile`).
+KEYED_PREFIX = "keyed-"
+#: A file of keyed copies no cache names is removed once this old (seconds): another
+#: process may have just written it for the cache it is about to save.
+KEYED_KEPT_S = 600
 CHUNK = 64 << 20
 #: A stat whose mtime or ctime is this close to the moment it was recorded proves nothing
 #: (filesystems with 1 or 2 s timestamps included): the feed is hashed instead.
@@ -199,6 +204,70 @@ def write_receipt(root: Path, feed: Path, before: os.stat_result,
                                        json.dumps(pairs, separators=(",", ":")).encode()))
     except Exception:  # a receipt is an optimisation, never a failure
         pass
+
+
+@dataclass(frozen=True)
+class KeyedFile:
+    """The keyed copies of observations a cached fold keeps beside the cache, named and
+    authenticated by their SHA-256 in the cache's sealed body: merged clones have hundreds
+    of thousands, which a warm read never needs (an appended amendment or repeated key
+    means a full read) and would otherwise decode every time (at 140,000: 33 MB of JSON,
+    half of a warm `status`). Called, it reads them (`DailyFold.given`)."""
+
+    path: Path
+    sha256: str
+
+    def __call__(self) -> Any:
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            data = b""
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise ProjectError(f"the cache file {self.path} changed while it was in use: "
+                               "run the command again")
+        return json.loads(data)
+
+
+def _keep_keyed(folder: Path, keyed: Any) -> dict[str, str] | None:
+    """The reference a cache's body keeps to its keyed copies (written beside it if new);
+    None when there are none. Raises OSError when they cannot be kept."""
+    if isinstance(keyed, KeyedFile):
+        if not keyed.path.is_file():
+            raise OSError("the keyed copies this cache was read with are gone")
+        return {"file": keyed.path.name, "sha256": keyed.sha256}
+    if not keyed or not keyed[0]:
+        return None
+    data = json.dumps(keyed, separators=(",", ":")).encode()
+    digest = hashlib.sha256(data).hexdigest()
+    target = folder / f"{KEYED_PREFIX}{digest}.json"
+    if not target.is_file():
+        _write_private(target, data)
+    return {"file": target.name, "sha256": digest}
+
+
+def _keyed_file(folder: Path, reference: Any) -> KeyedFile | list[list[Any]]:
+    """What a cache's reference names: its keyed copies' file (present, the name its digest)
+    or, with none, no copies. Raises ValueError on a reference that is not one."""
+    if reference is None:
+        return [[], [], [], [], [], [], [], []]
+    name, digest = str(reference["file"]), str(reference["sha256"])
+    if name != f"{KEYED_PREFIX}{digest}.json" or not (folder / name).is_file():
+        raise ValueError("inconsistent state")
+    return KeyedFile(folder / name, digest)
+
+
+def _drop_unnamed_keyed(folder: Path, kept: dict[str, str] | None) -> None:
+    """Remove the keyed copies' files no cache names any more (once old enough that no
+    other process can be about to name them)."""
+    now = time.time()
+    for path in folder.glob(f"{KEYED_PREFIX}*.json"):
+        if kept is not None and path.name == kept["file"]:
+            continue
+        try:
+            if now - path.stat().st_mtime > KEYED_KEPT_S:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _write_private(target: Path, data: bytes) -> None:
@@ -789,6 +858,7 @@ class DailyCache:
             data = json.loads(body)
             if data.get("version") != CACHE_VERSION:
                 return None
+            data["fold"]["keyed"] = _keyed_file(self.file.parent, data["fold"]["keyed"])
             fold = DailyFold.from_state(data["fold"])
             feeds = {str(k): FeedMark(
                 int(v["end"]), int(v["lines"]),
@@ -802,13 +872,15 @@ class DailyCache:
             return None
 
     def _save(self, toml_digest: str, feeds: dict[str, FeedMark], fold: DailyFold) -> None:
-        body = json.dumps({"version": CACHE_VERSION, "objectives": toml_digest,
-                           "feeds": {n: m.state() for n, m in feeds.items()},
-                           "fold": fold.to_state()},
-                          separators=(",", ":")).encode()
-        if self.file is None:
+        if self.file is None or self.folder is None:
             return
+        state = fold.to_state()
         try:
+            state["keyed"] = kept = _keep_keyed(self.folder, state["keyed"])
+            body = json.dumps({"version": CACHE_VERSION, "objectives": toml_digest,
+                               "feeds": {n: m.state() for n, m in feeds.items()},
+                               "fold": state}, separators=(",", ":")).encode()
             _write_private(self.file, _sealed(self.identity, b"daily", body))
+            _drop_unnamed_keyed(self.folder, kept)
         except OSError:
             pass  # the cache never fails a command

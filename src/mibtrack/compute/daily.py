@@ -150,7 +150,9 @@ class DailyFold:
         the rules resolved from them are kept with it, and the warm path needs nothing else
         (at 1M entries, 13,000 copies: 50 ms to read back, 120 ms to resolve again)."""
         if self._given is None:
-            self._given = _given_of([*self._given_models, *_keyed_from(self._keyed_state)])
+            state = self._keyed_state  # the columns, or what reads them when first asked
+            columns = _keyed_checked(state() if callable(state) else state)
+            self._given = _given_of([*self._given_models, *_keyed_from(columns)])
             self._given_models, self._keyed_state = [], None
         return self._given
 
@@ -332,7 +334,8 @@ class DailyFold:
             # moments in the ledger's own text form (`_stored`)
             "others": [_stored(e) for e in self.others],
             "given": [_stored(e) for e in self._given_but_keyed() if isinstance(e, Observation)],
-            # as read back when never asked for (the same columns `_keyed_columns` wrote)
+            # as read back when never asked for (the same columns `_keyed_columns` wrote,
+            # or what reads them: a cache keeps them beside it, read only when asked for)
             "keyed": self._keyed_state if self._given is None else _keyed_columns(
                 [e for e in self._given if isinstance(e, KeyedObservation)]),
             "rules": _rules_state(self._folding),
@@ -345,7 +348,8 @@ class DailyFold:
     def from_state(cls, state: dict[str, Any]) -> DailyFold:
         """A fold back from `to_state` data; every kept entry is validated again, the keyed
         copies of observations when first asked for (`given`: their columns are checked
-        now, their values then). The rules are those `resolve` gave when it was kept (but
+        now, or when read if `state["keyed"]` is a callable that reads them, their values
+        then). The rules are those `resolve` gave when it was kept (but
         their `duplicates`: see `rules`): a cache is only read for the same entries (an
         appended amendment or repeated key means a full read)."""
         from pydantic import TypeAdapter
@@ -358,8 +362,9 @@ class DailyFold:
         fold = object.__new__(cls)
         fold._start({str(m): str(a) for m, a in state["aggregates"].items()}, None,
                     Renames.model_validate(state["renames"]))
+        keyed = state["keyed"]  # the columns, or a callable giving them when first asked
         fold._given, fold._given_models, fold._keyed_state = (
-            None, models, _keyed_checked(state["keyed"]))
+            None, models, keyed if callable(keyed) else _keyed_checked(keyed))
         fold.given_recovered = frozenset(e.id for e in models  # type: ignore[attr-defined]
                                          if getattr(e, "recovered_from", None) is not None)
         fold.amendment_ids = frozenset(e.id for e in models
