@@ -427,7 +427,7 @@ def test_keyed_copies_are_kept_beside_the_cache_and_a_warm_read_never_reads_them
     cold = _status(cli)
     [keyed] = _keyed_files(project)
     assert len(json.loads(keyed.read_bytes())[0]) == 24  # every copy, both offices'
-    assert b"grant-" not in (project / CACHE).read_bytes()  # named by its digest only
+    assert b"grant-" not in (project / CACHE).read_bytes()  # named, with its digest, only
     assert [o["actual"] for o in cold["objectives"] if o["id"] == "funding"] == [12_066]
     # 1000 + 1001 + … + 1011: each key counted once
     # a warm read neither needs nor reads them: were it to, these bytes would be refused
@@ -446,10 +446,11 @@ def test_a_cache_whose_keyed_copies_are_gone_or_changed_is_read_in_full(
     _merged_clones(cli, project, tmp_path)
     cold = _status(cli)
     [keyed] = _keyed_files(project)
+    kept = keyed.read_bytes()
     keyed.unlink()
     assert _status(cli) == cold  # the cache names a file that is not there: read in full
     [again] = _keyed_files(project)
-    assert again.name == keyed.name  # the same copies: the same digest, the same name
+    assert again.read_bytes() == kept  # the same copies, written again
     data = bytearray(again.read_bytes())
     data[data.index(b"grant-3")] = ord("G")
     again.write_bytes(bytes(data))
@@ -460,8 +461,8 @@ def test_a_cache_whose_keyed_copies_are_gone_or_changed_is_read_in_full(
     cache = snapshot.DailyCache(project, project / "objectives.toml", Ledger(project / "ledger"))
     state = cache._load()
     assert state is not None and cache.folder == folder
-    # its name still says the digest the sealed cache names, its bytes do not: asked for,
-    # they are refused with one line, never folded
+    # the sealed cache names the file and its digest, which its bytes no longer have:
+    # asked for, they are refused with one line, never folded
     import pytest
 
     from mibtrack.errors import ProjectError
@@ -499,13 +500,17 @@ def test_keyed_copies_no_cache_names_are_removed_once_old(
     _status(cli)
     [kept] = _keyed_files(project)
     folder = kept.parent
-    stale, fresh = folder / f"{snapshot.KEYED_PREFIX}{'0' * 64}.json", \
-        folder / f"{snapshot.KEYED_PREFIX}{'1' * 64}.json"
+    stale, fresh = folder / f"{snapshot.KEYED_PREFIX}{'0' * 32}.json", \
+        folder / f"{snapshot.KEYED_PREFIX}{'1' * 32}.json"
     for path in (stale, fresh):
         path.write_text("[]")
     old = time.time() - snapshot.KEYED_KEPT_S - 60
     os.utime(stale, (old, old))
-    os.utime(kept, (old, old))  # old, but named by the cache: kept
-    (project / CACHE).unlink()  # the next read saves the cache again
-    _status(cli)
+    os.utime(kept, (old, old))
+    # a cache saved again keeps the file it names, however old
+    snapshot._drop_unnamed_keyed(folder, {"file": kept.name, "sha256": "-"})
     assert _keyed_files(project) == sorted([kept, fresh])  # another process's may be new
+    (project / CACHE).unlink()
+    _status(cli)  # read in full: its copies written again, the old file no longer named
+    [written] = [p for p in _keyed_files(project) if p not in (kept, fresh)]
+    assert _keyed_files(project) == sorted([fresh, written])

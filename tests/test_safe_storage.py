@@ -56,6 +56,22 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypa
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+def test_a_file_written_in_pieces_is_their_bytes_and_a_failing_piece_leaves_the_old(
+        tmp_path: Path) -> None:
+    target = tmp_path / "keyed.json"
+    safefile.write_atomic(target, iter([b"[", b"1,2", b"]"]))
+    assert target.read_bytes() == b"[1,2]"
+
+    def failing():
+        yield b"half"
+        raise OSError("no room")
+
+    with pytest.raises(OSError, match="no room"):
+        safefile.write_atomic(target, failing())
+    assert target.read_bytes() == b"[1,2]"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keyed.json"]
+
+
 def test_the_key_is_private_and_a_readable_one_is_not_trusted(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MIBTRACK_CACHE_DIR", str(tmp_path / "cache"))
     mac = usersecret.tag(b"x")

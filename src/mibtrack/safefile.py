@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -44,10 +45,11 @@ def resolve_target(path: Path, follow: bool = True) -> Path:
     return path
 
 
-def write_atomic(path: Path, data: bytes, *, follow: bool = True,
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, follow: bool = True,
                  mode: int | None = None) -> Path:
-    """Write `data` to `path` as described above; return the file actually replaced.
-    Raises `NotRegular` for a special file, OSError for the rest (nothing left behind)."""
+    """Write `data` (bytes, or pieces of them: a big file need not be held whole) to `path`
+    as described above; return the file actually replaced. Raises `NotRegular` for a
+    special file, OSError for the rest (nothing left behind)."""
     target = resolve_target(Path(path), follow)
     try:
         st = os.lstat(target)
@@ -64,9 +66,10 @@ def write_atomic(path: Path, data: bytes, *, follow: bool = True,
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         try:
-            view, written = memoryview(data), 0
-            while written < len(data):
-                written += os.write(fd, view[written:])
+            for piece in [data] if isinstance(data, bytes) else data:
+                view, written = memoryview(piece), 0
+                while written < len(piece):
+                    written += os.write(fd, view[written:])
             os.fchmod(fd, mode)
             os.fsync(fd)
         finally:

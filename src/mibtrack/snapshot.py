@@ -52,7 +52,9 @@ import hashlib
 import json
 import mmap
 import os
+import re
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,8 +79,10 @@ RECEIPTS = "receipts"
 #: 8: keyed copies kept beside the cache (`KeyedFile`); 7: the rules resolved kept; 6: keyed
 #: copies kept compactly (columns); 5: documented observations
 CACHE_VERSION = 8
-#: The keyed copies a cache keeps beside it: keyed-<its sha256>.json (see `KeyedFile`).
+#: The keyed copies a cache keeps beside it: keyed-<128 random bits>.json, authenticated
+#: by their SHA-256 in the cache (see `KeyedFile`).
 KEYED_PREFIX = "keyed-"
+_KEYED_NAME = re.compile(r"keyed-[0-9a-f]{32}\.json").fullmatch
 #: A file of keyed copies no cache names is removed once this old (seconds): another
 #: process may have just written it for the cache it is about to save.
 KEYED_KEPT_S = 600
@@ -209,7 +213,7 @@ def write_receipt(root: Path, feed: Path, before: os.stat_result,
 @dataclass(frozen=True)
 class KeyedFile:
     """The keyed copies of observations a cached fold keeps beside the cache, named and
-    authenticated by their SHA-256 in the cache's sealed body: merged clones have hundreds
+    authenticated (their SHA-256) in the cache's sealed body: merged clones have hundreds
     of thousands, which a warm read never needs (an appended amendment or repeated key
     means a full read) and would otherwise decode every time (at 140,000: 33 MB of JSON,
     half of a warm `status`). Called, it reads them (`DailyFold.given`)."""
@@ -237,12 +241,19 @@ def _keep_keyed(folder: Path, keyed: Any) -> dict[str, str] | None:
         return {"file": keyed.path.name, "sha256": keyed.sha256}
     if not keyed or not keyed[0]:
         return None
-    data = json.dumps(keyed, separators=(",", ":")).encode()
-    digest = hashlib.sha256(data).hexdigest()
-    target = folder / f"{KEYED_PREFIX}{digest}.json"
-    if not target.is_file():
-        _write_private(target, data)
-    return {"file": target.name, "sha256": digest}
+    digest = hashlib.sha256()
+
+    def pieces() -> Iterator[bytes]:  # a column at a time: never the whole text in memory
+        for n, column in enumerate(keyed):
+            piece = (b"," if n else b"[") + json.dumps(column, separators=(",", ":")).encode()
+            digest.update(piece)
+            yield piece
+        digest.update(b"]")
+        yield b"]"
+
+    target = folder / f"{KEYED_PREFIX}{os.urandom(16).hex()}.json"
+    _write_private(target, pieces())
+    return {"file": target.name, "sha256": digest.hexdigest()}
 
 
 def _keyed_file(folder: Path, reference: Any) -> KeyedFile | list[list[Any]]:
@@ -251,7 +262,7 @@ def _keyed_file(folder: Path, reference: Any) -> KeyedFile | list[list[Any]]:
     if reference is None:
         return [[], [], [], [], [], [], [], []]
     name, digest = str(reference["file"]), str(reference["sha256"])
-    if name != f"{KEYED_PREFIX}{digest}.json" or not (folder / name).is_file():
+    if not _KEYED_NAME(name) or not (folder / name).is_file():
         raise ValueError("inconsistent state")
     return KeyedFile(folder / name, digest)
 
@@ -270,7 +281,7 @@ def _drop_unnamed_keyed(folder: Path, kept: dict[str, str] | None) -> None:
             pass
 
 
-def _write_private(target: Path, data: bytes) -> None:
+def _write_private(target: Path, data: bytes | Iterable[bytes]) -> None:
     from .safefile import write_atomic
 
     write_atomic(target, data, follow=False, mode=0o600)
