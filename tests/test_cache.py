@@ -403,17 +403,24 @@ def test_a_cache_built_for_other_aggregates_is_not_reused(cli, project) -> None:
 
 # --- merged clones: the keyed copies kept beside the cache --------------------------------
 
-def _merged_clones(cli, project: Path, tmp_path: Path, rows: int = 12) -> None:
-    """Two offices import the same export before pulling: every key recorded twice."""
-    export = tmp_path / "grants.csv"
-    export.write_text("metric,value,date,key\n" + "".join(
-        f"funding_eur,{1000 + n},2024-0{1 + n % 9}-{n + 1:02d},grant-{n}\n"
-        for n in range(rows)))
+def _merged_clones(cli, project: Path, tmp_path: Path, rows: int = 12,
+                   differ: range = range(6)) -> None:
+    """Two offices import the same export before pulling: every key recorded twice; the
+    laptop's export says other values for the rows `differ` (those keys are conflicts:
+    their copies are held for the rules; the others are plain copies, kept as bits)."""
+    def export(name: str, shift: range) -> Path:
+        path = tmp_path / name
+        path.write_text("metric,value,date,key\n" + "".join(
+            f"funding_eur,{1000 + n + (n in shift)},2024-0{1 + n % 9}-{n + 1:02d},grant-{n}\n"
+            for n in range(rows)))
+        return path
+
     other = tmp_path / "laptop"
     (other / "ledger").mkdir(parents=True)
     shutil.copy(project / "objectives.toml", other / "objectives.toml")
-    assert cli("import", str(export)).code == 0
-    assert cli("--writer", "laptop", "import", str(export), root=other).code == 0
+    assert cli("import", str(export("office.csv", range(0)))).code == 0
+    assert cli("--writer", "laptop", "import", str(export("laptop.csv", differ)),
+               root=other).code == 0
     shutil.copy(other / "ledger" / "laptop.jsonl", project / "ledger" / "laptop.jsonl")
 
 
@@ -426,10 +433,10 @@ def test_keyed_copies_are_kept_beside_the_cache_and_a_warm_read_never_reads_them
     _merged_clones(cli, project, tmp_path)
     cold = _status(cli)
     [keyed] = _keyed_files(project)
-    assert len(json.loads(keyed.read_bytes())[0]) == 24  # every copy, both offices'
-    assert b"grant-" not in (project / CACHE).read_bytes()  # named, with its digest, only
+    assert sorted(json.loads(keyed.read_bytes())[1]) == sorted(
+        f"grant-{n}" for n in range(6) for _ in range(2))  # both versions of each conflict
     assert [o["actual"] for o in cold["objectives"] if o["id"] == "funding"] == [12_066]
-    # 1000 + 1001 + … + 1011: each key counted once
+    # 1000 + 1001 + … + 1011: each key counted once, a conflict as its earliest version
     # a warm read neither needs nor reads them: were it to, these bytes would be refused
     kept = keyed.read_bytes()
     keyed.write_bytes(b"[]")
@@ -487,7 +494,8 @@ def test_keyed_copies_read_back_from_beside_the_cache_are_the_fold_s_own(
     kept = state["fold"]
     assert isinstance(kept._keyed_state, snapshot.KeyedFile)
     by_id = {e.id: e for e in fresh.given}
-    assert {e.id: e for e in kept.given} == by_id and len(by_id) == 24
+    assert {e.id: e for e in kept.given} == by_id and len(by_id) == 12  # the conflicts'
+    assert kept.copies == fresh.copies and fresh.copies  # the plain copies, as bits
     assert kept.rules.duplicates == fresh.rules.duplicates
 
 

@@ -105,6 +105,41 @@ def test_verify_lists_twenty_harmless_copies_and_counts_the_rest(
     assert {k["kind"] for k in keys} == {"duplicate"}
 
 
+def test_an_export_both_clones_imported_counts_once_and_a_correction_of_either_copy_applies(
+        cli, project: Path, clone: Path, tmp_path: Path) -> None:
+    """The copies of an export two offices imported are plain copies (the fold keeps which
+    lines are later copies, not the copies): each key counts once, warm or cold, as known
+    at any moment; a correction naming the later copy applies to the fact."""
+    from mibtrack import snapshot
+    from mibtrack.usersecret import project_folder
+
+    rows = tmp_path / "grants.csv"
+    rows.write_text("metric,value,date,key\n" + "".join(
+        f"funding_eur,{1000 + n},2025-01-{n + 1:02d},grant-{n}\n" for n in range(3)))
+    assert cli("--writer", "alice", "import", str(rows)).code == 0
+    assert cli("--writer", "bob", "import", str(rows), root=clone).code == 0
+    merge(clone, project, "bob.jsonl")
+    assert objective(cli, "funding", "2025-06-30")["actual"] == 3003  # not 6006
+    folder = project_folder(project)
+    assert folder is not None and not list(folder.glob(snapshot.KEYED_PREFIX + "*"))
+    assert objective(cli, "funding", "2025-06-30")["actual"] == 3003  # warm
+    assert objective(cli, "funding", "2025-01-02")["actual"] == 2001
+    entries = json.loads(cli("log", "--json").out)["entries"]
+    bobs = next(e["id"] for e in entries if e["writer"] == "bob" and e["key"] == "grant-1")
+    assert cli("--writer", "bob", "correct", bobs[:12], "--value", "5000",
+               "--reason", "the grant was revised").code == 0
+    assert objective(cli, "funding", "2025-06-30")["actual"] == 1000 + 5000 + 1002
+    shutil.rmtree(folder)
+    assert objective(cli, "funding", "2025-06-30")["actual"] == 7002  # cold
+    result = cli("status", "--json", "--known-at", "2000-01-01T00:00:00Z")
+    assert result.code == 0
+    assert next(o for o in json.loads(result.out)["objectives"]
+                if o["id"] == "funding")["actual"] is None  # nothing known then
+    verify = cli("verify", "--json")
+    assert sorted(k["key"] for k in json.loads(verify.out)["keys"]) == [
+        "grant-0", "grant-1", "grant-2"]  # verify still lists every copy
+
+
 def test_one_key_with_other_content_in_two_clones_is_a_conflict(
         cli, project: Path, clone: Path) -> None:
     cli("--writer", "alice", "record", "funding_eur", "1M", "--date", "2025-01-15",

@@ -54,7 +54,7 @@ import mmap
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +65,7 @@ from .gcpause import paused
 from .ledger import Ledger
 from .ledger import scan as scan_module
 from .ledger.feed import Break, TornTail, pending_path, steady
-from .ledger.scan import amendment_lines, keys_recorded_elsewhere, repeated_key_entries, scan
+from .ledger.scan import amendment_lines, keyed_facts, keys_recorded_elsewhere, scan
 from .ledger.scan import cpus as _cpus
 from .ledger.store import feed_problem
 from .model import Project
@@ -76,9 +76,10 @@ if TYPE_CHECKING:  # imported when first needed (threading, logging: start-up ti
 
 CACHE_FILE = "daily.json"
 RECEIPTS = "receipts"
-#: 8: keyed copies kept beside the cache (`KeyedFile`); 7: the rules resolved kept; 6: keyed
-#: copies kept compactly (columns); 5: documented observations
-CACHE_VERSION = 8
+#: 9: plain copies kept as bits (`DailyFold.copies`); 8: keyed copies kept beside the cache
+#: (`KeyedFile`); 7: the rules resolved kept; 6: keyed copies kept compactly (columns); 5:
+#: documented observations
+CACHE_VERSION = 9
 #: The keyed copies a cache keeps beside it: keyed-<128 random bits>.json, authenticated
 #: by their SHA-256 in the cache (see `KeyedFile`).
 KEYED_PREFIX = "keyed-"
@@ -558,10 +559,21 @@ def _aggregates(project: Project) -> dict[str, str]:
     return {m: metric.aggregate for m, metric in project.metrics.items()}
 
 
-def _given(paths: list[Path]) -> list[object]:
-    """What the fold's rules depend on (see `DailyFold`): every correction and void, and
-    every keyed entry whose key is recorded more than once."""
-    return [*(e for p in paths for e in amendment_lines(p)), *repeated_key_entries(paths)]
+def _given(paths: list[Path], more: Sequence[object] = ()
+           ) -> tuple[list[object], dict[str, bytearray]]:
+    """What the fold's rules depend on (see `DailyFold`): every correction and void (and
+    `more`: those met folding, written in an unusual spelling), and every keyed entry whose
+    key is recorded more than once but plain copies; and which lines are plain later copies
+    (`scan.KeyedFacts`)."""
+    amendments = [*(e for p in paths for e in amendment_lines(p)), *more]
+    named: set[str] = set()
+    for e in amendments:
+        if e.type in ("correction", "void"):  # type: ignore[attr-defined]
+            named.add(e.target_entry)  # type: ignore[attr-defined]
+        if getattr(e, "recovered_from", None) is not None:
+            named.update((e.id, e.recovered_from))  # type: ignore[attr-defined]
+    facts = keyed_facts(paths, named)
+    return [*amendments, *facts.entries], facts.copies
 
 
 def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = None
@@ -573,15 +585,16 @@ def read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None = 
 
 def _read_daily(project: Project, ledger: Ledger, known_at: dt.datetime | None) -> Daily:
     paths, left_out = ledger.accepted()
-    amendments = _given(paths)
+    amendments, copies = _given(paths)
     while True:
-        fold = DailyFold(_aggregates(project), amendments, known_at, project.renames)
+        fold = DailyFold(_aggregates(project), amendments, known_at, project.renames, copies)
         torn: list[TornTail] = []
         _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
         if not fold.unexpected_amendments():
             return Daily(fold, torn, left_out)
         # A correction or void written in an unusual spelling: fold again knowing it.
-        amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
+        amendments, copies = _given(paths, [*fold.given, *fold.others,
+                                            *fold.unexpected_recovered.values()])
 
 
 def fold_every_entry(project: Project, paths: list[Path]
@@ -595,11 +608,11 @@ def fold_every_entry(project: Project, paths: list[Path]
 
 
 def _fold_every_entry(project: Project, paths: list[Path]) -> tuple[DailyFold, int, set[str]]:
-    amendments = _given(paths)
+    amendments, copies = _given(paths)
     while True:
         targets = {e.target_entry for e in amendments  # type: ignore[attr-defined]
                    if e.type in ("correction", "void")}  # type: ignore[attr-defined]
-        fold = DailyFold(_aggregates(project), amendments, None, project.renames)
+        fold = DailyFold(_aggregates(project), amendments, None, project.renames, copies)
         found = None
         if (_cpus() >= 2 and sum(os.path.getsize(p) for p in paths) > PARALLEL_BYTES
                 and not any(pending_path(p).exists() for p in paths)):
@@ -611,7 +624,7 @@ def _fold_every_entry(project: Project, paths: list[Path]) -> tuple[DailyFold, i
         if not fold.unexpected_amendments():
             return fold, count, met
         # A correction or void written in an unusual spelling: fold again knowing it.
-        amendments = [*fold.given, *fold.others]
+        amendments, copies = _given(paths, [*fold.given, *fold.others])
 
 
 def _every_entry(fold: DailyFold, paths: list[Path], targets: set[str],
@@ -726,14 +739,16 @@ class DailyCache:
     # -- full read, then save
     def _cold(self, project: Project, toml_digest: str | None) -> Daily:
         paths, left_out = self.ledger.accepted()
-        amendments = _given(paths)
+        amendments, copies = _given(paths)
         while True:
-            fold = DailyFold(_aggregates(project), amendments, renames=project.renames)
+            fold = DailyFold(_aggregates(project), amendments, renames=project.renames,
+                             copies=copies)
             torn: list[TornTail] = []
             marks = _fold_feeds(fold, [(p, 0, 1) for p in paths], torn)
             if not fold.unexpected_amendments():
                 break
-            amendments = [*fold.given, *fold.others, *fold.unexpected_recovered.values()]
+            amendments, copies = _given(paths, [*fold.given, *fold.others,
+                                                *fold.unexpected_recovered.values()])
         if toml_digest is not None:
             self._save(toml_digest, marks, fold)
         return Daily(fold, torn, left_out)

@@ -103,6 +103,12 @@ ops = st.lists(st.one_of(
               st.integers(0, 99), st.none() | st.integers(-3, 9), st.none() | st.integers(0, 4)),
     st.tuples(st.just("void"), st.sampled_from(WRITERS), st.integers(0, 6),
               st.integers(0, 99)),
+    # one export imported by two offices (or twice by one): a fresh key recorded twice with
+    # the same content (plain copies, unless an amendment names one or its value is odd,
+    # which names a document and so is read by the model)
+    st.tuples(st.just("twice"), st.sampled_from(WRITERS), st.integers(0, 6),
+              st.sampled_from(WRITERS), st.integers(0, 6), st.sampled_from(METRICS),
+              st.integers(-3, 9), st.integers(0, 4)),
     # an observation `recover` re-recorded from a forked feed: its original is gone (in
     # the quarantine), and corrections and voids may name the original
     st.tuples(st.just("moved"), st.sampled_from(WRITERS), st.integers(0, 6),
@@ -175,6 +181,13 @@ def build(program: list[tuple]) -> Feeds:
                 else:
                     fields["as_of"] = day(5)
             feeds.write(writer, clock, fields)
+        elif kind == "twice":
+            _, _, _, other, later, metric, value, when = op
+            fields = {"type": "observation", "as_of": day(when), "metric": metric,
+                      "value": str(value), "key": f"export-{len(earlier)}",
+                      "evidence": document(value)}
+            feeds.write(writer, clock, fields)
+            feeds.write(other, later, fields)
         elif kind == "moved":
             _, _, _, metric, value, when = op
             original = sha256(f"original {len(feeds.originals)}".encode())

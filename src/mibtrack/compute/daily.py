@@ -10,7 +10,10 @@ definition) would — tests/compute/test_fold_property.py holds it so on random 
 - the entries the rules depend on — every correction and void, and every keyed fact whose
   key is recorded more than once — are given up front (few), and `ledger_state.resolve`, the
   definition's own rules, says which observations are retracted, dropped (keyed copies,
-  losing versions of a conflict) or corrected: each is handled as it streams by;
+  losing versions of a conflict) or corrected: each is handled as it streams by; but plain
+  copies (canonical observations of one key with one content, named by no amendment: two
+  offices that imported the same export) are not given, only which of their lines are the
+  later copies (`copies`), which the rules would drop and nothing else;
 - an observation under a `renamed_from` id counts for the metric that claims it; one under
   an id neither declared nor claimed is counted as an orphan (`orphans`);
 - of two observations of a `latest` metric on one day, the later in ledger order
@@ -87,12 +90,16 @@ class DailyFold:
     """Accumulates observations into daily actuals; see the module docstring."""
 
     def __init__(self, aggregates: Mapping[str, str], amendments: Iterable[object] = (),
-                 known_at: dt.datetime | None = None, renames: Renames | None = None) -> None:
+                 known_at: dt.datetime | None = None, renames: Renames | None = None,
+                 copies: Mapping[str, bytearray] | None = None) -> None:
         """`aggregates`: declared metric → "latest" or "sum" (others are ignored).
         `amendments`: every correction and void of the ledger, and every keyed fact whose
-        key is recorded more than once (any order; others are ignored).
-        `renames`: the project's `renamed_from` (old id → declared id)."""
+        key is recorded more than once (any order; others are ignored) but `copies`.
+        `renames`: the project's `renamed_from` (old id → declared id).
+        `copies`: plain later copies (`ledger.scan.KeyedFacts.copies`: writer → a bitmap of
+        seqs), which count for nothing."""
         self._start(aggregates, known_at, renames)
+        self.copies: dict[str, bytearray] = dict(copies or {})
         #: The entries the rules were resolved from (amendments and keyed facts): see `given`.
         self._given: list[object] | None = _given_of(amendments)
         self._given_models: list[object] = []  # (only while `_given` is None)
@@ -168,6 +175,8 @@ class DailyFold:
         """One observation, as stored: ISO day, canonical decimal text, UTC moment text."""
         if self.cutoff is not None and recorded_at > self.cutoff:
             return
+        if self.copies and _is_copy(self.copies, writer, int(seq)):
+            return
         if entry_id in self.touched:
             if entry_id in self.retracted:
                 return
@@ -189,7 +198,7 @@ class DailyFold:
         orphan[0] += 1
         orphan[1] = max(orphan[1], day)
 
-    def observe_rows(self, rows: list[tuple[str, ...]]) -> None:
+    def observe_rows(self, rows: list[tuple[Any, ...]]) -> None:
         """Many observations as (seq, writer, recorded_at, recorded day, as_of, metric,
         value, key, prev, id) texts: `observe` for each, with its work inlined (the cold read's
         hot loop), and each distinct value text converted once."""
@@ -199,8 +208,13 @@ class DailyFold:
             return
         touched, observe = self.touched, self.observe
         sums, latest, known = self.sums.get, self.latest.get, self._micro
+        copies = self.copies.get if self.copies else None
         for row in rows:
-            seq, writer, recorded, _, day, metric, value, _, _, entry_id = row
+            seq, writer, recorded, _, day, metric, value, key, _, entry_id = row
+            if copies is not None and key is not None:
+                bits = copies(writer)
+                if bits is not None and len(bits) > seq >> 3 and bits[seq >> 3] >> (seq & 7) & 1:
+                    continue  # a plain later copy: it counts for nothing
             if entry_id in touched:
                 observe(metric, day, value, recorded, writer, seq, entry_id)
                 continue
@@ -339,6 +353,7 @@ class DailyFold:
             "keyed": self._keyed_state if self._given is None else _keyed_columns(
                 [e for e in self._given if isinstance(e, KeyedObservation)]),
             "rules": _rules_state(self._folding),
+            "copies": {w: bits.hex() for w, bits in self.copies.items()},
             "orphaned": self.orphaned,
             "documented": [_stored(e) for e in self.documented],
             "renames": self.renames.model_dump(mode="json"),
@@ -370,6 +385,11 @@ class DailyFold:
         fold.amendment_ids = frozenset(e.id for e in models
                                        if isinstance(e, (Correction, Void)))
         fold._resolved(_rules_from(state["rules"]), complete=False)
+        fold.copies = {}
+        for writer, bits in state["copies"].items():
+            if type(writer) is not str or type(bits) is not str:
+                raise ValueError("inconsistent state")
+            fold.copies[writer] = bytearray.fromhex(bits)
         for metric, (count, day) in state["orphaned"].items():
             if type(count) is not int or type(day) is not str:
                 raise ValueError("inconsistent state")
@@ -438,6 +458,12 @@ class DailyFold:
         sent.documented, sent.unexpected_recovered = (self.documented,
                                                       self.unexpected_recovered)
         return sent
+
+
+def _is_copy(copies: Mapping[str, bytearray], writer: str, seq: int) -> bool:
+    """Is this writer's line `seq` a plain later copy (see `DailyFold.copies`)?"""
+    bits = copies.get(writer)
+    return bits is not None and len(bits) > seq >> 3 and bool(bits[seq >> 3] >> (seq & 7) & 1)
 
 
 def _stored(entry: object) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import os
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import chain
@@ -506,13 +506,36 @@ def _complete(view: bytes | mmap.mmap) -> int:
 
 def repeated_key_entries(paths: list[Path]) -> list[object]:
     """Every entry whose key is recorded more than once in the whole ledger (in one feed or
-    across feeds), decoded: the keyed entries `DailyFold` must be given up front. Each
-    feed's key index (`KeyIndex`: 8-byte hashes of its keys, a million keys take 16 MB, not
-    the keys themselves) is the one `fast_chain` gathered when it checked the feed, if the
-    feed has not changed since, else found by a byte search; the lines whose key's hash
-    repeats are then decoded (a canonical observation as a compact
-    `lines.KeyedObservation`), and those whose key repeats kept. A line that does not decode
-    is left for the full read to name."""
+    across feeds), decoded: the keyed entries `DailyFold` must be given up front, in the
+    feeds' order. See `keyed_facts`."""
+    return keyed_facts(paths, None).entries
+
+
+@dataclass
+class KeyedFacts:
+    """What the rules of keys need from the keyed lines of a ledger (`keyed_facts`)."""
+
+    #: Every entry whose key is recorded more than once, decoded, but `copies`.
+    entries: list[object]
+    #: Plain copies: writer → a bitmap of the seqs of its lines that count for nothing,
+    #: being later copies of a fact whose every copy is a canonical observation with the
+    #: same content that no correction, void or recovered entry names. The rules
+    #: (`ledger_state.resolve`) say the earliest copy counts and the later ones do not, and
+    #: nothing else of them: so they are never held, only these bits (merged clones: every
+    #: key two offices imported, hundreds of thousands at 1M rows). The fold skips them.
+    copies: dict[str, bytearray]
+
+
+def keyed_facts(paths: list[Path], named: Container[str] | None) -> KeyedFacts:
+    """The keyed entries `DailyFold` must be given up front: every entry whose key is
+    recorded more than once, decoded (a canonical observation as a compact
+    `lines.KeyedObservation`), but, with `named` (the ids corrections and voids target and
+    recovered entries stand for), plain copies (`KeyedFacts.copies`). Each feed's key index
+    (`KeyIndex`: 8-byte hashes of its keys, a million keys take 16 MB, not the keys
+    themselves) is the one `fast_chain` gathered when it checked the feed, if the feed has
+    not changed since, else found by a byte search; the lines whose key's hash repeats are
+    decoded a sixteenth of the hashes at a time (memory: a sixteenth of them), and those
+    whose key repeats kept. A line that does not decode is left for the full read to name."""
     from . import lines as reader
 
     indexes: list[tuple[Path, KeyIndex]] = []
@@ -520,41 +543,73 @@ def repeated_key_entries(paths: list[Path]) -> list[object]:
         keys = key_index(path)
         if keys is not None:
             indexes.append((path, keys))
-    maybe: set[int] = set()
-    for k in range(16):  # one array's hashes at a time as Python ints: 1/16 of the memory
+    kept: list[tuple[int, int, object]] = []  # (the feed's rank, seq, entry)
+    copies: dict[str, bytearray] = {}
+    for k in range(16):  # keys whose hashes share their low bits: equal keys do
         tally = Counter(chain.from_iterable(keys.hashes[k] for _, keys in indexes))
-        maybe.update(h for h, n in tally.items() if n > 1)
+        maybe = {h for h, n in tally.items() if n > 1}
         del tally
-    if not maybe:
-        return []
-    candidates: list[tuple[str, int, object]] = []  # (key, the feed's rank, entry)
-    for rank, (path, keys) in enumerate(indexes):
-        starts = sorted(at for k in range(16)
-                        for h, at in zip(keys.hashes[k], keys.offsets[k], strict=True)
-                        if h in maybe)
-        if not starts:
+        if not maybe:
             continue
-        with mapped(path) as view:
-            if view is None:
+        found: dict[str, list[tuple[int, Any]]] = {}  # key → (the feed's rank, line read)
+        for rank, (path, keys) in enumerate(indexes):
+            starts = sorted(at for h, at in zip(keys.hashes[k], keys.offsets[k], strict=True)
+                            if h in maybe)
+            if not starts:
                 continue
-            done = 0  # the lines are spread over the whole feed: give its pages back
-            for at in starts:
-                if at - done > SLICE:
-                    release(view, done, at)
-                    done = at
-                line = view[at:view.find(b"\n", at)]
-                obs = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES else None
-                if obs is not None and obs.key is not None:
-                    entry: Any = reader.to_keyed(obs, obs.key)  # compact: may be very many
-                else:
-                    try:
-                        entry = decode(line, str(path))
-                    except ProjectError:
-                        continue
-                if entry.key is not None:
-                    candidates.append((entry.key, rank, entry))
-    counts = Counter(key for key, _, _ in candidates)
-    return [entry for key, _, entry in candidates if counts[key] > 1]
+            with mapped(path) as view:
+                if view is None:
+                    continue
+                done = 0  # the lines are spread over the whole feed: give its pages back
+                for at in starts:
+                    if at - done > SLICE:
+                        release(view, done, at)
+                        done = at
+                    line = view[at:view.find(b"\n", at)]
+                    obs: Any = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES \
+                        else None
+                    if obs is None or obs.key is None:
+                        try:
+                            obs = decode(line, str(path))
+                        except ProjectError:
+                            continue
+                    if obs.key is not None:
+                        found.setdefault(obs.key, []).append((rank, obs))
+        for key, lines in found.items():
+            if len(lines) < 2:
+                continue
+            if named is not None and _plain(lines, named):
+                first = min(lines, key=lambda line: (line[1].recorded_at, line[1].writer,
+                                                     line[1].seq))
+                for _, obs in lines:
+                    if obs is not first[1]:
+                        bits = copies.setdefault(obs.writer, bytearray())
+                        if len(bits) <= obs.seq >> 3:
+                            bits.extend(bytes((obs.seq >> 3) + 1 - len(bits)))
+                        bits[obs.seq >> 3] |= 1 << (obs.seq & 7)
+                continue
+            kept += [(rank, obs.seq, reader.to_keyed(obs, key)
+                      if isinstance(obs, reader.ObservationLine) else obs)
+                     for rank, obs in lines]
+        del found
+    kept.sort(key=itemgetter(0, 1))
+    return KeyedFacts([entry for _, _, entry in kept], copies)
+
+
+def _plain(lines: list[tuple[int, Any]], named: Container[str]) -> bool:
+    """Are these copies of one key all canonical observations (read by the strict reader)
+    with the same content, none named by a correction, void or recovered entry?"""
+    from .lines import ObservationLine, content
+
+    same = None
+    for _, obs in lines:
+        if type(obs) is not ObservationLine or obs.id in named:
+            return False
+        if same is None:
+            same = content(obs)
+        elif content(obs) != same:
+            return False
+    return True
 
 
 def key_index(path: Path) -> KeyIndex | None:
