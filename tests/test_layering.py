@@ -15,7 +15,7 @@ SRC = Path(mibtrack.__file__).parent
 #: prefix names is library glue ("service": project, csvio, export, schema, templates…).
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("mibtrack.errors", "mibtrack.values", "mibtrack.safefile",
-              "mibtrack.usersecret")),
+              "mibtrack.usersecret", "mibtrack.gcpause")),
     ("model", ("mibtrack.model", "mibtrack.objectives")),
     ("ledger", ("mibtrack.ledger",)),
     ("compute", ("mibtrack.compute",)),
