@@ -383,3 +383,68 @@ def test_the_rules_of_keys_from_compact_records_equal_those_from_the_model(
         assert {e.id for e in compact} == set(_repeated_by_definition(paths))
         assert resolve(known_in_order([*compact, *amendments], None)) == resolve(
             known_in_order([*(by_model[e.id] for e in compact), *amendments], None))
+
+
+_ROWS = st.lists(st.tuples(st.sampled_from([f"k{n}" for n in range(12)]),
+                           st.sampled_from(["1", "1.5", "-2", "1000000"]),
+                           st.sampled_from([False, False, False, True])),
+                 min_size=1, max_size=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_ROWS, st.lists(st.lists(st.integers(0, 7), max_size=8), min_size=2, max_size=3),
+       st.data())
+def test_verify_lists_plain_copies_as_the_rules_list_them(
+        rows: list[tuple[str, str, bool]], picks: list[list[int]], data: st.DataObject) -> None:
+    """`verify` lists the copies of plain keys as it reads them, the others as `resolve`
+    resolves them: the same findings, in the same order, as all of them resolved. Each
+    feed imports some rows of one export (the same row in two feeds: copies; two rows with
+    one key: a conflict; a note: never plain), and an office corrects or voids some."""
+    import tempfile
+
+    from mibtrack.compute.ledger_state import known_in_order, resolve
+    from mibtrack.ledger import Ledger, draft
+    from mibtrack.ledger import scan as scan_module
+    from mibtrack.ledger.feed import append
+    from mibtrack.values import parse_date, parse_value
+    from mibtrack.verification import _conflict_text, _key_findings
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "ledger"
+        root.mkdir()
+        for n, chosen in enumerate(picks):
+            path = root / f"w{n}.jsonl"
+            path.touch()
+            if chosen:
+                append(path, f"w{n}", [
+                    draft("note", as_of=parse_date("2025-01-01"), objective="o", note=value,
+                          key=key) if note else
+                    draft("observation", as_of=parse_date("2025-01-02"), metric="m",
+                          value=parse_value(value), key=key)
+                    for key, value, note in (rows[i % len(rows)] for i in chosen)])
+        paths = sorted(root.glob("*.jsonl"))
+        ids = [decode(line, str(path)).id for path in paths
+               for line in path.read_bytes().splitlines()]
+        if ids:
+            targets = data.draw(st.lists(st.sampled_from(ids), max_size=2))
+            office = root / "office.jsonl"
+            office.touch()
+            append(office, "office", [
+                draft("void", as_of=parse_date("2025-02-01"), target_entry=target,
+                      reason="twice") if n % 2 else
+                draft("correction", as_of=parse_date("2025-02-01"), target_entry=target,
+                      value=parse_value("7"), reason="typo")
+                for n, target in enumerate(targets)])
+        scan_module._KEYS_SEEN.clear()
+        ledger = Ledger(root)
+        listed = _key_findings(ledger)
+        assert listed == _key_findings(ledger, plain=False)
+        # the definition's own findings: every copy resolved, in the order resolve lists them
+        rules = resolve(known_in_order(
+            [*scan_module.repeated_key_entries(paths + [root / "office.jsonl"]),
+             *(e for p in sorted(root.glob("*.jsonl")) for e in
+               scan_module.amendment_lines(p))], None))
+        assert [(f.kind, f.key, tuple(e.id for e in f.entries), f.text) for f in listed] == [
+            *(("duplicate", c.key, c.ids, c.notice()) for c in rules.duplicates),
+            *(("conflict", c.key, tuple(ids[0] for ids in c.versions)) + (
+                _conflict_text(c),) for c in rules.conflicts)]

@@ -65,7 +65,13 @@ from .gcpause import paused
 from .ledger import Ledger
 from .ledger import scan as scan_module
 from .ledger.feed import Break, TornTail, pending_path, steady
-from .ledger.scan import amendment_lines, keyed_facts, keys_recorded_elsewhere, scan
+from .ledger.scan import (
+    amendment_lines,
+    keyed_facts,
+    keys_recorded_elsewhere,
+    named_by,
+    scan,
+)
 from .ledger.scan import cpus as _cpus
 from .ledger.store import feed_problem
 from .model import Project
@@ -566,13 +572,7 @@ def _given(paths: list[Path], more: Sequence[object] = ()
     key is recorded more than once but plain copies; and which lines are plain later copies
     (`scan.KeyedFacts`)."""
     amendments = [*(e for p in paths for e in amendment_lines(p)), *more]
-    named: set[str] = set()
-    for e in amendments:
-        if e.type in ("correction", "void"):  # type: ignore[attr-defined]
-            named.add(e.target_entry)  # type: ignore[attr-defined]
-        if getattr(e, "recovered_from", None) is not None:
-            named.update((e.id, e.recovered_from))  # type: ignore[attr-defined]
-    facts = keyed_facts(paths, named)
+    facts = keyed_facts(paths, named_by(amendments))
     return [*amendments, *facts.entries], facts.copies
 
 

@@ -5,6 +5,7 @@ resolved by the fold's rules."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from .compute.verify import FeedFinding, HistoryFinding, KeyedEntry, KeyFinding, VerifyResult
@@ -25,18 +26,39 @@ def key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
         return _key_findings(ledger)
 
 
-def _key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
-    from .compute.ledger_state import known_in_order, resolve
-    from .ledger.scan import amendment_lines, repeated_key_entries
+def _key_findings(ledger: Ledger, plain: bool = True) -> tuple[KeyFinding, ...]:
+    """`plain`: the copies of a key that are all canonical observations of one content,
+    named by no amendment (`scan.keyed_facts`), listed as they are read rather than
+    resolved with the rest (two offices that imported the same export: hundreds of
+    thousands); the same findings, in the same order (tests/test_scan.py)."""
+    from .compute.daily import moment_text
+    from .compute.ledger_state import KeyCopies, Place, known_in_order, resolve
+    from .ledger.scan import amendment_lines, keyed_facts, named_by
 
     paths = ledger.feed_paths()
-    given = repeated_key_entries(paths)
-    if not given:
+    amendments = [e for p in paths for e in amendment_lines(p)]
+    facts = keyed_facts(paths, named_by(amendments) if plain else None, plain=True)
+    if not facts.entries and not facts.plain:
         return ()
-    rules = resolve(known_in_order([*given, *(e for p in paths for e in amendment_lines(p))],
-                                   None))
+    known = known_in_order([*facts.entries, *amendments], None)
+    rules = resolve(known)
+    # resolve lists a key's versions where its first copy is, in ledger order
+    order = {e.id: (moment_text(e.recorded_at), e.writer, e.seq)  # type: ignore[attr-defined]
+             for e in known}
+    first: dict[str, tuple[str, str, int]] = {}
+    for e in known:
+        key = getattr(e, "key", None)
+        if key is not None and key not in first:
+            first[key] = order[e.id]  # type: ignore[attr-defined]
+    feeds: dict[str, str] = {}
+    duplicates = sorted([
+        *(((first[copies.key], order[copies.ids[0]]), copies) for copies in rules.duplicates),
+        *((((c[0], c[1], c[2]),) * 2, KeyCopies(key, tuple(c[3] for c in ordered), tuple(
+            Place(feeds.get(c[1]) or feeds.setdefault(c[1], f"{c[1]}.jsonl"), c[2])
+            for c in ordered)))
+          for key, ordered in facts.plain for c in ordered[:1])], key=itemgetter(0))
     found = [*(("duplicate", copies.key, copies.places, copies.ids, copies.notice())
-               for copies in rules.duplicates),
+               for _, copies in duplicates),
              *(("conflict", conflict.key, conflict.places,
                 tuple(ids[0] for ids in conflict.versions), _conflict_text(conflict))
                for conflict in rules.conflicts)]

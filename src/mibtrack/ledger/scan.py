@@ -18,7 +18,7 @@ import os
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import chain
@@ -524,9 +524,25 @@ class KeyedFacts:
     #: nothing else of them: so they are never held, only these bits (merged clones: every
     #: key two offices imported, hundreds of thousands at 1M rows). The fold skips them.
     copies: dict[str, bytearray]
+    #: With `keyed_facts(..., plain=True)`: each plain key's copies, earliest recorded
+    #: first, as (key, ((recorded_at, writer, seq, id), ...)), for `verify` to list.
+    plain: list[tuple[str, tuple[tuple[str, str, int, str], ...]]]
 
 
-def keyed_facts(paths: list[Path], named: Container[str] | None) -> KeyedFacts:
+def named_by(amendments: Iterable[object]) -> set[str]:
+    """The ids corrections and voids target and recovered entries stand for (and are):
+    keyed copies any of these name are not plain (`keyed_facts`)."""
+    named: set[str] = set()
+    for e in amendments:
+        if e.type in ("correction", "void"):  # type: ignore[attr-defined]
+            named.add(e.target_entry)  # type: ignore[attr-defined]
+        if getattr(e, "recovered_from", None) is not None:
+            named.update((e.id, e.recovered_from))  # type: ignore[attr-defined]
+    return named
+
+
+def keyed_facts(paths: list[Path], named: Container[str] | None,
+                plain: bool = False) -> KeyedFacts:
     """The keyed entries `DailyFold` must be given up front: every entry whose key is
     recorded more than once, decoded (a canonical observation as a compact
     `lines.KeyedObservation`), but, with `named` (the ids corrections and voids target and
@@ -535,7 +551,8 @@ def keyed_facts(paths: list[Path], named: Container[str] | None) -> KeyedFacts:
     themselves) is the one `fast_chain` gathered when it checked the feed, if the feed has
     not changed since, else found by a byte search; the lines whose key's hash repeats are
     decoded a sixteenth of the hashes at a time (memory: a sixteenth of them), and those
-    whose key repeats kept. A line that does not decode is left for the full read to name."""
+    whose key repeats kept. A line that does not decode is left for the full read to name.
+    `plain`: also list each plain key's copies (`KeyedFacts.plain`)."""
     from . import lines as reader
 
     indexes: list[tuple[Path, KeyIndex]] = []
@@ -545,6 +562,7 @@ def keyed_facts(paths: list[Path], named: Container[str] | None) -> KeyedFacts:
             indexes.append((path, keys))
     kept: list[tuple[int, int, object]] = []  # (the feed's rank, seq, entry)
     copies: dict[str, bytearray] = {}
+    listed: list[tuple[str, tuple[tuple[str, str, int, str], ...]]] = []
     for k in range(16):  # keys whose hashes share their low bits: equal keys do
         tally = Counter(chain.from_iterable(keys.hashes[k] for _, keys in indexes))
         maybe = {h for h, n in tally.items() if n > 1}
@@ -579,21 +597,22 @@ def keyed_facts(paths: list[Path], named: Container[str] | None) -> KeyedFacts:
             if len(lines) < 2:
                 continue
             if named is not None and _plain(lines, named):
-                first = min(lines, key=lambda line: (line[1].recorded_at, line[1].writer,
-                                                     line[1].seq))
-                for _, obs in lines:
-                    if obs is not first[1]:
-                        bits = copies.setdefault(obs.writer, bytearray())
-                        if len(bits) <= obs.seq >> 3:
-                            bits.extend(bytes((obs.seq >> 3) + 1 - len(bits)))
-                        bits[obs.seq >> 3] |= 1 << (obs.seq & 7)
+                ordered = sorted((obs.recorded_at, obs.writer, obs.seq, obs.id)
+                                 for _, obs in lines)  # ledger order: the earliest counts
+                for _, writer, seq, _ in ordered[1:]:
+                    bits = copies.setdefault(writer, bytearray())
+                    if len(bits) <= seq >> 3:
+                        bits.extend(bytes((seq >> 3) + 1 - len(bits)))
+                    bits[seq >> 3] |= 1 << (seq & 7)
+                if plain:
+                    listed.append((key, tuple(ordered)))
                 continue
             kept += [(rank, obs.seq, reader.to_keyed(obs, key)
                       if isinstance(obs, reader.ObservationLine) else obs)
                      for rank, obs in lines]
         del found
     kept.sort(key=itemgetter(0, 1))
-    return KeyedFacts([entry for _, _, entry in kept], copies)
+    return KeyedFacts([entry for _, _, entry in kept], copies, listed)
 
 
 def _plain(lines: list[tuple[int, Any]], named: Container[str]) -> bool:
