@@ -550,11 +550,9 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
     (`KeyIndex`: 8-byte hashes of its keys, a million keys take 16 MB, not the keys
     themselves) is the one `fast_chain` gathered when it checked the feed, if the feed has
     not changed since, else found by a byte search; the lines whose key's hash repeats are
-    decoded a sixteenth of the hashes at a time (memory: a sixteenth of them), and those
-    whose key repeats kept. A line that does not decode is left for the full read to name.
+    decoded a 64th of the hashes at a time (memory: a 64th of them), and those whose key
+    repeats kept. A line that does not decode is left for the full read to name.
     `plain`: also list each plain key's copies (`KeyedFacts.plain`)."""
-    from . import lines as reader
-
     indexes: list[tuple[Path, KeyIndex]] = []
     for path in paths:
         keys = key_index(path)
@@ -569,50 +567,68 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
         del tally
         if not maybe:
             continue
-        found: dict[str, list[tuple[int, Any]]] = {}  # key → (the feed's rank, line read)
-        for rank, (path, keys) in enumerate(indexes):
-            starts = sorted(at for h, at in zip(keys.hashes[k], keys.offsets[k], strict=True)
-                            if h in maybe)
-            if not starts:
-                continue
-            with mapped(path) as view:
-                if view is None:
-                    continue
-                done = 0  # the lines are spread over the whole feed: give its pages back
-                for at in starts:
-                    if at - done > SLICE:
-                        release(view, done, at)
-                        done = at
-                    line = view[at:view.find(b"\n", at)]
-                    obs: Any = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES \
-                        else None
-                    if obs is None or obs.key is None:
-                        try:
-                            obs = decode(line, str(path))
-                        except ProjectError:
-                            continue
-                    if obs.key is not None:
-                        found.setdefault(obs.key, []).append((rank, obs))
-        for key, lines in found.items():
-            if len(lines) < 2:
-                continue
-            if named is not None and _plain(lines, named):
-                ordered = sorted((obs.recorded_at, obs.writer, obs.seq, obs.id)
-                                 for _, obs in lines)  # ledger order: the earliest counts
-                for _, writer, seq, _ in ordered[1:]:
-                    bits = copies.setdefault(writer, bytearray())
-                    if len(bits) <= seq >> 3:
-                        bits.extend(bytes((seq >> 3) + 1 - len(bits)))
-                    bits[seq >> 3] |= 1 << (seq & 7)
-                if plain:
-                    listed.append((key, tuple(ordered)))
-                continue
-            kept += [(rank, obs.seq, reader.to_keyed(obs, key)
-                      if isinstance(obs, reader.ObservationLine) else obs)
-                     for rank, obs in lines]
-        del found
+        # their lines' offsets in each feed, in four parts by the hashes' next bits: the
+        # lines of a 64th of the keys are decoded and held at a time
+        parts: list[list[list[int]]] = [[[] for _ in indexes] for _ in range(4)]
+        for rank, (_, keys) in enumerate(indexes):
+            for h, at in zip(keys.hashes[k], keys.offsets[k], strict=True):
+                if h in maybe:
+                    parts[h >> 4 & 3][rank].append(at)
+        del maybe
+        for part in parts:
+            _keyed_part(indexes, part, named, plain, kept, copies, listed)
     kept.sort(key=itemgetter(0, 1))
     return KeyedFacts([entry for _, _, entry in kept], copies, listed)
+
+
+def _keyed_part(indexes: list[tuple[Path, KeyIndex]], part: list[list[int]],
+                named: Container[str] | None, plain: bool, kept: list[tuple[int, int, object]],
+                copies: dict[str, bytearray],
+                listed: list[tuple[str, tuple[tuple[str, str, int, str], ...]]]) -> None:
+    """`keyed_facts` of the lines at `part` (each feed's offsets): what they are added to
+    `kept` (the feed's rank, seq, entry), `copies` and `listed`."""
+    from . import lines as reader
+
+    found: dict[str, list[tuple[int, Any]]] = {}  # key → (the feed's rank, line read)
+    for rank, (path, _) in enumerate(indexes):
+        starts = sorted(part[rank])
+        if not starts:
+            continue
+        with mapped(path) as view:
+            if view is None:
+                continue
+            done = 0  # the lines are spread over the whole feed: give its pages back
+            for at in starts:
+                if at - done > SLICE:
+                    release(view, done, at)
+                    done = at
+                line = view[at:view.find(b"\n", at)]
+                obs: Any = reader.read_checked(line) if len(line) <= MAX_LINE_BYTES \
+                    else None
+                if obs is None or obs.key is None:
+                    try:
+                        obs = decode(line, str(path))
+                    except ProjectError:
+                        continue
+                if obs.key is not None:
+                    found.setdefault(obs.key, []).append((rank, obs))
+    for key, lines in found.items():
+        if len(lines) < 2:
+            continue
+        if named is not None and _plain(lines, named):
+            ordered = sorted((obs.recorded_at, obs.writer, obs.seq, obs.id)
+                             for _, obs in lines)  # ledger order: the earliest counts
+            for _, writer, seq, _ in ordered[1:]:
+                bits = copies.setdefault(writer, bytearray())
+                if len(bits) <= seq >> 3:
+                    bits.extend(bytes((seq >> 3) + 1 - len(bits)))
+                bits[seq >> 3] |= 1 << (seq & 7)
+            if plain:
+                listed.append((key, tuple(ordered)))
+            continue
+        kept += [(rank, obs.seq, reader.to_keyed(obs, key)
+                  if isinstance(obs, reader.ObservationLine) else obs)
+                 for rank, obs in lines]
 
 
 def _plain(lines: list[tuple[int, Any]], named: Container[str]) -> bool:
