@@ -129,6 +129,10 @@ def test_an_export_both_clones_imported_counts_once_and_a_correction_of_either_c
     assert cli("--writer", "bob", "correct", bobs[:12], "--value", "5000",
                "--reason", "the grant was revised").code == 0
     assert objective(cli, "funding", "2025-06-30")["actual"] == 1000 + 5000 + 1002
+    marks = {line.split()[0]: line.split()[1] for line in lines(cli("log").out)[2:]
+             if line.split()[1].startswith("(")}
+    assert marks == {e["id"][:12]: "(copy," if e["id"] == bobs else "(copy)"
+                     for e in entries if e["writer"] == "bob"}  # bob's: "(copy, corrected)"
     shutil.rmtree(folder)
     assert objective(cli, "funding", "2025-06-30")["actual"] == 7002  # cold
     result = cli("status", "--json", "--known-at", "2000-01-01T00:00:00Z")

@@ -78,11 +78,27 @@ def _entry_headings() -> list[str]:
 
 def _marks(everything: Sequence[Entry]) -> dict[str, str]:
     """The mark `log` puts after an entry's id: voided wins over corrected (the rule of what
-    voids or corrects an entry is `documents.amendments`, which `log --json` lists)."""
+    voids or corrects an entry is `documents.amendments`, which `log --json` lists); a later
+    copy of a keyed fact (two clones that recorded it: it counts once, as its first copy,
+    `ledger_state.resolve`) is marked a copy."""
+    from collections import Counter
+
+    from ..compute.ledger_state import known_in_order, resolve
     from .documents import amendments
 
-    return {target: " (void)" if slot["voided_by"] else " (corrected)"
-            for target, slot in amendments(everything).items()}
+    marks = {target: "void" if slot["voided_by"] else "corrected"
+             for target, slot in amendments(everything).items()}
+    keys = Counter(e.key for e in everything if getattr(e, "key", None) is not None)
+    if any(n > 1 for n in keys.values()):
+        rules = resolve(known_in_order(
+            [e for e in everything if e.type in ("correction", "void")
+             or getattr(e, "recovered_from", None) is not None
+             or keys.get(getattr(e, "key", None), 0) > 1], None))
+        for copies in rules.duplicates:
+            for later in copies.ids[1:]:
+                if marks.get(later) != "void":
+                    marks[later] = "copy" + (", corrected" if later in marks else "")
+    return {entry: f" ({mark})" for entry, mark in marks.items()}
 
 
 def _entry_cells(entry: Entry, marks: dict[str, str], project: Project
