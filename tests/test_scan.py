@@ -391,7 +391,7 @@ _ROWS = st.lists(st.tuples(st.sampled_from([f"k{n}" for n in range(12)]),
                  min_size=1, max_size=8)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_ROWS, st.lists(st.lists(st.integers(0, 7), max_size=8), min_size=2, max_size=3),
        st.data())
 def test_verify_lists_plain_copies_as_the_rules_list_them(
@@ -437,8 +437,14 @@ def test_verify_lists_plain_copies_as_the_rules_list_them(
                 for n, target in enumerate(targets)])
         scan_module._KEYS_SEEN.clear()
         ledger = Ledger(root)
-        listed = _key_findings(ledger)
-        assert listed == _key_findings(ledger, plain=False)
+        listed, count = _key_findings(ledger)
+        assert (listed, count) == _key_findings(ledger, plain=False)
+        for shown in (0, 1, 2, 3):  # what the terminal builds: the first ones, and the count
+            assert _key_findings(ledger, shown=shown) == (
+                tuple([f for f in listed if f.kind == "duplicate"][:shown]
+                      + [f for f in listed if f.kind == "conflict"]), count)
+            assert _key_findings(ledger, plain=False, shown=shown) == \
+                _key_findings(ledger, shown=shown)
         # the definition's own findings: every copy resolved, in the order resolve lists them
         rules = resolve(known_in_order(
             [*scan_module.repeated_key_entries(paths + [root / "office.jsonl"]),
@@ -448,3 +454,4 @@ def test_verify_lists_plain_copies_as_the_rules_list_them(
             *(("duplicate", c.key, c.ids, c.notice()) for c in rules.duplicates),
             *(("conflict", c.key, tuple(ids[0] for ids in c.versions)) + (
                 _conflict_text(c),) for c in rules.conflicts)]
+        assert count == len(rules.duplicates)

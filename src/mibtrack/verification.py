@@ -16,17 +16,20 @@ if TYPE_CHECKING:
     from .ledger.store import FeedVerdict, Ledger
 
 
-def key_findings(ledger: Ledger) -> tuple[KeyFinding, ...]:
+def key_findings(ledger: Ledger, shown: int | None = None) -> tuple[tuple[KeyFinding, ...], int]:
     """Keys recorded more than once across the ledger: duplicates (copies of one fact,
     counted once), then conflicts (one key naming different facts: the earliest recorded
-    is used)."""
+    is used); with `shown`, only the first `shown` duplicates in ledger order (the terminal
+    prints twenty: two clones that imported one export have hundreds of thousands). Also
+    how many duplicates there are."""
     from .gcpause import paused
 
     with paused():
-        return _key_findings(ledger)
+        return _key_findings(ledger, shown=shown)
 
 
-def _key_findings(ledger: Ledger, plain: bool = True) -> tuple[KeyFinding, ...]:
+def _key_findings(ledger: Ledger, plain: bool = True, shown: int | None = None
+                  ) -> tuple[tuple[KeyFinding, ...], int]:
     """`plain`: the copies of a key that are all canonical observations of one content,
     named by no amendment (`scan.keyed_facts`), listed as they are read rather than
     resolved with the rest (two offices that imported the same export: hundreds of
@@ -37,9 +40,9 @@ def _key_findings(ledger: Ledger, plain: bool = True) -> tuple[KeyFinding, ...]:
 
     paths = ledger.feed_paths()
     amendments = [e for p in paths for e in amendment_lines(p)]
-    facts = keyed_facts(paths, named_by(amendments) if plain else None, plain=True)
-    if not facts.entries and not facts.plain:
-        return ()
+    facts = keyed_facts(paths, named_by(amendments) if plain else None, plain=shown)
+    if not facts.entries and not facts.plain_keys:
+        return (), 0
     known = known_in_order([*facts.entries, *amendments], None)
     rules = resolve(known)
     # resolve lists a key's versions where its first copy is, in ledger order
@@ -58,7 +61,7 @@ def _key_findings(ledger: Ledger, plain: bool = True) -> tuple[KeyFinding, ...]:
             for c in ordered)))
           for key, ordered in facts.plain for c in ordered[:1])], key=itemgetter(0))
     found = [*(("duplicate", copies.key, copies.places, copies.ids, copies.notice())
-               for _, copies in duplicates),
+               for _, copies in duplicates[:shown]),
              *(("conflict", conflict.key, conflict.places,
                 tuple(ids[0] for ids in conflict.versions), _conflict_text(conflict))
                for conflict in rules.conflicts)]
@@ -67,7 +70,7 @@ def _key_findings(ledger: Ledger, plain: bool = True) -> tuple[KeyFinding, ...]:
                    entries=tuple(KeyedEntry(feed=place.feed, line=place.line, id=entry_id)
                                  for place, entry_id in zip(places, ids, strict=True)),
                    text=text)
-        for kind, key, places, ids, text in found)
+        for kind, key, places, ids, text in found), len(rules.duplicates) + facts.plain_keys
 
 
 def _conflict_text(conflict: KeyConflict) -> str:

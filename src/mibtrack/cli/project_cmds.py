@@ -227,7 +227,9 @@ def verify(
     from ..render.verify import verify_document
     from ..verification import key_findings, verify_result
 
-    result = verify_result(verdicts, key_findings(ledger), histories if history else None)
+    # the terminal prints twenty copies and counts the rest: it does not build the rest
+    keys, copies_found = key_findings(ledger, None if json_output else COPIES_SHOWN)
+    result = verify_result(verdicts, keys, histories if history else None)
     conflicts = result.conflicts
     if json_output:
         print_json(verify_document(result))
@@ -247,8 +249,8 @@ def verify(
         harmless = [found for found in result.keys if found.kind != "conflict"]
         for found in harmless[:COPIES_SHOWN]:
             echo(f"notice: {found.text}")
-        if len(harmless) > COPIES_SHOWN:
-            more = len(harmless) - COPIES_SHOWN
+        if copies_found > COPIES_SHOWN:
+            more = copies_found - COPIES_SHOWN
             echo(f"notice: and {more} more key{'s' if more != 1 else ''} recorded more than "
                  "once with the same content, each counted once (`mibtrack verify --json` "
                  "lists every one)")

@@ -524,9 +524,12 @@ class KeyedFacts:
     #: nothing else of them: so they are never held, only these bits (merged clones: every
     #: key two offices imported, hundreds of thousands at 1M rows). The fold skips them.
     copies: dict[str, bytearray]
-    #: With `keyed_facts(..., plain=True)`: each plain key's copies, earliest recorded
-    #: first, as (key, ((recorded_at, writer, seq, id), ...)), for `verify` to list.
+    #: With `keyed_facts(..., plain=N)`: the N plain keys first recorded (all with N None),
+    #: each as (key, its copies earliest recorded first: ((recorded_at, writer, seq, id),
+    #: ...)), in ledger order, for `verify` to list…
     plain: list[tuple[str, tuple[tuple[str, str, int, str], ...]]]
+    #: …and how many plain keys there are.
+    plain_keys: int = 0
 
 
 def named_by(amendments: Iterable[object]) -> set[str]:
@@ -542,7 +545,7 @@ def named_by(amendments: Iterable[object]) -> set[str]:
 
 
 def keyed_facts(paths: list[Path], named: Container[str] | None,
-                plain: bool = False) -> KeyedFacts:
+                plain: int | None = 0) -> KeyedFacts:
     """The keyed entries `DailyFold` must be given up front: every entry whose key is
     recorded more than once, decoded (a canonical observation as a compact
     `lines.KeyedObservation`), but, with `named` (the ids corrections and voids target and
@@ -552,7 +555,8 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
     not changed since, else found by a byte search; the lines whose key's hash repeats are
     decoded a 64th of the hashes at a time (memory: a 64th of them), and those whose key
     repeats kept. A line that does not decode is left for the full read to name.
-    `plain`: also list each plain key's copies (`KeyedFacts.plain`)."""
+    `plain`: list the copies of that many plain keys, the first recorded (None: every one;
+    `KeyedFacts.plain`), in memory bounded by that many."""
     indexes: list[tuple[Path, KeyIndex]] = []
     for path in paths:
         keys = key_index(path)
@@ -560,7 +564,7 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
             indexes.append((path, keys))
     kept: list[tuple[int, int, object]] = []  # (the feed's rank, seq, entry)
     copies: dict[str, bytearray] = {}
-    listed: list[tuple[str, tuple[tuple[str, str, int, str], ...]]] = []
+    listed = _Earliest(plain)
     for k in range(16):  # keys whose hashes share their low bits: equal keys do
         tally = Counter(chain.from_iterable(keys.hashes[k] for _, keys in indexes))
         maybe = {h for h, n in tally.items() if n > 1}
@@ -576,15 +580,53 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
                     parts[h >> 4 & 3][rank].append(at)
         del maybe
         for part in parts:
-            _keyed_part(indexes, part, named, plain, kept, copies, listed)
+            _keyed_part(indexes, part, named, kept, copies, listed)
     kept.sort(key=itemgetter(0, 1))
-    return KeyedFacts([entry for _, _, entry in kept], copies, listed)
+    return KeyedFacts([entry for _, _, entry in kept], copies, listed.first(), listed.count)
+
+
+class _Earliest:
+    """The plain keys `keyed_facts` lists: `most` of them, the first recorded (all when
+    None), and how many there are; a heap, so memory stays bounded by `most`."""
+
+    def __init__(self, most: int | None) -> None:
+        self.most, self.count = most, 0
+        self.kept: list[Any] = []  # (the first copy's order, or a _Later of it, key, copies)
+
+    def add(self, key: str, ordered: tuple[tuple[str, str, int, str], ...]) -> None:
+        import heapq
+
+        self.count += 1
+        if self.most is None:
+            self.kept.append((ordered[0], key, ordered))
+        elif self.most > 0:  # a max-heap by the first copy's order, of the `most` earliest
+            item = (_Later(ordered[0]), key, ordered)
+            if len(self.kept) < self.most:
+                heapq.heappush(self.kept, item)
+            elif ordered[0] < self.kept[0][0].order:
+                heapq.heapreplace(self.kept, item)
+
+    def first(self) -> list[tuple[str, tuple[tuple[str, str, int, str], ...]]]:
+        found = sorted(((getattr(at, "order", at), key, ordered)
+                        for at, key, ordered in self.kept), key=itemgetter(0))
+        return [(key, ordered) for _, key, ordered in found]
+
+
+class _Later:
+    """An order compared backwards (heapq keeps the smallest first)."""
+
+    __slots__ = ("order",)
+
+    def __init__(self, order: tuple[str, str, int, str]) -> None:
+        self.order = order
+
+    def __lt__(self, other: _Later) -> bool:
+        return self.order > other.order
 
 
 def _keyed_part(indexes: list[tuple[Path, KeyIndex]], part: list[list[int]],
-                named: Container[str] | None, plain: bool, kept: list[tuple[int, int, object]],
-                copies: dict[str, bytearray],
-                listed: list[tuple[str, tuple[tuple[str, str, int, str], ...]]]) -> None:
+                named: Container[str] | None, kept: list[tuple[int, int, object]],
+                copies: dict[str, bytearray], listed: _Earliest) -> None:
     """`keyed_facts` of the lines at `part` (each feed's offsets): what they are added to
     `kept` (the feed's rank, seq, entry), `copies` and `listed`."""
     from . import lines as reader
@@ -623,8 +665,7 @@ def _keyed_part(indexes: list[tuple[Path, KeyIndex]], part: list[list[int]],
                 if len(bits) <= seq >> 3:
                     bits.extend(bytes((seq >> 3) + 1 - len(bits)))
                 bits[seq >> 3] |= 1 << (seq & 7)
-            if plain:
-                listed.append((key, tuple(ordered)))
+            listed.add(key, tuple(ordered))
             continue
         kept += [(rank, obs.seq, reader.to_keyed(obs, key)
                   if isinstance(obs, reader.ObservationLine) else obs)
