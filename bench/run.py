@@ -133,6 +133,29 @@ def _anchors(root: Path, runs: int, rows: dict, n: int = 0) -> None:
     rows["sha256sum"] = measure("sha256sum (same feeds)", ["sha256sum", *feeds], runs)
 
 
+def _reading(root: Path, runs: int, n: int) -> dict[str, dict]:
+    """The anchors, cold `status` and `verify` on `root` (of `n` entries)."""
+    rows: dict[str, dict] = {}
+    _anchors(root, runs, rows, n)
+    rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
+                                  before=_drop_cache)
+    rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
+    return rows
+
+
+def _after_one_record(root: Path, small: Path, runs: int, rows: dict) -> None:
+    """`status` on the 10-entry project, then on `root` after each of `runs` records."""
+    timed(mibtrack(small, "status"))
+    rows["status 10 entries"] = measure("status, 10-entry project", mibtrack(small, "status"),
+                                        runs)
+    timed(mibtrack(root, "status"))  # the cache up to date
+    counter = iter(range(10**6))
+    rows["status after append"] = measure(
+        "status after one record", mibtrack(root, "status"), runs,
+        before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)),
+                                      "--date", "2026-06-30")))
+
+
 def bench_user(label: str, runs: int) -> dict:
     n = parse_size(label)
     root = HERE / "work" / f"user-{label}"
@@ -143,21 +166,9 @@ def bench_user(label: str, runs: int) -> dict:
     if not (small / "import.csv").is_file():
         generate_user(10, small)
     print(f"user-shaped ledger, N = {label} ({n} entries)", flush=True)
-    rows: dict[str, dict] = {}
-    _anchors(root, runs, rows, n)
-    rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
-                                  before=_drop_cache)
-    rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
+    rows = _reading(root, runs, n)
     rows["validate"] = measure("validate", mibtrack(root, "validate"), runs)
-    timed(mibtrack(small, "status"))
-    rows["status 10 entries"] = measure("status, 10-entry project", mibtrack(small, "status"),
-                                        runs)
-    timed(mibtrack(root, "status"))  # the cache up to date
-    counter = iter(range(10**6))
-    rows["status after append"] = measure(
-        "status after one record", mibtrack(root, "status"), runs,
-        before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)),
-                                      "--date", "2026-06-30")))
+    _after_one_record(root, small, runs, rows)
     if NO_IMPORT[0]:
         return {"entries": n, "results": rows}
     target = HERE / "work" / f"user-{label}-import"
@@ -180,11 +191,7 @@ def bench_generator(label: str, runs: int) -> dict:
         print(f"generating {label} …", flush=True)
         generate(n, root)
     print(f"generator-shaped ledger, N = {label} ({n} entries)", flush=True)
-    rows: dict[str, dict] = {}
-    _anchors(root, runs, rows, n)
-    rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
-                                  before=_drop_cache)
-    rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
+    rows = _reading(root, runs, n)
     return {"entries": n, "results": rows}
 
 
@@ -223,21 +230,8 @@ def bench_clones(label: str, runs: int) -> dict:
     root = make_clones(label)
     n = sum(1 for feed in (root / "ledger").glob("*.jsonl") for _ in open(feed, "rb"))
     print(f"merged clones, N = {label} ({n} entries)", flush=True)
-    rows: dict[str, dict] = {}
-    _anchors(root, runs, rows, n)
-    rows["status cold"] = measure("status cold (no cache)", mibtrack(root, "status"), runs,
-                                  before=_drop_cache)
-    rows["verify"] = measure("verify", mibtrack(root, "verify"), runs)
-    small = HERE / "work" / "user-10"
-    timed(mibtrack(small, "status"))
-    rows["status 10 entries"] = measure("status, 10-entry project", mibtrack(small, "status"),
-                                        runs)
-    timed(mibtrack(root, "status"))  # the cache up to date
-    counter = iter(range(10**6))
-    rows["status after append"] = measure(
-        "status after one record", mibtrack(root, "status"), runs,
-        before=lambda: timed(mibtrack(root, "record", "direct_jobs", str(300 + next(counter)),
-                                      "--date", "2026-06-30")))
+    rows = _reading(root, runs, n)
+    _after_one_record(root, HERE / "work" / "user-10", runs, rows)
     return {"entries": n, "results": rows}
 
 

@@ -50,6 +50,17 @@ def merge(clone: Path, project: Path, feed: str) -> None:
     shutil.copy(clone / "ledger" / feed, project / "ledger" / feed)
 
 
+def import_in_both(cli, project: Path, clone: Path, tmp_path: Path, count: int) -> None:
+    """Alice (in the project) and bob (in the clone) import one export of `count` grants
+    (funding_eur 1000, 1001, … under keys grant-0, grant-1, …); bob's feed is merged."""
+    rows = tmp_path / "grants.csv"
+    rows.write_text("metric,value,date,key\n" + "".join(
+        f"funding_eur,{1000 + n},2025-01-{n + 1:02d},grant-{n}\n" for n in range(count)))
+    assert cli("--writer", "alice", "import", str(rows)).code == 0
+    assert cli("--writer", "bob", "import", str(rows), root=clone).code == 0
+    merge(clone, project, "bob.jsonl")
+
+
 def entry_id(cli, root: Path, writer: str) -> str:
     entries = json.loads(cli("log", "--json", root=root).out)["entries"]
     return next(e["id"] for e in entries if e["writer"] == writer)
@@ -86,12 +97,7 @@ def test_verify_lists_twenty_harmless_copies_and_counts_the_rest(
     """Two offices importing the same export each record its rows: every key is then
     recorded twice (counted once). The terminal shows twenty such notices and the count of
     the others; the JSON document lists every one."""
-    rows = tmp_path / "grants.csv"
-    rows.write_text("metric,value,date,key\n" + "".join(
-        f"funding_eur,{1000 + n},2025-01-{n + 1:02d},grant-{n}\n" for n in range(23)))
-    assert cli("--writer", "alice", "import", str(rows)).code == 0
-    assert cli("--writer", "bob", "import", str(rows), root=clone).code == 0
-    merge(clone, project, "bob.jsonl")
+    import_in_both(cli, project, clone, tmp_path, 23)
     verify = cli("verify")
     assert verify.code == 0
     notices = [line for line in lines(verify.out) if line.startswith("notice: ")]
@@ -113,12 +119,7 @@ def test_an_export_both_clones_imported_counts_once_and_a_correction_of_either_c
     from mibtrack import snapshot
     from mibtrack.usersecret import project_folder
 
-    rows = tmp_path / "grants.csv"
-    rows.write_text("metric,value,date,key\n" + "".join(
-        f"funding_eur,{1000 + n},2025-01-{n + 1:02d},grant-{n}\n" for n in range(3)))
-    assert cli("--writer", "alice", "import", str(rows)).code == 0
-    assert cli("--writer", "bob", "import", str(rows), root=clone).code == 0
-    merge(clone, project, "bob.jsonl")
+    import_in_both(cli, project, clone, tmp_path, 3)
     assert objective(cli, "funding", "2025-06-30")["actual"] == 3003  # not 6006
     folder = project_folder(project)
     assert folder is not None and not list(folder.glob(snapshot.KEYED_PREFIX + "*"))
