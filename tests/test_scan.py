@@ -455,3 +455,64 @@ def test_verify_lists_plain_copies_as_the_rules_list_them(
             *(("conflict", c.key, tuple(ids[0] for ids in c.versions)) + (
                 _conflict_text(c),) for c in rules.conflicts)]
         assert count == len(rules.duplicates)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=8), st.integers(0, 1 << 40)),
+                max_size=60), st.integers(1, 7))
+def test_a_key_index_moved_to_its_temporary_file_reads_back_as_held(
+        keys: list[tuple[str, int]], spill_at: int) -> None:
+    """Past SPILL_KEYS keys an index keeps them in a temporary file (ten million keyed
+    lines: 160 MB otherwise); each part reads back as the index that held them all, in the
+    order they were added, merged from pieces or sent to another process."""
+    import pickle
+
+    from mibtrack.ledger import scan as scan_module
+
+    held = scan_module.KeyIndex()
+    for key, at in keys:
+        held.add(key, at)
+    saved, scan_module.SPILL_KEYS = scan_module.SPILL_KEYS, spill_at
+    try:
+        spilled, merged = scan_module.KeyIndex(), scan_module.KeyIndex()
+        for key, at in keys:
+            spilled.add(key, at)
+        half = len(keys) // 2
+        for piece in (keys[:half], keys[half:]):
+            one = scan_module.KeyIndex()
+            for key, at in piece:
+                one.add(key, at)
+            merged.extend(one)
+        sent = pickle.loads(pickle.dumps(spilled))
+        for k in range(scan_module.PARTS):
+            assert spilled.part(k) == merged.part(k) == sent.part(k) == held.part(k)
+        assert (spilled._file is not None) == (len(keys) >= spill_at)
+    finally:
+        scan_module.SPILL_KEYS = saved
+
+
+def test_repeated_keys_are_found_as_well_from_a_spilled_index_or_with_no_room_for_one(
+        tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    from mibtrack.ledger import scan as scan_module
+
+    paths = _keyed_feeds(tmp_path / "ledger", [
+        [(f"k{i % 9}", i % 5 == 0) for i in range(40)], [(f"k{i % 4}", False) for i in range(9)]])
+    expected = _repeated_by_definition(paths)
+    assert len(expected) > 20
+    monkeypatch.setattr(scan_module, "SPILL_KEYS", 3)
+    scan_module._KEYS_SEEN.clear()
+    assert [e.id for e in scan_module.repeated_key_entries(paths)] == expected  # searched
+    assert all(scan_module.fast_chain(p, p.stem) is not None for p in paths)  # indexed
+    assert scan_module._KEYS_SEEN[paths[0]][1]._file is not None
+    assert [e.id for e in scan_module.repeated_key_entries(paths)] == expected
+
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_room)
+    scan_module._KEYS_SEEN.clear()
+    assert all(scan_module.fast_chain(p, p.stem) is not None for p in paths)
+    assert scan_module._KEYS_SEEN[paths[0]][1]._file is None  # kept in memory instead
+    assert [e.id for e in scan_module.repeated_key_entries(paths)] == expected

@@ -249,31 +249,97 @@ def _held(data: bytes | bytearray) -> int:
     return sum(bit for needle, bit in _BIT.items() if needle in data)
 
 
-class KeyIndex:
-    """The keys of a feed's complete lines as hashes of the key (as decoded), kept in 16
-    arrays by their low bits (equal keys share them), with the offset of each one's line:
-    what `repeated_key_entries` needs, 16 bytes a keyed line. Gathered while `fast_chain`
-    checks the feed (a second pass over its bytes otherwise), or by a byte search. `holds`:
-    the bits of the NEEDLES the feed's bytes hold, torn tail included (None: not noted)."""
+#: The parts a key index is kept in, by the low bits of each key's hash (equal keys share
+#: them): the repeated keys are counted one part at a time.
+PARTS = 64
+#: Past this many keys held in memory, a key index moves them to a temporary file (16
+#: bytes a key): ten million keyed lines would otherwise hold 160 MB.
+SPILL_KEYS = 1 << 20
 
-    __slots__ = ("hashes", "holds", "offsets")
+
+class KeyIndex:
+    """The keys of a feed's complete lines as hashes of the key (as decoded), kept in
+    `PARTS` parts by their low bits (equal keys share them), with the offset of each one's
+    line: what `keyed_facts` needs, 16 bytes a keyed line, moved to an unnamed temporary
+    file past `SPILL_KEYS` (memory then holds one part at a time, when read). Gathered while
+    `fast_chain` checks the feed (a second pass over its bytes otherwise), or by a byte
+    search. `holds`: the bits of the NEEDLES the feed's bytes hold, torn tail included
+    (None: not noted)."""
+
+    __slots__ = ("_file", "_held", "_spilled", "hashes", "holds", "offsets")
 
     def __init__(self, holds: int | None = 0) -> None:
-        self.hashes = [array("q") for _ in range(16)]
-        self.offsets = [array("q") for _ in range(16)]
+        self.hashes = [array("q") for _ in range(PARTS)]
+        self.offsets = [array("q") for _ in range(PARTS)]
         self.holds = holds
+        self._held = 0  # keys in memory
+        self._file: Any = None  # the temporary file of spilled parts…
+        self._spilled: list[list[tuple[int, int]]] = []  # …each part's (offset, count)s
 
     def add(self, key: str, at: int) -> None:
         h = hash(key)
-        self.hashes[h & 15].append(h)
-        self.offsets[h & 15].append(at)
+        self.hashes[h % PARTS].append(h)
+        self.offsets[h % PARTS].append(at)
+        self._held += 1
+        if self._held >= SPILL_KEYS:
+            self._spill()
 
     def extend(self, other: KeyIndex) -> None:
-        for mine, theirs in zip(self.hashes + self.offsets, other.hashes + other.offsets,
-                                strict=True):
-            mine.extend(theirs)
+        for k in range(PARTS):
+            hashes, offsets = other.part(k)
+            self.hashes[k].extend(hashes)
+            self.offsets[k].extend(offsets)
+            self._held += len(hashes)
+            if self._held >= SPILL_KEYS:
+                self._spill()
         self.holds = None if self.holds is None or other.holds is None \
             else self.holds | other.holds
+
+    def part(self, k: int) -> tuple[array[int], array[int]]:
+        """The hashes and the offsets of part `k` (those spilled read back)."""
+        if self._file is None:
+            return self.hashes[k], self.offsets[k]
+        hashes, offsets = array("q"), array("q")
+        for at, count in self._spilled[k]:
+            self._file.seek(at)
+            hashes.fromfile(self._file, count)
+            offsets.fromfile(self._file, count)
+        hashes.extend(self.hashes[k])
+        offsets.extend(self.offsets[k])
+        return hashes, offsets
+
+    def _spill(self) -> None:
+        """Move the keys held in memory to the temporary file (with no room for them there,
+        they stay in memory)."""
+        import tempfile
+
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile()
+                self._spilled = [[] for _ in range(PARTS)]
+            for k in range(PARTS):
+                if self.hashes[k]:
+                    at = self._file.seek(0, os.SEEK_END)
+                    self.hashes[k].tofile(self._file)
+                    self.offsets[k].tofile(self._file)
+                    self._file.flush()  # (no room shows here, not at a later read)
+                    self._spilled[k].append((at, len(self.hashes[k])))
+                    self.hashes[k], self.offsets[k] = array("q"), array("q")
+        except OSError:
+            self._held = -(1 << 62)  # never tried again
+            return
+        self._held = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to another process (a forked reader's, back to its parent): whole."""
+        parts = [self.part(k) for k in range(PARTS)]
+        return {"hashes": [h for h, _ in parts], "offsets": [o for _, o in parts],
+                "holds": self.holds, "_held": sum(len(h) for h, _ in parts),
+                "_file": None, "_spilled": []}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
 
 
 def lacks(path: Path, st: os.stat_result, view: Any, needle: bytes) -> bool:
@@ -552,9 +618,9 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
     recovered entries stand for), plain copies (`KeyedFacts.copies`). Each feed's key index
     (`KeyIndex`: 8-byte hashes of its keys, a million keys take 16 MB, not the keys
     themselves) is the one `fast_chain` gathered when it checked the feed, if the feed has
-    not changed since, else found by a byte search; the lines whose key's hash repeats are
-    decoded a 64th of the hashes at a time (memory: a 64th of them), and those whose key
-    repeats kept. A line that does not decode is left for the full read to name.
+    not changed since, else found by a byte search; the hashes are counted and the lines
+    whose key's hash repeats decoded one part (`PARTS`) at a time (memory: one part), and
+    those whose key repeats kept. A line that does not decode is left for the full read to name.
     `plain`: list the copies of that many plain keys, the first recorded (None: every one;
     `KeyedFacts.plain`), in memory bounded by that many."""
     indexes: list[tuple[Path, KeyIndex]] = []
@@ -565,22 +631,21 @@ def keyed_facts(paths: list[Path], named: Container[str] | None,
     kept: list[tuple[int, int, object]] = []  # (the feed's rank, seq, entry)
     copies: dict[str, bytearray] = {}
     listed = _Earliest(plain)
-    for k in range(16):  # keys whose hashes share their low bits: equal keys do
-        tally = Counter(chain.from_iterable(keys.hashes[k] for _, keys in indexes))
+    for k in range(PARTS):  # keys whose hashes share their low bits: equal keys do
+        tally = Counter(chain.from_iterable(keys.part(k)[0] for _, keys in indexes))
         maybe = {h for h, n in tally.items() if n > 1}
         del tally
         if not maybe:
             continue
-        # their lines' offsets in each feed, in four parts by the hashes' next bits: the
-        # lines of a 64th of the keys are decoded and held at a time
-        parts: list[list[list[int]]] = [[[] for _ in indexes] for _ in range(4)]
+        # their lines' offsets in each feed: the lines of one part of the keys are decoded
+        # and held at a time
+        part: list[list[int]] = [[] for _ in indexes]
         for rank, (_, keys) in enumerate(indexes):
-            for h, at in zip(keys.hashes[k], keys.offsets[k], strict=True):
+            for h, at in zip(*keys.part(k), strict=True):
                 if h in maybe:
-                    parts[h >> 4 & 3][rank].append(at)
+                    part[rank].append(at)
         del maybe
-        for part in parts:
-            _keyed_part(indexes, part, named, kept, copies, listed)
+        _keyed_part(indexes, part, named, kept, copies, listed)
     kept.sort(key=itemgetter(0, 1))
     return KeyedFacts([entry for _, _, entry in kept], copies, listed.first(), listed.count)
 

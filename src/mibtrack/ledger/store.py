@@ -476,14 +476,14 @@ class Ledger:
         nor are the lines of a feed `verify` rejects."""
         from . import lines as reader
         from .codec import MAX_LINE_BYTES
-        from .scan import SLICE, key_index, mapped, release
+        from .scan import PARTS, SLICE, key_index, mapped, release
 
         for path in self.feed_paths():
             index = key_index(path)
             if index is None:
                 continue
-            starts = sorted(at for k in range(16) for h, at in
-                            zip(index.hashes[k], index.offsets[k], strict=True) if h in hashes)
+            starts = sorted(at for k in range(PARTS) for h, at in
+                            zip(*index.part(k), strict=True) if h in hashes)
             if not starts or self._problem(path) is not None:
                 continue
             end = _recorded_end(path)
