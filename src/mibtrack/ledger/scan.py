@@ -254,7 +254,7 @@ def _held(data: bytes | bytearray) -> int:
 PARTS = 64
 #: Past this many keys held in memory, a key index moves them to a temporary file (16
 #: bytes a key): ten million keyed lines would otherwise hold 160 MB.
-SPILL_KEYS = 1 << 20
+SPILL_KEYS = 1 << 18
 
 
 class KeyIndex:
@@ -522,13 +522,19 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
                    for start, stop in _pieces(path, size, -(-size // PIECE))]
     if len(pieces) < 2:
         return [fast_chain(*job) for job in jobs]
-    parts: dict[Path, list[Checked]] = {}
+    # each piece's key index is merged into its feed's as it comes back (the pieces of a
+    # big ledger hold 16 bytes a keyed line: all of them at once, 160 MB at 10M)
+    parts: dict[Path, list[tuple[tuple[int, object], list[int]] | None]] = {}
+    indexes: dict[Path, KeyIndex] = {}
     size_of = {path: size for (path, _), size in zip(jobs, sizes, strict=True)}
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
                              initializer=silent_reader) as pool:
         for (path, _, start, stop), found in zip(pieces, pool.map(_chain_job, pieces),
                                                  strict=True):
-            parts.setdefault(path, []).append(found)
+            if found is not None:
+                indexes.setdefault(path, KeyIndex()).extend(found[1])
+            parts.setdefault(path, []).append(None if found is None else (found[0], found[2]))
+            del found
             _told((stop if stop is not None else size_of[path]) - start)
     done: list[tuple[int, object] | None] = []
     for path, _ in jobs:
@@ -537,14 +543,11 @@ def fast_chains(jobs: list[tuple[Path, str]]) -> list[tuple[int, object] | None]
             done.append(None)
             continue
         checked = [p for p in found_parts if p is not None]
-        stamps = {tuple(p[2]) for p in checked}
+        stamps = {tuple(p[1]) for p in checked}
         if len(stamps) > 1:  # changed while checked: let check_chain look again
             done.append(None)
             continue
-        keys = KeyIndex()
-        for part in checked:
-            keys.extend(part[1])
-        _KEYS_SEEN[path] = (checked[0][2], keys)
+        _KEYS_SEEN[path] = (checked[0][1], indexes[path])
         done.append((sum(p[0][0] for p in checked), checked[-1][0][1]))
     return done
 
