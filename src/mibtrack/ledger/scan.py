@@ -300,10 +300,14 @@ class KeyIndex:
         if self._file is None:
             return self.hashes[k], self.offsets[k]
         hashes, offsets = array("q"), array("q")
+        size = hashes.itemsize
+        # read at an offset, never seek: a forked reader shares the file's position
         for at, count in self._spilled[k]:
-            self._file.seek(at)
-            hashes.fromfile(self._file, count)
-            offsets.fromfile(self._file, count)
+            data = os.pread(self._file.fileno(), 2 * size * count, at)
+            if len(data) != 2 * size * count:
+                raise OSError(f"the key index's temporary file was cut short at {at}")
+            hashes.frombytes(data[:size * count])
+            offsets.frombytes(data[size * count:])
         hashes.extend(self.hashes[k])
         offsets.extend(self.offsets[k])
         return hashes, offsets
