@@ -173,11 +173,11 @@ def test_repeated_keys_from_the_chain_check_equal_those_found_by_decoding_every_
         paths = _keyed_feeds(Path(scratch) / "ledger", feeds)
         expected = _repeated_by_definition(paths)
         scan_module._KEYS_SEEN.clear()  # no chain checked: the keys are searched for
-        searched = [e.id for e in scan_module.repeated_key_entries(paths)]
+        searched = [e.id for e in scan_module.keyed_facts(paths, None).entries]
         checked = [scan_module.fast_chain(p, p.stem) for p in paths]
         assert all(c is not None for c in checked)
         assert set(scan_module._KEYS_SEEN) == set(paths)
-        indexed = [e.id for e in scan_module.repeated_key_entries(paths)]
+        indexed = [e.id for e in scan_module.keyed_facts(paths, None).entries]
         assert searched == indexed == expected
 
 
@@ -187,11 +187,11 @@ def test_a_feed_changed_since_its_chain_was_checked_has_its_keys_searched_again(
 
     paths = _keyed_feeds(tmp_path / "ledger", [[("a", False)], [("b", False)]])
     assert [scan_module.fast_chain(p, p.stem) for p in paths] == [(1, None), (1, None)]
-    assert scan_module.repeated_key_entries(paths) == []
+    assert scan_module.keyed_facts(paths, None).entries == []
     other = _keyed_feeds(tmp_path / "other", [[("b", False)]])[0]
     paths[0].write_bytes(other.read_bytes())  # w0's feed, now with key "b" (a new stat)
     assert len(_repeated_by_definition(paths)) == 2
-    assert len(scan_module.repeated_key_entries(paths)) == 2
+    assert len(scan_module.keyed_facts(paths, None).entries) == 2
 
 
 def _chained(count: int, tmp_path: Path) -> Path:
@@ -378,7 +378,7 @@ def test_the_rules_of_keys_from_compact_records_equal_those_from_the_model(
         else:
             amendments = []
         scan_module._KEYS_SEEN.clear()
-        compact = scan_module.repeated_key_entries(paths)
+        compact = scan_module.keyed_facts(paths, None).entries
         by_model = {e.id: e for e in models}
         assert {e.id for e in compact} == set(_repeated_by_definition(paths))
         assert resolve(known_in_order([*compact, *amendments], None)) == resolve(
@@ -447,7 +447,7 @@ def test_verify_lists_plain_copies_as_the_rules_list_them(
                 _key_findings(ledger, shown=shown)
         # the definition's own findings: every copy resolved, in the order resolve lists them
         rules = resolve(known_in_order(
-            [*scan_module.repeated_key_entries(paths + [root / "office.jsonl"]),
+            [*scan_module.keyed_facts(paths + [root / "office.jsonl"], None).entries,
              *(e for p in sorted(root.glob("*.jsonl")) for e in
                scan_module.amendment_lines(p))], None))
         assert [(f.kind, f.key, tuple(e.id for e in f.entries), f.text) for f in listed] == [
@@ -503,10 +503,10 @@ def test_repeated_keys_are_found_as_well_from_a_spilled_index_or_with_no_room_fo
     assert len(expected) > 20
     monkeypatch.setattr(scan_module, "SPILL_KEYS", 3)
     scan_module._KEYS_SEEN.clear()
-    assert [e.id for e in scan_module.repeated_key_entries(paths)] == expected  # searched
+    assert [e.id for e in scan_module.keyed_facts(paths, None).entries] == expected  # searched
     assert all(scan_module.fast_chain(p, p.stem) is not None for p in paths)  # indexed
     assert scan_module._KEYS_SEEN[paths[0]][1]._file is not None
-    assert [e.id for e in scan_module.repeated_key_entries(paths)] == expected
+    assert [e.id for e in scan_module.keyed_facts(paths, None).entries] == expected
 
     def no_room(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -515,4 +515,4 @@ def test_repeated_keys_are_found_as_well_from_a_spilled_index_or_with_no_room_fo
     scan_module._KEYS_SEEN.clear()
     assert all(scan_module.fast_chain(p, p.stem) is not None for p in paths)
     assert scan_module._KEYS_SEEN[paths[0]][1]._file is None  # kept in memory instead
-    assert [e.id for e in scan_module.repeated_key_entries(paths)] == expected
+    assert [e.id for e in scan_module.keyed_facts(paths, None).entries] == expected

@@ -264,8 +264,9 @@ def _keep_keyed(folder: Path, keyed: Any) -> dict[str, str] | None:
 
 
 def _keyed_file(folder: Path, reference: Any) -> KeyedFile | list[list[Any]]:
-    """What a cache's reference names: its keyed copies' file (present, the name its digest)
-    or, with none, no copies. Raises ValueError on a reference that is not one."""
+    """What a cache's reference names: its keyed copies' file (present, with the digest the
+    cache says its bytes have) or, with none, no copies. Raises ValueError on a reference
+    that is not one."""
     if reference is None:
         return [[], [], [], [], [], [], [], []]
     name, digest = str(reference["file"]), str(reference["sha256"])

@@ -53,13 +53,14 @@ def _key_findings(ledger: Ledger, plain: bool = True, shown: int | None = None
         key = getattr(e, "key", None)
         if key is not None and key not in first:
             first[key] = order[e.id]  # type: ignore[attr-defined]
-    feeds: dict[str, str] = {}
-    duplicates = sorted([
-        *(((first[copies.key], order[copies.ids[0]]), copies) for copies in rules.duplicates),
-        *((((c[0], c[1], c[2]),) * 2, KeyCopies(key, tuple(c[3] for c in ordered), tuple(
-            Place(feeds.get(c[1]) or feeds.setdefault(c[1], f"{c[1]}.jsonl"), c[2])
-            for c in ordered)))
-          for key, ordered in facts.plain for c in ordered[:1])], key=itemgetter(0))
+    duplicates = [((first[copies.key], order[copies.ids[0]]), copies)
+                  for copies in rules.duplicates]
+    for key, ordered in facts.plain:  # (recorded_at, writer, seq, id) of each copy, in order
+        start = ordered[0][:3]
+        duplicates.append(((start, start), KeyCopies(
+            key, tuple(copy[3] for copy in ordered),
+            tuple(Place(f"{copy[1]}.jsonl", copy[2]) for copy in ordered))))
+    duplicates.sort(key=itemgetter(0))
     found = [*(("duplicate", copies.key, copies.places, copies.ids, copies.notice())
                for _, copies in duplicates[:shown]),
              *(("conflict", conflict.key, conflict.places,

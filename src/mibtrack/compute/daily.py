@@ -208,13 +208,11 @@ class DailyFold:
             return
         touched, observe = self.touched, self.observe
         sums, latest, known = self.sums.get, self.latest.get, self._micro
-        copies = self.copies.get if self.copies else None
+        copies = self.copies or None
         for row in rows:
             seq, writer, recorded, _, day, metric, value, key, _, entry_id = row
-            if copies is not None and key is not None:
-                bits = copies(writer)
-                if bits is not None and len(bits) > seq >> 3 and bits[seq >> 3] >> (seq & 7) & 1:
-                    continue  # a plain later copy: it counts for nothing
+            if copies is not None and key is not None and _is_copy(copies, writer, seq):
+                continue  # a plain later copy: it counts for nothing
             if entry_id in touched:
                 observe(metric, day, value, recorded, writer, seq, entry_id)
                 continue

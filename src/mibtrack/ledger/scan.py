@@ -266,13 +266,14 @@ class KeyIndex:
     search. `holds`: the bits of the NEEDLES the feed's bytes hold, torn tail included
     (None: not noted)."""
 
-    __slots__ = ("_file", "_held", "_spilled", "hashes", "holds", "offsets")
+    __slots__ = ("_file", "_held", "_spill_at", "_spilled", "hashes", "holds", "offsets")
 
     def __init__(self, holds: int | None = 0) -> None:
         self.hashes = [array("q") for _ in range(PARTS)]
         self.offsets = [array("q") for _ in range(PARTS)]
         self.holds = holds
         self._held = 0  # keys in memory
+        self._spill_at: int | None = SPILL_KEYS  # None: no room for the file, never again
         self._file: Any = None  # the temporary file of spilled parts…
         self._spilled: list[list[tuple[int, int]]] = []  # …each part's (offset, count)s
 
@@ -281,7 +282,7 @@ class KeyIndex:
         self.hashes[h % PARTS].append(h)
         self.offsets[h % PARTS].append(at)
         self._held += 1
-        if self._held >= SPILL_KEYS:
+        if self._spill_at is not None and self._held >= self._spill_at:
             self._spill()
 
     def extend(self, other: KeyIndex) -> None:
@@ -290,7 +291,7 @@ class KeyIndex:
             self.hashes[k].extend(hashes)
             self.offsets[k].extend(offsets)
             self._held += len(hashes)
-            if self._held >= SPILL_KEYS:
+            if self._spill_at is not None and self._held >= self._spill_at:
                 self._spill()
         self.holds = None if self.holds is None or other.holds is None \
             else self.holds | other.holds
@@ -330,7 +331,7 @@ class KeyIndex:
                     self._spilled[k].append((at, len(self.hashes[k])))
                     self.hashes[k], self.offsets[k] = array("q"), array("q")
         except OSError:
-            self._held = -(1 << 62)  # never tried again
+            self._spill_at = None
             return
         self._held = 0
 
@@ -339,7 +340,7 @@ class KeyIndex:
         parts = [self.part(k) for k in range(PARTS)]
         return {"hashes": [h for h, _ in parts], "offsets": [o for _, o in parts],
                 "holds": self.holds, "_held": sum(len(h) for h, _ in parts),
-                "_file": None, "_spilled": []}
+                "_spill_at": self._spill_at, "_file": None, "_spilled": []}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
@@ -359,7 +360,7 @@ def lacks(path: Path, st: os.stat_result, view: Any, needle: bytes) -> bool:
 #: index, the feed's stat when checked); None: a doubt (`check_chain` names the problem).
 Checked = tuple[tuple[int, object], KeyIndex, list[int]] | None
 #: The key index of each feed `fast_chain` checked whole in this process, with the stat it
-#: was taken at: `repeated_key_entries` reuses it while the feed's stat is unchanged.
+#: was taken at: `keyed_facts` reuses it while the feed's stat is unchanged.
 _KEYS_SEEN: dict[Path, tuple[list[int], KeyIndex]] = {}
 
 
@@ -369,7 +370,7 @@ def fast_chain(path: Path, writer: str, start: int = 0, first: int = 1
     (entries, torn-tail Break); None at the first doubt, and `check_chain` is run to name
     the problem exactly as before (see `_chain`). From byte `start` (a line start) with line
     number `first`, the line before `start` trusted. A feed checked whole leaves its key
-    index for `repeated_key_entries`."""
+    index for `keyed_facts`."""
     found = _chain(path, writer, start, first)
     if found is None:
         return None
@@ -577,13 +578,6 @@ def _complete(view: bytes | mmap.mmap) -> int:
     return view.rfind(b"\n") + 1
 
 
-def repeated_key_entries(paths: list[Path]) -> list[object]:
-    """Every entry whose key is recorded more than once in the whole ledger (in one feed or
-    across feeds), decoded: the keyed entries `DailyFold` must be given up front, in the
-    feeds' order. See `keyed_facts`."""
-    return keyed_facts(paths, None).entries
-
-
 @dataclass
 class KeyedFacts:
     """What the rules of keys need from the keyed lines of a ledger (`keyed_facts`)."""
@@ -663,7 +657,7 @@ class _Earliest:
 
     def __init__(self, most: int | None) -> None:
         self.most, self.count = most, 0
-        self.kept: list[Any] = []  # (the first copy's order, or a _Later of it, key, copies)
+        self.kept: list[Any] = []  # (the first copy's order or a _Later of it, key, copies)
 
     def add(self, key: str, ordered: tuple[tuple[str, str, int, str], ...]) -> None:
         import heapq
@@ -679,9 +673,9 @@ class _Earliest:
                 heapq.heapreplace(self.kept, item)
 
     def first(self) -> list[tuple[str, tuple[tuple[str, str, int, str], ...]]]:
-        found = sorted(((getattr(at, "order", at), key, ordered)
-                        for at, key, ordered in self.kept), key=itemgetter(0))
-        return [(key, ordered) for _, key, ordered in found]
+        """The keys kept, in the order of their first copies (`ordered[0]`)."""
+        return sorted(((key, ordered) for _, key, ordered in self.kept),
+                      key=lambda item: item[1][0])
 
 
 class _Later:
